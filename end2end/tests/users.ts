@@ -1,0 +1,10 @@
+// The local workspace's users, as the Databricks Apps proxy would forward them.
+export const alice = {
+  "x-forwarded-access-token": "local-alice",
+  "x-forwarded-email": "alice@example.com",
+};
+
+export const bob = {
+  "x-forwarded-access-token": "local-bob",
+  "x-forwarded-email": "bob@example.com",
+};

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs what building and testing the app needs, and only what is missing (safe to run again):
+# the wasm target, cargo-leptos 0.3.0 (no_downloads), the wasm-bindgen CLI matching Cargo.lock,
+# the end2end npm packages (Playwright, binaryen's wasm-opt) and, with --browser, Debian's Chromium.
+# With --postgres it also makes sure the PostgreSQL server binaries are present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+want_postgres=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    --postgres) want_postgres=true ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "setup.sh: '$*' needs root; run it as root or install sudo" >&2; exit 1
+  fi
+}
+
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+if ! command -v cargo >/dev/null; then
+  echo "setup.sh: cargo is not installed; install Rust 1.95 with rustup first" >&2
+  exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "0.3.0"; then
+  say "installing cargo-leptos 0.3.0 (about 11 minutes on 2 cores)"
+  cargo install cargo-leptos --version 0.3.0 --locked --features no_downloads
+fi
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
+  say "installing wasm-bindgen-cli ${bindgen_version} (about 4 minutes)"
+  cargo install wasm-bindgen-cli --version "${bindgen_version}" --force
+fi
+
+if ! command -v npm >/dev/null; then
+  say "installing Node.js and npm"
+  apt_install nodejs npm
+fi
+
+if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ] \
+   || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing the end2end npm packages (Playwright, binaryen)"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+if $want_browser && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  say "installing Chromium from Debian"
+  apt_install chromium
+fi
+
+if $want_postgres && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing the PostgreSQL server"
+  apt_install postgresql
+fi
+
+say "toolchain ready"

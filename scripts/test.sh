@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every check and test, in the order that fails fastest: formatting, lints for the server and the
+# browser builds, unit and integration tests, the site build, then Playwright end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --browser
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server (ssr)"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+step "clippy: browser (hydrate, wasm32)"
+cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test (unit and integration)"
+cargo test --features ssr
+
+step "cargo leptos build (server binary and site)"
+cargo leptos build
+
+step "Playwright end to end (Chromium, local mode)"
+rm -rf target/e2e
+(cd end2end && npx playwright test)

@@ -1,0 +1,72 @@
+//! The HTML shell, the router and the page layout (top bar, navigation, main area).
+
+use crate::features::catalog::view::TablesPage;
+use crate::features::session::view::CallerBadge;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: layout and routes. Pages render completely on the server (`SsrMode::Async`), so
+/// they are readable and navigable before (or without) the WASM.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/dqx-manager.css"/>
+        <Title text="DQX Data Quality Manager"/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <div class="layout">
+                <header class="top-bar">
+                    <a class="product" href="/">"DQX Data Quality Manager"</a>
+                    <CallerBadge/>
+                </header>
+                <nav class="side-nav" aria-label="Main">
+                    <ul>
+                        <li><a href="/">"Tables"</a></li>
+                    </ul>
+                </nav>
+                <main id="main" class="content">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=TablesPage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// Shown for unknown paths, with a 404 status.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <h1>"Page not found"</h1>
+        <p>"There is nothing at this address. " <a href="/">"Go to the tables"</a></p>
+    }
+}

@@ -1,0 +1,4 @@
+//! One folder per thing a user does; each holds its server functions (the shared half) and views.
+
+pub mod catalog;
+pub mod session;

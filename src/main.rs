@@ -1,0 +1,134 @@
+//! Server entry point and command line: `dqx-manager` serves the app; `dqx-manager sample-data`
+//! writes the sample workspace.
+
+use clap::{Parser, Subcommand};
+use dqx_manager::server::config::Config;
+use dqx_manager::server::routes::router;
+use dqx_manager::server::state::AppState;
+use dqx_manager::server::telemetry;
+use dqx_manager::server::workspace::local::sample_data::write_sample_workspace;
+use leptos::config::{LeptosOptions, get_configuration};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "dqx-manager", version, about = "DQX Data Quality Manager")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Write the deterministic sample workspace (with planted defects) into a folder.
+    SampleData {
+        /// Folder to write `catalog/schema/table.parquet` into.
+        #[arg(long, default_value = "data/workspace")]
+        out: PathBuf,
+        /// Rows per table (default: the standard sizes, 1,000 / 10,000 / 500 / 100,000).
+        #[arg(long)]
+        rows: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::SampleData { out, rows } => sample_data(out, rows),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dqx-manager: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn sample_data(out: PathBuf, rows: Option<u64>) -> Result<(), String> {
+    if rows == Some(0) {
+        return Err("--rows must be at least 1".to_string());
+    }
+    let written = write_sample_workspace(&out, rows).map_err(|e| e.to_string())?;
+    for (table, count) in written {
+        println!("{table}\t{count} rows");
+    }
+    Ok(())
+}
+
+fn serve() -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the runtime: {e}"))?;
+    runtime.block_on(async {
+        let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
+        let mut options = leptos_options()?;
+        if let Some(addr) = config.listen_addr {
+            options.site_addr = addr;
+        }
+        let addr = options.site_addr;
+        let state = AppState::build(config, options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let app = router(state);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        tracing::info!("listening on http://{addr}");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| format!("server error: {e}"))
+    })
+}
+
+/// Leptos options from `LEPTOS_*` variables (set by cargo-leptos or `app.yaml`), defaulting the
+/// output name when the binary was built without cargo-leptos.
+fn leptos_options() -> Result<LeptosOptions, String> {
+    match get_configuration(None) {
+        Ok(conf) => Ok(conf.leptos_options),
+        Err(_) if std::env::var("LEPTOS_OUTPUT_NAME").is_err() => {
+            let site_root =
+                std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".to_string());
+            Ok(LeptosOptions::builder()
+                .output_name("dqx-manager")
+                .site_root(site_root)
+                .build())
+        }
+        Err(e) => Err(format!("Leptos configuration: {e}")),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (Databricks Apps stop apps with SIGTERM).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,6 @@
+//! Domain types shared by the server and the browser: names, catalog listings, the caller, errors.
+
+pub mod catalog;
+pub mod error;
+pub mod session;
+pub mod table_name;

@@ -1,0 +1,338 @@
+//! Typed configuration, parsed once from the environment at start-up. A bad value stops start-up
+//! with a message naming the variable; every variable is documented in `.env.example`.
+
+use crate::model::session::Mode;
+use crate::server::secret::SecretToken;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A configuration problem, naming the variable and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Everything needed to reach a Databricks workspace.
+#[derive(Debug, Clone)]
+pub struct DatabricksConfig {
+    /// `https://host` (or `http://host` for tests), without a trailing slash.
+    pub host: String,
+    /// Personal access token for local development (`DATABRICKS_TOKEN`).
+    pub token: Option<SecretToken>,
+    /// The app's service principal (`DATABRICKS_CLIENT_ID` / `DATABRICKS_CLIENT_SECRET`).
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretToken>,
+    pub warehouse_id: Option<String>,
+    pub generation_job_id: Option<i64>,
+    pub validation_job_id: Option<i64>,
+    pub model_endpoint: String,
+}
+
+/// The app's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// Root of the app's local files (`DQX_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// The embedded workspace: `catalog/schema/table.{parquet,csv}` (`DQX_WORKSPACE_DIR`).
+    pub workspace_dir: PathBuf,
+    /// Local users and grants (`DQX_LOCAL_USERS`, default `<data dir>/local-workspace.toml`).
+    pub local_users_file: PathBuf,
+    /// Write the sample workspace when the workspace folder is empty (`DQX_SAMPLE_DATA`, default true).
+    pub write_sample_data: bool,
+    /// Listen address override: `0.0.0.0:$DATABRICKS_APP_PORT`, else `DQX_LISTEN_ADDR`.
+    pub listen_addr: Option<SocketAddr>,
+    /// Rows profiled when generating rules (`SAMPLE_DATA_LIMIT`, default 10,000).
+    pub sample_data_limit: u64,
+    /// Largest request body accepted, in bytes (`DQX_MAX_BODY_BYTES`, default 2 MiB).
+    pub max_body_bytes: usize,
+    pub databricks: Option<DatabricksConfig>,
+}
+
+/// Default model serving endpoint for `ai_query`.
+pub const DEFAULT_MODEL_ENDPOINT: &str = "databricks-claude-sonnet-4-5";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let data_dir = PathBuf::from(get("DQX_DATA_DIR").unwrap_or_else(|| "data".to_string()));
+        let workspace_dir = get("DQX_WORKSPACE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("workspace"));
+        let local_users_file = get("DQX_LOCAL_USERS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("local-workspace.toml"));
+        let write_sample_data = match get("DQX_SAMPLE_DATA") {
+            None => true,
+            Some(v) => parse_bool("DQX_SAMPLE_DATA", &v)?,
+        };
+
+        let listen_addr = match (get("DATABRICKS_APP_PORT"), get("DQX_LISTEN_ADDR")) {
+            (Some(port), _) => {
+                let port: u16 = port.parse().map_err(|_| {
+                    ConfigError::new(
+                        "DATABRICKS_APP_PORT",
+                        format!("expected a port number, got '{port}'"),
+                    )
+                })?;
+                Some(SocketAddr::from(([0, 0, 0, 0], port)))
+            }
+            (None, Some(addr)) => Some(addr.parse().map_err(|_| {
+                ConfigError::new(
+                    "DQX_LISTEN_ADDR",
+                    format!("expected host:port such as 127.0.0.1:3000, got '{addr}'"),
+                )
+            })?),
+            (None, None) => None,
+        };
+
+        let sample_data_limit = match get("SAMPLE_DATA_LIMIT") {
+            None => 10_000,
+            Some(v) => parse_positive("SAMPLE_DATA_LIMIT", &v)?,
+        };
+        let max_body_bytes = match get("DQX_MAX_BODY_BYTES") {
+            None => 2 * 1024 * 1024,
+            Some(v) => parse_positive("DQX_MAX_BODY_BYTES", &v)? as usize,
+        };
+
+        let client_id = get("DATABRICKS_CLIENT_ID");
+        let databricks = match get("DATABRICKS_HOST") {
+            None => {
+                if client_id.is_some() {
+                    return Err(ConfigError::new(
+                        "DATABRICKS_HOST",
+                        "is required when DATABRICKS_CLIENT_ID is set (Databricks Apps mode)",
+                    ));
+                }
+                None
+            }
+            Some(host) => {
+                let client_secret = get("DATABRICKS_CLIENT_SECRET").map(SecretToken::new);
+                if client_id.is_some() && client_secret.is_none() {
+                    return Err(ConfigError::new(
+                        "DATABRICKS_CLIENT_SECRET",
+                        "is required when DATABRICKS_CLIENT_ID is set",
+                    ));
+                }
+                Some(DatabricksConfig {
+                    host: normalize_host(&host)?,
+                    token: get("DATABRICKS_TOKEN").map(SecretToken::new),
+                    client_id: client_id.clone(),
+                    client_secret,
+                    warehouse_id: get("SQL_WAREHOUSE_ID"),
+                    generation_job_id: get("DQ_GENERATION_JOB_ID")
+                        .map(|v| parse_job_id("DQ_GENERATION_JOB_ID", &v))
+                        .transpose()?,
+                    validation_job_id: get("DQ_VALIDATION_JOB_ID")
+                        .map(|v| parse_job_id("DQ_VALIDATION_JOB_ID", &v))
+                        .transpose()?,
+                    model_endpoint: get("MODEL_SERVING_ENDPOINT")
+                        .unwrap_or_else(|| DEFAULT_MODEL_ENDPOINT.to_string()),
+                })
+            }
+        };
+
+        let mode = match (&databricks, &client_id) {
+            (None, _) => Mode::Local,
+            (Some(_), Some(_)) => Mode::DatabricksApp,
+            (Some(_), None) => Mode::WorkspaceDev,
+        };
+
+        Ok(Self {
+            mode,
+            data_dir,
+            workspace_dir,
+            local_users_file,
+            write_sample_data,
+            listen_addr,
+            sample_data_limit,
+            max_body_bytes,
+            databricks,
+        })
+    }
+}
+
+/// Adds `https://` when the scheme is missing (Databricks Apps inject the bare host) and strips
+/// trailing slashes. `http://` is kept for tests against a local fake.
+pub fn normalize_host(raw: &str) -> Result<String, ConfigError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let with_scheme = if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+        trimmed.to_string()
+    } else if trimmed.contains("://") {
+        return Err(ConfigError::new(
+            "DATABRICKS_HOST",
+            format!("expected an https:// URL or a bare host name, got '{raw}'"),
+        ));
+    } else {
+        format!("https://{trimmed}")
+    };
+    let host_part = with_scheme.split("://").nth(1).unwrap_or_default();
+    if host_part.is_empty() || host_part.contains(char::is_whitespace) {
+        return Err(ConfigError::new(
+            "DATABRICKS_HOST",
+            format!("'{raw}' is not a host name"),
+        ));
+    }
+    Ok(with_scheme)
+}
+
+fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("expected true or false, got '{value}'"),
+        )),
+    }
+}
+
+fn parse_positive(variable: &'static str, value: &str) -> Result<u64, ConfigError> {
+    match value.replace('_', "").parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("expected a positive whole number, got '{value}'"),
+        )),
+    }
+}
+
+fn parse_job_id(variable: &'static str, value: &str) -> Result<i64, ConfigError> {
+    match value.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("expected a numeric job id, got '{value}'"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_to_local_mode() {
+        let cfg = config(&[]).unwrap();
+        assert_eq!(cfg.mode, Mode::Local);
+        assert_eq!(cfg.workspace_dir, PathBuf::from("data/workspace"));
+        assert_eq!(
+            cfg.local_users_file,
+            PathBuf::from("data/local-workspace.toml")
+        );
+        assert!(cfg.write_sample_data);
+        assert!(cfg.listen_addr.is_none());
+    }
+
+    #[test]
+    fn picks_the_mode_from_the_databricks_variables() {
+        let dev = config(&[
+            ("DATABRICKS_HOST", "https://x.cloud.databricks.com"),
+            ("DATABRICKS_TOKEN", "dapi1"),
+        ])
+        .unwrap();
+        assert_eq!(dev.mode, Mode::WorkspaceDev);
+        let app = config(&[
+            ("DATABRICKS_HOST", "x.cloud.databricks.com"),
+            ("DATABRICKS_CLIENT_ID", "id"),
+            ("DATABRICKS_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap();
+        assert_eq!(app.mode, Mode::DatabricksApp);
+        assert_eq!(
+            app.databricks.unwrap().host,
+            "https://x.cloud.databricks.com"
+        );
+    }
+
+    #[test]
+    fn names_the_bad_variable() {
+        let err = config(&[("DATABRICKS_APP_PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.variable, "DATABRICKS_APP_PORT");
+        assert!(err.to_string().contains("eighty"));
+
+        let err = config(&[("DATABRICKS_CLIENT_ID", "id")]).unwrap_err();
+        assert_eq!(err.variable, "DATABRICKS_HOST");
+
+        let err = config(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_CLIENT_ID", "id")]).unwrap_err();
+        assert_eq!(err.variable, "DATABRICKS_CLIENT_SECRET");
+
+        let err = config(&[("SAMPLE_DATA_LIMIT", "-3")]).unwrap_err();
+        assert_eq!(err.variable, "SAMPLE_DATA_LIMIT");
+
+        let err = config(&[("DQX_SAMPLE_DATA", "maybe")]).unwrap_err();
+        assert_eq!(err.variable, "DQX_SAMPLE_DATA");
+
+        let err = config(&[("DATABRICKS_HOST", "h"), ("DQ_GENERATION_JOB_ID", "abc")]).unwrap_err();
+        assert_eq!(err.variable, "DQ_GENERATION_JOB_ID");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let cfg = config(&[
+            ("DATABRICKS_HOST", "h"),
+            ("DATABRICKS_CLIENT_ID", "id"),
+            ("DATABRICKS_CLIENT_SECRET", "super-secret-value"),
+            ("DATABRICKS_TOKEN", "dapi-secret-pat"),
+        ])
+        .unwrap();
+        let printed = format!("{cfg:?}");
+        assert!(!printed.contains("super-secret-value"));
+        assert!(!printed.contains("dapi-secret-pat"));
+    }
+
+    #[test]
+    fn app_port_listens_on_all_interfaces() {
+        let cfg = config(&[("DATABRICKS_APP_PORT", "8000")]).unwrap();
+        assert_eq!(
+            cfg.listen_addr,
+            Some(SocketAddr::from(([0, 0, 0, 0], 8000)))
+        );
+    }
+
+    #[test]
+    fn normalizes_hosts() {
+        assert_eq!(
+            normalize_host("dbc-1.cloud.databricks.com/").unwrap(),
+            "https://dbc-1.cloud.databricks.com"
+        );
+        assert_eq!(
+            normalize_host("http://127.0.0.1:9000").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert!(normalize_host("ftp://x").is_err());
+        assert!(normalize_host("https://").is_err());
+    }
+}

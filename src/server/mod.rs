@@ -1,0 +1,11 @@
+//! Server-only code: configuration, state, caller identity, errors, telemetry and the backends.
+
+pub mod caller;
+pub mod config;
+pub mod error;
+pub mod request;
+pub mod routes;
+pub mod secret;
+pub mod state;
+pub mod telemetry;
+pub mod workspace;

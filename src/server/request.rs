@@ -1,0 +1,73 @@
+//! The small helper every server function starts with: the app state, the resolved caller and
+//! the request id; and the one place errors become responses (logged, status set, no details).
+
+use crate::model::error::{ApiError, ErrorKind};
+use crate::server::caller::{Caller, ForwardedHeaders, HEADER_REQUEST_ID};
+use crate::server::error::AppError;
+use crate::server::state::AppState;
+use axum::http::{HeaderMap, StatusCode};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+/// What a server function needs to act for its caller.
+pub struct RequestContext {
+    pub state: AppState,
+    pub caller: Caller,
+}
+
+impl RequestContext {
+    /// Resolves the caller of the current request, or refuses it (401) under the mode's policy.
+    pub async fn resolve() -> Result<Self, ApiError> {
+        let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
+            reject(
+                &AppError::internal("reading the request headers", e),
+                "unknown",
+            )
+        })?;
+        let request_id = headers
+            .get(HEADER_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("unknown")
+            .to_string();
+        let state = use_context::<AppState>().ok_or_else(|| {
+            reject(
+                &AppError::internal("loading the app state", "AppState missing from context"),
+                &request_id,
+            )
+        })?;
+        let caller = ForwardedHeaders::from_headers(&headers)
+            .and_then(|forwarded| state.identity.resolve(&forwarded, &request_id))
+            .map_err(|e| reject(&e, &request_id))?;
+        Ok(Self { state, caller })
+    }
+
+    /// Maps a backend result to the server function's result.
+    pub fn respond<T>(&self, result: Result<T, AppError>) -> Result<T, ApiError> {
+        result.map_err(|e| reject(&e, &self.caller.request_id))
+    }
+
+    /// A bad-input error for this request.
+    pub fn bad_request(&self, message: impl Into<String>) -> ApiError {
+        reject(
+            &AppError::BadRequest(message.into()),
+            &self.caller.request_id,
+        )
+    }
+}
+
+/// Logs an error with its details, sets the response status, and returns what the user sees.
+pub fn reject(err: &AppError, request_id: &str) -> ApiError {
+    let api = err.to_api(request_id);
+    match api.kind {
+        ErrorKind::Internal | ErrorKind::Unavailable => {
+            tracing::error!(request_id, error = %err, "request failed")
+        }
+        _ => tracing::warn!(request_id, error = %err, "request refused"),
+    }
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(
+            StatusCode::from_u16(api.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    api
+}

@@ -1,0 +1,88 @@
+//! `AppState`: every backend behind its trait, chosen once at start-up from the config and
+//! provided to server functions as context (no globals).
+
+use crate::model::session::Mode;
+use crate::server::caller::IdentityPolicy;
+use crate::server::config::Config;
+use crate::server::workspace::Workspace;
+use crate::server::workspace::local::LocalWorkspace;
+use crate::server::workspace::local::directory::LocalDirectory;
+use crate::server::workspace::local::sample_data;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// The shared state of the running app.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub identity: Arc<IdentityPolicy>,
+    pub workspace: Arc<dyn Workspace>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why the app could not start; the text names what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+impl AppState {
+    /// Builds the backends for the configured mode.
+    pub async fn build(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        match config.mode {
+            Mode::Local => Self::build_local(config, leptos_options).await,
+            Mode::WorkspaceDev | Mode::DatabricksApp => Err(StartupError(
+                "DATABRICKS_HOST is set, but this build does not include the Databricks workspace backend yet; \
+                 unset DATABRICKS_HOST (and DATABRICKS_CLIENT_ID) to run on the embedded local workspace"
+                    .to_string(),
+            )),
+        }
+    }
+
+    async fn build_local(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        let root = &config.workspace_dir;
+        if config.write_sample_data && sample_data::workspace_is_empty(root) {
+            tracing::info!(path = %root.display(), "workspace folder is empty: writing the sample workspace");
+            let root = root.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                sample_data::write_sample_workspace(&root, None)
+            })
+            .await
+            .map_err(|e| StartupError(format!("writing the sample workspace: {e}")))?
+            .map_err(|e| StartupError(format!("writing the sample workspace: {e}")))?;
+            for (table, rows) in written {
+                tracing::info!(%table, rows, "sample table written");
+            }
+        }
+        let directory = Arc::new(
+            LocalDirectory::load_or_create(&config.local_users_file)
+                .map_err(|e| StartupError(e.to_string()))?,
+        );
+        let workspace = LocalWorkspace::open(root, directory.clone())
+            .await
+            .map_err(|e| {
+                StartupError(format!(
+                    "opening the local workspace at {}: {e}",
+                    root.display()
+                ))
+            })?;
+        Ok(Self {
+            leptos_options,
+            config: Arc::new(config),
+            identity: Arc::new(IdentityPolicy::Local { directory }),
+            workspace: Arc::new(workspace),
+        })
+    }
+}

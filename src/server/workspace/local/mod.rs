@@ -1,0 +1,315 @@
+//! The embedded local workspace: Apache DataFusion over a folder laid out
+//! `catalog/schema/table.{parquet,csv}`, with users and grants from `local-workspace.toml`.
+//!
+//! Grants are enforced twice: each method checks them first (for a precise message), and every
+//! query runs in a session holding only the tables the caller may read, so SQL cannot reach
+//! around a grant.
+
+pub mod directory;
+pub mod sample_data;
+pub mod scan;
+pub mod values;
+
+use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use crate::server::workspace::{BackendHealth, Workspace};
+use datafusion::arrow::array::{Array, Int64Array, RecordBatch};
+use datafusion::catalog::{
+    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider,
+};
+use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use directory::{LocalDirectory, LocalUser};
+use scan::LocalTable;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The local workspace: the tables found at start-up and who may read them.
+pub struct LocalWorkspace {
+    root: PathBuf,
+    directory: Arc<LocalDirectory>,
+    tables: BTreeMap<TableName, LocalTable>,
+}
+
+impl LocalWorkspace {
+    /// Scans `root` and registers every table found there.
+    pub async fn open(root: &Path, directory: Arc<LocalDirectory>) -> Result<Self, AppError> {
+        let tables = scan::scan_workspace(root).await?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            directory,
+            tables,
+        })
+    }
+
+    /// Every table in the workspace, whoever may read it.
+    pub fn table_names(&self) -> impl Iterator<Item = &TableName> {
+        self.tables.keys()
+    }
+
+    fn user(&self, caller: &Caller) -> Result<&LocalUser, AppError> {
+        self.directory.find_by_email(&caller.email).ok_or_else(|| {
+            AppError::Unauthorized(format!(
+                "{} is not a user of the local workspace",
+                caller.email
+            ))
+        })
+    }
+
+    fn catalog_exists(&self, catalog: &str) -> bool {
+        self.tables.keys().any(|t| t.catalog == catalog)
+    }
+
+    fn schema_exists(&self, catalog: &str, schema: &str) -> bool {
+        self.tables
+            .keys()
+            .any(|t| t.catalog == catalog && t.schema == schema)
+    }
+
+    fn check_catalog(&self, user: &LocalUser, catalog: &str) -> Result<(), AppError> {
+        if !self.catalog_exists(catalog) {
+            return Err(AppError::NotFound(format!(
+                "catalog {catalog} does not exist"
+            )));
+        }
+        if !user.can_use_catalog(catalog) {
+            return Err(AppError::PermissionDenied(format!(
+                "permission denied: you don't have USE CATALOG on {catalog}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_schema(&self, user: &LocalUser, catalog: &str, schema: &str) -> Result<(), AppError> {
+        self.check_catalog(user, catalog)?;
+        if !self.schema_exists(catalog, schema) {
+            return Err(AppError::NotFound(format!(
+                "schema {catalog}.{schema} does not exist"
+            )));
+        }
+        if !user.can_use_schema(catalog, schema) {
+            return Err(AppError::PermissionDenied(format!(
+                "permission denied: you don't have USE SCHEMA on {catalog}.{schema}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_select(&self, user: &LocalUser, table: &TableName) -> Result<&LocalTable, AppError> {
+        self.check_schema(user, &table.catalog, &table.schema)?;
+        let found = self
+            .tables
+            .get(table)
+            .ok_or_else(|| AppError::NotFound(format!("table {table} does not exist")))?;
+        if !user.can_select(&table.catalog, &table.schema, &table.table) {
+            return Err(AppError::PermissionDenied(format!(
+                "permission denied: you don't have SELECT on {table}"
+            )));
+        }
+        Ok(found)
+    }
+
+    /// A DataFusion session that contains exactly the tables `user` may read. SQL is parsed in
+    /// the Databricks dialect, so back-quoted identifiers mean the same as on a warehouse.
+    pub fn session_for(&self, user: &LocalUser) -> Result<SessionContext, AppError> {
+        let config = SessionConfig::new()
+            .set_str("datafusion.sql_parser.dialect", "databricks")
+            .with_information_schema(false);
+        let ctx = SessionContext::new_with_config(config);
+        let mut catalogs: BTreeMap<&str, Arc<MemoryCatalogProvider>> = BTreeMap::new();
+        for (name, table) in &self.tables {
+            if !user.can_select(&name.catalog, &name.schema, &name.table) {
+                continue;
+            }
+            let catalog = catalogs
+                .entry(name.catalog.as_str())
+                .or_insert_with(|| Arc::new(MemoryCatalogProvider::new()));
+            let schema = match catalog.schema(&name.schema) {
+                Some(schema) => schema,
+                None => {
+                    let schema: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+                    catalog
+                        .register_schema(&name.schema, schema.clone())
+                        .map_err(|e| AppError::internal("preparing the query session", e))?;
+                    schema
+                }
+            };
+            schema
+                .register_table(name.table.clone(), table.provider.clone())
+                .map_err(|e| AppError::internal("preparing the query session", e))?;
+        }
+        for (name, catalog) in catalogs {
+            ctx.register_catalog(name, catalog);
+        }
+        Ok(ctx)
+    }
+
+    /// Runs read-only SQL (no DDL, DML or statements) as `caller`.
+    pub async fn query(&self, caller: &Caller, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
+        let user = self.user(caller)?;
+        let ctx = self.session_for(user)?;
+        run_read_only(&ctx, sql).await
+    }
+}
+
+/// Options that refuse anything but queries.
+pub fn read_only_options() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
+    let frame = ctx
+        .sql_with_options(sql, read_only_options())
+        .await
+        .map_err(|e| AppError::internal("planning the query", e))?;
+    frame
+        .collect()
+        .await
+        .map_err(|e| AppError::internal("reading the table", e))
+}
+
+fn table_info(name: &TableName, table: &LocalTable) -> TableInfo {
+    TableInfo {
+        catalog: name.catalog.clone(),
+        schema: name.schema.clone(),
+        name: name.table.clone(),
+        full_name: name.to_string(),
+        table_type: table.format.label().to_string(),
+        comment: None,
+    }
+}
+
+#[async_trait::async_trait]
+impl Workspace for LocalWorkspace {
+    async fn health(&self) -> BackendHealth {
+        let catalogs: std::collections::BTreeSet<&str> =
+            self.tables.keys().map(|t| t.catalog.as_str()).collect();
+        BackendHealth {
+            kind: "local (Apache DataFusion)".into(),
+            status: "ok",
+            detail: format!(
+                "{} tables in {} catalogs under {}",
+                self.tables.len(),
+                catalogs.len(),
+                self.root.display()
+            ),
+        }
+    }
+
+    async fn list_catalogs(&self, caller: &Caller) -> Result<Vec<CatalogInfo>, AppError> {
+        let user = self.user(caller)?;
+        let mut names: Vec<&str> = self.tables.keys().map(|t| t.catalog.as_str()).collect();
+        names.dedup();
+        Ok(names
+            .into_iter()
+            .filter(|c| user.can_use_catalog(c))
+            .map(|c| CatalogInfo {
+                name: c.to_string(),
+                comment: None,
+            })
+            .collect())
+    }
+
+    async fn list_schemas(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+    ) -> Result<Vec<SchemaInfo>, AppError> {
+        let user = self.user(caller)?;
+        let catalog = catalog.to_lowercase();
+        self.check_catalog(user, &catalog)?;
+        let mut names: Vec<&str> = self
+            .tables
+            .keys()
+            .filter(|t| t.catalog == catalog)
+            .map(|t| t.schema.as_str())
+            .collect();
+        names.dedup();
+        Ok(names
+            .into_iter()
+            .filter(|s| user.can_use_schema(&catalog, s))
+            .map(|s| SchemaInfo {
+                catalog: catalog.clone(),
+                name: s.to_string(),
+                comment: None,
+            })
+            .collect())
+    }
+
+    async fn list_tables(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+        schema: &str,
+    ) -> Result<Vec<TableInfo>, AppError> {
+        let user = self.user(caller)?;
+        let (catalog, schema) = (catalog.to_lowercase(), schema.to_lowercase());
+        self.check_schema(user, &catalog, &schema)?;
+        Ok(self
+            .tables
+            .iter()
+            .filter(|(name, _)| name.catalog == catalog && name.schema == schema)
+            .filter(|(name, _)| user.can_select(&name.catalog, &name.schema, &name.table))
+            .map(|(name, table)| table_info(name, table))
+            .collect())
+    }
+
+    async fn describe_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<TableDescription, AppError> {
+        let user = self.user(caller)?;
+        let found = self.check_select(user, table)?;
+        let ctx = self.session_for(user)?;
+        let batches =
+            run_read_only(&ctx, &format!("SELECT count(*) FROM {}", table.quoted())).await?;
+        let row_count = batches
+            .first()
+            .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().cloned())
+            .filter(|a| !a.is_empty())
+            .map(|a| a.value(0).max(0) as u64);
+        Ok(TableDescription {
+            table: table_info(table, found),
+            columns: values::columns_of(&found.provider.schema()),
+            row_count,
+        })
+    }
+
+    async fn sample_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        limit: u32,
+    ) -> Result<SampleRows, AppError> {
+        let user = self.user(caller)?;
+        let found = self.check_select(user, table)?;
+        let ctx = self.session_for(user)?;
+        let batches = run_read_only(
+            &ctx,
+            &format!("SELECT * FROM {} LIMIT {limit}", table.quoted()),
+        )
+        .await?;
+        let rows = values::rows_as_text(&batches)
+            .map_err(|e| AppError::internal("rendering the sample", e))?;
+        Ok(SampleRows {
+            table: table.to_string(),
+            columns: values::columns_of(&found.provider.schema()),
+            rows,
+            limit,
+        })
+    }
+
+    async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
+        let user = self.user(caller)?;
+        self.check_select(user, table)?;
+        let ctx = self.session_for(user)?;
+        run_read_only(&ctx, &format!("SELECT * FROM {} LIMIT 0", table.quoted())).await?;
+        Ok(())
+    }
+}

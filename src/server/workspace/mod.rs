@@ -1,0 +1,55 @@
+//! The `Workspace` capability: what the caller may see and read in the catalog, behind one
+//! trait with a local (DataFusion) implementation and, later, a Databricks one.
+
+pub mod local;
+
+use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde::Serialize;
+
+/// A backend's health as `/healthz` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackendHealth {
+    pub kind: String,
+    pub status: &'static str,
+    pub detail: String,
+}
+
+/// Browse and read tables as the caller. Every method checks the caller's permissions.
+#[async_trait::async_trait]
+pub trait Workspace: Send + Sync {
+    /// Whether the backend can serve requests, for `/healthz`.
+    async fn health(&self) -> BackendHealth;
+    /// Catalogs the caller may use.
+    async fn list_catalogs(&self, caller: &Caller) -> Result<Vec<CatalogInfo>, AppError>;
+    /// Schemas of `catalog` the caller may use.
+    async fn list_schemas(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+    ) -> Result<Vec<SchemaInfo>, AppError>;
+    /// Tables of `catalog.schema` the caller may read.
+    async fn list_tables(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+        schema: &str,
+    ) -> Result<Vec<TableInfo>, AppError>;
+    /// Columns and row count of a table the caller may read.
+    async fn describe_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<TableDescription, AppError>;
+    /// The first `limit` rows of a table the caller may read.
+    async fn sample_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        limit: u32,
+    ) -> Result<SampleRows, AppError>;
+    /// Proves the caller may read the table (a zero-row read as the caller).
+    async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+}

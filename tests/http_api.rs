@@ -1,0 +1,341 @@
+//! The HTTP surface in-process: server functions at `/api/<name>` with JSON, identity from the
+//! forwarded headers (401 when it does not hold), statuses per error kind, `/healthz`, request ids,
+//! and no token in any response or log line.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use dqx_manager::server::routes::router;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    request_id: Option<String>,
+    body: Value,
+    text: String,
+}
+
+async fn call(app: &axum::Router, path: &str, headers: &[(&str, &str)], body: Value) -> Reply {
+    let mut request = Request::post(path).header("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        request_id,
+        body,
+        text,
+    }
+}
+
+const ALICE: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "local-alice"),
+    ("x-forwarded-email", "alice@example.com"),
+];
+const BOB: [(&str, &str); 1] = [("x-forwarded-access-token", "local-bob")];
+
+async fn app() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = common::local_state(dir.path()).await;
+    (router(state), dir)
+}
+
+#[tokio::test]
+async fn whoami_reflects_the_forwarded_user_or_the_default() {
+    let (app, _dir) = app().await;
+    let me = call(&app, "/api/whoami", &ALICE, json!({})).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(me.body["email"], "alice@example.com");
+    assert_eq!(me.body["mode"], "local");
+
+    let default = call(&app, "/api/whoami", &[], json!({})).await;
+    assert_eq!(default.body["email"], "dev@localhost");
+}
+
+#[tokio::test]
+async fn unknown_token_is_401_and_never_echoed() {
+    let (app, _dir) = app().await;
+    let reply = call(
+        &app,
+        "/api/list_catalogs",
+        &[("x-forwarded-access-token", "stolen-token-123")],
+        json!({}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body["kind"], "unauthorized");
+    assert!(!reply.text.contains("stolen-token-123"));
+}
+
+#[tokio::test]
+async fn listings_follow_the_callers_grants() {
+    let (app, _dir) = app().await;
+    let alice = call(&app, "/api/list_catalogs", &ALICE, json!({})).await;
+    let names: Vec<&str> = alice
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["finance", "main"]);
+
+    let bob = call(&app, "/api/list_catalogs", &BOB, json!({})).await;
+    let names: Vec<&str> = bob
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["main"]);
+
+    let tables = call(
+        &app,
+        "/api/list_tables",
+        &BOB,
+        json!({"catalog": "main", "schema": "sales"}),
+    )
+    .await;
+    assert_eq!(tables.status, StatusCode::OK);
+    assert_eq!(tables.body.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn refusals_carry_status_kind_message_and_request_id() {
+    let (app, _dir) = app().await;
+    let reply = call(
+        &app,
+        "/api/sample_table",
+        &[
+            ("x-forwarded-access-token", "local-bob"),
+            ("x-request-id", "req-from-proxy-42"),
+        ],
+        json!({"table": "finance.ledger.transactions"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.body["kind"], "permission_denied");
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("USE CATALOG on finance")
+    );
+    assert_eq!(reply.body["request_id"], "req-from-proxy-42");
+    assert_eq!(reply.request_id.as_deref(), Some("req-from-proxy-42"));
+}
+
+#[tokio::test]
+async fn bad_input_is_400_with_the_reason() {
+    let (app, _dir) = app().await;
+    let reply = call(
+        &app,
+        "/api/describe_table",
+        &ALICE,
+        json!({"table": "main.sales"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("three parts")
+    );
+
+    let reply = call(
+        &app,
+        "/api/sample_table",
+        &ALICE,
+        json!({"table": "main.sales.customers", "limit": 0}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    let reply = call(&app, "/api/list_schemas", &ALICE, json!({"wrong": "field"})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+
+    let reply = call(
+        &app,
+        "/api/describe_table",
+        &ALICE,
+        json!({"table": "main.sales.nope"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn sample_limit_defaults_to_100_and_caps_at_1000() {
+    let (app, _dir) = app().await;
+    let reply = call(
+        &app,
+        "/api/sample_table",
+        &ALICE,
+        json!({"table": "main.sales.orders"}),
+    )
+    .await;
+    assert_eq!(reply.body["rows"].as_array().unwrap().len(), 100);
+    assert_eq!(reply.body["limit"], 100);
+    let reply = call(
+        &app,
+        "/api/sample_table",
+        &ALICE,
+        json!({"table": "main.sales.orders", "limit": 5000}),
+    )
+    .await;
+    assert_eq!(reply.body["rows"].as_array().unwrap().len(), 1000);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let (app, _dir) = app().await;
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let reply = call(
+        &app,
+        "/api/describe_table",
+        &ALICE,
+        json!({ "table": huge }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn healthz_reports_mode_and_backends() {
+    let (app, _dir) = app().await;
+    let response = app
+        .clone()
+        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["mode"], "local");
+    assert_eq!(body["backends"]["workspace"]["status"], "ok");
+    assert!(
+        body["backends"]["workspace"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("4 tables")
+    );
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_for_the_forwarded_user() {
+    let (app, _dir) = app().await;
+    let mut request = Request::get("/?table=main.sales.customers&limit=3");
+    for (k, v) in ALICE {
+        request = request.header(k, v);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("alice@example.com"), "the caller is shown");
+    assert!(
+        html.contains("Sample rows of main.sales.customers"),
+        "the sample is rendered"
+    );
+    assert!(
+        !html.contains("local-alice"),
+        "the token never reaches the page"
+    );
+
+    let response = app
+        .clone()
+        .oneshot(Request::get("/no/such/page").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// A log sink shared with the test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_token_reaches_the_log() {
+    let sink = Captured::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (app, _dir) = app().await;
+    call(
+        &app,
+        "/api/sample_table",
+        &ALICE,
+        json!({"table": "main.sales.customers", "limit": 2}),
+    )
+    .await;
+    call(
+        &app,
+        "/api/sample_table",
+        &BOB,
+        json!({"table": "main.hr.employees"}),
+    )
+    .await;
+    call(
+        &app,
+        "/api/whoami",
+        &[("x-forwarded-access-token", "secret-unknown-token")],
+        json!({}),
+    )
+    .await;
+
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("request refused"),
+        "refusals are logged: {logs}"
+    );
+    for token in ["local-alice", "local-bob", "secret-unknown-token"] {
+        assert!(!logs.contains(token), "{token} appeared in the log");
+    }
+}
