@@ -4,7 +4,7 @@ use crate::features::catalog::view::TablesPage;
 use crate::features::session::view::CallerBadge;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server.
@@ -45,7 +45,7 @@ pub fn App() -> impl IntoView {
                 </header>
                 <nav class="side-nav" aria-label="Main">
                     <ul>
-                        <li><a href="/">"Tables"</a></li>
+                        <li><A href="/" exact=true>"Tables"</A></li>
                     </ul>
                 </nav>
                 <main id="main" class="content">

@@ -25,9 +25,12 @@ async fn call(app: &axum::Router, path: &str, headers: &[(&str, &str)], body: Va
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
+    let body = body.to_string();
+    // Real clients send Content-Length; the body limit answers 413 from it before reading.
+    request = request.header("content-length", body.len());
     let response = app
         .clone()
-        .oneshot(request.body(Body::from(body.to_string())).unwrap())
+        .oneshot(request.body(Body::from(body)).unwrap())
         .await
         .unwrap();
     let status = response.status();

@@ -34,7 +34,7 @@ test("alice browses to main.sales.customers and sees sample rows", async ({ page
 test("the sample size can be changed and is kept in the URL", async ({ page }) => {
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/?table=main.hr.employees");
-  await page.getByLabel("Sample rows").fill("7");
+  await page.getByRole("spinbutton", { name: "Rows to show" }).fill("7");
   await page.getByRole("button", { name: "Show rows" }).click();
   await expect(page).toHaveURL(/limit=7/);
   const grid = page.getByRole("table", { name: /Sample rows of main\.hr\.employees/ });

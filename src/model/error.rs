@@ -85,8 +85,16 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server, a payload that does not decode is the caller's mistake (400); in the
+        // browser, a response that does not decode is ours.
+        let undecodable = if cfg!(feature = "ssr") {
+            ErrorKind::BadRequest
+        } else {
+            ErrorKind::Internal
+        };
         let kind = match &value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => ErrorKind::BadRequest,
+            ServerFnErrorErr::Deserialization(_) => undecodable,
             ServerFnErrorErr::Request(_) => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         };
@@ -94,8 +102,15 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Request(_) => {
                 "the server could not be reached; check your connection and try again".to_string()
             }
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail)
+                if kind == ErrorKind::BadRequest =>
+            {
+                format!("the request body is not valid: {detail}")
+            }
             other => other.to_string(),
         };
+        #[cfg(feature = "ssr")]
+        crate::server::request::set_response_status(kind);
         ApiError::new(kind, message)
     }
 }

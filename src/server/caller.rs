@@ -128,13 +128,13 @@ impl IdentityPolicy {
                                 .to_string(),
                         )
                     })?;
-                    if let Some(email) = &headers.email {
-                        if !email.eq_ignore_ascii_case(&user.email) {
-                            return Err(AppError::Unauthorized(
-                                "the forwarded email does not match the user of the forwarded access token"
-                                    .to_string(),
-                            ));
-                        }
+                    if let Some(email) = &headers.email
+                        && !email.eq_ignore_ascii_case(&user.email)
+                    {
+                        return Err(AppError::Unauthorized(
+                            "the forwarded email does not match the user of the forwarded access token"
+                                .to_string(),
+                        ));
                     }
                     Ok(Caller {
                         email: user.email.clone(),

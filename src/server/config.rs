@@ -178,25 +178,27 @@ impl Config {
 /// Adds `https://` when the scheme is missing (Databricks Apps inject the bare host) and strips
 /// trailing slashes. `http://` is kept for tests against a local fake.
 pub fn normalize_host(raw: &str) -> Result<String, ConfigError> {
-    let trimmed = raw.trim().trim_end_matches('/');
-    let with_scheme = if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-        trimmed.to_string()
+    let trimmed = raw.trim();
+    let (scheme, rest) = if let Some(rest) = trimmed.strip_prefix("https://") {
+        ("https", rest)
+    } else if let Some(rest) = trimmed.strip_prefix("http://") {
+        ("http", rest)
     } else if trimmed.contains("://") {
         return Err(ConfigError::new(
             "DATABRICKS_HOST",
             format!("expected an https:// URL or a bare host name, got '{raw}'"),
         ));
     } else {
-        format!("https://{trimmed}")
+        ("https", trimmed)
     };
-    let host_part = with_scheme.split("://").nth(1).unwrap_or_default();
-    if host_part.is_empty() || host_part.contains(char::is_whitespace) {
+    let host = rest.trim_end_matches('/');
+    if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
         return Err(ConfigError::new(
             "DATABRICKS_HOST",
-            format!("'{raw}' is not a host name"),
+            format!("'{raw}' is not a workspace host name"),
         ));
     }
-    Ok(with_scheme)
+    Ok(format!("{scheme}://{host}"))
 }
 
 fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {

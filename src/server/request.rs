@@ -64,10 +64,15 @@ pub fn reject(err: &AppError, request_id: &str) -> ApiError {
         }
         _ => tracing::warn!(request_id, error = %err, "request refused"),
     }
+    set_response_status(api.kind);
+    api
+}
+
+/// Sets the HTTP status of the current server-function response (no-op outside a request).
+pub fn set_response_status(kind: ErrorKind) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.set_status(
-            StatusCode::from_u16(api.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         );
     }
-    api
 }

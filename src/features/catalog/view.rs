@@ -3,7 +3,8 @@
 
 use super::api::{describe_table, list_catalogs, list_schemas, list_tables, sample_table};
 use super::selection::{Selection, catalog_href, schema_href, table_href};
-use crate::model::catalog::{DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, TableDescription};
+use crate::model::catalog::{DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, SampleRows, TableDescription};
+use crate::model::error::ApiError;
 use crate::ui::data_grid::DataGrid;
 use crate::ui::format::group_thousands;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
@@ -195,26 +196,40 @@ fn TablePreview(selection: Memo<Selection>) -> impl IntoView {
                         match description.await {
                             Err(error) => view! { <ErrorNotice error/> }.into_any(),
                             Ok(None) => ().into_any(),
-                            Ok(Some(d)) => view! { <ColumnList description=d/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-                <SampleControls selection/>
-                <Suspense fallback=|| view! { <Loading what="Loading sample rows…"/> }>
-                    {move || Suspend::new(async move {
-                        match sample.await {
-                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                            Ok(None) => ().into_any(),
-                            Ok(Some(s)) if s.rows.is_empty() => view! { <Empty message="This table has no rows."/> }.into_any(),
-                            Ok(Some(s)) => {
-                                let caption = format!("Sample rows of {} (first {} rows)", s.table, group_thousands(&s.rows.len().to_string()));
-                                view! { <DataGrid caption columns=s.columns rows=s.rows/> }.into_any()
-                            }
+                            Ok(Some(d)) => view! {
+                                <ColumnList description=d/>
+                                <SampleControls selection/>
+                                <SampleGrid sample/>
+                            }.into_any(),
                         }
                     })}
                 </Suspense>
             </section>
         </Show>
+    }
+}
+
+/// The sample rows, once loaded.
+#[component]
+fn SampleGrid(sample: Resource<Result<Option<SampleRows>, ApiError>>) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <Loading what="Loading sample rows…"/> }>
+            {move || Suspend::new(async move {
+                match sample.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Ok(Some(s)) if s.rows.is_empty() => view! { <Empty message="This table has no rows."/> }.into_any(),
+                    Ok(Some(s)) => {
+                        let caption = format!(
+                            "Sample rows of {} (first {} rows)",
+                            s.table,
+                            group_thousands(&s.rows.len().to_string())
+                        );
+                        view! { <DataGrid caption columns=s.columns rows=s.rows/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -269,7 +284,7 @@ fn SampleControls(selection: Memo<Selection>) -> impl IntoView {
     view! {
         <form class="sample-controls" method="get" action="/">
             <input type="hidden" name="table" value=table/>
-            <label for="sample-limit">"Sample rows"</label>
+            <label for="sample-limit">"Rows to show"</label>
             <input id="sample-limit" name="limit" type="number" min="1" max=MAX_SAMPLE_LIMIT.to_string() value=limit/>
             <button type="submit">"Show rows"</button>
             {move || selection.with(|s| s.limit_error.clone()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}

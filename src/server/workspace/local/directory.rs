@@ -152,13 +152,13 @@ impl LocalDirectory {
             if !emails.insert(user.email.to_lowercase()) {
                 return Err(invalid(format!("user {} is listed twice", user.email)));
             }
-            if let Some(token) = &user.token {
-                if token.is_empty() || !tokens.insert(token.clone()) {
-                    return Err(invalid(format!(
-                        "user {} has an empty or shared token",
-                        user.email
-                    )));
-                }
+            if let Some(token) = &user.token
+                && (token.is_empty() || !tokens.insert(token.clone()))
+            {
+                return Err(invalid(format!(
+                    "user {} has an empty or shared token",
+                    user.email
+                )));
             }
         }
         if directory.find_by_email(&directory.default_user).is_none() {

@@ -76,7 +76,7 @@ impl LocalWorkspace {
         }
         if !user.can_use_catalog(catalog) {
             return Err(AppError::PermissionDenied(format!(
-                "permission denied: you don't have USE CATALOG on {catalog}"
+                "you don't have USE CATALOG on {catalog}"
             )));
         }
         Ok(())
@@ -91,7 +91,7 @@ impl LocalWorkspace {
         }
         if !user.can_use_schema(catalog, schema) {
             return Err(AppError::PermissionDenied(format!(
-                "permission denied: you don't have USE SCHEMA on {catalog}.{schema}"
+                "you don't have USE SCHEMA on {catalog}.{schema}"
             )));
         }
         Ok(())
@@ -105,7 +105,7 @@ impl LocalWorkspace {
             .ok_or_else(|| AppError::NotFound(format!("table {table} does not exist")))?;
         if !user.can_select(&table.catalog, &table.schema, &table.table) {
             return Err(AppError::PermissionDenied(format!(
-                "permission denied: you don't have SELECT on {table}"
+                "you don't have SELECT on {table}"
             )));
         }
         Ok(found)
