@@ -2,6 +2,8 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod engine;
 pub mod features;
 pub mod model;
 pub mod ui;

@@ -2,6 +2,7 @@
 //! writes the sample workspace.
 
 use clap::{Parser, Subcommand};
+use dqx_manager::server::cli::{self, Output};
 use dqx_manager::server::config::Config;
 use dqx_manager::server::routes::router;
 use dqx_manager::server::state::AppState;
@@ -31,22 +32,80 @@ enum Command {
         #[arg(long)]
         rows: Option<u64>,
     },
+    /// Validate a data file against a DQX rule set and print the result.
+    Validate {
+        /// The data: .parquet, .csv (with a header) or newline-delimited .json.
+        #[arg(long)]
+        data: PathBuf,
+        /// The rules: .json or .yaml (DQX metadata format).
+        #[arg(long)]
+        rules: PathBuf,
+        /// Also print every row's `_errors` and `_warnings`.
+        #[arg(long)]
+        rows: bool,
+        /// Fix "now" for time-relative checks, e.g. 2025-01-31T12:00:00 (UTC).
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        output: Output,
+        /// Register another table, NAME=FILE (repeatable), for rules that read a second table.
+        #[arg(long = "ref")]
+        refs: Vec<String>,
+        /// Exit with 3 when any row has an error.
+        #[arg(long)]
+        fail_on_error: bool,
+    },
+    /// Check a rule set without data: exit 0 when valid, 1 with every problem listed.
+    CheckRules {
+        #[arg(long)]
+        rules: PathBuf,
+        /// The table's columns (comma-separated), to catch unquoted literals and unknown columns.
+        #[arg(long)]
+        columns: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(),
-        Command::SampleData { out, rows } => sample_data(out, rows),
+        Command::Serve => serve().map(|()| 0),
+        Command::SampleData { out, rows } => sample_data(out, rows).map(|()| 0),
+        Command::CheckRules { rules, columns } => cli::check_rules(&rules, columns.as_deref()),
+        Command::Validate {
+            data,
+            rules,
+            rows,
+            now,
+            output,
+            refs,
+            fail_on_error,
+        } => run_async(cli::validate(cli::ValidateArgs {
+            data: &data,
+            rules: &rules,
+            rows,
+            now,
+            output,
+            refs: &refs,
+            fail_on_error,
+        })),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("dqx-manager: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs a command's future on a fresh runtime.
+fn run_async<T>(future: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the runtime: {e}"))?
+        .block_on(future)
 }
 
 fn sample_data(out: PathBuf, rows: Option<u64>) -> Result<(), String> {

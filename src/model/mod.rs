@@ -2,5 +2,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod results;
+pub mod rules;
 pub mod session;
 pub mod table_name;

@@ -1,6 +1,7 @@
 //! Server-only code: configuration, state, caller identity, errors, telemetry and the backends.
 
 pub mod caller;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod request;

@@ -1,0 +1,357 @@
+//! One-pass evaluation: every rule of a set becomes one message column of a single query over the
+//! table (dataset-level checks join in their per-key or whole-table aggregates), and the result is
+//! streamed once to count violations per rule name, split valid/invalid rows and keep samples.
+
+use super::compile::{CompileContext, Skip, compile};
+use super::sql::Dialect;
+use crate::model::results::{CheckResultItem, RowResult, RuleResult, RuleStatus, ValidationResult};
+use crate::model::rules::validate::looks_like_iso_date_or_time;
+use crate::model::rules::{Criticality, ResolvedRule};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::execution::context::{SQLOptions, SessionContext};
+use futures::StreamExt;
+use serde_json::{Map, Value};
+use std::time::Instant;
+
+/// Violating rows kept per rule.
+pub const SAMPLE_ROWS_PER_RULE: usize = 10;
+
+/// How to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// Fixes "now" for time-relative checks (ISO date-time, UTC).
+    pub now: Option<String>,
+    /// Also return every row's `_errors` / `_warnings`, in input order.
+    pub collect_rows: bool,
+}
+
+/// The outcome of one evaluation.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub result: ValidationResult,
+    pub rows: Option<Vec<RowResult>>,
+}
+
+/// A failure of the evaluation as a whole (not of a rule: rules that cannot run are reported in
+/// their result, as DQX reports skipped checks).
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("invalid --now value '{0}': expected an ISO date-time such as 2025-01-31T12:00:00")]
+    BadNow(String),
+    #[error("reading table {table}: {message}")]
+    Table { table: String, message: String },
+    #[error("evaluating the rules: {0}")]
+    Query(String),
+}
+
+fn read_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+struct PlacedRule<'a> {
+    rule: &'a ResolvedRule,
+    column_sql: String,
+    joins: Vec<String>,
+    skipped: Option<String>,
+}
+
+/// Evaluates `rules` over `table_sql` (a table reference the session can read) in one query.
+pub async fn evaluate(
+    ctx: &SessionContext,
+    table_sql: &str,
+    table_name: &str,
+    rules: &[ResolvedRule],
+    options: &EvalOptions,
+) -> Result<Evaluation, EvalError> {
+    let started = Instant::now();
+    let dialect = Dialect::DataFusion;
+    let now = match &options.now {
+        Some(text) if looks_like_iso_date_or_time(text.trim()) => {
+            format!(
+                "CAST({} AS TIMESTAMP)",
+                dialect.literal(&text.trim().replace('T', " "))
+            )
+        }
+        Some(text) => return Err(EvalError::BadNow(text.clone())),
+        None => "now()".to_string(),
+    };
+    let table_err = |e: datafusion::error::DataFusionError| EvalError::Table {
+        table: table_name.to_string(),
+        message: first_line(&e.to_string()),
+    };
+    let schema_frame = ctx
+        .sql_with_options(&format!("SELECT * FROM {table_sql} LIMIT 0"), read_only())
+        .await
+        .map_err(table_err)?;
+    let columns: Vec<String> = schema_frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+
+    let mut placed = Vec::with_capacity(rules.len());
+    for (id, rule) in rules.iter().enumerate() {
+        let cx = CompileContext {
+            dialect,
+            table_sql,
+            columns: &columns,
+            now: now.clone(),
+            id,
+        };
+        let outcome = match compile(rule, &cx) {
+            Ok(compiled) => {
+                let guarded = match &rule.filter {
+                    Some(f) => format!("({f}) AND ({})", compiled.condition),
+                    None => format!("({})", compiled.condition),
+                };
+                let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
+                // Plan the rule on its own first, so one bad rule is reported as skipped instead
+                // of failing the whole run.
+                let probe = format!(
+                    "SELECT {column_sql} FROM (SELECT * FROM {table_sql}) __dqx_base {} LIMIT 0",
+                    compiled.joins.join(" ")
+                );
+                match ctx.sql_with_options(&probe, read_only()).await {
+                    Ok(_) => Ok((column_sql, compiled.joins)),
+                    Err(e) => Err(Skip(format!(
+                        "Check evaluation skipped: {}",
+                        first_line(&e.to_string())
+                    ))),
+                }
+            }
+            Err(skip) => Err(skip),
+        };
+        placed.push(match outcome {
+            Ok((column_sql, joins)) => PlacedRule {
+                rule,
+                column_sql,
+                joins,
+                skipped: None,
+            },
+            Err(Skip(message)) => PlacedRule {
+                rule,
+                column_sql: dialect.literal(&message),
+                joins: Vec::new(),
+                skipped: Some(message),
+            },
+        });
+    }
+
+    let row_number = if options.collect_rows {
+        ", row_number() OVER () - 1 AS __dqx_row"
+    } else {
+        ""
+    };
+    let selected: Vec<String> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{} AS __dqx_r{i}", p.column_sql))
+        .collect();
+    let joins: Vec<&str> = placed
+        .iter()
+        .flat_map(|p| p.joins.iter().map(String::as_str))
+        .collect();
+    let mut query = format!(
+        "SELECT __dqx_base.*{} FROM (SELECT *{row_number} FROM {table_sql}) __dqx_base {}",
+        selected
+            .iter()
+            .map(|s| format!(", {s}"))
+            .collect::<String>(),
+        joins.join(" ")
+    );
+    if options.collect_rows {
+        query.push_str(" ORDER BY __dqx_row");
+    }
+    tracing::debug!(%query, "one-pass validation query");
+    let frame = ctx
+        .sql_with_options(&query, read_only())
+        .await
+        .map_err(|e| EvalError::Query(format!("{e:?}")))?;
+    let mut stream = frame
+        .execute_stream()
+        .await
+        .map_err(|e| EvalError::Query(format!("{e:?}")))?;
+
+    let mut tally = Tally::new(&placed, options.collect_rows);
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| EvalError::Query(format!("{e:?}")))?;
+        tally
+            .add(&batch, &placed)
+            .map_err(|e| EvalError::Query(format!("{e:?}")))?;
+    }
+    Ok(tally.finish(&placed, table_name, started))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+struct Tally {
+    total_rows: u64,
+    invalid_rows: u64,
+    warning_rows: u64,
+    counts: Vec<u64>,
+    samples: Vec<Vec<Map<String, Value>>>,
+    rows: Option<Vec<RowResult>>,
+}
+
+impl Tally {
+    fn new(placed: &[PlacedRule<'_>], collect_rows: bool) -> Self {
+        Self {
+            total_rows: 0,
+            invalid_rows: 0,
+            warning_rows: 0,
+            counts: vec![0; placed.len()],
+            samples: vec![Vec::new(); placed.len()],
+            rows: collect_rows.then(Vec::new),
+        }
+    }
+
+    fn add(
+        &mut self,
+        batch: &RecordBatch,
+        placed: &[PlacedRule<'_>],
+    ) -> Result<(), datafusion::arrow::error::ArrowError> {
+        let n_rules = placed.len();
+        let n_base = batch.num_columns() - n_rules;
+        let messages = (0..n_rules)
+            .map(|i| cast(batch.column(n_base + i), &DataType::Utf8))
+            .collect::<Result<Vec<_>, _>>()?;
+        let messages: Vec<_> = messages.iter().map(|a| a.as_string::<i32>()).collect();
+        let schema = batch.schema();
+        let base_fields: Vec<(usize, String)> = (0..n_base)
+            .map(|i| (i, schema.field(i).name().clone()))
+            .filter(|(_, name)| name != "__dqx_row")
+            .collect();
+        let options = FormatOptions::default();
+        let formatters = base_fields
+            .iter()
+            .map(|(i, _)| ArrayFormatter::try_new(batch.column(*i).as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        for row in 0..batch.num_rows() {
+            let mut has_error = false;
+            let mut has_warning = false;
+            let mut errors = Vec::new();
+            let mut warnings = Vec::new();
+            for (i, placed_rule) in placed.iter().enumerate() {
+                if messages[i].is_null(row) {
+                    continue;
+                }
+                let message = messages[i].value(row);
+                self.counts[i] += 1;
+                match placed_rule.rule.criticality {
+                    Criticality::Error => has_error = true,
+                    Criticality::Warn => has_warning = true,
+                }
+                if self.samples[i].len() < SAMPLE_ROWS_PER_RULE {
+                    let mut sample = Map::new();
+                    for ((col, name), formatter) in base_fields.iter().zip(&formatters) {
+                        let value = if batch.column(*col).is_null(row) {
+                            Value::Null
+                        } else {
+                            Value::String(formatter.value(row).to_string())
+                        };
+                        sample.insert(name.clone(), value);
+                    }
+                    sample.insert("_message".to_string(), Value::String(message.to_string()));
+                    self.samples[i].push(sample);
+                }
+                if self.rows.is_some() {
+                    let item = result_item(placed_rule.rule, message);
+                    match placed_rule.rule.criticality {
+                        Criticality::Error => errors.push(item),
+                        Criticality::Warn => warnings.push(item),
+                    }
+                }
+            }
+            if has_error {
+                self.invalid_rows += 1;
+            } else if has_warning {
+                self.warning_rows += 1;
+            }
+            if let Some(rows) = &mut self.rows {
+                // The query is ordered by input position, so the n-th row out is input row n.
+                rows.push(RowResult {
+                    row: self.total_rows,
+                    errors: (!errors.is_empty()).then_some(errors),
+                    warnings: (!warnings.is_empty()).then_some(warnings),
+                });
+            }
+            self.total_rows += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(self, placed: &[PlacedRule<'_>], table_name: &str, started: Instant) -> Evaluation {
+        let mut rule_results = Vec::with_capacity(placed.len());
+        for ((p, count), samples) in placed.iter().zip(self.counts).zip(self.samples) {
+            let status = match (&p.skipped, count, p.rule.criticality) {
+                (Some(_), _, _) => RuleStatus::Error,
+                (None, 0, _) => RuleStatus::Pass,
+                (None, _, Criticality::Error) => RuleStatus::Fail,
+                (None, _, Criticality::Warn) => RuleStatus::Warn,
+            };
+            let message = match (&p.skipped, status) {
+                (Some(skip), _) => skip.clone(),
+                (None, RuleStatus::Pass) => "no violations".to_string(),
+                (None, _) => format!("{count} of {} rows violate this rule", self.total_rows),
+            };
+            rule_results.push(RuleResult {
+                rule_name: p.rule.name.clone(),
+                function: p.rule.function.clone(),
+                columns: p.rule.columns(),
+                criticality: p.rule.criticality.as_str().to_string(),
+                status,
+                violation_count: count,
+                sample_violations: samples,
+                message,
+            });
+        }
+        let count_status = |s: RuleStatus| rule_results.iter().filter(|r| r.status == s).count();
+        let valid_rows = self.total_rows - self.invalid_rows;
+        let pass_rate = if self.total_rows == 0 {
+            100.0
+        } else {
+            (valid_rows as f64 * 10_000.0 / self.total_rows as f64).round() / 100.0
+        };
+        let result = ValidationResult {
+            success: true,
+            table_name: table_name.to_string(),
+            validated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            total_rules: rule_results.len(),
+            passed: count_status(RuleStatus::Pass),
+            failed: count_status(RuleStatus::Fail) + count_status(RuleStatus::Error),
+            warnings: count_status(RuleStatus::Warn),
+            total_rows: self.total_rows,
+            valid_rows,
+            invalid_rows: self.invalid_rows,
+            rows_with_warnings: self.warning_rows,
+            pass_rate,
+            rule_results,
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        Evaluation {
+            result,
+            rows: self.rows,
+        }
+    }
+}
+
+fn result_item(rule: &ResolvedRule, message: &str) -> CheckResultItem {
+    CheckResultItem {
+        name: rule.name.clone(),
+        message: message.to_string(),
+        columns: rule.columns(),
+        filter: rule.filter.clone(),
+        function: rule.function.clone(),
+        user_metadata: rule.user_metadata.clone(),
+    }
+}

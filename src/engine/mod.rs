@@ -1,0 +1,7 @@
+//! The DQ engine: DQX checks compiled to SQL (DataFusion and Spark dialects) and evaluated over a
+//! table in one pass.
+
+pub mod compile;
+pub mod evaluate;
+pub mod files;
+pub mod sql;

@@ -1,0 +1,178 @@
+//! SQL text building blocks for both dialects: quoting of literals and identifiers, DQX's limit
+//! resolution, and a parser check that user-written expressions are exactly one expression.
+
+use crate::model::rules::validate::looks_like_iso_date_or_time;
+use datafusion::sql::sqlparser::dialect::DatabricksDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Token;
+use serde_json::Value;
+
+/// Which SQL the checks compile to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Apache DataFusion with the Databricks parser dialect (local mode).
+    DataFusion,
+    /// Spark / Databricks SQL (the warehouse).
+    Spark,
+}
+
+impl Dialect {
+    /// The string type for casts.
+    pub fn string_type(self) -> &'static str {
+        match self {
+            Dialect::DataFusion => "VARCHAR",
+            Dialect::Spark => "STRING",
+        }
+    }
+
+    /// `CAST(expr AS <string>)`.
+    pub fn as_string(self, expr: &str) -> String {
+        format!("CAST({expr} AS {})", self.string_type())
+    }
+
+    /// A boolean SQL expression: `text` matches `regex` (unanchored, find semantics).
+    pub fn regex_like(self, text: &str, regex: &str) -> String {
+        match self {
+            Dialect::DataFusion => format!("regexp_like({text}, {})", self.literal(regex)),
+            Dialect::Spark => format!("({text} RLIKE {})", self.literal(regex)),
+        }
+    }
+
+    /// Seconds since the epoch of a date, timestamp or ISO string expression.
+    pub fn epoch_seconds(self, expr: &str) -> String {
+        match self {
+            Dialect::DataFusion => format!("to_unixtime({expr})"),
+            Dialect::Spark => format!("unix_timestamp(CAST({expr} AS TIMESTAMP))"),
+        }
+    }
+
+    /// A timestamp from epoch seconds, rendered `yyyy-MM-dd HH:mm:ss`.
+    pub fn format_epoch(self, seconds: &str) -> String {
+        match self {
+            Dialect::DataFusion => {
+                format!("to_char(to_timestamp_seconds({seconds}), '%Y-%m-%d %H:%M:%S')")
+            }
+            Dialect::Spark => format!("from_unixtime({seconds}, 'yyyy-MM-dd HH:mm:ss')"),
+        }
+    }
+
+    /// `expr` as a DATE.
+    pub fn to_date(self, expr: &str) -> String {
+        format!("CAST({expr} AS DATE)")
+    }
+
+    /// `date_expr` minus `days` days (a DATE).
+    pub fn date_minus_days(self, date_expr: &str, days: i64) -> String {
+        match self {
+            Dialect::DataFusion => format!("CAST(({date_expr} - INTERVAL {days} DAY) AS DATE)"),
+            Dialect::Spark => format!("date_sub({date_expr}, {days})"),
+        }
+    }
+
+    /// The number of elements of an array expression.
+    pub fn array_size(self, expr: &str) -> String {
+        match self {
+            Dialect::DataFusion => format!("cardinality({expr})"),
+            Dialect::Spark => format!("size({expr})"),
+        }
+    }
+
+    /// A string literal that cannot end early, whatever `text` holds. DataFusion (Databricks
+    /// parser dialect) reads backslashes literally and doubles quotes; Spark processes backslash
+    /// escapes, so both quotes and backslashes are escaped.
+    pub fn literal(self, text: &str) -> String {
+        match self {
+            Dialect::DataFusion => format!("'{}'", text.replace('\'', "''")),
+            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        }
+    }
+
+    /// `concat_ws('', parts...)`: NULL parts are skipped, as in DQX messages.
+    pub fn concat(self, parts: &[String]) -> String {
+        format!("concat_ws('', {})", parts.join(", "))
+    }
+}
+
+/// A DQX limit/value as SQL, following DQX's resolution: numbers are literals, a string of digits
+/// is a number, an ISO date (`2025-01-01`) a DATE and an ISO date-time a TIMESTAMP, and any other
+/// string a SQL expression (a column, or a quoted literal like `'shipped'`).
+pub fn limit_sql(dialect: Dialect, value: &Value) -> Result<String, String> {
+    match value {
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::String(s) => {
+            let t = s.trim();
+            if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+                Ok(t.to_string())
+            } else if looks_like_iso_date_or_time(t) {
+                if t.contains(':') {
+                    Ok(format!(
+                        "CAST({} AS TIMESTAMP)",
+                        dialect.literal(&t.replace('T', " "))
+                    ))
+                } else {
+                    Ok(format!("CAST({} AS DATE)", dialect.literal(t)))
+                }
+            } else {
+                check_expression(t)?;
+                Ok(format!("({t})"))
+            }
+        }
+        other => Err(format!("a limit must be a number or text, got {other}")),
+    }
+}
+
+/// Makes sure `text` parses as exactly one SQL expression, so it cannot close the surrounding
+/// query or add a statement. (The engine also runs with DDL, DML and statements disabled.)
+pub fn check_expression(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("the expression is empty".to_string());
+    }
+    let dialect = DatabricksDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(text)
+        .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
+    parser
+        .parse_expr()
+        .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
+    match parser.peek_token().token {
+        Token::EOF => Ok(()),
+        other => Err(format!(
+            "'{text}' is not a single SQL expression (unexpected '{other}')"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn limits_resolve_like_dqx() {
+        let d = Dialect::DataFusion;
+        assert_eq!(limit_sql(d, &json!(5)).unwrap(), "5");
+        assert_eq!(limit_sql(d, &json!(1.5)).unwrap(), "1.5");
+        assert_eq!(limit_sql(d, &json!("3")).unwrap(), "3");
+        assert_eq!(
+            limit_sql(d, &json!("2025-01-01")).unwrap(),
+            "CAST('2025-01-01' AS DATE)"
+        );
+        assert_eq!(
+            limit_sql(d, &json!("2025-01-01T10:00:00")).unwrap(),
+            "CAST('2025-01-01 10:00:00' AS TIMESTAMP)"
+        );
+        assert_eq!(limit_sql(d, &json!("'shipped'")).unwrap(), "('shipped')");
+        assert_eq!(limit_sql(d, &json!("col2 * 2")).unwrap(), "(col2 * 2)");
+        assert!(limit_sql(d, &json!("1) FROM t; DROP TABLE x; --")).is_err());
+    }
+
+    #[test]
+    fn expressions_must_be_exactly_one() {
+        assert!(check_expression("a > 1 AND b IS NOT NULL").is_ok());
+        assert!(check_expression("(SELECT max(x) FROM t) > 0").is_ok());
+        assert!(check_expression("a > 1) OR (1 = 1").is_err());
+        assert!(check_expression("1; DROP TABLE t").is_err());
+        assert!(check_expression("").is_err());
+    }
+}

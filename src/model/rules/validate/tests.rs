@@ -1,0 +1,195 @@
+//! Validator tests: one per kind of bad input, plus the column-aware literal check.
+
+use super::*;
+use serde_json::json;
+
+fn problems(rules: Value) -> Vec<RuleProblem> {
+    validate_rule_set(&rules, None).problems
+}
+
+fn only_error(rules: Value) -> RuleProblem {
+    let errors: Vec<RuleProblem> = problems(rules)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "expected exactly one error: {errors:#?}");
+    errors.into_iter().next().unwrap()
+}
+
+#[test]
+fn a_good_set_resolves_with_default_names() {
+    let v = validate_rule_set(
+        &json!([
+            {"criticality": "warn", "check": {"function": "is_not_null", "arguments": {"column": "email"}}},
+            {"name": "ids", "check": {"function": "is_unique", "arguments": {"columns": ["id"]}}},
+        ]),
+        None,
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.rules[0].name, "email_is_null");
+    assert_eq!(v.rules[0].criticality, Criticality::Warn);
+    assert_eq!(v.rules[1].name, "ids");
+    assert_eq!(v.rules[1].criticality, Criticality::Error);
+}
+
+#[test]
+fn for_each_column_expands_into_one_rule_per_column() {
+    let v = validate_rule_set(
+        &json!([{"check": {"function": "is_not_null", "for_each_column": ["a", "b"]}, "user_metadata": {"k": 2}}]),
+        None,
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    let names: Vec<&str> = v.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["a_is_null", "b_is_null"]);
+    assert_eq!(v.rules[1].user_metadata["k"], "2");
+    // is_unique takes the items as `columns`.
+    let v = validate_rule_set(
+        &json!([{"check": {"function": "is_unique", "for_each_column": [["a", "b"], ["c"]]}}]),
+        None,
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.rules[0].name, "struct_a_b_is_not_unique");
+}
+
+#[test]
+fn unknown_function_suggests_the_closest() {
+    let p =
+        only_error(json!([{"check": {"function": "is_not_nul", "arguments": {"column": "a"}}}]));
+    assert_eq!(p.field, "check.function");
+    assert_eq!(p.suggestion.as_deref(), Some("'is_not_null'"));
+    assert!(
+        p.located()
+            .starts_with("rule 1, check.function: function 'is_not_nul' is not defined")
+    );
+}
+
+#[test]
+fn unsupported_function_is_an_error_not_a_silent_pass() {
+    let p = only_error(json!([{"check": {"function": "compare_datasets", "arguments": {}}}]));
+    assert!(p.message.contains("not supported"));
+}
+
+#[test]
+fn missing_and_unexpected_arguments() {
+    let p = only_error(
+        json!([{"name": "r", "check": {"function": "regex_match", "arguments": {"column": "a"}}}]),
+    );
+    assert_eq!(p.field, "check.arguments.regex");
+    assert!(p.message.contains("missing required argument 'regex'"));
+    assert_eq!(p.rule_name.as_deref(), Some("r"));
+
+    let p = only_error(
+        json!([{"check": {"function": "is_not_null", "arguments": {"column": "a", "colunm": "b"}}}]),
+    );
+    assert_eq!(p.field, "check.arguments.colunm");
+    assert_eq!(p.suggestion.as_deref(), Some("'column'"));
+}
+
+#[test]
+fn wrong_argument_types() {
+    let p = only_error(
+        json!([{"check": {"function": "is_older_than_n_days", "arguments": {"column": "d", "days": "5"}}}]),
+    );
+    assert!(
+        p.message.contains("should be of type 'int'"),
+        "{}",
+        p.message
+    );
+    let p =
+        only_error(json!([{"check": {"function": "is_unique", "arguments": {"columns": "id"}}}]));
+    assert!(p.message.contains("list"));
+    let p = only_error(
+        json!([{"check": {"function": "is_in_list", "arguments": {"column": "s", "allowed": []}}}]),
+    );
+    assert!(p.message.contains("must not be empty"));
+    let p = only_error(
+        json!([{"check": {"function": "is_in_list", "arguments": {"column": "s", "allowed": [{"a": 1}]}}}]),
+    );
+    assert_eq!(p.field, "check.arguments.allowed[0]");
+    // An int is accepted for a float and a bool for an int, as pydantic does.
+    let v = validate_rule_set(
+        &json!([{"check": {"function": "is_equal_to", "arguments": {"column": "a", "value": 1, "abs_tolerance": 1}}}]),
+        None,
+    );
+    assert!(v.is_valid());
+}
+
+#[test]
+fn invalid_criticality_and_structure() {
+    let p = only_error(
+        json!([{"criticality": "warning", "check": {"function": "is_not_null", "arguments": {"column": "a"}}}]),
+    );
+    assert_eq!(p.field, "criticality");
+    assert_eq!(p.suggestion.as_deref(), Some("'warn'"));
+    assert_eq!(only_error(json!([{"name": "x"}])).field, "check");
+    assert_eq!(
+        only_error(json!([{"check": {"arguments": {}}}])).field,
+        "check.function"
+    );
+    assert_eq!(only_error(json!(["is_not_null"])).field, "");
+    assert_eq!(only_error(json!({"check": {}})).rule_index, None);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let all = problems(json!([
+        {"criticality": "fatal", "check": {"function": "is_not_null", "arguments": {"column": "a"}}},
+        {"check": {"function": "nope"}},
+        {"check": {"function": "is_in_range", "arguments": {"column": "x"}}},
+    ]));
+    let fields: Vec<(Option<usize>, &str)> = all
+        .iter()
+        .map(|p| (p.rule_index, p.field.as_str()))
+        .collect();
+    assert!(fields.contains(&(Some(0), "criticality")));
+    assert!(fields.contains(&(Some(1), "check.function")));
+    assert!(fields.contains(&(Some(2), "check.arguments.min_limit")));
+    assert!(fields.contains(&(Some(2), "check.arguments.max_limit")));
+}
+
+#[test]
+fn duplicate_names_and_empty_sets() {
+    let p = only_error(json!([
+        {"check": {"function": "is_not_null", "arguments": {"column": "a"}}},
+        {"check": {"function": "is_not_null", "arguments": {"column": "a"}}},
+    ]));
+    assert_eq!(p.field, "name");
+    assert_eq!(p.rule_index, Some(1));
+    assert!(p.message.contains("a_is_null"));
+    assert!(only_error(json!([])).message.contains("empty"));
+}
+
+#[test]
+fn bare_strings_that_name_no_column_are_flagged_with_the_quoted_form() {
+    let columns = vec![
+        "status".to_string(),
+        "fallback_status".to_string(),
+        "amount".to_string(),
+    ];
+    let rules = json!([
+        {"check": {"function": "is_in_list", "arguments": {"column": "status", "allowed": ["shipped", "'new'", "fallback_status", "2024-01-01", "3"]}}},
+        {"check": {"function": "is_not_less_than", "arguments": {"column": "amount", "limit": "amount * 0"}}},
+    ]);
+    let v = validate_rule_set(&rules, Some(&columns));
+    assert!(v.is_valid(), "warnings do not block: {:?}", v.problems);
+    let warnings: Vec<&RuleProblem> = v
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].field, "check.arguments.allowed[0]");
+    assert_eq!(warnings[0].suggestion.as_deref(), Some("\"'shipped'\""));
+}
+
+#[test]
+fn unknown_columns_are_warned_about_when_columns_are_known() {
+    let columns = vec!["email".to_string()];
+    let v = validate_rule_set(
+        &json!([{"check": {"function": "is_not_null", "arguments": {"column": "emial"}}}]),
+        Some(&columns),
+    );
+    let w = &v.problems[0];
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(w.suggestion.as_deref(), Some("'email'"));
+}

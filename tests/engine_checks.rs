@@ -1,0 +1,594 @@
+//! The engine against a hand-made table whose answers follow DQX's semantics (dqx-semantics.md):
+//! NULL passes all but the null checks, inclusive ranges, list literals quoted, dataset checks
+//! per key and per group, filters, skipped rules, valid/invalid split.
+
+use datafusion::arrow::array::{
+    ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::execution::context::{SessionConfig, SessionContext};
+use dqx_manager::engine::evaluate::{EvalOptions, Evaluation, evaluate};
+use dqx_manager::model::results::RuleStatus;
+use dqx_manager::model::rules::validate::validate_rule_set;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// 2025-01-31 as days since the epoch.
+const JAN_31: i32 = 20_119;
+
+fn table() -> SessionContext {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("status", DataType::Utf8, true),
+        Field::new("amount", DataType::Float64, true),
+        Field::new("ip", DataType::Utf8, true),
+        Field::new("grp", DataType::Utf8, true),
+        Field::new("d", DataType::Date32, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5, 6, 7, 8])),
+        Arc::new(StringArray::from(vec![
+            Some("a"),
+            None,
+            Some(""),
+            Some("  "),
+            Some("b"),
+            Some("c"),
+            Some("d"),
+            Some("a"),
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("new"),
+            Some("shipped"),
+            Some("bad"),
+            None,
+            Some("NEW"),
+            Some("new"),
+            Some("shipped"),
+            Some("new"),
+        ])),
+        Arc::new(Float64Array::from(vec![
+            Some(10.0),
+            Some(-5.0),
+            Some(0.0),
+            None,
+            Some(100.0),
+            Some(50.5),
+            Some(1000.0),
+            Some(7.0),
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("1.2.3.4"),
+            Some("256.1.1.1"),
+            Some("01.2.3.4"),
+            None,
+            Some("10.0.0.1"),
+            Some("1.2.3"),
+            Some("192.168.0.255"),
+            Some("1.2.3.4\n"),
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("x"),
+            Some("x"),
+            Some("y"),
+            Some("y"),
+            Some("y"),
+            Some("z"),
+            None,
+            None,
+        ])),
+        Arc::new(Date32Array::from(vec![
+            Some(JAN_31),
+            Some(JAN_31 - 1),
+            Some(JAN_31 - 2),
+            Some(JAN_31 - 3),
+            Some(JAN_31 + 1),
+            None,
+            Some(JAN_31 - 400),
+            Some(JAN_31 + 30),
+        ])),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let config = SessionConfig::new().set_str("datafusion.sql_parser.dialect", "databricks");
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_table(
+        "t",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    ctx
+}
+
+async fn run(rules: Value) -> Evaluation {
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let options = EvalOptions {
+        now: Some("2025-01-31T12:00:00".to_string()),
+        collect_rows: true,
+    };
+    evaluate(&table(), "t", "t", &validation.rules, &options)
+        .await
+        .unwrap()
+}
+
+/// Violation count of the only rule in `rule`.
+async fn count(rule: Value) -> u64 {
+    let evaluation = run(json!([rule])).await;
+    evaluation.result.rule_results[0].violation_count
+}
+
+fn check(function: &str, arguments: Value) -> Value {
+    json!({"check": {"function": function, "arguments": arguments}})
+}
+
+#[tokio::test]
+async fn null_and_empty_checks() {
+    assert_eq!(
+        count(check("is_not_null", json!({"column": "name"}))).await,
+        1
+    );
+    assert_eq!(count(check("is_null", json!({"column": "name"}))).await, 7);
+    assert_eq!(
+        count(check("is_not_empty", json!({"column": "name"}))).await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_empty",
+            json!({"column": "name", "trim_strings": true})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(count(check("is_empty", json!({"column": "name"}))).await, 6);
+    assert_eq!(
+        count(check(
+            "is_not_null_and_not_empty",
+            json!({"column": "name"})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        count(check("is_null_or_empty", json!({"column": "name"}))).await,
+        6
+    );
+    // A number is never empty.
+    assert_eq!(
+        count(check("is_not_empty", json!({"column": "amount"}))).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn list_checks_read_quoted_literals_and_pass_null() {
+    let allowed = json!(["'new'", "'shipped'"]);
+    assert_eq!(
+        count(check(
+            "is_in_list",
+            json!({"column": "status", "allowed": allowed})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        count(check(
+            "is_in_list",
+            json!({"column": "status", "allowed": allowed, "case_sensitive": false})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_null_and_is_in_list",
+            json!({"column": "status", "allowed": allowed})
+        ))
+        .await,
+        3
+    );
+    assert_eq!(
+        count(check(
+            "is_not_in_list",
+            json!({"column": "status", "forbidden": ["'bad'"]})
+        ))
+        .await,
+        1
+    );
+    // A bare string is a column: `grp` equals status nowhere; rows where either side is NULL
+    // compare as NULL and pass, so 8 rows - 1 NULL status - 2 NULL grp = 5 fail.
+    assert_eq!(
+        count(check(
+            "is_in_list",
+            json!({"column": "status", "allowed": ["grp"]})
+        ))
+        .await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn comparison_checks_are_inclusive_and_pass_null() {
+    assert_eq!(
+        count(check(
+            "is_in_range",
+            json!({"column": "amount", "min_limit": 0, "max_limit": 100})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        count(check(
+            "is_not_in_range",
+            json!({"column": "amount", "min_limit": 0, "max_limit": 100})
+        ))
+        .await,
+        5
+    );
+    assert_eq!(
+        count(check(
+            "is_not_less_than",
+            json!({"column": "amount", "limit": 0})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_greater_than",
+            json!({"column": "amount", "limit": "100"})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_greater_than",
+            json!({"column": "amount", "limit": "id * 100"})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_equal_to",
+            json!({"column": "amount", "value": 10})
+        ))
+        .await,
+        6
+    );
+    assert_eq!(
+        count(check(
+            "is_equal_to",
+            json!({"column": "amount", "value": 10, "abs_tolerance": 3})
+        ))
+        .await,
+        5
+    );
+    assert_eq!(
+        count(check(
+            "is_not_equal_to",
+            json!({"column": "amount", "value": 0})
+        ))
+        .await,
+        1
+    );
+    // allow_nulls = false (DQX 0.17): NULL fails too.
+    assert_eq!(
+        count(check(
+            "is_in_range",
+            json!({"column": "amount", "min_limit": 0, "max_limit": 100, "allow_nulls": false})
+        ))
+        .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn pattern_checks() {
+    assert_eq!(
+        count(check(
+            "regex_match",
+            json!({"column": "name", "regex": "^[a-z]$"})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        count(check(
+            "regex_match",
+            json!({"column": "name", "regex": "^[a-z]$", "negate": true})
+        ))
+        .await,
+        5
+    );
+    // Leading zeros, out-of-range octets, too few parts and a trailing newline all fail.
+    assert_eq!(
+        count(check("is_valid_ipv4_address", json!({"column": "ip"}))).await,
+        4
+    );
+}
+
+#[tokio::test]
+async fn time_checks_use_the_fixed_now() {
+    // now = 2025-01-31 12:00; Feb 1 and Mar 2 are in the future, Jan 31 (midnight) is not.
+    assert_eq!(
+        count(check("is_not_in_future", json!({"column": "d"}))).await,
+        2
+    );
+    // With a day of offset, Feb 1 (00:00) is within the allowance.
+    assert_eq!(
+        count(check(
+            "is_not_in_future",
+            json!({"column": "d", "offset": 86_400})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_in_near_future",
+            json!({"column": "d", "offset": 86_400})
+        ))
+        .await,
+        1
+    );
+    // Passes only when strictly more than 2 days old: Jan 29, 30, 31 and the future dates fail.
+    assert_eq!(
+        count(check(
+            "is_older_than_n_days",
+            json!({"column": "d", "days": 2})
+        ))
+        .await,
+        5
+    );
+    assert_eq!(
+        count(check(
+            "is_older_than_n_days",
+            json!({"column": "d", "days": 2, "negate": true})
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        count(check(
+            "is_data_fresh",
+            json!({"column": "d", "max_age_minutes": 1440})
+        ))
+        .await,
+        4
+    );
+}
+
+#[tokio::test]
+async fn sql_expression_fails_where_false() {
+    assert_eq!(
+        count(check(
+            "sql_expression",
+            json!({"expression": "amount >= 0"})
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "sql_expression",
+            json!({"expression": "amount >= 0", "negate": true})
+        ))
+        .await,
+        6
+    );
+}
+
+#[tokio::test]
+async fn uniqueness_is_per_key_with_sql_null_semantics() {
+    assert_eq!(
+        count(check("is_unique", json!({"columns": ["grp"]}))).await,
+        5
+    );
+    assert_eq!(
+        count(check(
+            "is_unique",
+            json!({"columns": ["grp"], "nulls_distinct": false})
+        ))
+        .await,
+        7
+    );
+    assert_eq!(
+        count(check("is_unique", json!({"columns": ["grp", "status"]}))).await,
+        0
+    );
+    assert_eq!(
+        count(check("is_unique", json!({"columns": ["id"]}))).await,
+        0
+    );
+    // The rule filter is pushed down: only filtered rows are counted and reported.
+    let filtered = json!({"filter": "id >= 3", "check": {"function": "is_unique", "arguments": {"columns": ["grp"]}}});
+    assert_eq!(count(filtered).await, 3);
+}
+
+#[tokio::test]
+async fn aggregates_whole_table_and_per_group() {
+    assert_eq!(
+        count(check(
+            "is_aggr_not_greater_than",
+            json!({"column": "id", "limit": 7})
+        ))
+        .await,
+        8
+    );
+    assert_eq!(
+        count(check(
+            "is_aggr_not_greater_than",
+            json!({"column": "*", "limit": 8})
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        count(check(
+            "is_aggr_not_less_than",
+            json!({"column": "amount", "aggr_type": "sum", "group_by": ["grp"], "limit": 60})
+        ))
+        .await,
+        3
+    );
+    assert_eq!(
+        count(check(
+            "is_aggr_equal",
+            json!({"column": "amount", "aggr_type": "max", "limit": 1000})
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        count(check(
+            "is_aggr_not_equal",
+            json!({"column": "amount", "aggr_type": "min", "limit": -5})
+        ))
+        .await,
+        8
+    );
+}
+
+#[tokio::test]
+async fn messages_match_dqx() {
+    let e = run(json!([
+        check("is_not_null", json!({"column": "name"})),
+        check(
+            "is_in_list",
+            json!({"column": "status", "allowed": ["'new'", "'shipped'"]})
+        ),
+        check(
+            "is_in_range",
+            json!({"column": "amount", "min_limit": 0, "max_limit": 100})
+        ),
+        check("is_unique", json!({"columns": ["grp"]})),
+        check(
+            "is_aggr_not_greater_than",
+            json!({"column": "id", "limit": 7})
+        ),
+    ]))
+    .await;
+    let first = |i: usize| {
+        e.result.rule_results[i].sample_violations[0]["_message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(first(0), "Column 'name' value is null");
+    assert_eq!(
+        first(1),
+        "Value 'bad' in Column 'status' is not in the allowed list: [new, shipped]"
+    );
+    assert_eq!(
+        first(2),
+        "Value '-5.0' in Column 'amount' not in range: [0, 100]"
+    );
+    assert_eq!(
+        first(3),
+        "Value 'x' in column 'grp' is not unique, found 2 duplicates"
+    );
+    assert_eq!(
+        first(4),
+        "Count value 8 in column 'id' is greater than limit: 7"
+    );
+    assert_eq!(e.result.rule_results[0].rule_name, "name_is_null");
+}
+
+#[tokio::test]
+async fn filters_apply_and_warnings_keep_rows_valid() {
+    let e = run(json!([
+        {"name": "name_set", "filter": "id > 2", "check": {"function": "is_not_null", "arguments": {"column": "name"}}},
+        {"name": "no_negative", "check": {"function": "is_not_less_than", "arguments": {"column": "amount", "limit": 0}}},
+        {"name": "small", "criticality": "warn", "check": {"function": "is_not_greater_than", "arguments": {"column": "amount", "limit": 100}}},
+    ]))
+    .await;
+    let r = &e.result;
+    assert_eq!(
+        r.rule_results[0].violation_count, 0,
+        "the NULL name is outside the filter"
+    );
+    assert_eq!(r.rule_results[0].status, RuleStatus::Pass);
+    assert_eq!(r.rule_results[1].status, RuleStatus::Fail);
+    assert_eq!(r.rule_results[2].status, RuleStatus::Warn);
+    assert_eq!(r.total_rows, 8);
+    assert_eq!(r.invalid_rows, 1);
+    assert_eq!(r.valid_rows, 7);
+    assert_eq!(r.rows_with_warnings, 1);
+    assert_eq!(r.pass_rate, 87.5);
+    assert_eq!((r.passed, r.failed, r.warnings), (1, 1, 1));
+    // Per-row results in input order, as DQX's result columns.
+    let rows = e.rows.unwrap();
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[1].row, 1);
+    assert_eq!(rows[1].errors.as_ref().unwrap()[0].name, "no_negative");
+    assert!(rows[0].errors.is_none() && rows[0].warnings.is_none());
+    assert_eq!(
+        rows[6].warnings.as_ref().unwrap()[0].function,
+        "is_not_greater_than"
+    );
+}
+
+#[tokio::test]
+async fn rules_that_cannot_run_are_skipped_on_every_row() {
+    let e = run(json!([
+        check("is_not_null", json!({"column": "missing"})),
+        check(
+            "sql_expression",
+            json!({"expression": "no_such_column > 1"})
+        ),
+        check("is_not_null", json!({"column": "id"})),
+    ]))
+    .await;
+    let r = &e.result;
+    assert_eq!(r.rule_results[0].status, RuleStatus::Error);
+    assert_eq!(r.rule_results[0].violation_count, 8);
+    assert_eq!(
+        r.rule_results[0].message,
+        "Check evaluation skipped due to invalid check columns: ['missing']"
+    );
+    assert_eq!(r.rule_results[1].status, RuleStatus::Error);
+    assert_eq!(r.rule_results[2].status, RuleStatus::Pass);
+    assert_eq!(r.invalid_rows, 8);
+}
+
+#[tokio::test]
+async fn hostile_literals_stay_literals() {
+    for value in [
+        "'); DROP TABLE t; --",
+        "it's",
+        "back\\slash",
+        "-- comment",
+        "😀 ünïcode",
+        "/* x */",
+    ] {
+        let quoted = format!("'{}'", value.replace('\'', "''"));
+        let n = count(check(
+            "is_in_list",
+            json!({"column": "status", "allowed": [quoted]}),
+        ))
+        .await;
+        assert_eq!(n, 7, "{value:?} must be compared as text");
+    }
+    // As regex patterns, the same strings are patterns (none matches a status) or, when not a
+    // valid pattern, a skipped rule; never SQL.
+    for value in ["it's", "back\\slash", "-- comment", "😀 ünïcode", "/* x */"] {
+        let e = run(json!([check(
+            "regex_match",
+            json!({"column": "status", "regex": value})
+        )]))
+        .await;
+        assert_eq!(e.result.rule_results[0].violation_count, 7, "{value:?}");
+        assert_eq!(e.result.rule_results[0].status, RuleStatus::Fail);
+    }
+    let e = run(json!([check(
+        "regex_match",
+        json!({"column": "status", "regex": "'); DROP TABLE t; --"})
+    )]))
+    .await;
+    assert_eq!(e.result.rule_results[0].status, RuleStatus::Error);
+    assert!(e.result.rule_results[0].message.contains("invalid regex"));
+}
