@@ -2,6 +2,7 @@
 //! writes the sample workspace.
 
 use clap::{Parser, Subcommand};
+use dqx_manager::model::rules::RulesFormat;
 use dqx_manager::server::cli::{self, Output};
 use dqx_manager::server::config::Config;
 use dqx_manager::server::routes::router;
@@ -55,6 +56,24 @@ enum Command {
         #[arg(long)]
         fail_on_error: bool,
     },
+    /// Profile a data file: per-column counts, nulls, distinct values, ranges, top values, formats.
+    Profile {
+        #[arg(long)]
+        data: PathBuf,
+        /// Profile at most this many rows.
+        #[arg(long)]
+        sample_limit: Option<u64>,
+    },
+    /// Propose DQX rules for a data file from its profile.
+    Generate {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        sample_limit: Option<u64>,
+        /// Output format of the rules.
+        #[arg(long, value_enum, default_value = "json")]
+        format: RulesFormatArg,
+    },
     /// Check a rule set without data: exit 0 when valid, 1 with every problem listed.
     CheckRules {
         #[arg(long)]
@@ -65,12 +84,34 @@ enum Command {
     },
 }
 
+/// `--format` of `generate`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RulesFormatArg {
+    Json,
+    Yaml,
+}
+
+impl From<RulesFormatArg> for RulesFormat {
+    fn from(value: RulesFormatArg) -> Self {
+        match value {
+            RulesFormatArg::Json => RulesFormat::Json,
+            RulesFormatArg::Yaml => RulesFormat::Yaml,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().map(|()| 0),
         Command::SampleData { out, rows } => sample_data(out, rows).map(|()| 0),
+        Command::Profile { data, sample_limit } => run_async(cli::profile(&data, sample_limit)),
+        Command::Generate {
+            data,
+            sample_limit,
+            format,
+        } => run_async(cli::generate(&data, sample_limit, format.into())),
         Command::CheckRules { rules, columns } => cli::check_rules(&rules, columns.as_deref()),
         Command::Validate {
             data,

@@ -4,4 +4,6 @@
 pub mod compile;
 pub mod evaluate;
 pub mod files;
+pub mod generate;
+pub mod profile;
 pub mod sql;

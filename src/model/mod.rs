@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod profile;
 pub mod results;
 pub mod rules;
 pub mod session;

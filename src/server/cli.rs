@@ -175,3 +175,45 @@ fn print_table(result: &crate::model::results::ValidationResult) {
         );
     }
 }
+
+/// `dqx-manager profile --data FILE [--sample-limit N]`: the profile as JSON.
+pub async fn profile(data: &Path, sample_limit: Option<u64>) -> Result<Exit, String> {
+    let ctx = cli_session(false);
+    register_file(&ctx, "data", data).await?;
+    let profile = crate::engine::profile::profile_table(
+        &ctx,
+        &quote_identifier("data"),
+        &data.display().to_string(),
+        sample_limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&profile).map_err(|e| e.to_string())?
+    );
+    Ok(0)
+}
+
+/// `dqx-manager generate --data FILE [--sample-limit N]`: rules proposed from the profile, as
+/// DQX JSON (or YAML with `--format yaml`).
+pub async fn generate(
+    data: &Path,
+    sample_limit: Option<u64>,
+    format: RulesFormat,
+) -> Result<Exit, String> {
+    let ctx = cli_session(false);
+    register_file(&ctx, "data", data).await?;
+    let profile = crate::engine::profile::profile_table(
+        &ctx,
+        &quote_identifier("data"),
+        &data.display().to_string(),
+        sample_limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let rules = crate::engine::generate::rules_from_profile(&profile, &Default::default());
+    let text = crate::model::rules::rules_to_text(&serde_json::Value::Array(rules), format)?;
+    println!("{text}");
+    Ok(0)
+}

@@ -1,0 +1,110 @@
+//! A table's profile: per-column statistics the generator turns into rules and the UI shows
+//! beside them (nulls, distinct values, ranges, top values, detected formats).
+
+use serde::{Deserialize, Serialize};
+
+/// A value format recognised in a text column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFormat {
+    Email,
+    Ipv4,
+    IsoDate,
+    IsoTimestamp,
+    Json,
+}
+
+impl ValueFormat {
+    pub const ALL: [ValueFormat; 5] = [
+        ValueFormat::Email,
+        ValueFormat::Ipv4,
+        ValueFormat::IsoDate,
+        ValueFormat::IsoTimestamp,
+        ValueFormat::Json,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ValueFormat::Email => "e-mail address",
+            ValueFormat::Ipv4 => "IPv4 address",
+            ValueFormat::IsoDate => "ISO date",
+            ValueFormat::IsoTimestamp => "ISO timestamp",
+            ValueFormat::Json => "JSON object or array",
+        }
+    }
+
+    /// The pattern (Rust/Java regex syntax) that recognises the format.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            ValueFormat::Email => r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$",
+            ValueFormat::Ipv4 => {
+                r"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$"
+            }
+            ValueFormat::IsoDate => r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            ValueFormat::IsoTimestamp => {
+                r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+            }
+            ValueFormat::Json => r"^\s*[\[{].*[\]}]\s*$",
+        }
+    }
+}
+
+/// How many non-NULL values of a column match a format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormatMatch {
+    pub format: ValueFormat,
+    pub matching: u64,
+}
+
+/// Statistics of one column over the profiled rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    pub name: String,
+    pub data_type: String,
+    pub count: u64,
+    pub null_count: u64,
+    /// Empty strings (after trimming), for text columns.
+    pub empty_count: Option<u64>,
+    /// Approximate number of distinct non-NULL values.
+    pub distinct_count: u64,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub mean: Option<f64>,
+    pub stddev: Option<f64>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    /// Most frequent values with their counts, for low-cardinality columns.
+    pub top_values: Vec<(String, u64)>,
+    /// Formats that most values of a text column match.
+    pub formats: Vec<FormatMatch>,
+}
+
+impl ColumnProfile {
+    pub fn null_ratio(&self) -> f64 {
+        ratio(self.null_count, self.count)
+    }
+
+    pub fn empty_ratio(&self) -> f64 {
+        ratio(self.empty_count.unwrap_or(0), self.count)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// A table's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableProfile {
+    pub table_name: String,
+    /// Rows profiled (at most `sample_limit`).
+    pub row_count: u64,
+    /// Rows in the table.
+    pub total_row_count: u64,
+    pub sample_limit: Option<u64>,
+    pub columns: Vec<ColumnProfile>,
+}
