@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use dqx_manager::model::rules::RulesFormat;
+use dqx_manager::server::bench::BenchPart;
 use dqx_manager::server::cli::{self, Output};
 use dqx_manager::server::config::Config;
 use dqx_manager::server::routes::router;
@@ -74,6 +75,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: RulesFormatArg,
     },
+    /// Benchmark the engine: 20 checks three ways over generated data, and profiling.
+    Bench {
+        /// Rows to generate (and validate).
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Folder for the generated data (reused between runs).
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// Run one measurement alone (for a clean peak-memory reading).
+        #[arg(long, value_enum, default_value = "all")]
+        only: BenchPart,
+    },
     /// Check a rule set without data: exit 0 when valid, 1 with every problem listed.
     CheckRules {
         #[arg(long)]
@@ -112,6 +125,13 @@ fn main() -> ExitCode {
             sample_limit,
             format,
         } => run_async(cli::generate(&data, sample_limit, format.into())),
+        Command::Bench { rows, dir, only } => run_async(async move {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            dqx_manager::server::bench::run(rows, &dir, only)
+                .await
+                .map(|()| 0)
+        }),
         Command::CheckRules { rules, columns } => cli::check_rules(&rules, columns.as_deref()),
         Command::Validate {
             data,

@@ -4,7 +4,9 @@
 //! as DQX does: every row gets the skip message.
 
 use super::sql::{Dialect, check_expression, limit_sql};
+use super::udf::{parse_cidr, spark_pattern_to_chrono};
 use crate::model::rules::ResolvedRule;
+use crate::model::table_name::TableName;
 use crate::model::table_name::quote_identifier;
 use serde_json::{Map, Value};
 
@@ -146,6 +148,7 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
             return is_aggr(rule, cx);
         }
         "is_older_than_col2_for_n_days" => return older_than_col2(args, cx),
+        "foreign_key" => return foreign_key(rule, cx),
         _ => {}
     }
     let written = arg_str(args, "column");
@@ -440,12 +443,99 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
                 )
             }
         }
-        "is_valid_ipv4_address" => {
-            let octet = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
-            let pattern = format!(r"^{octet}(\.{octet}){{3}}$");
+        "is_valid_ipv4_address" => row_check(
+            format!("NOT {}", cx.dialect.regex_like(&cs, IPV4_PATTERN)),
+            value_in("does not match pattern 'IPV4_ADDRESS'"),
+        ),
+        "is_valid_date" | "is_valid_timestamp" => {
+            let (key, what) = if f == "is_valid_date" {
+                ("date_format", "date")
+            } else {
+                ("timestamp_format", "timestamp")
+            };
+            native_only(cx, f)?;
+            let format = arg(args, key).and_then(Value::as_str);
+            let chrono_format = match format {
+                Some(spark) => cx.lit(&spark_pattern_to_chrono(spark).map_err(|e| {
+                    Skip(format!(
+                        "Check evaluation skipped due to invalid {key}: {e}"
+                    ))
+                })?),
+                None => "CAST(NULL AS VARCHAR)".to_string(),
+            };
+            let suffix = format
+                .map(|fmt| format!(" with format '{fmt}'"))
+                .unwrap_or_default();
             row_check(
-                format!("NOT {}", cx.dialect.regex_like(&cs, &pattern)),
-                value_in("does not match pattern 'IPV4_ADDRESS'"),
+                format!("({c} IS NOT NULL AND NOT dqx_parses_as_timestamp({cs}, {chrono_format}))"),
+                value_in(&format!("is not a valid {what}{suffix}")),
+            )
+        }
+        "is_valid_json" => {
+            native_only(cx, f)?;
+            row_check(
+                format!("NOT dqx_is_json({cs})"),
+                value_in("is not a valid JSON string"),
+            )
+        }
+        "has_json_keys" => {
+            native_only(cx, f)?;
+            let keys = str_list(args, "keys");
+            let keys_json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
+            let require_all = arg_bool(args, "require_all", true);
+            let has = format!(
+                "dqx_json_has_keys({cs}, {}, {require_all})",
+                cx.lit(&keys_json)
+            );
+            row_check(
+                format!("(NOT dqx_is_json({cs}) OR NOT {has})"),
+                format!(
+                    "CASE WHEN NOT dqx_is_json({cs}) THEN {} ELSE {} END",
+                    value_in("is not a valid JSON string"),
+                    cx.concat(&[
+                        cx.lit("Value '"),
+                        format!("coalesce({cs}, 'null')"),
+                        cx.lit(&format!(
+                            "' in {col_label} is missing keys in the list: [{}]",
+                            keys.join(", ")
+                        )),
+                    ])
+                ),
+            )
+        }
+        "is_valid_ipv6_address" => {
+            native_only(cx, f)?;
+            row_check(
+                format!("NOT dqx_is_ipv6({cs})"),
+                value_in("does not match pattern 'IPV6_ADDRESS'"),
+            )
+        }
+        "is_ipv4_address_in_cidr" | "is_ipv6_address_in_cidr" => {
+            native_only(cx, f)?;
+            let cidr = arg_str(args, "cidr_block");
+            let v4 = f == "is_ipv4_address_in_cidr";
+            let family_ok = parse_cidr(cidr).is_some_and(|(addr, _)| addr.is_ipv4() == v4);
+            if !family_ok {
+                let family = if v4 { "IPv4" } else { "IPv6" };
+                return Err(Skip(format!(
+                    "Check evaluation skipped: CIDR block '{cidr}' is not a valid {family} CIDR block."
+                )));
+            }
+            let (valid, pattern) = if v4 {
+                (cx.dialect.regex_like(&cs, IPV4_PATTERN), "IPV4_ADDRESS")
+            } else {
+                (format!("dqx_is_ipv6({cs})"), "IPV6_ADDRESS")
+            };
+            row_check(
+                format!(
+                    "(NOT {valid} OR NOT dqx_ip_in_cidr({cs}, {}))",
+                    cx.lit(cidr)
+                ),
+                format!(
+                    "CASE WHEN NOT {valid} THEN {} ELSE {} END",
+                    value_in(&format!("does not match pattern '{pattern}'")),
+                    value_in(&format!("is not in the CIDR block '{cidr}'"))
+                ),
             )
         }
         other => {
@@ -455,6 +545,19 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         }
     };
     Ok(compiled)
+}
+
+/// DQX's IPv4 pattern: four decimal octets, no leading zeros, nothing around them.
+const IPV4_PATTERN: &str = r"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$";
+
+/// Functions evaluated with our DataFusion UDFs have no Spark SQL form here.
+fn native_only(cx: &CompileContext<'_>, function: &str) -> Result<()> {
+    match cx.dialect {
+        Dialect::DataFusion => Ok(()),
+        Dialect::Spark => Err(Skip(format!(
+            "Check evaluation skipped: function '{function}' has no Spark SQL form in this app; run it with DQX"
+        ))),
+    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -608,6 +711,128 @@ fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRul
     })
 }
 
+/// A reference table named in a rule: a three-part name, or a plain name the session knows.
+fn reference_table(name: &str) -> Result<String> {
+    if name.contains('.') {
+        TableName::parse(name).map(|t| t.quoted()).map_err(|e| {
+            Skip(format!(
+                "Check evaluation skipped: invalid ref_table '{name}': {e}"
+            ))
+        })
+    } else if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(quote_identifier(name))
+    } else {
+        Err(Skip(format!(
+            "Check evaluation skipped: invalid reference name '{name}'"
+        )))
+    }
+}
+
+fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
+    let args = &rule.arguments;
+    let written = str_list(args, "columns");
+    let written_ref = str_list(args, "ref_columns");
+    if written.is_empty() || written.len() != written_ref.len() {
+        return Err(Skip(
+            "Check evaluation skipped: columns and ref_columns must have the same length".into(),
+        ));
+    }
+    let reference = match (
+        arg(args, "ref_table").and_then(Value::as_str),
+        arg(args, "ref_df_name").and_then(Value::as_str),
+    ) {
+        (Some(t), None) | (None, Some(t)) => reference_table(t)?,
+        _ => {
+            return Err(Skip(
+                "Check evaluation skipped: give exactly one of ref_table and ref_df_name".into(),
+            ));
+        }
+    };
+    let keys = written
+        .iter()
+        .map(|w| cx.column(w))
+        .collect::<Result<Vec<_>>>()?;
+    let ref_keys = written_ref
+        .iter()
+        .map(|w| {
+            if w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                Ok(quote_identifier(w))
+            } else {
+                check_expression(w).map(|_| format!("({w})")).map_err(Skip)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let null_safe = arg_bool(args, "null_safe", false);
+    let negate = arg_bool(args, "negate", false);
+    let alias = format!("__dqx_f{}", cx.id);
+    let select: Vec<String> = ref_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS {alias}_k{i}"))
+        .collect();
+    let on: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if null_safe {
+                format!("({k} IS NOT DISTINCT FROM {alias}.{alias}_k{i})")
+            } else {
+                format!("({k} = {alias}.{alias}_k{i})")
+            }
+        })
+        .collect();
+    let join = format!(
+        "LEFT JOIN (SELECT DISTINCT {}, TRUE AS {alias}_m FROM {reference}) {alias} ON {}",
+        select.join(", "),
+        on.join(" AND ")
+    );
+    let mut parts: Vec<String> = Vec::new();
+    if !null_safe {
+        parts.extend(keys.iter().map(|k| format!("{k} IS NOT NULL")));
+    }
+    if let Some(f) = row_filter(rule)? {
+        parts.push(format!("({f})"));
+    }
+    parts.push(if negate {
+        format!("{alias}.{alias}_m IS NOT NULL")
+    } else {
+        format!("{alias}.{alias}_m IS NULL")
+    });
+    let (value, label, ref_label) = if keys.len() == 1 {
+        (
+            format!("coalesce({}, 'null')", cx.s(&keys[0])),
+            written[0].clone(),
+            written_ref[0].clone(),
+        )
+    } else {
+        let rendered: Vec<String> = keys
+            .iter()
+            .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
+            .collect();
+        (
+            cx.concat(&[
+                cx.lit("{"),
+                format!("concat_ws(', ', {})", rendered.join(", ")),
+                cx.lit("}"),
+            ]),
+            format!("struct({})", written.join(", ")),
+            format!("struct({})", written_ref.join(", ")),
+        )
+    };
+    let verb = if negate { "found" } else { "not found" };
+    Ok(CompiledRule {
+        condition: format!("({})", parts.join(" AND ")),
+        message: cx.concat(&[
+            cx.lit("Value '"),
+            value,
+            cx.lit(&format!(
+                "' in column '{label}' {verb} in reference column '{ref_label}'"
+            )),
+        ]),
+        joins: vec![join],
+    })
+}
+
 fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
     let args = &rule.arguments;
     let written = arg_str(args, "column");
@@ -722,6 +947,43 @@ mod tests {
             id: 0,
         };
         compile(&v.rules[0], &cx)
+    }
+
+    #[test]
+    fn every_supported_function_compiles() {
+        use crate::model::rules::functions::{ArgKind, FUNCTIONS};
+        for spec in FUNCTIONS.iter().filter(|f| f.supported) {
+            let mut args = serde_json::Map::new();
+            for p in spec.params.iter().filter(|p| p.required) {
+                let value = match (p.kind, p.name) {
+                    (ArgKind::Column, _) => json!("a"),
+                    (ArgKind::ColumnList, _) => json!(["a"]),
+                    (ArgKind::Limit, _) | (ArgKind::Int, _) | (ArgKind::Float, _) => json!(1),
+                    (ArgKind::LimitList, _) => json!([1]),
+                    (ArgKind::Str, "cidr_block") if spec.name.contains("ipv6") => {
+                        json!("2001:db8::/32")
+                    }
+                    (ArgKind::Str, "cidr_block") => json!("10.0.0.0/8"),
+                    (ArgKind::Str, "expression") => json!("a > 1"),
+                    (ArgKind::Str, _) => json!("x"),
+                    (ArgKind::StrList, _) => json!(["k"]),
+                    (ArgKind::Bool, _) => json!(true),
+                    (ArgKind::Map, _) => json!({}),
+                };
+                args.insert(p.name.to_string(), value);
+            }
+            if spec.name == "foreign_key" {
+                args.insert("ref_df_name".into(), json!("r"));
+            }
+            let rules = json!([{"check": {"function": spec.name, "arguments": args}}]);
+            let result = compile_one(rules, Dialect::DataFusion);
+            assert!(
+                result.is_ok(),
+                "{} does not compile: {:?}",
+                spec.name,
+                result.err()
+            );
+        }
     }
 
     #[test]

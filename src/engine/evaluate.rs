@@ -71,6 +71,7 @@ pub async fn evaluate(
 ) -> Result<Evaluation, EvalError> {
     let started = Instant::now();
     let dialect = Dialect::DataFusion;
+    super::udf::register(ctx);
     let now = match &options.now {
         Some(text) if looks_like_iso_date_or_time(text.trim()) => {
             format!(

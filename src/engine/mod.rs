@@ -7,3 +7,4 @@ pub mod files;
 pub mod generate;
 pub mod profile;
 pub mod sql;
+pub mod udf;

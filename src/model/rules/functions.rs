@@ -221,11 +221,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             ALLOW_NULLS,
         ],
     ),
-    not_yet(row("is_valid_date", &[COLUMN, opt("date_format", Str)])),
-    not_yet(row(
+    row("is_valid_date", &[COLUMN, opt("date_format", Str)]),
+    row(
         "is_valid_timestamp",
         &[COLUMN, opt("timestamp_format", Str)],
-    )),
+    ),
     row("is_not_in_future", &[COLUMN, opt("offset", Int)]),
     row("is_not_in_near_future", &[COLUMN, opt("offset", Int)]),
     row("is_older_than_n_days", &[COLUMN, req("days", Int), NEGATE]),
@@ -248,20 +248,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     ),
     row("regex_match", &[COLUMN, req("regex", Str), NEGATE]),
     row("is_valid_ipv4_address", &[COLUMN]),
-    not_yet(row(
-        "is_ipv4_address_in_cidr",
-        &[COLUMN, req("cidr_block", Str)],
-    )),
-    not_yet(row("is_valid_ipv6_address", &[COLUMN])),
-    not_yet(row(
-        "is_ipv6_address_in_cidr",
-        &[COLUMN, req("cidr_block", Str)],
-    )),
-    not_yet(row("is_valid_json", &[COLUMN])),
-    not_yet(row(
+    row("is_ipv4_address_in_cidr", &[COLUMN, req("cidr_block", Str)]),
+    row("is_valid_ipv6_address", &[COLUMN]),
+    row("is_ipv6_address_in_cidr", &[COLUMN, req("cidr_block", Str)]),
+    row("is_valid_json", &[COLUMN]),
+    row(
         "has_json_keys",
         &[COLUMN, req("keys", StrList), opt("require_all", Bool)],
-    )),
+    ),
     row(
         "sql_expression",
         &[
@@ -284,7 +278,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     dataset("is_aggr_not_less_than", &AGGR),
     dataset("is_aggr_equal", &AGGR_TOL),
     dataset("is_aggr_not_equal", &AGGR_TOL),
-    not_yet(dataset(
+    dataset(
         "foreign_key",
         &[
             req("columns", ColumnList),
@@ -295,7 +289,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             ROW_FILTER,
             opt("null_safe", Bool),
         ],
-    )),
+    ),
     not_yet(dataset(
         "sql_query",
         &[

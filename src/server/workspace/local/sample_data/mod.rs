@@ -80,6 +80,11 @@ fn table_path(root: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// Writes one sample table to `path` (used by the benchmark).
+pub fn write_one_table(table: &dyn SampleTable, path: &Path) -> Result<(), SampleDataError> {
+    write_table(table, path)
+}
+
 fn write_table(table: &dyn SampleTable, path: &Path) -> Result<(), SampleDataError> {
     let fail = |message: String| SampleDataError::Write {
         path: path.display().to_string(),

@@ -1,0 +1,239 @@
+//! `dqx-manager bench`: validates 20 mixed checks over generated customers data three ways in
+//! one run — the one-pass evaluator, one SQL query per rule (the older app's approach), and a
+//! single aggregate query computing only the counts (the practical lower bound) — checks that all
+//! three agree, and reports rows/s and ratios. Also times profiling.
+
+use crate::engine::compile::{CompileContext, compile};
+use crate::engine::evaluate::{EvalOptions, evaluate};
+use crate::engine::files::{cli_session, register_file};
+use crate::engine::profile::profile_table;
+use crate::engine::sql::Dialect;
+use crate::model::rules::validate::validate_rule_set;
+use crate::server::workspace::local::sample_data::customers::Customers;
+use crate::server::workspace::local::sample_data::write_one_table;
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::execution::context::SessionContext;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Instant;
+
+/// Which measurements to run (`all`, or one of them alone for a clean peak-RSS reading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchPart {
+    All,
+    OnePass,
+    PerRule,
+    HandWritten,
+    Profile,
+}
+
+/// The 20 checks: 18 row-level of many kinds, 2 dataset-level.
+pub fn bench_rules(rows: u64) -> Value {
+    let countries = json!([
+        "'US'", "'GB'", "'DE'", "'FR'", "'NL'", "'ES'", "'IT'", "'SE'", "'JP'", "'BR'"
+    ]);
+    let c = |function: &str, arguments: Value| json!({"check": {"function": function, "arguments": arguments}});
+    json!([
+        c("is_not_null", json!({"column": "customer_id"})),
+        c("is_not_null", json!({"column": "email"})),
+        c("is_not_null_and_not_empty", json!({"column": "full_name"})),
+        {"name": "email_format", "check": {"function": "regex_match", "arguments": {"column": "email", "regex": "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}$"}}},
+        c("is_in_list", json!({"column": "country", "allowed": countries})),
+        c("is_in_range", json!({"column": "lifetime_value", "min_limit": 0, "max_limit": 20000})),
+        c("is_not_less_than", json!({"column": "lifetime_value", "limit": 0})),
+        c("is_valid_ipv4_address", json!({"column": "ip_address"})),
+        c("is_not_in_future", json!({"column": "signup_date"})),
+        c("is_not_null", json!({"column": "signup_date"})),
+        c("is_not_empty", json!({"column": "country"})),
+        c("is_not_null_and_is_in_list", json!({"column": "country", "allowed": countries})),
+        c("is_not_greater_than", json!({"column": "lifetime_value", "limit": 15000})),
+        c("is_older_than_n_days", json!({"column": "signup_date", "days": 1})),
+        {"name": "name_long_enough", "check": {"function": "sql_expression", "arguments": {"expression": "character_length(full_name) > 3"}}},
+        c("is_not_in_list", json!({"column": "country", "forbidden": ["'XX'"]})),
+        {"name": "signup_in_window", "check": {"function": "is_in_range", "arguments": {"column": "signup_date", "min_limit": "2019-01-01", "max_limit": "2030-01-01"}}},
+        {"name": "name_capitalised", "check": {"function": "regex_match", "arguments": {"column": "full_name", "regex": "^[A-Z]"}}},
+        c("is_unique", json!({"columns": ["customer_id"]})),
+        c("is_aggr_not_greater_than", json!({"column": "customer_id", "limit": rows * 2})),
+    ])
+}
+
+fn single_i64(batches: &[RecordBatch], column: usize) -> Result<i64, String> {
+    let batch = batches.first().ok_or("no result")?;
+    let array = cast(batch.column(column), &DataType::Int64).map_err(|e| e.to_string())?;
+    Ok(array.as_primitive::<Int64Type>().value(0))
+}
+
+async fn sql(ctx: &SessionContext, text: &str) -> Result<Vec<RecordBatch>, String> {
+    ctx.sql(text)
+        .await
+        .map_err(|e| format!("{e}: {text}"))?
+        .collect()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs the benchmark on `rows` generated rows in `dir` (reused when already there).
+pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
+    let file = dir.join(format!("customers_{rows}.parquet"));
+    if !file.exists() {
+        let started = Instant::now();
+        write_one_table(&Customers { rows }, &file).map_err(|e| e.to_string())?;
+        eprintln!(
+            "generated {rows} rows in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let ctx = cli_session(false);
+    register_file(&ctx, "customers", &file).await?;
+    let table = "customers";
+    let rules_value = bench_rules(rows);
+    let validation = validate_rule_set(&rules_value, None);
+    if !validation.is_valid() {
+        return Err(format!("bench rules invalid: {:?}", validation.problems));
+    }
+    let rules = validation.rules;
+    let now = "CAST('2026-11-29 00:00:00' AS TIMESTAMP)".to_string();
+    let columns: Vec<String> = [
+        "customer_id",
+        "email",
+        "full_name",
+        "country",
+        "signup_date",
+        "lifetime_value",
+        "ip_address",
+    ]
+    .map(String::from)
+    .to_vec();
+    let compiled = rules
+        .iter()
+        .enumerate()
+        .map(|(id, rule)| {
+            let cx = CompileContext {
+                dialect: Dialect::DataFusion,
+                table_sql: table,
+                columns: &columns,
+                now: now.clone(),
+                id,
+            };
+            compile(rule, &cx).map_err(|s| s.0)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    println!(
+        "rows: {rows}, rules: {} (18 row-level, 2 dataset-level)",
+        rules.len()
+    );
+    let mut one_pass_secs = None;
+    let mut counts_one_pass = Vec::new();
+    if matches!(part, BenchPart::All | BenchPart::OnePass) {
+        let started = Instant::now();
+        let options = EvalOptions {
+            now: Some("2026-11-29T00:00:00".into()),
+            collect_rows: false,
+        };
+        let e = evaluate(&ctx, table, table, &rules, &options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secs = started.elapsed().as_secs_f64();
+        counts_one_pass = e
+            .result
+            .rule_results
+            .iter()
+            .map(|r| r.violation_count as i64)
+            .collect();
+        report(
+            "one pass (ours: messages, samples, valid/invalid split)",
+            rows,
+            secs,
+        );
+        one_pass_secs = Some(secs);
+    }
+    let mut per_rule_secs = None;
+    let mut counts_per_rule = Vec::new();
+    if matches!(part, BenchPart::All | BenchPart::PerRule) {
+        let started = Instant::now();
+        for c in &compiled {
+            let batches = sql(
+                &ctx,
+                &format!(
+                    "SELECT count(*) FROM {table} {} WHERE {}",
+                    c.joins.join(" "),
+                    c.condition
+                ),
+            )
+            .await?;
+            counts_per_rule.push(single_i64(&batches, 0)?);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        report("one query per rule (the older app's approach)", rows, secs);
+        per_rule_secs = Some(secs);
+    }
+    let mut hand_secs = None;
+    let mut counts_hand = Vec::new();
+    if matches!(part, BenchPart::All | BenchPart::HandWritten) {
+        let sums: Vec<String> = compiled
+            .iter()
+            .map(|c| format!("sum(CASE WHEN {} THEN 1 ELSE 0 END)", c.condition))
+            .collect();
+        let joins: Vec<String> = compiled.iter().flat_map(|c| c.joins.clone()).collect();
+        let query = format!(
+            "SELECT {} FROM {table} {}",
+            sums.join(", "),
+            joins.join(" ")
+        );
+        let started = Instant::now();
+        let batches = sql(&ctx, &query).await?;
+        for i in 0..compiled.len() {
+            counts_hand.push(single_i64(&batches, i)?);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        report(
+            "single aggregate query (counts only: the practical limit)",
+            rows,
+            secs,
+        );
+        hand_secs = Some(secs);
+    }
+    if let (Some(one), Some(per)) = (one_pass_secs, per_rule_secs) {
+        println!(
+            "  one pass is {:.2}x faster than one query per rule",
+            per / one
+        );
+    }
+    if let (Some(one), Some(hand)) = (one_pass_secs, hand_secs) {
+        println!(
+            "  one pass takes {:.2}x the time of the single aggregate query",
+            one / hand
+        );
+    }
+    for (label, other) in [("per-rule", &counts_per_rule), ("aggregate", &counts_hand)] {
+        if !counts_one_pass.is_empty() && !other.is_empty() && &counts_one_pass != other {
+            return Err(format!(
+                "counts differ: one pass {counts_one_pass:?}, {label} {other:?}"
+            ));
+        }
+    }
+    if !counts_one_pass.is_empty() && (!counts_per_rule.is_empty() || !counts_hand.is_empty()) {
+        println!("  all methods agree on every rule's violation count");
+    }
+    if matches!(part, BenchPart::All | BenchPart::Profile) {
+        let started = Instant::now();
+        let p = profile_table(&ctx, table, table, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "profile ({} columns, 2 passes): {:.2} s, {:.0} rows/s",
+            p.columns.len(),
+            secs,
+            rows as f64 / secs
+        );
+    }
+    Ok(())
+}
+
+fn report(label: &str, rows: u64, secs: f64) {
+    println!("{label}: {secs:.2} s, {:.0} rows/s", rows as f64 / secs);
+}
