@@ -167,6 +167,50 @@ mod tests {
         assert!(limit_sql(d, &json!("1) FROM t; DROP TABLE x; --")).is_err());
     }
 
+    /// Parses `sql` as one expression and returns the string literal it is, if it is one.
+    fn parsed_literal(sql: &str, backslash_escapes: bool) -> Option<String> {
+        use datafusion::sql::sqlparser::ast::{Expr, Value as SqlValue};
+        use datafusion::sql::sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect};
+        let databricks = DatabricksDialect {};
+        let mysql = MySqlDialect {};
+        let dialect: &dyn ParserDialect = if backslash_escapes {
+            &mysql
+        } else {
+            &databricks
+        };
+        let mut parser = Parser::new(dialect).try_with_sql(sql).ok()?;
+        let expr = parser.parse_expr().ok()?;
+        if parser.peek_token().token != Token::EOF {
+            return None;
+        }
+        match expr {
+            Expr::Value(v) => match v.value {
+                SqlValue::SingleQuotedString(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literals_never_break_out(text in "\\PC*") {
+            // DataFusion reads backslashes literally; Spark unescapes them (checked with a parser
+            // that does the same). Either way the literal is one string equal to the input.
+            let df = Dialect::DataFusion.literal(&text);
+            proptest::prop_assert_eq!(parsed_literal(&df, false), Some(text.clone()));
+            let spark = Dialect::Spark.literal(&text);
+            proptest::prop_assert_eq!(parsed_literal(&spark, true), Some(text.clone()));
+        }
+
+        #[test]
+        fn hostile_fragments_stay_inside(prefix in "[a-z]{0,5}", tail in proptest::sample::select(vec!["'", "''", "\\", "\\'", "'; DROP TABLE t; --", "/*", "*/", "--", "\u{0}", "😀"])) {
+            let text = format!("{prefix}{tail}{prefix}");
+            proptest::prop_assert_eq!(parsed_literal(&Dialect::DataFusion.literal(&text), false), Some(text.clone()));
+            proptest::prop_assert_eq!(parsed_literal(&Dialect::Spark.literal(&text), true), Some(text.clone()));
+        }
+    }
+
     #[test]
     fn expressions_must_be_exactly_one() {
         assert!(check_expression("a > 1 AND b IS NOT NULL").is_ok());
