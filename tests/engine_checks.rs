@@ -363,6 +363,33 @@ async fn time_checks_use_the_fixed_now() {
 }
 
 #[tokio::test]
+async fn coordinates() {
+    // amount: 10, -5, 0, NULL, 100, 50.5, 1000, 7 — 100 and 1000 are no latitude, 1000 no longitude.
+    assert_eq!(
+        count(check("is_latitude", json!({"column": "amount"}))).await,
+        2
+    );
+    assert_eq!(
+        count(check("is_longitude", json!({"column": "amount"}))).await,
+        1
+    );
+    let e = run(json!([check("is_longitude", json!({"column": "amount"}))])).await;
+    assert_eq!(
+        e.result.rule_results[0].rule_name,
+        "amount_is_not_valid_longitude"
+    );
+    assert_eq!(
+        e.result.rule_results[0].sample_violations[0]["_message"],
+        "value `1000.0` in column `amount` is not a valid longitude (must be between -180 and 180)"
+    );
+    // Text that is no number is not flagged (try_cast gives NULL, which passes).
+    assert_eq!(
+        count(check("is_latitude", json!({"column": "name"}))).await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn sql_expression_fails_where_false() {
     assert_eq!(
         count(check(

@@ -226,3 +226,58 @@ async fn foreign_keys() {
         .unwrap();
     assert_eq!(e.result.total_rows, 8);
 }
+
+#[tokio::test]
+async fn sql_query_merges_per_key_or_applies_to_all_rows() {
+    let merged = json!({"query": "SELECT fk, fk > 50 AS condition FROM {{ input_view }}", "merge_columns": ["fk"]});
+    let (n, _, messages) = outcome("sql_query", merged).await;
+    assert_eq!(
+        n, 2,
+        "fk 99 and 100; the NULL key's condition is NULL and passes"
+    );
+    assert!(
+        messages[0].starts_with("Value is not matching query: 'SELECT fk"),
+        "{messages:?}"
+    );
+    let whole = json!({"query": "SELECT count(*) > 5 AS condition FROM {{input_view}}"});
+    assert_eq!(count("sql_query", whole.clone()).await, 8);
+    let mut negated = whole;
+    negated["negate"] = json!(true);
+    assert_eq!(count("sql_query", negated).await, 0);
+    let (_, status, _) = outcome(
+        "sql_query",
+        json!({"query": "SELECT 1 AS condition; DROP TABLE t"}),
+    )
+    .await;
+    assert_eq!(status, RuleStatus::Error);
+}
+
+#[tokio::test]
+async fn schema_checks_against_ddl() {
+    assert_eq!(
+        count(
+            "has_valid_schema",
+            json!({"expected_schema": "j STRING, fk BIGINT"})
+        )
+        .await,
+        0
+    );
+    let (n, _, messages) = outcome(
+        "has_valid_schema",
+        json!({"expected_schema": "fk STRING, missing INT"}),
+    )
+    .await;
+    assert_eq!(n, 8);
+    assert_eq!(
+        messages[0],
+        "Schema validation failed: Column 'fk' has incompatible type, expected 'string', got 'bigint'; \
+         Column 'missing' in expected schema not present in checked data"
+    );
+    let strict = json!({"expected_schema": "j STRING, ip6 STRING", "strict": true});
+    let (n, _, messages) = outcome("has_valid_schema", strict).await;
+    assert_eq!(n, 8);
+    assert!(
+        messages[0].contains("Column 'ip4' in checked data not present in expected schema"),
+        "{messages:?}"
+    );
+}

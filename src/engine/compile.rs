@@ -28,6 +28,10 @@ pub struct CompileContext<'a> {
     pub table_sql: &'a str,
     /// The table's column names.
     pub columns: &'a [String],
+    /// Their Unity Catalog type names, in the same order.
+    pub column_types: &'a [String],
+    /// Whether each column is nullable.
+    pub nullable: &'a [bool],
     /// SQL for "now" (a timestamp), fixed by `--now` or the engine's current time.
     pub now: String,
     /// Unique number for this rule's helper aliases.
@@ -149,6 +153,8 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         }
         "is_older_than_col2_for_n_days" => return older_than_col2(args, cx),
         "foreign_key" => return foreign_key(rule, cx),
+        "sql_query" => return super::dataset::sql_query(rule, cx, row_filter(rule)?),
+        "has_valid_schema" => return super::dataset::has_valid_schema(rule, cx),
         _ => {}
     }
     let written = arg_str(args, "column");
@@ -469,6 +475,23 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
             row_check(
                 format!("({c} IS NOT NULL AND NOT dqx_parses_as_timestamp({cs}, {chrono_format}))"),
                 value_in(&format!("is not a valid {what}{suffix}")),
+            )
+        }
+        "is_latitude" | "is_longitude" => {
+            let (what, bound) = if f == "is_latitude" {
+                ("latitude", 90)
+            } else {
+                ("longitude", 180)
+            };
+            row_check(
+                format!("NOT (TRY_CAST({c} AS DOUBLE) BETWEEN -{bound}.0 AND {bound}.0)"),
+                cx.concat(&[
+                    cx.lit("value `"),
+                    cs.clone(),
+                    cx.lit(&format!(
+                        "` in column `{written}` is not a valid {what} (must be between -{bound} and {bound})"
+                    )),
+                ]),
             )
         }
         "is_valid_json" => {
@@ -939,10 +962,13 @@ mod tests {
         let v = validate_rule_set(&rules, None);
         assert!(v.is_valid(), "{:?}", v.problems);
         let columns = vec!["a".to_string(), "b".to_string()];
+        let types = vec!["bigint".to_string(), "string".to_string()];
         let cx = CompileContext {
             dialect,
             table_sql: "`t`",
             columns: &columns,
+            column_types: &types,
+            nullable: &[true, true],
             now: "now()".to_string(),
             id: 0,
         };
@@ -965,6 +991,9 @@ mod tests {
                     }
                     (ArgKind::Str, "cidr_block") => json!("10.0.0.0/8"),
                     (ArgKind::Str, "expression") => json!("a > 1"),
+                    (ArgKind::Str, "query") => {
+                        json!("SELECT TRUE AS condition FROM {{ input_view }}")
+                    }
                     (ArgKind::Str, _) => json!("x"),
                     (ArgKind::StrList, _) => json!(["k"]),
                     (ArgKind::Bool, _) => json!(true),
@@ -974,6 +1003,9 @@ mod tests {
             }
             if spec.name == "foreign_key" {
                 args.insert("ref_df_name".into(), json!("r"));
+            }
+            if spec.name == "has_valid_schema" {
+                args.insert("expected_schema".into(), json!("a BIGINT"));
             }
             let rules = json!([{"check": {"function": spec.name, "arguments": args}}]);
             let result = compile_one(rules, Dialect::DataFusion);

@@ -90,12 +90,13 @@ pub async fn evaluate(
         .sql_with_options(&format!("SELECT * FROM {table_sql} LIMIT 0"), read_only())
         .await
         .map_err(table_err)?;
-    let columns: Vec<String> = schema_frame
-        .schema()
-        .fields()
+    let fields = schema_frame.schema().fields();
+    let columns: Vec<String> = fields.iter().map(|f| f.name().clone()).collect();
+    let column_types: Vec<String> = fields
         .iter()
-        .map(|f| f.name().clone())
+        .map(|f| crate::server::workspace::local::values::uc_type_name(f.data_type()))
         .collect();
+    let nullable: Vec<bool> = fields.iter().map(|f| f.is_nullable()).collect();
 
     let mut placed = Vec::with_capacity(rules.len());
     for (id, rule) in rules.iter().enumerate() {
@@ -103,6 +104,8 @@ pub async fn evaluate(
             dialect,
             table_sql,
             columns: &columns,
+            column_types: &column_types,
+            nullable: &nullable,
             now: now.clone(),
             id,
         };

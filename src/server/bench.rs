@@ -106,6 +106,12 @@ pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
     ]
     .map(String::from)
     .to_vec();
+    let types: Vec<String> = [
+        "bigint", "string", "string", "string", "date", "double", "string",
+    ]
+    .map(String::from)
+    .to_vec();
+    let nullable = [false, true, true, true, true, true, true];
     let compiled = rules
         .iter()
         .enumerate()
@@ -114,6 +120,8 @@ pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
                 dialect: Dialect::DataFusion,
                 table_sql: table,
                 columns: &columns,
+                column_types: &types,
+                nullable: &nullable,
                 now: now.clone(),
                 id,
             };

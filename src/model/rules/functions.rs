@@ -140,14 +140,6 @@ const fn dataset(name: &'static str, params: &'static [Param]) -> FunctionSpec {
     }
 }
 
-/// Defined by DQX and validated here, but not evaluated by this app yet.
-const fn not_yet(spec: FunctionSpec) -> FunctionSpec {
-    FunctionSpec {
-        supported: false,
-        ..spec
-    }
-}
-
 const fn unsupported(name: &'static str, level: Level) -> FunctionSpec {
     FunctionSpec {
         name,
@@ -252,6 +244,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     row("is_valid_ipv6_address", &[COLUMN]),
     row("is_ipv6_address_in_cidr", &[COLUMN, req("cidr_block", Str)]),
     row("is_valid_json", &[COLUMN]),
+    row("is_latitude", &[COLUMN]),
+    row("is_longitude", &[COLUMN]),
     row(
         "has_json_keys",
         &[COLUMN, req("keys", StrList), opt("require_all", Bool)],
@@ -290,7 +284,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             opt("null_safe", Bool),
         ],
     ),
-    not_yet(dataset(
+    dataset(
         "sql_query",
         &[
             req("query", Str),
@@ -302,8 +296,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             opt("input_placeholder", Str),
             ROW_FILTER,
         ],
-    )),
-    not_yet(dataset(
+    ),
+    dataset(
         "has_valid_schema",
         &[
             opt("expected_schema", Str),
@@ -313,7 +307,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             opt("strict", Bool),
             opt("exclude_columns", ColumnList),
         ],
-    )),
+    ),
     unsupported("has_valid_json_schema", Level::Row),
     unsupported("is_valid_email", Level::Row),
     unsupported("is_valid_uuid", Level::Row),

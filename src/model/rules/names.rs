@@ -100,6 +100,8 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         "is_valid_ipv6_address" => format!("{col}_does_not_match_pattern_ipv6_address"),
         "is_ipv6_address_in_cidr" => format!("{col}_is_not_ipv6_in_cidr"),
         "is_valid_json" => format!("{col}_is_not_valid_json"),
+        "is_latitude" => format!("{col}_is_not_valid_latitude"),
+        "is_longitude" => format!("{col}_is_not_valid_longitude"),
         "has_json_keys" => format!("{col}_does_not_have_json_keys"),
         "sql_expression" => {
             let explicit = arg_str(args, "name");
