@@ -86,6 +86,12 @@ enum Command {
         /// Run one measurement alone (for a clean peak-memory reading).
         #[arg(long, value_enum, default_value = "all")]
         only: BenchPart,
+        /// Runs per measurement; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Benchmark over CSV instead of Parquet.
+        #[arg(long)]
+        csv: bool,
     },
     /// Check a rule set without data: exit 0 when valid, 1 with every problem listed.
     CheckRules {
@@ -125,10 +131,16 @@ fn main() -> ExitCode {
             sample_limit,
             format,
         } => run_async(cli::generate(&data, sample_limit, format.into())),
-        Command::Bench { rows, dir, only } => run_async(async move {
+        Command::Bench {
+            rows,
+            dir,
+            only,
+            repeat,
+            csv,
+        } => run_async(async move {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("creating {}: {e}", dir.display()))?;
-            dqx_manager::server::bench::run(rows, &dir, only)
+            dqx_manager::server::bench::run(rows, &dir, only, repeat, csv)
                 .await
                 .map(|()| 0)
         }),

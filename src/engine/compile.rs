@@ -17,8 +17,36 @@ pub struct CompiledRule {
     pub condition: String,
     /// String SQL: the message for a violating row.
     pub message: String,
-    /// Helper subqueries (`LEFT JOIN (...) a ON ...` / `CROSS JOIN (...) a`) for dataset checks.
-    pub joins: Vec<String>,
+    /// Helper relations of dataset checks (per-key or whole-table aggregates, reference keys).
+    pub joins: Vec<Join>,
+}
+
+/// A small relation joined to the checked table: `relation` is `(SELECT ...) alias`; `on` the
+/// join condition, or `None` for a one-row relation joined to every row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub relation: String,
+    pub on: Option<String>,
+}
+
+/// The FROM clause joining `joins` to `base` (`(SELECT ...) __dqx_base`). Each helper is the
+/// left (build) side of its join — `helper RIGHT JOIN base` / `helper CROSS JOIN base` — so hash
+/// tables hold the small aggregated side and batches keep their size, whatever the planner knows
+/// about the files (CSV has no statistics).
+pub fn joined_from(base: &str, joins: &[&Join]) -> String {
+    let mut from = base.to_string();
+    for (i, join) in joins.iter().enumerate() {
+        let inner = if i == 0 {
+            from.clone()
+        } else {
+            format!("({from})")
+        };
+        from = match &join.on {
+            Some(on) => format!("{} RIGHT JOIN {inner} ON {on}", join.relation),
+            None => format!("{} CROSS JOIN {inner}", join.relation),
+        };
+    }
+    from
 }
 
 /// The table a rule set runs against.
@@ -691,13 +719,15 @@ fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRul
         .zip(&key_aliases)
         .map(|(k, a)| format!("({k} IS NOT DISTINCT FROM {alias}.{a})"))
         .collect();
-    let join = format!(
-        "LEFT JOIN (SELECT {}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias} ON {}",
-        select_keys.join(", "),
-        cx.table_sql,
-        keys.join(", "),
-        join_on.join(" AND ")
-    );
+    let join = Join {
+        relation: format!(
+            "(SELECT {}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias}",
+            select_keys.join(", "),
+            cx.table_sql,
+            keys.join(", ")
+        ),
+        on: Some(join_on.join(" AND ")),
+    };
     let (value, label) = if keys.len() == 1 {
         (
             if nulls_distinct {
@@ -804,11 +834,13 @@ fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
             }
         })
         .collect();
-    let join = format!(
-        "LEFT JOIN (SELECT DISTINCT {}, TRUE AS {alias}_m FROM {reference}) {alias} ON {}",
-        select.join(", "),
-        on.join(" AND ")
-    );
+    let join = Join {
+        relation: format!(
+            "(SELECT DISTINCT {}, TRUE AS {alias}_m FROM {reference}) {alias}",
+            select.join(", ")
+        ),
+        on: Some(on.join(" AND ")),
+    };
     let mut parts: Vec<String> = Vec::new();
     if !null_safe {
         parts.extend(keys.iter().map(|k| format!("{k} IS NOT NULL")));
@@ -902,10 +934,13 @@ fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule>
         format!("{function}({filtered})")
     };
     let join = if groups.is_empty() {
-        format!(
-            "CROSS JOIN (SELECT {metric_sql} AS {alias}_m FROM {}) {alias}",
-            cx.table_sql
-        )
+        Join {
+            relation: format!(
+                "(SELECT {metric_sql} AS {alias}_m FROM {}) {alias}",
+                cx.table_sql
+            ),
+            on: None,
+        }
     } else {
         let aliases: Vec<String> = (0..groups.len()).map(|i| format!("{alias}_g{i}")).collect();
         let select: Vec<String> = groups
@@ -918,13 +953,15 @@ fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule>
             .zip(&aliases)
             .map(|(g, a)| format!("({g} IS NOT DISTINCT FROM {alias}.{a})"))
             .collect();
-        format!(
-            "LEFT JOIN (SELECT {}, {metric_sql} AS {alias}_m FROM {} GROUP BY {}) {alias} ON {}",
-            select.join(", "),
-            cx.table_sql,
-            groups.join(", "),
-            on.join(" AND ")
-        )
+        Join {
+            relation: format!(
+                "(SELECT {}, {metric_sql} AS {alias}_m FROM {} GROUP BY {}) {alias}",
+                select.join(", "),
+                cx.table_sql,
+                groups.join(", ")
+            ),
+            on: Some(on.join(" AND ")),
+        }
     };
     let (op, label) = match rule.function.as_str() {
         "is_aggr_not_greater_than" => (">", "greater than"),

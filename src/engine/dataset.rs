@@ -2,7 +2,7 @@
 //! merged back per key or applied to every row) and `has_valid_schema` (the table's columns and
 //! types against a DDL schema).
 
-use super::compile::{CompileContext, CompiledRule, Skip};
+use super::compile::{CompileContext, CompiledRule, Join, Skip};
 use super::sql::check_expression;
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::quote_identifier;
@@ -119,9 +119,12 @@ pub fn sql_query(
     };
     let merge = str_list(rule, "merge_columns");
     if merge.is_empty() {
-        let join = format!(
-            "CROSS JOIN (SELECT max({as_number}) AS {alias}_v, count(*) AS {alias}_n FROM ({expanded}) {alias}_in) {alias}"
-        );
+        let join = Join {
+            relation: format!(
+                "(SELECT max({as_number}) AS {alias}_v, count(*) AS {alias}_n FROM ({expanded}) {alias}_in) {alias}"
+            ),
+            on: None,
+        };
         let too_many = cx
             .dialect
             .literal("Dataset-level sql_query without merge_columns must return exactly one row");
@@ -151,12 +154,14 @@ pub fn sql_query(
         .enumerate()
         .map(|(i, k)| format!("({k} IS NOT DISTINCT FROM {alias}.{alias}_k{i})"))
         .collect();
-    let join = format!(
-        "LEFT JOIN (SELECT {}, max({as_number}) AS {alias}_v FROM ({expanded}) {alias}_in GROUP BY {}) {alias} ON {}",
-        select.join(", "),
-        keys.join(", "),
-        on.join(" AND ")
-    );
+    let join = Join {
+        relation: format!(
+            "(SELECT {}, max({as_number}) AS {alias}_v FROM ({expanded}) {alias}_in GROUP BY {}) {alias}",
+            select.join(", "),
+            keys.join(", ")
+        ),
+        on: Some(on.join(" AND ")),
+    };
     Ok(CompiledRule {
         condition: format!("{alias}.{alias}_v = {want}"),
         message,

@@ -2,14 +2,16 @@
 //! table (dataset-level checks join in their per-key or whole-table aggregates), and the result is
 //! streamed once to count violations per rule name, split valid/invalid rows and keep samples.
 
-use super::compile::{CompileContext, Skip, compile};
+use super::compile::{CompileContext, Join, Skip, compile, joined_from};
 use super::sql::Dialect;
 use crate::model::results::{CheckResultItem, RowResult, RuleResult, RuleStatus, ValidationResult};
 use crate::model::rules::validate::looks_like_iso_date_or_time;
 use crate::model::rules::{Criticality, ResolvedRule};
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::kernels::boolean::{and_not, or};
+use datafusion::arrow::compute::{cast, is_not_null};
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::execution::context::{SQLOptions, SessionContext};
 use futures::StreamExt;
@@ -57,7 +59,7 @@ fn read_only() -> SQLOptions {
 struct PlacedRule<'a> {
     rule: &'a ResolvedRule,
     column_sql: String,
-    joins: Vec<String>,
+    joins: Vec<Join>,
     skipped: Option<String>,
 }
 
@@ -118,9 +120,11 @@ pub async fn evaluate(
                 let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
                 // Plan the rule on its own first, so one bad rule is reported as skipped instead
                 // of failing the whole run.
+                let base = format!("(SELECT * FROM {table_sql}) __dqx_base");
+                let joins: Vec<&Join> = compiled.joins.iter().collect();
                 let probe = format!(
-                    "SELECT {column_sql} FROM (SELECT * FROM {table_sql}) __dqx_base {} LIMIT 0",
-                    compiled.joins.join(" ")
+                    "SELECT {column_sql} FROM {} LIMIT 0",
+                    joined_from(&base, &joins)
                 );
                 match ctx.sql_with_options(&probe, read_only()).await {
                     Ok(_) => Ok((column_sql, compiled.joins)),
@@ -158,17 +162,15 @@ pub async fn evaluate(
         .enumerate()
         .map(|(i, p)| format!("{} AS __dqx_r{i}", p.column_sql))
         .collect();
-    let joins: Vec<&str> = placed
-        .iter()
-        .flat_map(|p| p.joins.iter().map(String::as_str))
-        .collect();
+    let joins: Vec<&Join> = placed.iter().flat_map(|p| p.joins.iter()).collect();
+    let base = format!("(SELECT *{row_number} FROM {table_sql}) __dqx_base");
     let mut query = format!(
-        "SELECT __dqx_base.*{} FROM (SELECT *{row_number} FROM {table_sql}) __dqx_base {}",
+        "SELECT __dqx_base.*{} FROM {}",
         selected
             .iter()
             .map(|s| format!(", {s}"))
             .collect::<String>(),
-        joins.join(" ")
+        joined_from(&base, &joins)
     );
     if options.collect_rows {
         query.push_str(" ORDER BY __dqx_row");
@@ -218,79 +220,123 @@ impl Tally {
         }
     }
 
-    fn add(
-        &mut self,
-        batch: &RecordBatch,
-        placed: &[PlacedRule<'_>],
-    ) -> Result<(), datafusion::arrow::error::ArrowError> {
+    fn add(&mut self, batch: &RecordBatch, placed: &[PlacedRule<'_>]) -> Result<(), ArrowError> {
         let n_rules = placed.len();
+        let n_rows = batch.num_rows();
         let n_base = batch.num_columns() - n_rules;
-        let messages = (0..n_rules)
-            .map(|i| cast(batch.column(n_base + i), &DataType::Utf8))
+        let message_arrays = (0..n_rules)
+            .map(|i| {
+                let column = batch.column(n_base + i);
+                if column.data_type() == &DataType::Utf8 {
+                    Ok(column.clone())
+                } else {
+                    cast(column, &DataType::Utf8)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let messages: Vec<_> = messages.iter().map(|a| a.as_string::<i32>()).collect();
+        let messages: Vec<_> = message_arrays
+            .iter()
+            .map(|a| a.as_string::<i32>())
+            .collect();
+
+        // Counts and the valid/invalid split, a column at a time.
+        let mut any_error: Option<BooleanArray> = None;
+        let mut any_warning: Option<BooleanArray> = None;
+        for (i, p) in placed.iter().enumerate() {
+            let violated = messages[i].len() - messages[i].null_count();
+            if violated == 0 {
+                continue;
+            }
+            self.counts[i] += violated as u64;
+            let flags = is_not_null(messages[i])?;
+            let slot = match p.rule.criticality {
+                Criticality::Error => &mut any_error,
+                Criticality::Warn => &mut any_warning,
+            };
+            *slot = Some(match slot.take() {
+                None => flags,
+                Some(acc) => or(&acc, &flags)?,
+            });
+        }
+        let error_rows = any_error.as_ref().map_or(0, BooleanArray::true_count);
+        self.invalid_rows += error_rows as u64;
+        if let Some(warn) = &any_warning {
+            let warn_only = match &any_error {
+                Some(err) => and_not(warn, err)?.true_count(),
+                None => warn.true_count(),
+            };
+            self.warning_rows += warn_only as u64;
+        }
+
+        // Samples: only rules still short of their quota look at rows, and stop when full.
         let schema = batch.schema();
         let base_fields: Vec<(usize, String)> = (0..n_base)
             .map(|i| (i, schema.field(i).name().clone()))
             .filter(|(_, name)| name != "__dqx_row")
             .collect();
         let options = FormatOptions::default();
-        let formatters = base_fields
-            .iter()
-            .map(|(i, _)| ArrayFormatter::try_new(batch.column(*i).as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-
-        for row in 0..batch.num_rows() {
-            let mut has_error = false;
-            let mut has_warning = false;
-            let mut errors = Vec::new();
-            let mut warnings = Vec::new();
-            for (i, placed_rule) in placed.iter().enumerate() {
-                if messages[i].is_null(row) {
+        let mut formatters = None;
+        for (samples, rule_messages) in self.samples.iter_mut().zip(&messages) {
+            if samples.len() >= SAMPLE_ROWS_PER_RULE || rule_messages.null_count() == n_rows {
+                continue;
+            }
+            if formatters.is_none() {
+                formatters = Some(
+                    base_fields
+                        .iter()
+                        .map(|(c, _)| ArrayFormatter::try_new(batch.column(*c).as_ref(), &options))
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+            }
+            let formatters = formatters.as_deref().unwrap_or_default();
+            for row in 0..n_rows {
+                if samples.len() >= SAMPLE_ROWS_PER_RULE {
+                    break;
+                }
+                if rule_messages.is_null(row) {
                     continue;
                 }
-                let message = messages[i].value(row);
-                self.counts[i] += 1;
-                match placed_rule.rule.criticality {
-                    Criticality::Error => has_error = true,
-                    Criticality::Warn => has_warning = true,
+                let mut sample = Map::new();
+                for ((col, name), formatter) in base_fields.iter().zip(formatters) {
+                    let value = if batch.column(*col).is_null(row) {
+                        Value::Null
+                    } else {
+                        Value::String(formatter.value(row).to_string())
+                    };
+                    sample.insert(name.clone(), value);
                 }
-                if self.samples[i].len() < SAMPLE_ROWS_PER_RULE {
-                    let mut sample = Map::new();
-                    for ((col, name), formatter) in base_fields.iter().zip(&formatters) {
-                        let value = if batch.column(*col).is_null(row) {
-                            Value::Null
-                        } else {
-                            Value::String(formatter.value(row).to_string())
-                        };
-                        sample.insert(name.clone(), value);
+                sample.insert(
+                    "_message".to_string(),
+                    Value::String(rule_messages.value(row).to_string()),
+                );
+                samples.push(sample);
+            }
+        }
+
+        // Per-row results, only when asked for.
+        if let Some(rows) = &mut self.rows {
+            for row in 0..n_rows {
+                let mut errors = Vec::new();
+                let mut warnings = Vec::new();
+                for (i, p) in placed.iter().enumerate() {
+                    if messages[i].is_null(row) {
+                        continue;
                     }
-                    sample.insert("_message".to_string(), Value::String(message.to_string()));
-                    self.samples[i].push(sample);
-                }
-                if self.rows.is_some() {
-                    let item = result_item(placed_rule.rule, message);
-                    match placed_rule.rule.criticality {
+                    let item = result_item(p.rule, messages[i].value(row));
+                    match p.rule.criticality {
                         Criticality::Error => errors.push(item),
                         Criticality::Warn => warnings.push(item),
                     }
                 }
-            }
-            if has_error {
-                self.invalid_rows += 1;
-            } else if has_warning {
-                self.warning_rows += 1;
-            }
-            if let Some(rows) = &mut self.rows {
                 // The query is ordered by input position, so the n-th row out is input row n.
                 rows.push(RowResult {
-                    row: self.total_rows,
+                    row: self.total_rows + row as u64,
                     errors: (!errors.is_empty()).then_some(errors),
                     warnings: (!warnings.is_empty()).then_some(warnings),
                 });
             }
-            self.total_rows += 1;
         }
+        self.total_rows += n_rows as u64;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! single aggregate query computing only the counts (the practical lower bound) — checks that all
 //! three agree, and reports rows/s and ratios. Also times profiling.
 
-use crate::engine::compile::{CompileContext, compile};
+use crate::engine::compile::{CompileContext, Join, compile, joined_from};
 use crate::engine::evaluate::{EvalOptions, evaluate};
 use crate::engine::files::{cli_session, register_file};
 use crate::engine::profile::profile_table;
@@ -74,17 +74,57 @@ async fn sql(ctx: &SessionContext, text: &str) -> Result<Vec<RecordBatch>, Strin
         .map_err(|e| e.to_string())
 }
 
-/// Runs the benchmark on `rows` generated rows in `dir` (reused when already there).
-pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
-    let file = dir.join(format!("customers_{rows}.parquet"));
-    if !file.exists() {
+/// Median wall time of `repeat` runs of `f`, with the result of the last run.
+async fn timed<T, F, Fut>(repeat: usize, mut f: F) -> Result<(f64, T), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut times = Vec::with_capacity(repeat);
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
         let started = Instant::now();
-        write_one_table(&Customers { rows }, &file).map_err(|e| e.to_string())?;
+        last = Some(f().await?);
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let value = last.ok_or("no run")?;
+    Ok((times[times.len() / 2], value))
+}
+
+/// Runs the benchmark on `rows` generated rows in `dir` (reused when already there), as Parquet
+/// or, with `csv`, as CSV; each measurement is the median of `repeat` runs.
+pub async fn run(
+    rows: u64,
+    dir: &Path,
+    part: BenchPart,
+    repeat: usize,
+    csv: bool,
+) -> Result<(), String> {
+    let parquet = dir.join(format!("customers_{rows}.parquet"));
+    if !parquet.exists() {
+        let started = Instant::now();
+        write_one_table(&Customers { rows }, &parquet).map_err(|e| e.to_string())?;
         eprintln!(
             "generated {rows} rows in {:.1} s",
             started.elapsed().as_secs_f64()
         );
     }
+    let file = if csv {
+        let csv_file = dir.join(format!("customers_{rows}.csv"));
+        if !csv_file.exists() {
+            let scratch = cli_session(false);
+            register_file(&scratch, "source", &parquet).await?;
+            let target = csv_file.to_str().ok_or("non-UTF-8 path")?;
+            let copy = format!(
+                "COPY (SELECT * FROM source) TO '{target}' STORED AS CSV OPTIONS ('format.has_header' 'true')"
+            );
+            sql(&scratch, &copy).await?;
+        }
+        csv_file
+    } else {
+        parquet
+    };
     let ctx = cli_session(false);
     register_file(&ctx, "customers", &file).await?;
     let table = "customers";
@@ -130,21 +170,24 @@ pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()?;
 
     println!(
-        "rows: {rows}, rules: {} (18 row-level, 2 dataset-level)",
+        "rows: {rows}, format: {}, rules: {} (18 row-level, 2 dataset-level), median of {repeat} runs",
+        if csv { "CSV" } else { "Parquet" },
         rules.len()
     );
+    let base = format!("(SELECT * FROM {table}) __dqx_base");
     let mut one_pass_secs = None;
     let mut counts_one_pass = Vec::new();
     if matches!(part, BenchPart::All | BenchPart::OnePass) {
-        let started = Instant::now();
         let options = EvalOptions {
             now: Some("2026-11-29T00:00:00".into()),
             collect_rows: false,
         };
-        let e = evaluate(&ctx, table, table, &rules, &options)
-            .await
-            .map_err(|e| e.to_string())?;
-        let secs = started.elapsed().as_secs_f64();
+        let (secs, e) = timed(repeat, || async {
+            evaluate(&ctx, table, table, &rules, &options)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await?;
         counts_one_pass = e
             .result
             .rule_results
@@ -161,20 +204,21 @@ pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
     let mut per_rule_secs = None;
     let mut counts_per_rule = Vec::new();
     if matches!(part, BenchPart::All | BenchPart::PerRule) {
-        let started = Instant::now();
-        for c in &compiled {
-            let batches = sql(
-                &ctx,
-                &format!(
-                    "SELECT count(*) FROM {table} {} WHERE {}",
-                    c.joins.join(" "),
+        let (secs, counts) = timed(repeat, || async {
+            let mut counts = Vec::new();
+            for c in &compiled {
+                let joins: Vec<&Join> = c.joins.iter().collect();
+                let query = format!(
+                    "SELECT count(*) FROM {} WHERE {}",
+                    joined_from(&base, &joins),
                     c.condition
-                ),
-            )
-            .await?;
-            counts_per_rule.push(single_i64(&batches, 0)?);
-        }
-        let secs = started.elapsed().as_secs_f64();
+                );
+                counts.push(single_i64(&sql(&ctx, &query).await?, 0)?);
+            }
+            Ok(counts)
+        })
+        .await?;
+        counts_per_rule = counts;
         report("one query per rule (the older app's approach)", rows, secs);
         per_rule_secs = Some(secs);
     }
@@ -185,18 +229,16 @@ pub async fn run(rows: u64, dir: &Path, part: BenchPart) -> Result<(), String> {
             .iter()
             .map(|c| format!("sum(CASE WHEN {} THEN 1 ELSE 0 END)", c.condition))
             .collect();
-        let joins: Vec<String> = compiled.iter().flat_map(|c| c.joins.clone()).collect();
+        let joins: Vec<&Join> = compiled.iter().flat_map(|c| c.joins.iter()).collect();
         let query = format!(
-            "SELECT {} FROM {table} {}",
+            "SELECT {} FROM {}",
             sums.join(", "),
-            joins.join(" ")
+            joined_from(&base, &joins)
         );
-        let started = Instant::now();
-        let batches = sql(&ctx, &query).await?;
+        let (secs, batches) = timed(repeat, || sql(&ctx, &query)).await?;
         for i in 0..compiled.len() {
             counts_hand.push(single_i64(&batches, i)?);
         }
-        let secs = started.elapsed().as_secs_f64();
         report(
             "single aggregate query (counts only: the practical limit)",
             rows,
