@@ -2,7 +2,6 @@
 //! table in one pass.
 
 pub mod compile;
-pub mod dataset;
 pub mod evaluate;
 pub mod files;
 pub mod generate;

@@ -176,18 +176,26 @@ fn print_table(result: &crate::model::results::ValidationResult) {
     }
 }
 
-/// `dqx-manager profile --data FILE [--sample-limit N]`: the profile as JSON.
-pub async fn profile(data: &Path, sample_limit: Option<u64>) -> Result<Exit, String> {
+/// Registers `data` and profiles it.
+async fn profile_file(
+    data: &Path,
+    sample_limit: Option<u64>,
+) -> Result<crate::model::profile::TableProfile, String> {
     let ctx = cli_session(false);
     register_file(&ctx, "data", data).await?;
-    let profile = crate::engine::profile::profile_table(
+    crate::engine::profile::profile_table(
         &ctx,
         &quote_identifier("data"),
         &data.display().to_string(),
         sample_limit,
     )
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+/// `dqx-manager profile --data FILE [--sample-limit N]`: the profile as JSON.
+pub async fn profile(data: &Path, sample_limit: Option<u64>) -> Result<Exit, String> {
+    let profile = profile_file(data, sample_limit).await?;
     println!(
         "{}",
         serde_json::to_string_pretty(&profile).map_err(|e| e.to_string())?
@@ -202,16 +210,7 @@ pub async fn generate(
     sample_limit: Option<u64>,
     format: RulesFormat,
 ) -> Result<Exit, String> {
-    let ctx = cli_session(false);
-    register_file(&ctx, "data", data).await?;
-    let profile = crate::engine::profile::profile_table(
-        &ctx,
-        &quote_identifier("data"),
-        &data.display().to_string(),
-        sample_limit,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let profile = profile_file(data, sample_limit).await?;
     let rules = crate::engine::generate::rules_from_profile(&profile, &Default::default());
     let text = crate::model::rules::rules_to_text(&serde_json::Value::Array(rules), format)?;
     println!("{text}");

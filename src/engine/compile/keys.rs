@@ -1,0 +1,204 @@
+//! Key checks: `is_unique` (duplicates per key, with SQL or null-safe NULL semantics) and
+//! `foreign_key` (keys missing from a reference table), each joined in as a small helper.
+
+use super::{
+    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_bool, other_relation_column,
+    row_filter, str_list,
+};
+use crate::model::rules::ResolvedRule;
+use crate::model::table_name::{TableName, quote_identifier};
+use serde_json::Value;
+
+pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
+    let written = str_list(&rule.arguments, "columns");
+    let keys = written
+        .iter()
+        .map(|w| cx.column(w))
+        .collect::<Result<Vec<_>>>()?;
+    let nulls_distinct = arg_bool(&rule.arguments, "nulls_distinct", true);
+    let mut counted = Vec::new();
+    if let Some(f) = row_filter(rule)? {
+        counted.push(format!("({f})"));
+    }
+    if nulls_distinct {
+        counted.extend(keys.iter().map(|k| format!("{k} IS NOT NULL")));
+    }
+    let counted = if counted.is_empty() {
+        "TRUE".to_string()
+    } else {
+        counted.join(" AND ")
+    };
+    let alias = format!("__dqx_u{}", cx.id);
+    let key_aliases: Vec<String> = (0..keys.len()).map(|i| format!("{alias}_k{i}")).collect();
+    let select_keys: Vec<String> = keys
+        .iter()
+        .zip(&key_aliases)
+        .map(|(k, a)| format!("{k} AS {a}"))
+        .collect();
+    let join_on: Vec<String> = keys
+        .iter()
+        .zip(&key_aliases)
+        .map(|(k, a)| format!("({k} IS NOT DISTINCT FROM {alias}.{a})"))
+        .collect();
+    let join = Join {
+        relation: format!(
+            "(SELECT {}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias}",
+            select_keys.join(", "),
+            cx.table_sql,
+            keys.join(", ")
+        ),
+        on: Some(join_on.join(" AND ")),
+    };
+    let (value, label) = if keys.len() == 1 {
+        (
+            if nulls_distinct {
+                cx.s(&keys[0])
+            } else {
+                format!("coalesce({}, 'null')", cx.s(&keys[0]))
+            },
+            written[0].clone(),
+        )
+    } else {
+        let parts: Vec<String> = keys
+            .iter()
+            .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
+            .collect();
+        (
+            cx.concat(&[
+                cx.lit("{"),
+                format!("concat_ws(', ', {})", parts.join(", ")),
+                cx.lit("}"),
+            ]),
+            format!("struct({})", written.join(", ")),
+        )
+    };
+    Ok(CompiledRule {
+        condition: format!("({counted}) AND {alias}.{alias}_n > 1"),
+        message: cx.concat(&[
+            cx.lit("Value '"),
+            value,
+            cx.lit(&format!("' in column '{label}' is not unique, found ")),
+            cx.s(&format!("{alias}.{alias}_n")),
+            cx.lit(" duplicates"),
+        ]),
+        joins: vec![join],
+    })
+}
+
+/// A reference table named in a rule: a three-part name, or a plain name the session knows.
+fn reference_table(name: &str) -> Result<String> {
+    if name.contains('.') {
+        TableName::parse(name).map(|t| t.quoted()).map_err(|e| {
+            Skip(format!(
+                "Check evaluation skipped: invalid ref_table '{name}': {e}"
+            ))
+        })
+    } else if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(quote_identifier(name))
+    } else {
+        Err(Skip(format!(
+            "Check evaluation skipped: invalid reference name '{name}'"
+        )))
+    }
+}
+
+pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
+    let args = &rule.arguments;
+    let written = str_list(args, "columns");
+    let written_ref = str_list(args, "ref_columns");
+    if written.is_empty() || written.len() != written_ref.len() {
+        return Err(Skip(
+            "Check evaluation skipped: columns and ref_columns must have the same length".into(),
+        ));
+    }
+    let reference = match (
+        arg(args, "ref_table").and_then(Value::as_str),
+        arg(args, "ref_df_name").and_then(Value::as_str),
+    ) {
+        (Some(t), None) | (None, Some(t)) => reference_table(t)?,
+        _ => {
+            return Err(Skip(
+                "Check evaluation skipped: give exactly one of ref_table and ref_df_name".into(),
+            ));
+        }
+    };
+    let keys = written
+        .iter()
+        .map(|w| cx.column(w))
+        .collect::<Result<Vec<_>>>()?;
+    let ref_keys = written_ref
+        .iter()
+        .map(|w| other_relation_column(w))
+        .collect::<Result<Vec<_>>>()?;
+    let null_safe = arg_bool(args, "null_safe", false);
+    let negate = arg_bool(args, "negate", false);
+    let alias = format!("__dqx_f{}", cx.id);
+    let select: Vec<String> = ref_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS {alias}_k{i}"))
+        .collect();
+    let on: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if null_safe {
+                format!("({k} IS NOT DISTINCT FROM {alias}.{alias}_k{i})")
+            } else {
+                format!("({k} = {alias}.{alias}_k{i})")
+            }
+        })
+        .collect();
+    let join = Join {
+        relation: format!(
+            "(SELECT DISTINCT {}, TRUE AS {alias}_m FROM {reference}) {alias}",
+            select.join(", ")
+        ),
+        on: Some(on.join(" AND ")),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if !null_safe {
+        parts.extend(keys.iter().map(|k| format!("{k} IS NOT NULL")));
+    }
+    if let Some(f) = row_filter(rule)? {
+        parts.push(format!("({f})"));
+    }
+    parts.push(if negate {
+        format!("{alias}.{alias}_m IS NOT NULL")
+    } else {
+        format!("{alias}.{alias}_m IS NULL")
+    });
+    let (value, label, ref_label) = if keys.len() == 1 {
+        (
+            format!("coalesce({}, 'null')", cx.s(&keys[0])),
+            written[0].clone(),
+            written_ref[0].clone(),
+        )
+    } else {
+        let rendered: Vec<String> = keys
+            .iter()
+            .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
+            .collect();
+        (
+            cx.concat(&[
+                cx.lit("{"),
+                format!("concat_ws(', ', {})", rendered.join(", ")),
+                cx.lit("}"),
+            ]),
+            format!("struct({})", written.join(", ")),
+            format!("struct({})", written_ref.join(", ")),
+        )
+    };
+    let verb = if negate { "found" } else { "not found" };
+    Ok(CompiledRule {
+        condition: format!("({})", parts.join(" AND ")),
+        message: cx.concat(&[
+            cx.lit("Value '"),
+            value,
+            cx.lit(&format!(
+                "' in column '{label}' {verb} in reference column '{ref_label}'"
+            )),
+        ]),
+        joins: vec![join],
+    })
+}

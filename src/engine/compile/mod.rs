@@ -1,0 +1,237 @@
+//! Compiling one resolved DQX rule to SQL: a fail condition (TRUE = the row violates it; FALSE
+//! and NULL pass, as in DQX), the DQX message for a violating row, and for dataset-level checks
+//! the helper subquery joined in. Rules that cannot be resolved against the table are "skipped"
+//! as DQX does: every row gets the skip message.
+
+mod aggregate;
+mod keys;
+mod query;
+mod row;
+mod schema;
+
+use super::sql::{Dialect, check_expression, limit_sql};
+use crate::model::rules::ResolvedRule;
+use crate::model::table_name::quote_identifier;
+use serde_json::{Map, Value};
+
+/// What the evaluator needs to place one rule in the combined query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledRule {
+    /// Boolean SQL; TRUE means the row violates the rule.
+    pub condition: String,
+    /// String SQL: the message for a violating row.
+    pub message: String,
+    /// Helper relations of dataset checks (per-key or whole-table aggregates, reference keys).
+    pub joins: Vec<Join>,
+}
+
+/// A small relation joined to the checked table: `relation` is `(SELECT ...) alias`; `on` the
+/// join condition, or `None` for a one-row relation joined to every row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub relation: String,
+    pub on: Option<String>,
+}
+
+/// The FROM clause joining `joins` to `base` (`(SELECT ...) __dqx_base`). Each helper is the
+/// left (build) side of its join — `helper RIGHT JOIN base` / `helper CROSS JOIN base` — so hash
+/// tables hold the small aggregated side and batches keep their size, whatever the planner knows
+/// about the files (CSV has no statistics).
+pub fn joined_from(base: &str, joins: &[&Join]) -> String {
+    let mut from = base.to_string();
+    for (i, join) in joins.iter().enumerate() {
+        let inner = if i == 0 {
+            from.clone()
+        } else {
+            format!("({from})")
+        };
+        from = match &join.on {
+            Some(on) => format!("{} RIGHT JOIN {inner} ON {on}", join.relation),
+            None => format!("{} CROSS JOIN {inner}", join.relation),
+        };
+    }
+    from
+}
+
+/// The table a rule set runs against.
+pub struct CompileContext<'a> {
+    pub dialect: Dialect,
+    /// The table as SQL (`` `main`.`sales`.`orders` ``).
+    pub table_sql: &'a str,
+    /// The table's column names.
+    pub columns: &'a [String],
+    /// Their Unity Catalog type names, in the same order.
+    pub column_types: &'a [String],
+    /// Whether each column is nullable.
+    pub nullable: &'a [bool],
+    /// SQL for "now" (a timestamp), fixed by `--now` or the engine's current time.
+    pub now: String,
+    /// Unique number for this rule's helper aliases.
+    pub id: usize,
+}
+
+/// Why a rule cannot be evaluated; the text is DQX's skip message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip(pub String);
+
+pub(super) type Result<T> = std::result::Result<T, Skip>;
+
+impl CompileContext<'_> {
+    /// A column argument as SQL: a known column is back-quoted; a bare name that is no column
+    /// skips the rule (as DQX does); anything else is a SQL expression, checked to be one.
+    pub(super) fn column(&self, text: &str) -> Result<String> {
+        if let Some(real) = self.columns.iter().find(|c| c.as_str() == text) {
+            return Ok(quote_identifier(real));
+        }
+        if let Some(real) = self.columns.iter().find(|c| c.eq_ignore_ascii_case(text)) {
+            return Ok(quote_identifier(real));
+        }
+        let bare = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if bare {
+            return Err(Skip(format!(
+                "Check evaluation skipped due to invalid check columns: ['{text}']"
+            )));
+        }
+        check_expression(text).map_err(|_| {
+            Skip(format!(
+                "Check evaluation skipped due to invalid check columns: ['{text}']"
+            ))
+        })?;
+        Ok(format!("({text})"))
+    }
+
+    pub(super) fn lit(&self, text: &str) -> String {
+        self.dialect.literal(text)
+    }
+
+    pub(super) fn s(&self, expr: &str) -> String {
+        self.dialect.as_string(expr)
+    }
+
+    pub(super) fn concat(&self, parts: &[String]) -> String {
+        self.dialect.concat(parts)
+    }
+}
+
+pub(super) fn arg<'a>(args: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    args.get(key).filter(|v| !v.is_null())
+}
+
+pub(super) fn arg_str<'a>(args: &'a Map<String, Value>, key: &str) -> &'a str {
+    arg(args, key).and_then(Value::as_str).unwrap_or_default()
+}
+
+pub(super) fn arg_bool(args: &Map<String, Value>, key: &str, default: bool) -> bool {
+    arg(args, key).and_then(Value::as_bool).unwrap_or(default)
+}
+
+pub(super) fn arg_i64(args: &Map<String, Value>, key: &str, default: i64) -> i64 {
+    match arg(args, key) {
+        Some(Value::Bool(b)) => i64::from(*b),
+        Some(v) => v.as_i64().unwrap_or(default),
+        None => default,
+    }
+}
+
+pub(super) fn str_list(args: &Map<String, Value>, key: &str) -> Vec<String> {
+    arg(args, key)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn limit(cx: &CompileContext<'_>, value: Option<&Value>) -> Result<String> {
+    let value = value.ok_or_else(|| Skip("Check evaluation skipped: a limit is missing".into()))?;
+    limit_sql(cx.dialect, value).map_err(|e| {
+        Skip(format!(
+            "Check evaluation skipped due to invalid limit: {e}"
+        ))
+    })
+}
+
+pub(super) fn row_check(condition: String, message: String) -> CompiledRule {
+    CompiledRule {
+        condition,
+        message,
+        joins: Vec::new(),
+    }
+}
+
+/// Compiles `rule` for the table in `cx`.
+pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
+    let args = &rule.arguments;
+    if let Some(filter) = &rule.filter {
+        check_expression(filter).map_err(|_| {
+            Skip(format!(
+                "Check evaluation skipped due to invalid check filter: '{filter}'"
+            ))
+        })?;
+    }
+    match rule.function.as_str() {
+        "sql_expression" => row::sql_expression(args, cx),
+        "is_older_than_col2_for_n_days" => row::older_than_col2(args, cx),
+        "is_unique" => keys::is_unique(rule, cx),
+        "foreign_key" => keys::foreign_key(rule, cx),
+        "is_aggr_not_greater_than"
+        | "is_aggr_not_less_than"
+        | "is_aggr_equal"
+        | "is_aggr_not_equal" => aggregate::is_aggr(rule, cx),
+        "sql_query" => query::sql_query(rule, cx, row_filter(rule)?),
+        "has_valid_schema" => schema::has_valid_schema(rule, cx),
+        _ => row::column_check(rule, cx),
+    }
+}
+
+/// Functions evaluated with our DataFusion UDFs have no Spark SQL form here.
+pub(super) fn native_only(cx: &CompileContext<'_>, function: &str) -> Result<()> {
+    match cx.dialect {
+        Dialect::DataFusion => Ok(()),
+        Dialect::Spark => Err(Skip(format!(
+            "Check evaluation skipped: function '{function}' has no Spark SQL form in this app; run it with DQX"
+        ))),
+    }
+}
+
+pub(super) fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+}
+
+/// The row filter of a dataset check: the rule's `filter` wins over `row_filter` (DQX pushes it down).
+pub(super) fn row_filter(rule: &ResolvedRule) -> Result<Option<String>> {
+    let filter = rule.filter.clone().or_else(|| {
+        arg(&rule.arguments, "row_filter")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    if let Some(f) = &filter {
+        check_expression(f).map_err(|_| {
+            Skip(format!(
+                "Check evaluation skipped due to invalid check filter: '{f}'"
+            ))
+        })?;
+    }
+    Ok(filter)
+}
+
+/// A column of a relation other than the checked table (a reference table, a query's output):
+/// a plain name is back-quoted, anything else must be one SQL expression.
+pub fn other_relation_column(text: &str) -> Result<String> {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(quote_identifier(text))
+    } else {
+        check_expression(text)
+            .map(|_| format!("({text})"))
+            .map_err(Skip)
+    }
+}
+
+#[cfg(test)]
+mod tests;
