@@ -281,3 +281,44 @@ async fn schema_checks_against_ddl() {
         "{messages:?}"
     );
 }
+
+#[tokio::test]
+async fn empty_and_null_arrays_fail() {
+    use datafusion::arrow::array::{Array, ListArray};
+    use datafusion::arrow::datatypes::Int32Type;
+    let tags = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+        Some(vec![Some(1), Some(2)]),
+        Some(vec![]),
+        None,
+        Some(vec![None]),
+    ]);
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "tags",
+        tags.data_type().clone(),
+        true,
+    )]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(tags)]).unwrap();
+    let ctx = SessionContext::new_with_config(
+        SessionConfig::new().set_str("datafusion.sql_parser.dialect", "databricks"),
+    );
+    ctx.register_table(
+        "arr",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    let rules = json!([{"check": {"function": "is_not_null_and_not_empty_array", "arguments": {"column": "tags"}}}]);
+    let v = validate_rule_set(&rules, None);
+    let e = evaluate(&ctx, "arr", "arr", &v.rules, &EvalOptions::default())
+        .await
+        .unwrap();
+    let r = &e.result.rule_results[0];
+    assert_eq!(
+        r.violation_count, 2,
+        "the empty array and the NULL; [NULL] has one element"
+    );
+    assert_eq!(r.rule_name, "tags_is_null_or_empty_array");
+    assert_eq!(
+        r.sample_violations[0]["_message"],
+        "Column 'tags' is null or empty array"
+    );
+}

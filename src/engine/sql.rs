@@ -72,7 +72,8 @@ impl Dialect {
     /// The number of elements of an array expression.
     pub fn array_size(self, expr: &str) -> String {
         match self {
-            Dialect::DataFusion => format!("cardinality({expr})"),
+            // DataFusion gives NULL for an empty array where Spark's size() gives 0.
+            Dialect::DataFusion => format!("coalesce(cardinality({expr}), 0)"),
             Dialect::Spark => format!("size({expr})"),
         }
     }

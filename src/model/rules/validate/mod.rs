@@ -225,6 +225,15 @@ fn validate_rule(
             format!("the name must be text, got {}", type_name(name)),
         );
     }
+    if rule.get("message_expr").is_some_and(|m| !m.is_null()) {
+        out.push(
+            Severity::Warning,
+            "message_expr",
+            "message_expr is not supported by this app yet; violations get DQX's default message here \
+             (DQX pipelines still use it)",
+            None,
+        );
+    }
     let filter = match rule.get("filter") {
         None | Some(Value::Null) => None,
         Some(Value::String(f)) => Some(f.clone()),

@@ -193,3 +193,14 @@ fn unknown_columns_are_warned_about_when_columns_are_known() {
     assert_eq!(w.severity, Severity::Warning);
     assert_eq!(w.suggestion.as_deref(), Some("'email'"));
 }
+
+#[test]
+fn message_expr_is_flagged_not_silently_dropped() {
+    let v = validate_rule_set(
+        &json!([{"message_expr": "concat('bad ', a)", "check": {"function": "is_not_null", "arguments": {"column": "a"}}}]),
+        None,
+    );
+    assert!(v.is_valid());
+    assert_eq!(v.problems[0].severity, Severity::Warning);
+    assert_eq!(v.problems[0].field, "message_expr");
+}
