@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -260,11 +260,6 @@ pub fn register(ctx: &SessionContext) {
             })
         }),
     ));
-}
-
-/// Whether `text` is a dotted-quad IPv4 address (for CIDR messages).
-pub fn is_ipv4(text: &str) -> bool {
-    Ipv4Addr::from_str(text).is_ok()
 }
 
 #[cfg(test)]

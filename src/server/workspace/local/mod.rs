@@ -44,11 +44,6 @@ impl LocalWorkspace {
         })
     }
 
-    /// Every table in the workspace, whoever may read it.
-    pub fn table_names(&self) -> impl Iterator<Item = &TableName> {
-        self.tables.keys()
-    }
-
     fn user(&self, caller: &Caller) -> Result<&LocalUser, AppError> {
         self.directory.find_by_email(&caller.email).ok_or_else(|| {
             AppError::Unauthorized(format!(
