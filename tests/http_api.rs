@@ -342,3 +342,57 @@ async fn no_token_reaches_the_log() {
         assert!(!logs.contains(token), "{token} appeared in the log");
     }
 }
+
+#[tokio::test]
+async fn check_rules_reports_located_problems_and_uses_the_tables_columns() {
+    let (app, _dir) = app().await;
+    let text = "- check:\n    function: is_in_list\n    arguments: {column: status, allowed: [shipped, \"'new'\"]}\n- check: {function: is_not_nul, arguments: {column: status}}\n";
+    let reply = call(
+        &app,
+        "/api/check_rules",
+        &ALICE,
+        json!({"text": text, "format": "yaml", "table": "main.sales.orders"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let problems = reply.body["problems"].as_array().unwrap();
+    let by_field = |field: &str| {
+        problems
+            .iter()
+            .find(|p| p["field"] == field)
+            .cloned()
+            .unwrap()
+    };
+    let unknown = by_field("check.function");
+    assert_eq!(unknown["severity"], "error");
+    assert_eq!(unknown["rule_index"], 1);
+    assert_eq!(unknown["suggestion"], "'is_not_null'");
+    let literal = by_field("check.arguments.allowed[0]");
+    assert_eq!(literal["severity"], "warning");
+    assert_eq!(literal["suggestion"], "\"'shipped'\"");
+
+    let bad = call(
+        &app,
+        "/api/check_rules",
+        &ALICE,
+        json!({"text": "[{", "format": "json"}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+
+    // The table is read as the caller: bob may not read main.hr.
+    let refused = call(
+        &app,
+        "/api/check_rules",
+        &BOB,
+        json!({"text": "[]", "format": "json", "table": "main.hr.employees"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

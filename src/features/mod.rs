@@ -1,4 +1,5 @@
 //! One folder per thing a user does; each holds its server functions (the shared half) and views.
 
 pub mod catalog;
+pub mod editor;
 pub mod session;

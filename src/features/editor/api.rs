@@ -1,0 +1,42 @@
+//! Server function `check_rules`: parse rule-set text (JSON or YAML) and validate it, against the
+//! table's columns when a table is named (read as the caller).
+
+use crate::model::error::ApiError;
+use crate::model::rules::RulesFormat;
+use crate::model::rules::validate::Validation;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// `POST /api/check_rules` with `{"text": "...", "format": "yaml", "table": "main.sales.orders"}`
+/// (`table` optional): every problem with its place, and the resolved rules when valid. Text that
+/// does not parse is a 400 naming the format's error.
+#[server(prefix = "/api", endpoint = "check_rules", input = Json)]
+pub async fn check_rules(
+    text: String,
+    format: RulesFormat,
+    table: Option<String>,
+) -> Result<Validation, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let value =
+        crate::model::rules::parse_rules_text(&text, format).map_err(|e| ctx.bad_request(e))?;
+    let columns = match table.filter(|t| !t.trim().is_empty()) {
+        None => None,
+        Some(table) => {
+            let name = crate::model::table_name::TableName::parse(&table)
+                .map_err(|e| ctx.bad_request(e.to_string()))?;
+            let described = ctx.state.workspace.describe_table(&ctx.caller, &name).await;
+            let description = ctx.respond(described)?;
+            Some(
+                description
+                    .columns
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    Ok(crate::model::rules::validate::validate_rule_set(
+        &value,
+        columns.as_deref(),
+    ))
+}
