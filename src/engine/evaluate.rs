@@ -3,7 +3,7 @@
 //! streamed once to count violations per rule name, split valid/invalid rows and keep samples.
 
 use super::compile::{CompileContext, Join, Skip, compile, joined_from};
-use super::sql::Dialect;
+use super::sql::{Dialect, first_line, read_only_options};
 use crate::model::results::{CheckResultItem, RowResult, RuleResult, RuleStatus, ValidationResult};
 use crate::model::rules::validate::looks_like_iso_date_or_time;
 use crate::model::rules::{Criticality, ResolvedRule};
@@ -13,7 +13,7 @@ use datafusion::arrow::compute::{cast, is_not_null};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::execution::context::{SQLOptions, SessionContext};
+use datafusion::execution::context::SessionContext;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 use std::time::Instant;
@@ -49,13 +49,6 @@ pub enum EvalError {
     Query(String),
 }
 
-fn read_only() -> SQLOptions {
-    SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false)
-}
-
 struct PlacedRule<'a> {
     rule: &'a ResolvedRule,
     column_sql: String,
@@ -86,10 +79,13 @@ pub async fn evaluate(
     };
     let table_err = |e: datafusion::error::DataFusionError| EvalError::Table {
         table: table_name.to_string(),
-        message: first_line(&e.to_string()),
+        message: first_line(&e.to_string()).to_string(),
     };
     let schema_frame = ctx
-        .sql_with_options(&format!("SELECT * FROM {table_sql} LIMIT 0"), read_only())
+        .sql_with_options(
+            &format!("SELECT * FROM {table_sql} LIMIT 0"),
+            read_only_options(),
+        )
         .await
         .map_err(table_err)?;
     let fields = schema_frame.schema().fields();
@@ -126,7 +122,7 @@ pub async fn evaluate(
                     "SELECT {column_sql} FROM {} LIMIT 0",
                     joined_from(&base, &joins)
                 );
-                match ctx.sql_with_options(&probe, read_only()).await {
+                match ctx.sql_with_options(&probe, read_only_options()).await {
                     Ok(_) => Ok((column_sql, compiled.joins)),
                     Err(e) => Err(Skip(format!(
                         "Check evaluation skipped: {}",
@@ -177,7 +173,7 @@ pub async fn evaluate(
     }
     tracing::debug!(%query, "one-pass validation query");
     let frame = ctx
-        .sql_with_options(&query, read_only())
+        .sql_with_options(&query, read_only_options())
         .await
         .map_err(|e| EvalError::Query(format!("{e:?}")))?;
     let mut stream = frame
@@ -193,10 +189,6 @@ pub async fn evaluate(
             .map_err(|e| EvalError::Query(format!("{e:?}")))?;
     }
     Ok(tally.finish(&placed, table_name, started))
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_string()
 }
 
 struct Tally {

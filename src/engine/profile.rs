@@ -2,14 +2,14 @@
 //! approximate distinct count, range, mean/stddev, lengths and format matches; then one
 //! grouping-sets query for the value counts of low-cardinality columns.
 
-use super::sql::Dialect;
+use super::sql::{Dialect, read_only_options};
 use crate::model::profile::{ColumnProfile, FormatMatch, TableProfile, ValueFormat};
 use crate::model::table_name::quote_identifier;
 use crate::server::workspace::local::values::uc_type_name;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::execution::context::{SQLOptions, SessionContext};
+use datafusion::execution::context::SessionContext;
 
 /// Columns with at most this many distinct values get value counts.
 pub const TOP_VALUES_MAX_DISTINCT: u64 = 20;
@@ -39,15 +39,8 @@ fn kind_of(data_type: &DataType) -> Kind {
     }
 }
 
-fn read_only() -> SQLOptions {
-    SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false)
-}
-
 async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, String> {
-    ctx.sql_with_options(sql, read_only())
+    ctx.sql_with_options(sql, read_only_options())
         .await
         .map_err(|e| e.to_string())?
         .collect()
@@ -96,7 +89,10 @@ pub async fn profile_table(
     };
     let d = Dialect::DataFusion;
     let frame = ctx
-        .sql_with_options(&format!("SELECT * FROM {table_sql} LIMIT 0"), read_only())
+        .sql_with_options(
+            &format!("SELECT * FROM {table_sql} LIMIT 0"),
+            read_only_options(),
+        )
         .await
         .map_err(|e| fail(e.to_string()))?;
     let fields: Vec<(String, DataType)> = frame

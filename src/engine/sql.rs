@@ -2,6 +2,7 @@
 //! resolution, and a parser check that user-written expressions are exactly one expression.
 
 use crate::model::rules::validate::looks_like_iso_date_or_time;
+use datafusion::execution::context::SQLOptions;
 use datafusion::sql::sqlparser::dialect::DatabricksDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
@@ -92,6 +93,22 @@ impl Dialect {
     pub fn concat(self, parts: &[String]) -> String {
         format!("concat_ws('', {})", parts.join(", "))
     }
+}
+
+/// Options that refuse anything but queries: no DDL, DML or statements. Every query the app
+/// builds or the user writes runs with these.
+pub fn read_only_options() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+/// The first non-blank line of an error's text, for messages shown to users.
+pub fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
 }
 
 /// A DQX limit/value as SQL, following DQX's resolution: numbers are literals, a string of digits

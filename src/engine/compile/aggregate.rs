@@ -2,7 +2,8 @@
 //! group, compared with a limit, joined in as a one-row or per-group helper.
 
 use super::{
-    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, limit, row_filter, str_list,
+    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, key_join_parts, limit,
+    row_filter, str_list,
 };
 use crate::model::rules::ResolvedRule;
 use serde_json::Value;
@@ -61,25 +62,14 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
             on: None,
         }
     } else {
-        let aliases: Vec<String> = (0..groups.len()).map(|i| format!("{alias}_g{i}")).collect();
-        let select: Vec<String> = groups
-            .iter()
-            .zip(&aliases)
-            .map(|(g, a)| format!("{g} AS {a}"))
-            .collect();
-        let on: Vec<String> = groups
-            .iter()
-            .zip(&aliases)
-            .map(|(g, a)| format!("({g} IS NOT DISTINCT FROM {alias}.{a})"))
-            .collect();
+        let (select, on) = key_join_parts(&alias, &groups, &groups, true);
         Join {
             relation: format!(
-                "(SELECT {}, {metric_sql} AS {alias}_m FROM {} GROUP BY {}) {alias}",
-                select.join(", "),
+                "(SELECT {select}, {metric_sql} AS {alias}_m FROM {} GROUP BY {}) {alias}",
                 cx.table_sql,
                 groups.join(", ")
             ),
-            on: Some(on.join(" AND ")),
+            on: Some(on),
         }
     };
     let (op, label) = match rule.function.as_str() {

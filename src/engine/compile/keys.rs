@@ -2,12 +2,11 @@
 //! `foreign_key` (keys missing from a reference table), each joined in as a small helper.
 
 use super::{
-    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_bool, other_relation_column,
-    row_filter, str_list,
+    CompileContext, CompiledRule, Join, Result, Skip, arg_bool, key_join_parts, opt_str,
+    other_relation_column, row_filter, str_list,
 };
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::{TableName, quote_identifier};
-use serde_json::Value;
 
 pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
     let written = str_list(&rule.arguments, "columns");
@@ -29,25 +28,14 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
         counted.join(" AND ")
     };
     let alias = format!("__dqx_u{}", cx.id);
-    let key_aliases: Vec<String> = (0..keys.len()).map(|i| format!("{alias}_k{i}")).collect();
-    let select_keys: Vec<String> = keys
-        .iter()
-        .zip(&key_aliases)
-        .map(|(k, a)| format!("{k} AS {a}"))
-        .collect();
-    let join_on: Vec<String> = keys
-        .iter()
-        .zip(&key_aliases)
-        .map(|(k, a)| format!("({k} IS NOT DISTINCT FROM {alias}.{a})"))
-        .collect();
+    let (select, on) = key_join_parts(&alias, &keys, &keys, true);
     let join = Join {
         relation: format!(
-            "(SELECT {}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias}",
-            select_keys.join(", "),
+            "(SELECT {select}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias}",
             cx.table_sql,
             keys.join(", ")
         ),
-        on: Some(join_on.join(" AND ")),
+        on: Some(on),
     };
     let (value, label) = if keys.len() == 1 {
         (
@@ -111,10 +99,7 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
             "Check evaluation skipped: columns and ref_columns must have the same length".into(),
         ));
     }
-    let reference = match (
-        arg(args, "ref_table").and_then(Value::as_str),
-        arg(args, "ref_df_name").and_then(Value::as_str),
-    ) {
+    let reference = match (opt_str(args, "ref_table"), opt_str(args, "ref_df_name")) {
         (Some(t), None) | (None, Some(t)) => reference_table(t)?,
         _ => {
             return Err(Skip(
@@ -133,28 +118,10 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
     let null_safe = arg_bool(args, "null_safe", false);
     let negate = arg_bool(args, "negate", false);
     let alias = format!("__dqx_f{}", cx.id);
-    let select: Vec<String> = ref_keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} AS {alias}_k{i}"))
-        .collect();
-    let on: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            if null_safe {
-                format!("({k} IS NOT DISTINCT FROM {alias}.{alias}_k{i})")
-            } else {
-                format!("({k} = {alias}.{alias}_k{i})")
-            }
-        })
-        .collect();
+    let (select, on) = key_join_parts(&alias, &keys, &ref_keys, null_safe);
     let join = Join {
-        relation: format!(
-            "(SELECT DISTINCT {}, TRUE AS {alias}_m FROM {reference}) {alias}",
-            select.join(", ")
-        ),
-        on: Some(on.join(" AND ")),
+        relation: format!("(SELECT DISTINCT {select}, TRUE AS {alias}_m FROM {reference}) {alias}"),
+        on: Some(on),
     };
     let mut parts: Vec<String> = Vec::new();
     if !null_safe {

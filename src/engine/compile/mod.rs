@@ -133,6 +133,10 @@ pub(super) fn arg_i64(args: &Map<String, Value>, key: &str, default: i64) -> i64
     }
 }
 
+pub(super) fn opt_str<'a>(args: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    arg(args, key).and_then(Value::as_str)
+}
+
 pub(super) fn str_list(args: &Map<String, Value>, key: &str) -> Vec<String> {
     arg(args, key)
         .and_then(Value::as_array)
@@ -144,6 +148,32 @@ pub(super) fn str_list(args: &Map<String, Value>, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The select list (`right[i] AS {alias}_k{i}`) and ON condition (`left[i]` matching
+/// `{alias}.{alias}_k{i}`, null-safe or plain equality) of a helper keyed like the checked rows.
+pub(super) fn key_join_parts(
+    alias: &str,
+    left: &[String],
+    right: &[String],
+    null_safe: bool,
+) -> (String, String) {
+    let select: Vec<String> = right
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS {alias}_k{i}"))
+        .collect();
+    let op = if null_safe {
+        "IS NOT DISTINCT FROM"
+    } else {
+        "="
+    };
+    let on: Vec<String> = left
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("({k} {op} {alias}.{alias}_k{i})"))
+        .collect();
+    (select.join(", "), on.join(" AND "))
 }
 
 pub(super) fn limit(cx: &CompileContext<'_>, value: Option<&Value>) -> Result<String> {
@@ -196,12 +226,6 @@ pub(super) fn native_only(cx: &CompileContext<'_>, function: &str) -> Result<()>
             "Check evaluation skipped: function '{function}' has no Spark SQL form in this app; run it with DQX"
         ))),
     }
-}
-
-pub(super) fn first_line(text: &str) -> &str {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
 }
 
 /// The row filter of a dataset check: the rule's `filter` wins over `row_filter` (DQX pushes it down).

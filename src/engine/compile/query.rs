@@ -1,7 +1,10 @@
 //! `sql_query`: a user query over the (filtered) input, merged back per key null-safely, or
 //! applied to every row when it returns one row.
 
-use super::{CompileContext, CompiledRule, Join, Result, Skip, other_relation_column};
+use super::{
+    CompileContext, CompiledRule, Join, Result, Skip, key_join_parts, opt_str,
+    other_relation_column, str_list,
+};
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::quote_identifier;
 use datafusion::sql::sqlparser::dialect::DatabricksDialect;
@@ -18,24 +21,6 @@ fn has_destructive_word(text: &str) -> bool {
     text.to_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .any(|word| DESTRUCTIVE.contains(&word))
-}
-
-pub(super) fn str_arg<'a>(rule: &'a ResolvedRule, key: &str) -> Option<&'a str> {
-    rule.arguments.get(key).and_then(Value::as_str)
-}
-
-pub(super) fn str_list_of(rule: &ResolvedRule, key: &str) -> Vec<String> {
-    rule.arguments
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Replaces `{{ name }}` placeholders: the input placeholder by the (filtered) input, any other
@@ -72,13 +57,13 @@ pub(super) fn sql_query(
     cx: &CompileContext<'_>,
     row_filter: Option<String>,
 ) -> Result<CompiledRule> {
-    let query = str_arg(rule, "query").unwrap_or_default();
+    let query = opt_str(&rule.arguments, "query").unwrap_or_default();
     if has_destructive_word(query) {
         return Err(Skip(format!(
             "Check evaluation skipped due to unsafe sql query: '{query}'"
         )));
     }
-    let placeholder = str_arg(rule, "input_placeholder").unwrap_or("input_view");
+    let placeholder = opt_str(&rule.arguments, "input_placeholder").unwrap_or("input_view");
     let input = match &row_filter {
         Some(f) => format!("(SELECT * FROM {} WHERE {f})", cx.table_sql),
         None => format!("(SELECT * FROM {})", cx.table_sql),
@@ -94,7 +79,7 @@ pub(super) fn sql_query(
             ))
         })?;
     let condition_column =
-        quote_identifier(str_arg(rule, "condition_column").unwrap_or("condition"));
+        quote_identifier(opt_str(&rule.arguments, "condition_column").unwrap_or("condition"));
     let negate = rule
         .arguments
         .get("negate")
@@ -104,7 +89,7 @@ pub(super) fn sql_query(
         format!("CASE WHEN {condition_column} THEN 1 WHEN NOT {condition_column} THEN 0 END");
     let alias = format!("__dqx_q{}", cx.id);
     let want = if negate { 0 } else { 1 };
-    let message = match str_arg(rule, "msg") {
+    let message = match opt_str(&rule.arguments, "msg") {
         Some(msg) => cx.dialect.literal(msg),
         None if negate => cx
             .dialect
@@ -113,7 +98,7 @@ pub(super) fn sql_query(
             .dialect
             .literal(&format!("Value is not matching query: '{query}'")),
     };
-    let merge = str_list_of(rule, "merge_columns");
+    let merge = str_list(&rule.arguments, "merge_columns");
     if merge.is_empty() {
         let join = Join {
             relation: format!(
@@ -134,23 +119,13 @@ pub(super) fn sql_query(
         .iter()
         .map(|m| other_relation_column(m))
         .collect::<Result<Vec<_>>>()?;
-    let select: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} AS {alias}_k{i}"))
-        .collect();
-    let on: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("({k} IS NOT DISTINCT FROM {alias}.{alias}_k{i})"))
-        .collect();
+    let (select, on) = key_join_parts(&alias, &keys, &keys, true);
     let join = Join {
         relation: format!(
-            "(SELECT {}, max({as_number}) AS {alias}_v FROM ({expanded}) {alias}_in GROUP BY {}) {alias}",
-            select.join(", "),
+            "(SELECT {select}, max({as_number}) AS {alias}_v FROM ({expanded}) {alias}_in GROUP BY {}) {alias}",
             keys.join(", ")
         ),
-        on: Some(on.join(" AND ")),
+        on: Some(on),
     };
     Ok(CompiledRule {
         condition: format!("{alias}.{alias}_v = {want}"),

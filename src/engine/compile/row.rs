@@ -1,10 +1,10 @@
 //! Row-level checks: each a condition and a DQX message over one row's columns.
 
 use super::{
-    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, first_line, limit,
+    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit,
     native_only, row_check, str_list,
 };
-use crate::engine::sql::{check_expression, limit_sql};
+use crate::engine::sql::{check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
 use crate::model::rules::ResolvedRule;
 use serde_json::{Map, Value};

@@ -1,8 +1,7 @@
 //! `has_valid_schema`: the checked table's columns and types against a DDL schema, permissive
 //! (compatible types, extra columns allowed) or strict; the same answer for every row.
 
-use super::query::{str_arg, str_list_of};
-use super::{CompileContext, CompiledRule, Result, Skip};
+use super::{CompileContext, CompiledRule, Result, Skip, opt_str, str_list};
 use crate::model::rules::ResolvedRule;
 use serde_json::Value;
 
@@ -115,12 +114,14 @@ pub(super) fn has_valid_schema(
     rule: &ResolvedRule,
     cx: &CompileContext<'_>,
 ) -> Result<CompiledRule> {
-    if str_arg(rule, "ref_table").is_some() || str_arg(rule, "ref_df_name").is_some() {
+    if opt_str(&rule.arguments, "ref_table").is_some()
+        || opt_str(&rule.arguments, "ref_df_name").is_some()
+    {
         return Err(Skip(
             "Check evaluation skipped: has_valid_schema with ref_table or ref_df_name is not supported yet; give expected_schema".into(),
         ));
     }
-    let ddl = str_arg(rule, "expected_schema").ok_or_else(|| {
+    let ddl = opt_str(&rule.arguments, "expected_schema").ok_or_else(|| {
         Skip("Check evaluation skipped: has_valid_schema needs expected_schema".into())
     })?;
     let expected = parse_schema(ddl).map_err(|e| {
@@ -133,8 +134,8 @@ pub(super) fn has_valid_schema(
         .get("strict")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let selected = str_list_of(rule, "columns");
-    let excluded = str_list_of(rule, "exclude_columns");
+    let selected = str_list(&rule.arguments, "columns");
+    let excluded = str_list(&rule.arguments, "exclude_columns");
     let actual: Vec<(&String, &String, bool)> = cx
         .columns
         .iter()

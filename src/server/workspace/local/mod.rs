@@ -10,6 +10,7 @@ pub mod sample_data;
 pub mod scan;
 pub mod values;
 
+use crate::engine::sql::read_only_options;
 use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
@@ -19,7 +20,7 @@ use datafusion::arrow::array::{Array, Int64Array, RecordBatch};
 use datafusion::catalog::{
     CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider,
 };
-use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::context::{SessionConfig, SessionContext};
 use directory::{LocalDirectory, LocalUser};
 use scan::LocalTable;
 use std::collections::BTreeMap;
@@ -147,14 +148,6 @@ impl LocalWorkspace {
         let ctx = self.session_for(user)?;
         run_read_only(&ctx, sql).await
     }
-}
-
-/// Options that refuse anything but queries.
-pub fn read_only_options() -> SQLOptions {
-    SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false)
 }
 
 async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
