@@ -37,29 +37,7 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
         ),
         on: Some(on),
     };
-    let (value, label) = if keys.len() == 1 {
-        (
-            if nulls_distinct {
-                cx.s(&keys[0])
-            } else {
-                format!("coalesce({}, 'null')", cx.s(&keys[0]))
-            },
-            written[0].clone(),
-        )
-    } else {
-        let parts: Vec<String> = keys
-            .iter()
-            .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
-            .collect();
-        (
-            cx.concat(&[
-                cx.lit("{"),
-                format!("concat_ws(', ', {})", parts.join(", ")),
-                cx.lit("}"),
-            ]),
-            format!("struct({})", written.join(", ")),
-        )
-    };
+    let (value, label) = key_display(cx, &keys, &written, !nulls_distinct);
     Ok(CompiledRule {
         condition: format!("({counted}) AND {alias}.{alias}_n > 1"),
         message: cx.concat(&[
@@ -135,27 +113,8 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
     } else {
         format!("{alias}.{alias}_m IS NULL")
     });
-    let (value, label, ref_label) = if keys.len() == 1 {
-        (
-            format!("coalesce({}, 'null')", cx.s(&keys[0])),
-            written[0].clone(),
-            written_ref[0].clone(),
-        )
-    } else {
-        let rendered: Vec<String> = keys
-            .iter()
-            .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
-            .collect();
-        (
-            cx.concat(&[
-                cx.lit("{"),
-                format!("concat_ws(', ', {})", rendered.join(", ")),
-                cx.lit("}"),
-            ]),
-            format!("struct({})", written.join(", ")),
-            format!("struct({})", written_ref.join(", ")),
-        )
-    };
+    let (value, label) = key_display(cx, &keys, &written, true);
+    let ref_label = key_label(&written_ref);
     let verb = if negate { "found" } else { "not found" };
     Ok(CompiledRule {
         condition: format!("({})", parts.join(" AND ")),
@@ -168,4 +127,38 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
         ]),
         joins: vec![join],
     })
+}
+
+/// A key's column label as DQX prints it: the column, or `struct(a, b)` for a composite key.
+fn key_label(written: &[String]) -> String {
+    match written {
+        [single] => single.clone(),
+        many => format!("struct({})", many.join(", ")),
+    }
+}
+
+/// A key's value as SQL text for messages, and its label. A composite key prints as `{1, a}` with
+/// NULL parts as `null`; a single key prints its value, NULL as `null` when `null_as_text`.
+fn key_display(
+    cx: &CompileContext<'_>,
+    keys: &[String],
+    written: &[String],
+    null_as_text: bool,
+) -> (String, String) {
+    let value = match keys {
+        [single] if !null_as_text => cx.s(single),
+        [single] => format!("coalesce({}, 'null')", cx.s(single)),
+        many => {
+            let parts: Vec<String> = many
+                .iter()
+                .map(|k| format!("coalesce({}, 'null')", cx.s(k)))
+                .collect();
+            cx.concat(&[
+                cx.lit("{"),
+                format!("concat_ws(', ', {})", parts.join(", ")),
+                cx.lit("}"),
+            ])
+        }
+    };
+    (value, key_label(written))
 }
