@@ -107,6 +107,7 @@ async fn run(rules: Value) -> Evaluation {
     let options = EvalOptions {
         now: Some("2025-01-31T12:00:00".to_string()),
         collect_rows: true,
+        ..Default::default()
     };
     evaluate(&table(), "t", "t", &validation.rules, &options)
         .await

@@ -28,6 +28,8 @@ pub struct EvalOptions {
     pub now: Option<String>,
     /// Also return every row's `_errors` / `_warnings`, in input order.
     pub collect_rows: bool,
+    /// Counts rows as they are checked, for a progress display.
+    pub rows_done: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// The outcome of one evaluation.
@@ -184,6 +186,12 @@ pub async fn evaluate(
     let mut tally = Tally::new(&placed, options.collect_rows);
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|e| EvalError::Query(format!("{e:?}")))?;
+        if let Some(done) = &options.rows_done {
+            done.fetch_add(
+                batch.num_rows() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         tally
             .add(&batch, &placed)
             .map_err(|e| EvalError::Query(format!("{e:?}")))?;

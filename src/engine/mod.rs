@@ -5,6 +5,8 @@ pub mod compile;
 pub mod evaluate;
 pub mod files;
 pub mod generate;
+pub mod generation;
 pub mod profile;
+pub mod prompt;
 pub mod sql;
 pub mod udf;

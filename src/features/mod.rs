@@ -2,4 +2,7 @@
 
 pub mod catalog;
 pub mod editor;
+pub mod generate;
+pub mod runs;
 pub mod session;
+pub mod validate;

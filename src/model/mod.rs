@@ -5,5 +5,6 @@ pub mod error;
 pub mod profile;
 pub mod results;
 pub mod rules;
+pub mod runs;
 pub mod session;
 pub mod table_name;

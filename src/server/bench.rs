@@ -181,6 +181,7 @@ pub async fn run(
         let options = EvalOptions {
             now: Some("2026-11-29T00:00:00".into()),
             collect_rows: false,
+            ..Default::default()
         };
         let (secs, e) = timed(repeat, || async {
             evaluate(&ctx, table, table, &rules, &options)

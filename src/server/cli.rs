@@ -112,6 +112,7 @@ pub async fn validate(args: ValidateArgs<'_>) -> Result<Exit, String> {
     let options = EvalOptions {
         now: args.now,
         collect_rows: args.rows,
+        ..Default::default()
     };
     let display = args.data.display().to_string();
     let evaluation = evaluate(

@@ -57,6 +57,8 @@ pub struct Config {
     pub sample_data_limit: u64,
     /// Largest request body accepted, in bytes (`DQX_MAX_BODY_BYTES`, default 2 MiB).
     pub max_body_bytes: usize,
+    /// Jobs the local runner runs at once; more wait in a queue.
+    pub max_concurrent_jobs: usize,
     pub databricks: Option<DatabricksConfig>,
 }
 
@@ -110,12 +112,17 @@ impl Config {
         };
 
         let sample_data_limit = match get("SAMPLE_DATA_LIMIT") {
-            None => 10_000,
+            None => crate::model::runs::DEFAULT_GENERATION_SAMPLE,
             Some(v) => parse_positive("SAMPLE_DATA_LIMIT", &v)?,
         };
         let max_body_bytes = match get("DQX_MAX_BODY_BYTES") {
             None => 2 * 1024 * 1024,
             Some(v) => parse_positive("DQX_MAX_BODY_BYTES", &v)? as usize,
+        };
+
+        let max_concurrent_jobs = match get("DQX_MAX_JOBS") {
+            None => 2,
+            Some(v) => parse_positive("DQX_MAX_JOBS", &v)? as usize,
         };
 
         let client_id = get("DATABRICKS_CLIENT_ID");
@@ -170,6 +177,7 @@ impl Config {
             listen_addr,
             sample_data_limit,
             max_body_bytes,
+            max_concurrent_jobs,
             databricks,
         })
     }

@@ -5,6 +5,7 @@ pub mod caller;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod request;
 pub mod routes;
 pub mod secret;

@@ -4,6 +4,8 @@
 use crate::model::session::Mode;
 use crate::server::caller::IdentityPolicy;
 use crate::server::config::Config;
+use crate::server::jobs::JobRunner;
+use crate::server::jobs::local::LocalJobRunner;
 use crate::server::workspace::Workspace;
 use crate::server::workspace::local::LocalWorkspace;
 use crate::server::workspace::local::directory::LocalDirectory;
@@ -19,6 +21,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub identity: Arc<IdentityPolicy>,
     pub workspace: Arc<dyn Workspace>,
+    pub jobs: Arc<dyn JobRunner>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -78,11 +81,17 @@ impl AppState {
                     root.display()
                 ))
             })?;
+        let workspace = Arc::new(workspace);
+        let jobs = Arc::new(LocalJobRunner::new(
+            workspace.clone(),
+            config.max_concurrent_jobs,
+        ));
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             identity: Arc::new(IdentityPolicy::Local { directory }),
-            workspace: Arc::new(workspace),
+            workspace,
+            jobs,
         })
     }
 }

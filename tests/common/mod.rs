@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod http;
+
 /// The sample workspace at standard sizes, written once per test binary.
 pub fn sample_workspace() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();

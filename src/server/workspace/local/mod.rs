@@ -142,6 +142,11 @@ impl LocalWorkspace {
         Ok(ctx)
     }
 
+    /// A session holding exactly the tables `caller` may read, for jobs run as the caller.
+    pub fn session_for_caller(&self, caller: &Caller) -> Result<SessionContext, AppError> {
+        self.session_for(self.user(caller)?)
+    }
+
     /// Runs read-only SQL (no DDL, DML or statements) as `caller`.
     pub async fn query(&self, caller: &Caller, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
         let user = self.user(caller)?;

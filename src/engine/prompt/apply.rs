@@ -1,0 +1,208 @@
+//! From intents to DQX rules: each intent becomes rules marked `source: prompt` with the clause
+//! that asked for them; a profile rule of the same function on the same column is replaced (the
+//! prompt is the user's word), other profile rules stay. "Warn only" makes every rule a warning.
+
+use super::ColumnFacts;
+use super::read::{Asked, Intent, PromptReading};
+use crate::engine::sql::Dialect;
+use crate::model::profile::ValueFormat;
+use crate::model::rules::names::default_name;
+use serde_json::{Map, Value, json};
+
+fn args_of(rule: &Value) -> Option<&Map<String, Value>> {
+    rule.pointer("/check/arguments").and_then(Value::as_object)
+}
+
+fn function_of(rule: &Value) -> &str {
+    rule.pointer("/check/function")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// The columns a rule is about: `column`, or the `columns` list.
+fn columns_of(rule: &Value) -> Vec<String> {
+    let Some(args) = args_of(rule) else {
+        return Vec::new();
+    };
+    if let Some(c) = args.get("column").and_then(Value::as_str) {
+        return vec![c.to_string()];
+    }
+    args.get("columns")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A value of the user's list as DQX reads it: numbers as numbers for numeric columns, anything
+/// else as a quoted SQL string literal (a bare string would be read as a column name).
+fn list_item(value: &str, numeric: bool) -> Value {
+    if numeric {
+        if let Ok(n) = value.parse::<i64>() {
+            return json!(n);
+        }
+        if let Ok(x) = value.parse::<f64>()
+            && let Some(n) = serde_json::Number::from_f64(x)
+        {
+            return Value::Number(n);
+        }
+    }
+    Value::String(Dialect::Spark.literal(value))
+}
+
+fn number(text: &str) -> Value {
+    text.parse::<i64>()
+        .map(|n| json!(n))
+        .ok()
+        .or_else(|| {
+            text.parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+        })
+        .unwrap_or_else(|| Value::String(text.to_string()))
+}
+
+/// One proposed rule: function, arguments, and the functions it replaces on the same columns.
+struct Proposal {
+    function: &'static str,
+    arguments: Value,
+    replaces: &'static [&'static str],
+}
+
+fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
+    let facts = |name: &str| columns.iter().find(|c| c.name == name);
+    match intent {
+        Intent::ValidEmail(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "regex_match",
+                arguments: json!({"column": c, "regex": ValueFormat::Email.pattern()}),
+                replaces: &["regex_match"],
+            })
+            .collect(),
+        Intent::NonNegative(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "is_not_less_than",
+                arguments: json!({"column": c, "limit": 0}),
+                replaces: &["is_not_less_than"],
+            })
+            .collect(),
+        Intent::Unique(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "is_unique",
+                arguments: json!({"columns": [c]}),
+                replaces: &["is_unique"],
+            })
+            .collect(),
+        Intent::UniqueTogether(cols) => vec![Proposal {
+            function: "is_unique",
+            arguments: json!({ "columns": cols }),
+            replaces: &["is_unique"],
+        }],
+        Intent::InList { column, values } => {
+            let numeric = facts(column).is_some_and(ColumnFacts::is_numeric);
+            let allowed: Vec<Value> = values.iter().map(|v| list_item(v, numeric)).collect();
+            vec![Proposal {
+                function: "is_in_list",
+                arguments: json!({"column": column, "allowed": allowed}),
+                replaces: &["is_in_list", "is_not_null_and_is_in_list"],
+            }]
+        }
+        Intent::NotInFuture(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "is_not_in_future",
+                arguments: json!({"column": c, "offset": 0}),
+                replaces: &["is_not_in_future"],
+            })
+            .collect(),
+        Intent::NotNull(cols) => cols
+            .iter()
+            .map(|c| {
+                let text = facts(c).is_some_and(ColumnFacts::is_text);
+                Proposal {
+                    function: if text {
+                        "is_not_null_and_not_empty"
+                    } else {
+                        "is_not_null"
+                    },
+                    arguments: json!({ "column": c }),
+                    replaces: &["is_not_null", "is_not_null_and_not_empty", "is_not_empty"],
+                }
+            })
+            .collect(),
+        Intent::Range { column, min, max } => vec![Proposal {
+            function: "is_in_range",
+            arguments: json!({"column": column, "min_limit": number(min), "max_limit": number(max)}),
+            replaces: &["is_in_range"],
+        }],
+    }
+}
+
+fn unique_name(base: String, rules: &[Value]) -> String {
+    let taken = |n: &str| {
+        rules
+            .iter()
+            .any(|r| r.get("name").and_then(Value::as_str) == Some(n))
+    };
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or(base)
+}
+
+fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
+    let targets = columns_of(&json!({"check": {"arguments": proposal.arguments}}));
+    rules.retain(|r| {
+        let from_profile =
+            r.pointer("/user_metadata/source").and_then(Value::as_str) == Some("profile");
+        !(from_profile && proposal.replaces.contains(&function_of(r)) && columns_of(r) == targets)
+    });
+    let duplicate = rules.iter().any(|r| {
+        function_of(r) == proposal.function
+            && r.pointer("/check/arguments") == Some(&proposal.arguments)
+    });
+    if duplicate {
+        return;
+    }
+    let args = proposal.arguments.as_object().cloned().unwrap_or_default();
+    let name = unique_name(default_name(proposal.function, &args), rules);
+    rules.push(json!({
+        "name": name,
+        "criticality": if asked.warn { "warn" } else { "error" },
+        "check": {"function": proposal.function, "arguments": proposal.arguments},
+        "user_metadata": {"source": "prompt", "reason": format!("asked for in the prompt: \u{201c}{}\u{201d}", asked.clause)},
+    }));
+}
+
+/// Adds the prompt's rules to the profile's `rules` and applies "warn only".
+pub fn apply_prompt(
+    mut rules: Vec<Value>,
+    reading: &PromptReading,
+    columns: &[ColumnFacts],
+) -> Vec<Value> {
+    for asked in &reading.asked {
+        for proposal in proposals(&asked.intent, columns) {
+            add(&mut rules, asked, proposal);
+        }
+    }
+    if reading.warn_only {
+        for rule in &mut rules {
+            if let Some(obj) = rule.as_object_mut() {
+                obj.insert("criticality".into(), json!("warn"));
+            }
+        }
+    }
+    rules
+}

@@ -1,0 +1,111 @@
+//! Which columns a clause talks about: a column is mentioned when the words of its name appear in
+//! order ("customer ids" → `customer_id`, "emails" → `email`), plural or not; failing that, when a
+//! word names the last part of it ("dates" → `signup_date`).
+
+use super::ColumnFacts;
+
+/// The lower-case words of `text`; `_` separates words, as in column names.
+pub fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The forms a word may take: itself and its singular guesses.
+fn forms(word: &str) -> Vec<&str> {
+    let mut out = vec![word];
+    if word.len() >= 3 {
+        if let Some(stem) = word.strip_suffix("es") {
+            out.push(stem);
+        }
+        if let Some(stem) = word.strip_suffix('s') {
+            out.push(stem);
+        }
+    }
+    out
+}
+
+/// Whether two words are the same up to a plural ending.
+pub fn same_word(a: &str, b: &str) -> bool {
+    let (fa, fb) = (forms(a), forms(b));
+    fa.iter().any(|x| fb.contains(x))
+}
+
+/// A column mentioned in a clause, and the words of the clause it took.
+#[derive(Debug, Clone)]
+struct Mention {
+    column: usize,
+    start: usize,
+    len: usize,
+}
+
+/// Columns named in full in `clause_words`, longest mention first wins an overlap.
+fn full_mentions(clause_words: &[String], columns: &[ColumnFacts]) -> Vec<Mention> {
+    let mut found = Vec::new();
+    for (i, column) in columns.iter().enumerate() {
+        let tokens = words(&column.name);
+        if tokens.is_empty() || tokens.len() > clause_words.len() {
+            continue;
+        }
+        for start in 0..=clause_words.len() - tokens.len() {
+            let hit = tokens
+                .iter()
+                .enumerate()
+                .all(|(k, t)| same_word(&clause_words[start + k], t));
+            if hit {
+                found.push(Mention {
+                    column: i,
+                    start,
+                    len: tokens.len(),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| b.len.cmp(&a.len).then(a.start.cmp(&b.start)));
+    let mut kept: Vec<Mention> = Vec::new();
+    for m in found {
+        let overlaps = kept
+            .iter()
+            .any(|k| m.start < k.start + k.len && k.start < m.start + m.len);
+        if !overlaps {
+            kept.push(m);
+        }
+    }
+    kept.sort_by_key(|m| m.start);
+    kept
+}
+
+/// Words too general to name a column by themselves.
+const GENERIC: &[&str] = &[
+    "id", "ids", "key", "name", "code", "type", "the", "a", "all",
+];
+
+/// Columns the clause names: full mentions, else columns whose last name part is a word of the
+/// clause. Indices into `columns`, in the order they are mentioned, without repeats.
+pub fn mentioned(clause: &str, columns: &[ColumnFacts]) -> Vec<usize> {
+    let clause_words = words(clause);
+    let full = full_mentions(&clause_words, columns);
+    let mut out: Vec<usize> = Vec::new();
+    if !full.is_empty() {
+        for m in full {
+            if !out.contains(&m.column) {
+                out.push(m.column);
+            }
+        }
+        return out;
+    }
+    for word in &clause_words {
+        if GENERIC.contains(&word.as_str()) {
+            continue;
+        }
+        for (i, column) in columns.iter().enumerate() {
+            let last = words(&column.name).pop().unwrap_or_default();
+            if same_word(word, &last) && !out.contains(&i) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}

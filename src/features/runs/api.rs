@@ -1,0 +1,33 @@
+//! Server functions over the caller's runs: `run_status`, `cancel_run`, `list_runs`. Another
+//! user's run id is answered as not found. (The generated request type of `run_status` is
+//! called `RunStatus`, so the model's status type is named by its path here.)
+
+use crate::model::error::ApiError;
+use crate::model::runs::RunSummary;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// `POST /api/run_status` with `{"run_id": "..."}`: state, phase, progress, elapsed time, the
+/// platform's message, and the result once completed.
+#[server(prefix = "/api", endpoint = "run_status", input = Json)]
+pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let status = ctx.state.jobs.status(&ctx.caller, run_id.trim()).await;
+    ctx.respond(status)
+}
+
+/// `POST /api/cancel_run` with `{"run_id": "..."}`: cancels the caller's run if it has not ended.
+#[server(prefix = "/api", endpoint = "cancel_run", input = Json)]
+pub async fn cancel_run(run_id: String) -> Result<crate::model::runs::RunStatus, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let status = ctx.state.jobs.cancel(&ctx.caller, run_id.trim()).await;
+    ctx.respond(status)
+}
+
+/// `POST /api/list_runs` with `{}`: the caller's recent runs, newest first.
+#[server(prefix = "/api", endpoint = "list_runs", input = Json)]
+pub async fn list_runs() -> Result<Vec<RunSummary>, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let runs = ctx.state.jobs.list(&ctx.caller).await;
+    ctx.respond(runs)
+}

@@ -1,0 +1,3 @@
+//! The caller's runs: status, cancel, and the list of recent runs.
+
+pub mod api;

@@ -1,0 +1,3 @@
+//! Validating rules against a table: a validation run and its results.
+
+pub mod api;

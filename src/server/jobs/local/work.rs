@@ -1,0 +1,105 @@
+//! What a local job does, as the caller: generation = profile (within the sample limit) +
+//! generator + prompt; validation = the engine's one-pass evaluation over the whole table.
+
+use super::record::{Output, RunRecord};
+use crate::engine::evaluate::{EvalOptions, evaluate};
+use crate::engine::generate::GeneratorOptions;
+use crate::engine::generation::generation_result;
+use crate::engine::profile::profile_table;
+use crate::model::rules::validate::validate_rule_set;
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use crate::server::jobs::JobRequest;
+use crate::server::workspace::Workspace;
+use crate::server::workspace::local::LocalWorkspace;
+use serde_json::Value;
+
+/// Runs `request` for `caller`, reporting phases on `record`; `None` when the run was canceled.
+pub async fn run(
+    workspace: &LocalWorkspace,
+    caller: &Caller,
+    record: &RunRecord,
+    request: JobRequest,
+) -> Result<Option<Output>, AppError> {
+    match request {
+        JobRequest::Generation {
+            table,
+            prompt,
+            sample_limit,
+        } => generate(workspace, caller, record, &table, &prompt, sample_limit).await,
+        JobRequest::Validation { table, rules } => {
+            validate(workspace, caller, record, &table, rules).await
+        }
+    }
+}
+
+async fn generate(
+    workspace: &LocalWorkspace,
+    caller: &Caller,
+    record: &RunRecord,
+    table: &TableName,
+    prompt: &str,
+    sample_limit: u64,
+) -> Result<Option<Output>, AppError> {
+    if !record.enter("profiling the table", None) {
+        return Ok(None);
+    }
+    let ctx = workspace.session_for_caller(caller)?;
+    let profile = profile_table(
+        &ctx,
+        &table.quoted(),
+        &table.to_string(),
+        Some(sample_limit),
+    )
+    .await
+    .map_err(|e| AppError::internal(format!("profiling {table}"), e))?;
+    if !record.enter("generating rules", None) {
+        return Ok(None);
+    }
+    let result = generation_result(&profile, prompt, &GeneratorOptions::default());
+    Ok(Some(Output::Generation(Box::new(result))))
+}
+
+async fn validate(
+    workspace: &LocalWorkspace,
+    caller: &Caller,
+    record: &RunRecord,
+    table: &TableName,
+    rules: Vec<Value>,
+) -> Result<Option<Output>, AppError> {
+    if !record.enter("reading the table", None) {
+        return Ok(None);
+    }
+    let description = workspace.describe_table(caller, table).await?;
+    let columns: Vec<String> = description.columns.iter().map(|c| c.name.clone()).collect();
+    let validation = validate_rule_set(&Value::Array(rules), Some(&columns));
+    if !validation.is_valid() {
+        let first = validation
+            .errors()
+            .next()
+            .map(|p| p.located())
+            .unwrap_or_default();
+        return Err(AppError::BadRequest(format!(
+            "the rules are not valid for {table}: {first}"
+        )));
+    }
+    if !record.enter("checking rows", description.row_count) {
+        return Ok(None);
+    }
+    let ctx = workspace.session_for_caller(caller)?;
+    let options = EvalOptions {
+        rows_done: Some(record.rows_done.clone()),
+        ..Default::default()
+    };
+    let evaluation = evaluate(
+        &ctx,
+        &table.quoted(),
+        &table.to_string(),
+        &validation.rules,
+        &options,
+    )
+    .await
+    .map_err(|e| AppError::internal(format!("validating {table}"), e))?;
+    Ok(Some(Output::Validation(Box::new(evaluation.result))))
+}

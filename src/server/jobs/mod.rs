@@ -1,0 +1,53 @@
+//! The `JobRunner` capability: generation and validation jobs that run away from the request
+//! (in-process locally, as Databricks jobs in a workspace), with the same parameters, states and
+//! result documents (ARCHITECTURE §5). Every implementation proves with the caller's identity that
+//! the caller may read the table before starting, and shows a run only to the user who started it.
+
+pub mod local;
+
+use crate::model::runs::{RunStatus, RunSummary};
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde_json::Value;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub enum JobRequest {
+    /// Profile the table (at most `sample_limit` rows) and propose rules, reading the prompt.
+    Generation {
+        table: TableName,
+        prompt: String,
+        sample_limit: u64,
+    },
+    /// Evaluate already-validated DQX rules over the whole table in one pass.
+    Validation { table: TableName, rules: Vec<Value> },
+}
+
+impl JobRequest {
+    pub fn table(&self) -> &TableName {
+        match self {
+            JobRequest::Generation { table, .. } | JobRequest::Validation { table, .. } => table,
+        }
+    }
+}
+
+/// Starts, watches and cancels the caller's runs.
+#[async_trait::async_trait]
+pub trait JobRunner: Send + Sync {
+    /// Starts a run for `caller`, after proving as the caller that the table is readable.
+    async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError>;
+    /// The run's status (and result when completed); another user's run is "not found".
+    async fn status(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError>;
+    /// Cancels the caller's run; ended runs are left as they are.
+    async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError>;
+    /// The caller's recent runs, newest first.
+    async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError>;
+}
+
+/// The error for a run id that is unknown or belongs to someone else (the two are not told apart).
+pub fn run_not_found(run_id: &str) -> AppError {
+    AppError::NotFound(format!(
+        "there is no run {run_id} of yours; it may have been started by someone else, or forgotten after a restart"
+    ))
+}

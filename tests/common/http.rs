@@ -1,0 +1,56 @@
+//! Calling the app in-process over HTTP, as the local users.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use dqx_manager::server::routes::router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub request_id: Option<String>,
+    pub body: Value,
+    pub text: String,
+}
+
+pub async fn call(app: &axum::Router, path: &str, headers: &[(&str, &str)], body: Value) -> Reply {
+    let mut request = Request::post(path).header("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let body = body.to_string();
+    // Real clients send Content-Length; the body limit answers 413 from it before reading.
+    request = request.header("content-length", body.len());
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        request_id,
+        body,
+        text,
+    }
+}
+
+pub const ALICE: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "local-alice"),
+    ("x-forwarded-email", "alice@example.com"),
+];
+pub const BOB: [(&str, &str); 1] = [("x-forwarded-access-token", "local-bob")];
+
+pub async fn app() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::local_state(dir.path()).await;
+    (router(state), dir)
+}

@@ -1,0 +1,146 @@
+//! The prompt read offline, on the sample tables: each intent becomes the rule it should, the
+//! rule says it came from the prompt, and run over the data it finds exactly the planted defects
+//! listed in docs/sample-data.md.
+
+mod common;
+
+use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
+use dqx_manager::engine::generate::GeneratorOptions;
+use dqx_manager::engine::generation::generation_result;
+use dqx_manager::engine::profile::profile_table;
+use dqx_manager::model::results::ValidationResult;
+use dqx_manager::model::rules::validate::validate_rule_set;
+use dqx_manager::model::runs::GenerationResult;
+use dqx_manager::server::workspace::local::LocalWorkspace;
+use dqx_manager::server::workspace::local::directory::LocalDirectory;
+use serde_json::Value;
+use std::sync::Arc;
+
+async fn session() -> datafusion::execution::context::SessionContext {
+    let directory = Arc::new(LocalDirectory::default_directory());
+    let ws = LocalWorkspace::open(common::sample_workspace(), directory.clone())
+        .await
+        .unwrap();
+    ws.session_for(directory.find_by_email("alice@example.com").unwrap())
+        .unwrap()
+}
+
+async fn generate(table: &str, prompt: &str) -> (GenerationResult, ValidationResult) {
+    let ctx = session().await;
+    let profile = profile_table(&ctx, table, table, None).await.unwrap();
+    let generated = generation_result(&profile, prompt, &GeneratorOptions::default());
+    let columns: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();
+    let validation = validate_rule_set(&Value::Array(generated.rules.clone()), Some(&columns));
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let options = EvalOptions {
+        now: Some("2026-11-29T12:00:00".into()),
+        ..Default::default()
+    };
+    let evaluation = evaluate(&ctx, table, table, &validation.rules, &options)
+        .await
+        .unwrap();
+    (generated, evaluation.result)
+}
+
+/// The prompt rule of `function` on `column`, and its violations.
+fn prompt_rule<'a>(
+    g: &'a GenerationResult,
+    r: &ValidationResult,
+    function: &str,
+    column: &str,
+) -> (&'a Value, u64) {
+    let rule = g
+        .rules
+        .iter()
+        .find(|rule| {
+            rule["check"]["function"] == function
+                && (rule["check"]["arguments"]["column"] == column
+                    || rule["check"]["arguments"]["columns"] == serde_json::json!([column]))
+        })
+        .unwrap_or_else(|| panic!("no {function} rule on {column} in {:#?}", g.rules));
+    assert_eq!(rule["user_metadata"]["source"], "prompt", "{rule}");
+    let name = rule["name"].as_str().unwrap();
+    let count = r
+        .rule_results
+        .iter()
+        .find(|x| x.rule_name == name)
+        .unwrap()
+        .violation_count;
+    (rule, count)
+}
+
+#[tokio::test]
+async fn emails_valid_and_customer_ids_unique() {
+    let (g, r) = generate(
+        "main.sales.customers",
+        "emails must be valid and customer ids unique",
+    )
+    .await;
+    // 20 malformed e-mails (NULLs pass a regex check, as in DQX).
+    assert_eq!(prompt_rule(&g, &r, "regex_match", "email").1, 20);
+    // 20 rows share a customer_id with another row.
+    assert_eq!(prompt_rule(&g, &r, "is_unique", "customer_id").1, 20);
+    assert!(g.metadata.generator.contains("offline"));
+    assert!(g.prompt_notes.is_empty(), "{:?}", g.prompt_notes);
+}
+
+#[tokio::test]
+async fn no_negative_amounts() {
+    let (g, r) = generate("main.sales.orders", "No negative amounts").await;
+    let (rule, count) = prompt_rule(&g, &r, "is_not_less_than", "amount");
+    assert_eq!(rule["check"]["arguments"]["limit"], 0);
+    assert_eq!(count, 80);
+}
+
+#[tokio::test]
+async fn order_ids_are_unique() {
+    let (g, r) = generate("main.sales.orders", "order ids are unique").await;
+    assert_eq!(prompt_rule(&g, &r, "is_unique", "order_id").1, 0);
+}
+
+#[tokio::test]
+async fn status_is_one_of_a_list_with_quoted_literals() {
+    let (g, r) = generate(
+        "main.sales.orders",
+        "status is one of new, paid, shipped, delivered, cancelled",
+    )
+    .await;
+    let (rule, count) = prompt_rule(&g, &r, "is_in_list", "status");
+    assert_eq!(
+        rule["check"]["arguments"]["allowed"],
+        serde_json::json!(["'new'", "'paid'", "'shipped'", "'delivered'", "'cancelled'"])
+    );
+    assert_eq!(count, 100);
+    // The profile's own list for status was replaced, not kept beside it.
+    let lists = g
+        .rules
+        .iter()
+        .filter(|x| {
+            x["check"]["function"] == "is_in_list" && x["check"]["arguments"]["column"] == "status"
+        })
+        .count();
+    assert_eq!(lists, 1);
+}
+
+#[tokio::test]
+async fn dates_not_in_the_future() {
+    let (g, r) = generate("main.sales.customers", "dates not in the future").await;
+    assert_eq!(prompt_rule(&g, &r, "is_not_in_future", "signup_date").1, 8);
+    let (g, r) = generate("main.hr.employees", "hire dates must not be in the future").await;
+    assert_eq!(prompt_rule(&g, &r, "is_not_in_future", "hire_date").1, 5);
+}
+
+#[tokio::test]
+async fn warn_only_makes_every_rule_a_warning() {
+    let (g, r) = generate(
+        "main.hr.employees",
+        "salary between 30000 and 250000, warn only",
+    )
+    .await;
+    assert!(g.rules.iter().all(|x| x["criticality"] == "warn"));
+    let (_, count) = prompt_rule(&g, &r, "is_in_range", "salary");
+    assert_eq!(count, 10);
+    // Warnings never make a row invalid.
+    assert_eq!(r.invalid_rows, 0);
+    assert!(r.rows_with_warnings >= 10);
+}
