@@ -1,6 +1,8 @@
 //! The HTML shell, the router and the page layout (top bar, navigation, main area).
 
 use crate::features::catalog::view::TablesPage;
+use crate::features::generate::view::GeneratePage;
+use crate::features::runs::view::{RunPage, RunsPage};
 use crate::features::session::view::CallerBadge;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -46,11 +48,16 @@ pub fn App() -> impl IntoView {
                 <nav class="side-nav" aria-label="Main">
                     <ul>
                         <li><A href="/" exact=true>"Tables"</A></li>
+                        <li><A href="/generate">"Generate"</A></li>
+                        <li><A href="/runs">"Runs"</A></li>
                     </ul>
                 </nav>
                 <main id="main" class="content">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=TablesPage ssr=SsrMode::Async/>
+                        <Route path=path!("/generate") view=GeneratePage ssr=SsrMode::Async/>
+                        <Route path=path!("/runs") view=RunsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/runs/:id") view=RunPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </div>

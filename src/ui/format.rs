@@ -1,4 +1,4 @@
-//! Formatting values for display: thousands separators for numbers.
+//! Formatting values for display: thousands separators for numbers, durations, percentages.
 
 /// Inserts thousands separators into a plain decimal number (`-1234567.5` → `-1,234,567.5`).
 /// Anything that is not a plain decimal number is returned unchanged.
@@ -30,9 +30,43 @@ pub fn group_thousands(value: &str) -> String {
     }
 }
 
+/// A count with thousands separators.
+pub fn count(n: u64) -> String {
+    group_thousands(&n.to_string())
+}
+
+/// `850 ms`, `12.3 s`, `4 min 05 s`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1_000.0)
+    } else {
+        let secs = ms / 1_000;
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    }
+}
+
+/// A 0–100 percentage with up to two decimals, without trailing zeros (`99.5%`, `100%`).
+pub fn percent(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::group_thousands;
+    use super::*;
+
+    #[test]
+    fn durations_and_percentages_read_naturally() {
+        assert_eq!(duration(850), "850 ms");
+        assert_eq!(duration(12_340), "12.3 s");
+        assert_eq!(duration(245_000), "4 min 05 s");
+        assert_eq!(percent(99.5), "99.5%");
+        assert_eq!(percent(100.0), "100%");
+        assert_eq!(percent(97.123), "97.12%");
+    }
 
     #[test]
     fn groups_integer_digits() {

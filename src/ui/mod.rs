@@ -1,5 +1,10 @@
-//! Widgets used by several features: notices (loading, empty, error), the data grid, number formatting.
+//! Widgets used by several features: notices, the data grid, progress of runs, downloads, charts,
+//! number formatting, and a browser timer.
 
+pub mod chart;
 pub mod data_grid;
+pub mod download;
 pub mod format;
 pub mod notice;
+pub mod progress;
+pub mod timer;

@@ -191,6 +191,11 @@ fn TablePreview(selection: Memo<Selection>) -> impl IntoView {
         <Show when=move || selection.with(|s| s.table.is_some())>
             <section class="preview" aria-labelledby="preview-heading">
                 <h2 id="preview-heading">{move || selection.with(|s| s.table.clone().unwrap_or_default())}</h2>
+                <p>
+                    <a class="button primary" href=move || selection.with(|s| crate::features::generate::view::generate_href(s.table.as_deref().unwrap_or_default(), None, None))>
+                        "Generate rules for this table"
+                    </a>
+                </p>
                 <Suspense fallback=|| view! { <Loading what="Loading the table's columns…"/> }>
                     {move || Suspend::new(async move {
                         match description.await {

@@ -1,3 +1,8 @@
-//! Editing rules: checking pasted or typed rule sets (the editor view comes with the workflow).
+//! Editing rules: the editor's state, its form and text views, and checking pasted rule sets.
 
 pub mod api;
+pub mod draft;
+pub mod fields;
+pub mod form;
+pub mod state;
+pub mod view;

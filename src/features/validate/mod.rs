@@ -1,3 +1,5 @@
 //! Validating rules against a table: a validation run and its results.
 
 pub mod api;
+pub mod results;
+pub mod step;

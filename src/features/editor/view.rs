@@ -1,0 +1,125 @@
+//! The rule editor: a toolbar (add, undo, views, download), the rule cards, and the raw JSON/YAML
+//! view, kept in step. Problems are counted at the top and shown at their fields.
+
+use super::form::{COLUMNS_LIST_ID, RuleCard};
+use super::state::Editor;
+use crate::model::rules::RulesFormat;
+use crate::model::rules::validate::Severity;
+use crate::ui::download::DownloadLink;
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum View {
+    Form,
+    Text,
+}
+
+/// The editor for `editor`'s rules; `table` names the downloads.
+#[component]
+pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl IntoView {
+    let view_mode = RwSignal::new(View::Form);
+    let counts = move || {
+        editor.validation.with(|v| {
+            let errors = v
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
+            (errors, v.problems.len() - errors)
+        })
+    };
+    let summary = move || {
+        let (errors, warnings) = counts();
+        let n = editor.len();
+        let rules = if n == 1 {
+            "1 rule".to_string()
+        } else {
+            format!("{n} rules")
+        };
+        match (errors, warnings) {
+            (0, 0) => format!("{rules}, valid"),
+            (0, w) => format!("{rules}, valid with {w} warning(s)"),
+            (e, 0) => format!("{rules}, {e} error(s)"),
+            (e, w) => format!("{rules}, {e} error(s) and {w} warning(s)"),
+        }
+    };
+    let set_problems = move || {
+        editor.validation.with(|v| {
+            v.problems
+                .iter()
+                .filter(|p| p.rule_index.is_none())
+                .map(|p| p.located())
+                .collect::<Vec<_>>()
+        })
+    };
+    let extension = move || match editor.format.get() {
+        RulesFormat::Json => "json",
+        RulesFormat::Yaml => "yaml",
+    };
+    let file_name = Signal::derive(move || {
+        format!(
+            "{}.dqx-rules.{}",
+            table.get().replace('.', "_"),
+            extension()
+        )
+    });
+    let rules_text = Signal::derive(move || {
+        editor.entries.track();
+        editor.format.track();
+        editor.rendered()
+    });
+    let mime = "application/octet-stream";
+    view! {
+        <div class="rule-editor">
+            <datalist id=COLUMNS_LIST_ID>
+                {move || editor.columns.get().unwrap_or_default().into_iter().map(|c| view! { <option value=c></option> }).collect_view()}
+            </datalist>
+            <div class="editor-toolbar" role="toolbar" aria-label="Rule editor">
+                <div class="tabs" role="tablist">
+                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Form).to_string()
+                        on:click=move |_| view_mode.set(View::Form)>"Form"</button>
+                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Text).to_string()
+                        on:click=move |_| view_mode.set(View::Text)>"JSON / YAML"</button>
+                </div>
+                <button type="button" on:click=move |_| editor.add()>"Add rule"</button>
+                <button type="button" class="secondary" disabled=move || !editor.can_undo() on:click=move |_| editor.undo()>"Undo"</button>
+                <label class="inline">
+                    "Format "
+                    <select prop:value=extension on:change=move |ev| {
+                        editor.set_format(if event_target_value(&ev) == "yaml" { RulesFormat::Yaml } else { RulesFormat::Json })
+                    }>
+                        <option value="json">"JSON"</option>
+                        <option value="yaml">"YAML"</option>
+                    </select>
+                </label>
+                <span on:click=move |_| editor.dirty.set(false)>
+                    <DownloadLink label="Download rules" file_name mime text=rules_text/>
+                </span>
+                <p class="editor-summary" role="status" aria-live="polite">{summary}</p>
+            </div>
+            {move || set_problems().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
+            <div hidden=move || view_mode.get() != View::Form>
+                <Show when=move || !editor.is_empty() fallback=|| view! { <p class="empty">"No rules yet. Generate some, or add one."</p> }>
+                    <ol class="rule-list">
+                        <For each=move || editor.entries.with(|e| e.iter().map(|x| x.id).collect::<Vec<_>>()) key=|id| *id let:id>
+                            <RuleCard editor id/>
+                        </For>
+                    </ol>
+                </Show>
+            </div>
+            <div hidden=move || view_mode.get() != View::Text class="text-view">
+                <label for="rules-text" class="visually-hidden">"Rules as text"</label>
+                <textarea id="rules-text" class="mono" rows="24" spellcheck="false"
+                    prop:value=move || editor.text.get()
+                    on:input=move |ev| editor.set_text(event_target_value(&ev))></textarea>
+                {move || editor.text_error.get().map(|e| view! { <p class="field-error" role="alert">"Cannot read the text: "{e}" (the rules above are unchanged until it reads)"</p> })}
+                <ul class="text-problems">
+                    {move || editor.validation.with(|v| v.problems.iter().map(|p| {
+                        let class = if p.severity == Severity::Error { "field-error" } else { "field-warning" };
+                        view! { <li class=class>{p.located()}</li> }
+                    }).collect_view())}
+                </ul>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,75 @@
+//! The workflow's validate step: "Validate N rules" (disabled, with the reason, while the rules
+//! have errors), the run's progress, and its results, which stay with the run (its id is in the
+//! URL).
+
+use super::api::start_validation;
+use super::results::ValidationResults;
+use crate::features::editor::state::Editor;
+use crate::features::runs::watch::RunWatch;
+use crate::model::runs::RunState;
+use crate::ui::notice::ErrorNotice;
+use crate::ui::progress::RunProgress;
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// Step 4.
+#[component]
+pub fn ValidateStep(
+    #[prop(into)] table: Signal<String>,
+    editor: Editor,
+    watch: RunWatch,
+    hydrated: RwSignal<bool>,
+    on_started: Callback<String>,
+) -> impl IntoView {
+    let errors = move || editor.validation.with(|v| v.errors().count());
+    let blocked = move || -> Option<String> {
+        if editor.is_empty() {
+            Some("Generate or add rules first (steps 2 and 3).".into())
+        } else if errors() > 0 {
+            Some(format!(
+                "Fix the {} error(s) in the rules first; they are shown at their fields.",
+                errors()
+            ))
+        } else {
+            None
+        }
+    };
+    let label = move || match editor.len() {
+        1 => "Validate 1 rule".to_string(),
+        n => format!("Validate {n} rules"),
+    };
+    let validate = move |_| {
+        if blocked().is_some() {
+            return;
+        }
+        let rules = Value::Array(editor.rules());
+        watch.start(start_validation(table.get_untracked(), rules), move |id| {
+            on_started.run(id)
+        });
+    };
+    let state = move || watch.status.with(|s| s.as_ref().map(|s| s.summary.state));
+    view! {
+        <section class="step" aria-labelledby="step-validate">
+            <h2 id="step-validate"><span class="step-number">"4"</span>"Validate"</h2>
+            <p class="muted">"Runs every rule over the whole table in one pass and counts violations per rule."</p>
+            <button type="button" class="primary" on:click=validate
+                disabled=move || !hydrated.get() || watch.busy.get() || blocked().is_some()>
+                {label}
+            </button>
+            {move || blocked().map(|why| view! { <p class="muted">{why}</p> })}
+            {move || watch.error.get().map(|error| view! { <ErrorNotice error/> })}
+            <Show when=move || watch.busy.get()>
+                <RunProgress status=watch.status what="Validating" on_cancel=Callback::new(move |_| watch.cancel()) canceling=watch.canceling/>
+            </Show>
+            {move || match state() {
+                Some(RunState::Failed) => Some(view! {
+                    <div class="notice error" role="alert"><strong>"Validation failed"</strong>" "
+                        {watch.status.with(|s| s.as_ref().and_then(|s| s.summary.message.clone()))}</div>
+                }.into_any()),
+                Some(RunState::Canceled) => Some(view! { <p class="notice" role="status">"Validation canceled."</p> }.into_any()),
+                _ => None,
+            }}
+            {move || watch.status.get().and_then(|s| s.validation).map(|result| view! { <ValidationResults result/> })}
+        </section>
+    }
+}
