@@ -264,3 +264,108 @@ pub fn field_within(field: &str, outer: &str) -> bool {
             .strip_prefix(outer)
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Signals need a reactive owner (and its arena).
+    fn reactive(test: impl FnOnce()) {
+        Owner::new_root(None).with(test);
+    }
+
+    fn rule(column: &str) -> Value {
+        json!({"name": format!("{column}_is_null"), "criticality": "error",
+            "check": {"function": "is_not_null", "arguments": {"column": column}}})
+    }
+
+    fn names(editor: &Editor) -> Vec<String> {
+        editor
+            .rules()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn form_changes_follow_into_the_text_and_undo_steps_back() {
+        reactive(|| {
+            let editor = Editor::new();
+            editor.load(vec![rule("a"), rule("b")], false);
+            assert!(!editor.dirty.get_untracked());
+            let first = editor.entries.with_untracked(|e| e[0].id);
+            editor.update(first, |r| r["name"] = json!("renamed"));
+            assert!(
+                editor
+                    .text
+                    .get_untracked()
+                    .contains("\"name\": \"renamed\"")
+            );
+            assert!(editor.dirty.get_untracked());
+            editor.shift(first, 1);
+            assert_eq!(names(&editor), ["b_is_null", "renamed"]);
+            editor.duplicate(first);
+            assert_eq!(names(&editor), ["b_is_null", "renamed", "renamed_copy"]);
+            editor.remove(first);
+            assert_eq!(names(&editor), ["b_is_null", "renamed_copy"]);
+            for _ in 0..4 {
+                editor.undo();
+            }
+            assert_eq!(names(&editor), ["a_is_null", "b_is_null"]);
+            assert!(!editor.can_undo());
+        });
+    }
+
+    #[test]
+    fn text_edits_update_the_rules_keep_ids_and_undo_as_one_step() {
+        reactive(|| {
+            let editor = Editor::new();
+            editor.load(vec![rule("a")], false);
+            let id = editor.entries.with_untracked(|e| e[0].id);
+            let text = editor.text.get_untracked();
+            editor.set_text(text.replace("a_is_null", "x"));
+            editor.set_text(text.replace("a_is_null", "xy"));
+            assert_eq!(names(&editor), ["xy"]);
+            assert_eq!(
+                editor.entries.with_untracked(|e| e[0].id),
+                id,
+                "the card keeps its id"
+            );
+            // Text that does not parse keeps the last good rules and says why.
+            editor.set_text("[{".into());
+            assert!(editor.text_error.get_untracked().is_some());
+            assert_eq!(names(&editor), ["xy"]);
+            editor.undo();
+            assert_eq!(names(&editor), ["a_is_null"]);
+        });
+    }
+
+    #[test]
+    fn problems_are_found_at_their_fields_with_the_tables_columns() {
+        reactive(|| {
+            let editor = Editor::new();
+            editor.columns.set(Some(vec!["a".into()]));
+            editor.load(
+                vec![json!({"criticality": "error",
+                    "check": {"function": "regex_match", "arguments": {"column": "a"}}})],
+                false,
+            );
+            let at_regex = editor.problems_at(0, "check.arguments.regex");
+            assert_eq!(at_regex.len(), 1, "{at_regex:?}");
+            assert!(
+                at_regex[0]
+                    .message
+                    .contains("missing required argument 'regex'")
+            );
+            assert!(editor.problems_at(0, "check.arguments.column").is_empty());
+            assert!(field_within(
+                "check.arguments.allowed[1]",
+                "check.arguments.allowed"
+            ));
+            assert!(!field_within(
+                "check.arguments.allowed_x",
+                "check.arguments.allowed"
+            ));
+        });
+    }
+}

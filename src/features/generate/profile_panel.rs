@@ -54,7 +54,7 @@ pub fn ProfilePanel(columns: Vec<ColumnProfile>, rows: u64) -> impl IntoView {
                     <th scope="row" class="mono">{c.name.clone()}</th>
                     <td class="mono">{c.data_type.clone()}</td>
                     <td class="num">{nulls}</td>
-                    <td class="num">{count(c.distinct_count)}</td>
+                    <td class="num">{count(c.distinct_count.min(c.count.saturating_sub(c.null_count)))}</td>
                     <td class="mono">{range(&c)}</td>
                     <td class="mono">{top(&c)}</td>
                 </tr>
