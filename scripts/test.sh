@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh --browser
+scripts/setup.sh --browser --postgres
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -17,6 +17,16 @@ cargo clippy --features ssr --all-targets -- -D warnings
 
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "private Postgres cluster for the store tests (SSL, scram-sha-256, a role per test user)"
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/dqx-pg.XXXXXX")
+trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+scripts/pg-cluster.sh start "$pg_dir" >/dev/null
+set -a
+# shellcheck disable=SC1091
+. "$pg_dir/env"
+set +a
+echo "Postgres on 127.0.0.1:$DQX_TEST_PG_PORT"
 
 step "cargo test (unit and integration)"
 cargo test --features ssr

@@ -2,8 +2,11 @@
 
 use crate::features::catalog::view::TablesPage;
 use crate::features::generate::view::GeneratePage;
+use crate::features::history::status::StorageBadge;
+use crate::features::history::view::HistoryPage;
 use crate::features::runs::view::{RunPage, RunsPage};
 use crate::features::session::view::CallerBadge;
+use crate::features::validate::page::ValidatorPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -43,12 +46,17 @@ pub fn App() -> impl IntoView {
             <div class="layout">
                 <header class="top-bar">
                     <a class="product" href="/">"DQX Data Quality Manager"</a>
-                    <CallerBadge/>
+                    <div class="top-status">
+                        <StorageBadge/>
+                        <CallerBadge/>
+                    </div>
                 </header>
                 <nav class="side-nav" aria-label="Main">
                     <ul>
                         <li><A href="/" exact=true>"Tables"</A></li>
                         <li><A href="/generate">"Generate"</A></li>
+                        <li><A href="/validate">"Validate"</A></li>
+                        <li><A href="/history">"History"</A></li>
                         <li><A href="/runs">"Runs"</A></li>
                     </ul>
                 </nav>
@@ -56,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=TablesPage ssr=SsrMode::Async/>
                         <Route path=path!("/generate") view=GeneratePage ssr=SsrMode::Async/>
+                        <Route path=path!("/validate") view=ValidatorPage ssr=SsrMode::Async/>
+                        <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/runs") view=RunsPage ssr=SsrMode::Async/>
                         <Route path=path!("/runs/:id") view=RunPage ssr=SsrMode::Async/>
                     </Routes>

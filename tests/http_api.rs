@@ -8,8 +8,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 use common::http::{ALICE, BOB, app, call};
@@ -239,29 +237,9 @@ async fn pages_render_on_the_server_for_the_forwarded_user() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
-/// A log sink shared with the test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_token_reaches_the_log() {
-    let sink = Captured::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (sink, _guard) = common::logs::capture();
 
     let (app, _dir) = app().await;
     call(
@@ -286,7 +264,7 @@ async fn no_token_reaches_the_log() {
     )
     .await;
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let logs = sink.text();
     assert!(
         logs.contains("request refused"),
         "refusals are logged: {logs}"

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod editor;
 pub mod generate;
+pub mod history;
 pub mod runs;
 pub mod session;
 pub mod validate;

@@ -5,6 +5,7 @@ pub mod error;
 pub mod profile;
 pub mod results;
 pub mod rules;
+pub mod rulesets;
 pub mod runs;
 pub mod session;
 pub mod table_name;

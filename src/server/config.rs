@@ -60,6 +60,26 @@ pub struct Config {
     /// Jobs the local runner runs at once; more wait in a queue.
     pub max_concurrent_jobs: usize,
     pub databricks: Option<DatabricksConfig>,
+    pub lakebase: Option<LakebaseConfig>,
+}
+
+/// How the app signs in to Lakebase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LakebaseAuth {
+    /// As the caller: role = e-mail, password = the caller's token.
+    User,
+    /// As the app's service principal, with a minted database credential; the caller is still
+    /// recorded as the author.
+    ServicePrincipal,
+}
+
+/// Where the Lakebase rule store is.
+#[derive(Debug, Clone)]
+pub struct LakebaseConfig {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub auth: LakebaseAuth,
 }
 
 /// Default model serving endpoint for `ai_query`.
@@ -162,6 +182,33 @@ impl Config {
             }
         };
 
+        let lakebase = match get("LAKEBASE_HOST") {
+            None => None,
+            Some(host) => Some(LakebaseConfig {
+                host,
+                port: match get("LAKEBASE_PORT") {
+                    None => 5432,
+                    Some(v) => v.parse().map_err(|_| {
+                        ConfigError::new(
+                            "LAKEBASE_PORT",
+                            format!("expected a port number, got '{v}'"),
+                        )
+                    })?,
+                },
+                database: get("LAKEBASE_DATABASE").unwrap_or_else(|| "databricks_postgres".into()),
+                auth: match get("LAKEBASE_AUTH").as_deref() {
+                    None | Some("user") => LakebaseAuth::User,
+                    Some("service_principal") => LakebaseAuth::ServicePrincipal,
+                    Some(other) => {
+                        return Err(ConfigError::new(
+                            "LAKEBASE_AUTH",
+                            format!("expected 'user' or 'service_principal', got '{other}'"),
+                        ));
+                    }
+                },
+            }),
+        };
+
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -179,6 +226,7 @@ impl Config {
             max_body_bytes,
             max_concurrent_jobs,
             databricks,
+            lakebase,
         })
     }
 }

@@ -10,5 +10,6 @@ pub mod request;
 pub mod routes;
 pub mod secret;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod workspace;

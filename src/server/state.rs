@@ -6,6 +6,8 @@ use crate::server::caller::IdentityPolicy;
 use crate::server::config::Config;
 use crate::server::jobs::JobRunner;
 use crate::server::jobs::local::LocalJobRunner;
+use crate::server::store::RuleStore;
+use crate::server::store::sqlite::SqliteStore;
 use crate::server::workspace::Workspace;
 use crate::server::workspace::local::LocalWorkspace;
 use crate::server::workspace::local::directory::LocalDirectory;
@@ -22,6 +24,7 @@ pub struct AppState {
     pub identity: Arc<IdentityPolicy>,
     pub workspace: Arc<dyn Workspace>,
     pub jobs: Arc<dyn JobRunner>,
+    pub store: Arc<dyn RuleStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -82,6 +85,11 @@ impl AppState {
                 ))
             })?;
         let workspace = Arc::new(workspace);
+        let store_path = config.data_dir.join("rules.sqlite");
+        let store = SqliteStore::open(&store_path)
+            .await
+            .map_err(|e| StartupError(format!("opening the rule store: {e}")))?;
+        tracing::info!(path = %store_path.display(), "rule store (SQLite) ready");
         let jobs = Arc::new(LocalJobRunner::new(
             workspace.clone(),
             config.max_concurrent_jobs,
@@ -92,6 +100,7 @@ impl AppState {
             identity: Arc::new(IdentityPolicy::Local { directory }),
             workspace,
             jobs,
+            store: Arc::new(store),
         })
     }
 }

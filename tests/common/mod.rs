@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod http;
+pub mod logs;
 
 /// The sample workspace at standard sizes, written once per test binary.
 pub fn sample_workspace() -> &'static Path {

@@ -1,6 +1,7 @@
 //! The Generate page, a guided flow whose steps stay visible once done: 1 the table and a preview,
 //! 2 the prompt and Generate (with progress), 3 review and edit the rules beside the column
-//! profile, 4 validate and read the results. The table and the runs are in the URL
+//! profile, 4 validate and read the results, 5 save as a new version. `?version=N` opens a saved
+//! version in the editor. The table and the runs are in the URL
 //! (`?table=…&generation=…&validation=…`), and edits are kept as a draft, so reloading or
 //! navigating back loses nothing.
 
@@ -11,6 +12,8 @@ use crate::features::catalog::selection::{Selection, encode_query_value};
 use crate::features::editor::draft::{self, Draft};
 use crate::features::editor::state::Editor;
 use crate::features::editor::view::RuleEditor;
+use crate::features::history::api::get_rule_set;
+use crate::features::history::save::SaveStep;
 use crate::features::runs::watch::RunWatch;
 use crate::features::validate::step::ValidateStep;
 use crate::model::runs::{DEFAULT_GENERATION_SAMPLE, MAX_PROMPT_CHARS, RunState};
@@ -92,6 +95,11 @@ fn Workflow(table: String) -> impl IntoView {
     let loaded_run: RwSignal<Option<String>> = RwSignal::new(None);
     let table_name = StoredValue::new(table.clone());
     let table_signal = Signal::derive(move || table_name.get_value());
+    let prompt = RwSignal::new(String::new());
+    let saved_prompt = Signal::derive(move || {
+        let p = prompt.get();
+        (!p.trim().is_empty()).then_some(p)
+    });
 
     let description = Resource::new(move || table_name.get_value(), describe_table);
     Effect::new(move |_| {
@@ -112,7 +120,21 @@ fn Workflow(table: String) -> impl IntoView {
             loaded_run.set(saved.run_id.clone());
             editor.load(saved.rules, saved.dirty);
         }
-        if let Some(id) = run_in_url {
+        if let Some(version) = params.get("version").and_then(|v| v.parse::<i32>().ok()) {
+            let table = table.clone();
+            leptos::task::spawn_local(async move {
+                match get_rule_set(table, Some(version)).await {
+                    Ok(set) => {
+                        if let Some(p) = set.summary.user_prompt.clone() {
+                            prompt.set(p);
+                        }
+                        loaded_run.set(None);
+                        editor.load(set.rules, false);
+                    }
+                    Err(e) => generation.error.set(Some(e)),
+                }
+            });
+        } else if let Some(id) = run_in_url {
             generation.follow(id);
         }
         if let Some(id) = params.get("validation") {
@@ -186,7 +208,7 @@ fn Workflow(table: String) -> impl IntoView {
 
     view! {
         <TableStep table=table.clone() description/>
-        <PromptStep table=table.clone() editor generation hydrated on_started=Callback::new(move |id: String| set_url.with_value(|f| f(Some(id), None)))/>
+        <PromptStep table=table.clone() editor generation hydrated prompt on_started=Callback::new(move |id: String| set_url.with_value(|f| f(Some(id), None)))/>
         <section class="step" aria-labelledby="step-rules">
             <h2 id="step-rules"><span class="step-number">"3"</span>"Review and edit rules"</h2>
             {move || generation.status.get().and_then(|s| s.generation).map(|g| view! {
@@ -202,6 +224,7 @@ fn Workflow(table: String) -> impl IntoView {
         </section>
         <ValidateStep table=table_signal editor watch=validation hydrated
             on_started=Callback::new(move |id: String| set_url.with_value(|f| f(None, Some(id))))/>
+        <SaveStep table=table_signal editor prompt=saved_prompt hydrated/>
     }
 }
 
@@ -266,9 +289,9 @@ fn PromptStep(
     editor: Editor,
     generation: RunWatch,
     hydrated: RwSignal<bool>,
+    prompt: RwSignal<String>,
     on_started: Callback<String>,
 ) -> impl IntoView {
-    let prompt = RwSignal::new(String::new());
     let sample = RwSignal::new(DEFAULT_GENERATION_SAMPLE.to_string());
     let local_error: RwSignal<Option<String>> = RwSignal::new(None);
     let table = StoredValue::new(table);

@@ -12,8 +12,44 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "run_status", input = Json)]
 pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
-    let status = ctx.state.jobs.status(&ctx.caller, run_id.trim()).await;
-    ctx.respond(status)
+    let status = ctx.respond(ctx.state.jobs.status(&ctx.caller, run_id.trim()).await)?;
+    if let Some(result) = &status.validation {
+        record_validation(&ctx, &status.summary.run_id, result).await;
+    }
+    Ok(status)
+}
+
+/// Keeps a finished validation in the store (once per run) with an audit entry; a store that is
+/// not configured or fails does not hide the result from the user.
+#[cfg(feature = "ssr")]
+async fn record_validation(
+    ctx: &crate::server::request::RequestContext,
+    run_id: &str,
+    result: &crate::model::results::ValidationResult,
+) {
+    use crate::server::store::{AuditAction, ops::audit_quietly};
+    let store = ctx.state.store.as_ref();
+    match store
+        .record_validation(&ctx.caller, run_id, None, result)
+        .await
+    {
+        Ok(true) => {
+            let detail = serde_json::json!({"run_id": run_id, "invalid_rows": result.invalid_rows, "total_rows": result.total_rows});
+            audit_quietly(
+                store,
+                &ctx.caller,
+                AuditAction::Validate,
+                &result.table_name,
+                None,
+                Some(detail),
+            )
+            .await;
+        }
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(request_id = %ctx.caller.request_id, %error, run_id, "validation run not recorded")
+        }
+    }
 }
 
 /// `POST /api/cancel_run` with `{"run_id": "..."}`: cancels the caller's run if it has not ended.

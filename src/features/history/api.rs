@@ -1,0 +1,171 @@
+//! Server functions over saved rule sets: `save_rule_set`, `rule_history`, `get_rule_set`,
+//! `diff_rule_sets`, `restore_rule_set`, `export_rule_set`, `import_rule_set`, `store_status`.
+//! Every one first proves, as the caller, that the caller may read the table.
+
+use crate::model::error::ApiError;
+use crate::model::rules::RulesFormat;
+use crate::model::rulesets::{
+    ExportedRuleSet, RuleSet, RuleSetDiff, RuleSetSummary, SavedRuleSet, StorageStatus,
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde_json::Value;
+
+#[cfg(feature = "ssr")]
+mod guard {
+    use crate::model::error::ApiError;
+    use crate::model::table_name::TableName;
+    use crate::server::request::RequestContext;
+
+    /// The caller's context and the table's canonical name, once the caller may read it; with
+    /// `columns`, also the table's columns (to check rules against).
+    pub async fn table(
+        table: &str,
+        columns: bool,
+    ) -> Result<(RequestContext, String, Option<Vec<String>>), ApiError> {
+        let ctx = RequestContext::resolve().await?;
+        let name = TableName::parse(table).map_err(|e| ctx.bad_request(e.to_string()))?;
+        let cols = if columns {
+            let described = ctx.state.workspace.describe_table(&ctx.caller, &name).await;
+            Some(
+                ctx.respond(described)?
+                    .columns
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect(),
+            )
+        } else {
+            let probed = ctx.state.workspace.probe_read(&ctx.caller, &name).await;
+            ctx.respond(probed)?;
+            None
+        };
+        Ok((ctx, name.to_string(), cols))
+    }
+}
+
+/// `POST /api/save_rule_set` with `{table, rules, user_prompt?, ai_summary?, metadata?}`: validates
+/// the rules against the table, then saves them as the next version (the only active one).
+#[server(prefix = "/api", endpoint = "save_rule_set", input = Json)]
+pub async fn save_rule_set(
+    table: String,
+    rules: Value,
+    user_prompt: Option<String>,
+    ai_summary: Option<Value>,
+    metadata: Option<Value>,
+) -> Result<SavedRuleSet, ApiError> {
+    use crate::server::store::{AuditAction, NewRuleSet, ops};
+    let (ctx, table, columns) = guard::table(&table, true).await?;
+    let Value::Array(rules) = rules else {
+        return Err(ctx.bad_request("rules must be a list of DQX checks"));
+    };
+    let new = NewRuleSet {
+        table_name: table,
+        rules,
+        user_prompt: user_prompt.filter(|p| !p.trim().is_empty()),
+        ai_summary,
+        metadata,
+        restored_from: None,
+    };
+    let saved = ops::save_checked(
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        new,
+        columns.as_deref(),
+        AuditAction::Save,
+    )
+    .await;
+    ctx.respond(saved)
+}
+
+/// `POST /api/rule_history` with `{table, limit?}` (default 50): versions, newest first.
+#[server(prefix = "/api", endpoint = "rule_history", input = Json)]
+pub async fn rule_history(
+    table: String,
+    limit: Option<u32>,
+) -> Result<Vec<RuleSetSummary>, ApiError> {
+    use crate::model::rulesets::MAX_HISTORY;
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let limit = limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_HISTORY {
+        return Err(ctx.bad_request(format!("limit must be between 1 and {MAX_HISTORY}")));
+    }
+    let history = ctx.state.store.history(&ctx.caller, &table, limit).await;
+    ctx.respond(history)
+}
+
+/// `POST /api/get_rule_set` with `{table, version?}`: one version (default: the active one).
+#[server(prefix = "/api", endpoint = "get_rule_set", input = Json)]
+pub async fn get_rule_set(table: String, version: Option<i32>) -> Result<RuleSet, ApiError> {
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let set = ctx.state.store.get(&ctx.caller, &table, version).await;
+    ctx.respond(set)
+}
+
+/// `POST /api/diff_rule_sets` with `{table, from, to}`: rules added, removed and changed (by
+/// name, field by field).
+#[server(prefix = "/api", endpoint = "diff_rule_sets", input = Json)]
+pub async fn diff_rule_sets(table: String, from: i32, to: i32) -> Result<RuleSetDiff, ApiError> {
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let diff =
+        crate::server::store::ops::diff(ctx.state.store.as_ref(), &ctx.caller, &table, from, to)
+            .await;
+    ctx.respond(diff)
+}
+
+/// `POST /api/restore_rule_set` with `{table, version}`: saves that version's rules as a new
+/// version, recording what it was restored from.
+#[server(prefix = "/api", endpoint = "restore_rule_set", input = Json)]
+pub async fn restore_rule_set(table: String, version: i32) -> Result<SavedRuleSet, ApiError> {
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let saved =
+        crate::server::store::ops::restore(ctx.state.store.as_ref(), &ctx.caller, &table, version)
+            .await;
+    ctx.respond(saved)
+}
+
+/// `POST /api/export_rule_set` with `{table, version?, format: yaml|json}`: DQX-loadable text.
+#[server(prefix = "/api", endpoint = "export_rule_set", input = Json)]
+pub async fn export_rule_set(
+    table: String,
+    version: Option<i32>,
+    format: RulesFormat,
+) -> Result<ExportedRuleSet, ApiError> {
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let exported = crate::server::store::ops::export(
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        &table,
+        version,
+        format,
+    )
+    .await;
+    ctx.respond(exported)
+}
+
+/// `POST /api/import_rule_set` with `{table, text, format}`: parsed, validated against the
+/// table, then saved as a new version; nothing is saved when anything is wrong.
+#[server(prefix = "/api", endpoint = "import_rule_set", input = Json)]
+pub async fn import_rule_set(
+    table: String,
+    text: String,
+    format: RulesFormat,
+) -> Result<SavedRuleSet, ApiError> {
+    let (ctx, table, columns) = guard::table(&table, true).await?;
+    let saved = crate::server::store::ops::import(
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        &table,
+        &text,
+        format,
+        columns.as_deref(),
+    )
+    .await;
+    ctx.respond(saved)
+}
+
+/// `POST /api/store_status` with `{}`: configured, connected, backend and user (never a token).
+#[server(prefix = "/api", endpoint = "store_status", input = Json)]
+pub async fn store_status() -> Result<StorageStatus, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    Ok(ctx.state.store.status(&ctx.caller).await)
+}

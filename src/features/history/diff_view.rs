@@ -1,0 +1,95 @@
+//! Two versions side by side: rules only in the older one, rules only in the newer one, and for
+//! rules in both, each changed field with its value before and after.
+
+use crate::model::rulesets::RuleSetDiff;
+use leptos::prelude::*;
+use serde_json::Value;
+
+fn rule_line(rule: &Value) -> String {
+    let name = crate::model::rules::diff::rule_key(rule);
+    let function = rule
+        .pointer("/check/function")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    let args = rule
+        .pointer("/check/arguments")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    format!("{name}: {function} {args}")
+}
+
+fn value_text(value: &Option<Value>) -> String {
+    match value {
+        None => "(absent)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The diff of two versions.
+#[component]
+pub fn DiffView(diff: RuleSetDiff) -> impl IntoView {
+    let removed = diff
+        .removed
+        .iter()
+        .map(|r| view! { <li class="mono">{rule_line(r)}</li> })
+        .collect_view();
+    let added = diff
+        .added
+        .iter()
+        .map(|r| view! { <li class="mono">{rule_line(r)}</li> })
+        .collect_view();
+    let changes = diff
+        .changed
+        .iter()
+        .flat_map(|c| {
+            c.fields.iter().map(move |f| {
+                view! {
+                    <tr>
+                        <th scope="row" class="mono">{c.name.clone()}</th>
+                        <td class="mono">{f.field.clone()}</td>
+                        <td class="mono diff-before">{value_text(&f.before)}</td>
+                        <td class="mono diff-after">{value_text(&f.after)}</td>
+                    </tr>
+                }
+            })
+        })
+        .collect_view();
+    let same = diff.unchanged;
+    let summary = format!(
+        "From version {} to {}: {} added, {} removed, {} changed, {} unchanged.",
+        diff.from,
+        diff.to,
+        diff.added.len(),
+        diff.removed.len(),
+        diff.changed.len(),
+        same
+    );
+    view! {
+        <div class="diff">
+            <p role="status">{summary}</p>
+            <div class="diff-columns">
+                <section aria-label=format!("Only in version {}", diff.from)>
+                    <h4>{format!("Only in version {} (removed)", diff.from)}</h4>
+                    {if diff.removed.is_empty() { view! { <p class="muted">"None"</p> }.into_any() } else { view! { <ul class="diff-removed">{removed}</ul> }.into_any() }}
+                </section>
+                <section aria-label=format!("Only in version {}", diff.to)>
+                    <h4>{format!("Only in version {} (added)", diff.to)}</h4>
+                    {if diff.added.is_empty() { view! { <p class="muted">"None"</p> }.into_any() } else { view! { <ul class="diff-added">{added}</ul> }.into_any() }}
+                </section>
+            </div>
+            {(!diff.changed.is_empty()).then(|| view! {
+                <div class="grid-scroll">
+                    <table class="data-grid">
+                        <caption>"Changed rules"</caption>
+                        <thead><tr>
+                            <th scope="col">"Rule"</th><th scope="col">"Field"</th>
+                            <th scope="col">{format!("Version {}", diff.from)}</th><th scope="col">{format!("Version {}", diff.to)}</th>
+                        </tr></thead>
+                        <tbody>{changes}</tbody>
+                    </table>
+                </div>
+            })}
+        </div>
+    }
+}

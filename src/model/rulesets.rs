@@ -1,0 +1,105 @@
+//! Saved rule sets as the store, the server functions and the UI see them: versions with their
+//! author and time, the store's status, diffs between versions, and the audit trail.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Versions listed per page of history at most.
+pub const MAX_HISTORY: u32 = 500;
+
+/// One version of a table's rule set, without its rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSetSummary {
+    pub id: String,
+    pub table_name: String,
+    pub version: i32,
+    /// RFC 3339, UTC (the older app's rows have no zone and are read as UTC).
+    pub created_at: Option<String>,
+    /// The author's e-mail (older rows may carry the old app's name).
+    pub created_by: Option<String>,
+    pub is_active: bool,
+    pub user_prompt: Option<String>,
+    pub rule_count: usize,
+    /// The version this one restored, if it was a restore.
+    pub restored_from: Option<i32>,
+    pub has_ai_summary: bool,
+}
+
+/// One version with everything in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSet {
+    #[serde(flatten)]
+    pub summary: RuleSetSummary,
+    pub rules: Vec<Value>,
+    pub ai_summary: Option<Value>,
+    pub metadata: Option<Value>,
+}
+
+/// What `save_rule_set` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRuleSet {
+    pub id: String,
+    pub version: i32,
+    pub created_at: String,
+}
+
+/// Whether saving works, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorageStatus {
+    pub configured: bool,
+    pub connected: bool,
+    /// `sqlite`, `lakebase (postgres)`.
+    pub backend: String,
+    /// Who the store sees (never a token).
+    pub user: Option<String>,
+    /// What is wrong, or where the data is.
+    pub message: String,
+}
+
+/// One field that differs between two versions of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// `criticality`, `check.function`, `check.arguments.allowed`, `filter`, ...
+    pub field: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A rule present in both versions, changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleChange {
+    pub name: String,
+    pub fields: Vec<FieldChange>,
+}
+
+/// How version `to` differs from version `from`, rule by rule (matched by name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSetDiff {
+    pub table_name: String,
+    pub from: i32,
+    pub to: i32,
+    pub added: Vec<Value>,
+    pub removed: Vec<Value>,
+    pub changed: Vec<RuleChange>,
+    pub unchanged: usize,
+}
+
+/// A rule set as DQX-loadable text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedRuleSet {
+    pub file_name: String,
+    pub version: i32,
+    pub text: String,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: String,
+    pub actor: String,
+    /// `save`, `restore`, `import`, `export`, `validate`.
+    pub action: String,
+    pub table_name: String,
+    pub version: Option<i32>,
+    pub detail: Option<Value>,
+}

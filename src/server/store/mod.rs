@@ -1,0 +1,153 @@
+//! The `RuleStore` capability: versioned rule sets, validation runs and an audit trail, in SQLite
+//! (local, a file under the data folder) or Postgres (Lakebase, reached as the user). Both hold
+//! the same tables, created by versioned migrations at start-up, never on a request path.
+
+pub mod ops;
+pub mod postgres;
+mod rows;
+pub mod sqlite;
+
+use crate::model::results::ValidationResult;
+use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde_json::Value;
+
+/// Saves that lose a race on the (table, version) key are retried this many times.
+pub const SAVE_ATTEMPTS: usize = 5;
+
+/// A rule set to save as the table's next version.
+#[derive(Debug, Clone, Default)]
+pub struct NewRuleSet {
+    pub table_name: String,
+    pub rules: Vec<Value>,
+    pub user_prompt: Option<String>,
+    pub ai_summary: Option<Value>,
+    pub metadata: Option<Value>,
+    pub restored_from: Option<i32>,
+}
+
+/// What was done, for the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Save,
+    Restore,
+    Import,
+    Export,
+    Validate,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Save => "save",
+            AuditAction::Restore => "restore",
+            AuditAction::Import => "import",
+            AuditAction::Export => "export",
+            AuditAction::Validate => "validate",
+        }
+    }
+}
+
+/// Versioned rule sets as the caller.
+#[async_trait::async_trait]
+pub trait RuleStore: Send + Sync {
+    /// Whether saving works for the caller, in words.
+    async fn status(&self, caller: &Caller) -> StorageStatus;
+    /// Saves the next version of the table's rule set and makes it the only active one; the
+    /// caller is its author.
+    async fn save(&self, caller: &Caller, new: NewRuleSet) -> Result<SavedRuleSet, AppError>;
+    /// Versions of a table, newest first.
+    async fn history(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<RuleSetSummary>, AppError>;
+    /// One version (the active one when `version` is `None`).
+    async fn get(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: Option<i32>,
+    ) -> Result<RuleSet, AppError>;
+    /// Adds an audit entry.
+    async fn audit(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        table: &str,
+        version: Option<i32>,
+        detail: Option<Value>,
+    ) -> Result<(), AppError>;
+    /// The table's audit trail, newest first.
+    async fn audit_trail(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError>;
+    /// Records a finished validation run once (by run id); whether it was new.
+    async fn record_validation(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        version: Option<i32>,
+        result: &ValidationResult,
+    ) -> Result<bool, AppError>;
+}
+
+/// No store: saving says clearly that storage is not configured.
+pub struct NoStore {
+    pub reason: String,
+}
+
+impl NoStore {
+    fn refuse(&self) -> AppError {
+        AppError::Unavailable(self.reason.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl RuleStore for NoStore {
+    async fn status(&self, _caller: &Caller) -> StorageStatus {
+        StorageStatus {
+            configured: false,
+            connected: false,
+            backend: "none".into(),
+            user: None,
+            message: self.reason.clone(),
+        }
+    }
+    async fn save(&self, _: &Caller, _: NewRuleSet) -> Result<SavedRuleSet, AppError> {
+        Err(self.refuse())
+    }
+    async fn history(&self, _: &Caller, _: &str, _: u32) -> Result<Vec<RuleSetSummary>, AppError> {
+        Err(self.refuse())
+    }
+    async fn get(&self, _: &Caller, _: &str, _: Option<i32>) -> Result<RuleSet, AppError> {
+        Err(self.refuse())
+    }
+    async fn audit(
+        &self,
+        _: &Caller,
+        _: AuditAction,
+        _: &str,
+        _: Option<i32>,
+        _: Option<Value>,
+    ) -> Result<(), AppError> {
+        Err(self.refuse())
+    }
+    async fn audit_trail(&self, _: &Caller, _: &str, _: u32) -> Result<Vec<AuditEvent>, AppError> {
+        Err(self.refuse())
+    }
+    async fn record_validation(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: Option<i32>,
+        _: &ValidationResult,
+    ) -> Result<bool, AppError> {
+        Err(self.refuse())
+    }
+}

@@ -1,0 +1,181 @@
+//! What the server functions do with a store beyond one call: save after validating (against the
+//! table's columns, read as the caller), restore an old version as a new one, export as
+//! DQX-loadable text, import text as a new version, diff two versions. Each writes the audit
+//! trail.
+
+use super::{AuditAction, NewRuleSet, RuleStore};
+use crate::model::rules::diff::diff_rules;
+use crate::model::rules::validate::validate_rule_set;
+use crate::model::rules::{RulesFormat, parse_rules_text, rules_to_text};
+use crate::model::rulesets::{ExportedRuleSet, RuleSetDiff, SavedRuleSet};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde_json::{Value, json};
+
+/// Problems named in one refusal at most.
+const PROBLEMS_SHOWN: usize = 5;
+
+/// Refuses rules the validator finds errors in, with its messages.
+pub fn check_rules(rules: &[Value], columns: Option<&[String]>) -> Result<(), AppError> {
+    let validation = validate_rule_set(&Value::Array(rules.to_vec()), columns);
+    if validation.is_valid() {
+        return Ok(());
+    }
+    let errors: Vec<String> = validation.errors().map(|p| p.located()).collect();
+    let mut message = format!(
+        "the rules have {} problem(s); nothing was saved: {}",
+        errors.len(),
+        errors
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if errors.len() > PROBLEMS_SHOWN {
+        message.push_str(&format!("; and {} more", errors.len() - PROBLEMS_SHOWN));
+    }
+    Err(AppError::BadRequest(message))
+}
+
+/// Validates, saves and audits a new version.
+pub async fn save_checked(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    new: NewRuleSet,
+    columns: Option<&[String]>,
+    action: AuditAction,
+) -> Result<SavedRuleSet, AppError> {
+    check_rules(&new.rules, columns)?;
+    let table = new.table_name.clone();
+    let count = new.rules.len();
+    let restored_from = new.restored_from;
+    let saved = store.save(caller, new).await?;
+    let detail = json!({"rules": count, "restored_from": restored_from});
+    audit_quietly(
+        store,
+        caller,
+        action,
+        &table,
+        Some(saved.version),
+        Some(detail),
+    )
+    .await;
+    Ok(saved)
+}
+
+/// Writes an audit entry; a failure is logged, not shown (the action itself succeeded).
+pub async fn audit_quietly(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    action: AuditAction,
+    table: &str,
+    version: Option<i32>,
+    detail: Option<Value>,
+) {
+    if let Err(error) = store.audit(caller, action, table, version, detail).await {
+        tracing::warn!(request_id = %caller.request_id, %error, action = action.as_str(), "audit entry not written");
+    }
+}
+
+/// Saves version `version`'s rules as a new version that records where it came from.
+pub async fn restore(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    version: i32,
+) -> Result<SavedRuleSet, AppError> {
+    let old = store.get(caller, table, Some(version)).await?;
+    let new = NewRuleSet {
+        table_name: table.to_string(),
+        rules: old.rules,
+        user_prompt: old.summary.user_prompt,
+        ai_summary: old.ai_summary,
+        metadata: old.metadata,
+        restored_from: Some(version),
+    };
+    // Restoring what was saved before is not re-validated against today's columns: it is the
+    // user's record; the validator still refuses structurally invalid rules.
+    save_checked(store, caller, new, None, AuditAction::Restore).await
+}
+
+/// The version as DQX-loadable YAML or JSON.
+pub async fn export(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    version: Option<i32>,
+    format: RulesFormat,
+) -> Result<ExportedRuleSet, AppError> {
+    let set = store.get(caller, table, version).await?;
+    let text = rules_to_text(&Value::Array(set.rules), format)
+        .map_err(|e| AppError::internal("writing the rules as text", e))?;
+    let extension = match format {
+        RulesFormat::Json => "json",
+        RulesFormat::Yaml => "yaml",
+    };
+    let version = set.summary.version;
+    audit_quietly(
+        store,
+        caller,
+        AuditAction::Export,
+        table,
+        Some(version),
+        Some(json!({"format": extension})),
+    )
+    .await;
+    Ok(ExportedRuleSet {
+        file_name: format!(
+            "{}.v{version}.dqx-rules.{extension}",
+            table.replace('.', "_")
+        ),
+        version,
+        text,
+    })
+}
+
+/// Parses, validates and saves text as a new version.
+pub async fn import(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    text: &str,
+    format: RulesFormat,
+    columns: Option<&[String]>,
+) -> Result<SavedRuleSet, AppError> {
+    let value = parse_rules_text(text, format).map_err(AppError::BadRequest)?;
+    let Value::Array(rules) = value else {
+        return Err(AppError::BadRequest(
+            "a rule set is a list of rules (it starts with [ in JSON, - in YAML)".into(),
+        ));
+    };
+    let new = NewRuleSet {
+        table_name: table.to_string(),
+        rules,
+        metadata: Some(json!({"imported": true})),
+        ..Default::default()
+    };
+    save_checked(store, caller, new, columns, AuditAction::Import).await
+}
+
+/// How version `to` differs from `from`.
+pub async fn diff(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    from: i32,
+    to: i32,
+) -> Result<RuleSetDiff, AppError> {
+    let a = store.get(caller, table, Some(from)).await?;
+    let b = store.get(caller, table, Some(to)).await?;
+    let (added, removed, changed, unchanged) = diff_rules(&a.rules, &b.rules);
+    Ok(RuleSetDiff {
+        table_name: table.to_string(),
+        from,
+        to,
+        added,
+        removed,
+        changed,
+        unchanged,
+    })
+}

@@ -1,0 +1,322 @@
+//! The Lakebase rule store: Postgres reached as the caller (user = e-mail, password = the caller's
+//! token, SSL required), one small pool per user. A save holds a per-table advisory lock for its
+//! transaction, so concurrent saves of a table get consecutive versions and leave exactly one
+//! active; the unique (table, version) key and a retry guard against writers that do not lock
+//! (such as the older app).
+
+pub mod pools;
+
+use super::rows::{
+    AUDIT_COLUMNS, AuditRow, RULE_SET_COLUMNS, RuleSetRow, no_version, now, select_one_sql,
+    utc_text,
+};
+use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
+use crate::model::results::ValidationResult;
+use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use crate::server::secret::SecretToken;
+use pools::{PgTarget, PoolLimits, Pools};
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{Connection, PgPool};
+
+/// Rule sets in Lakebase, as each caller.
+pub struct PgStore {
+    pools: Pools,
+}
+
+impl PgStore {
+    pub fn new(target: PgTarget, limits: PoolLimits) -> Self {
+        Self {
+            pools: Pools::new(target, limits),
+        }
+    }
+
+    fn where_(&self) -> String {
+        let t = self.pools.target();
+        format!("{}:{}/{}", t.host, t.port, t.database)
+    }
+
+    /// Runs the migrations as `user` (the identity that owns the tables: the app's service
+    /// principal on Databricks, an admin role in tests).
+    pub async fn migrate(&self, user: &str, password: &SecretToken) -> Result<(), AppError> {
+        let mut conn = sqlx::PgConnection::connect_with(&self.pools.options(user, password))
+            .await
+            .map_err(|e| self.error("connecting to migrate the rule store", user, e))?;
+        sqlx::migrate!("src/server/store/migrations/postgres")
+            .run(&mut conn)
+            .await
+            .map_err(|e| {
+                AppError::internal(format!("migrating the rule store at {}", self.where_()), e)
+            })?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    /// The caller's pool; Lakebase needs the caller's own token.
+    fn pool(&self, caller: &Caller) -> Result<PgPool, AppError> {
+        let token = caller.token.as_ref().ok_or_else(|| {
+            AppError::Unauthorized(format!(
+                "saving rules in Lakebase needs your own sign-in token, and this request for {} carries none",
+                caller.email
+            ))
+        })?;
+        Ok(self.pools.pool(&caller.email, token))
+    }
+
+    /// Open user pools (for tests and health).
+    pub fn pool_count(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// A database error in the user's terms; never carries a token (Postgres does not echo
+    /// passwords, and connection options are not printed).
+    fn error(&self, doing: &str, user: &str, err: sqlx::Error) -> AppError {
+        let place = self.where_();
+        match &err {
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+                match code.as_str() {
+                    "28P01" | "28000" => AppError::PermissionDenied(format!(
+                        "Lakebase at {place} did not accept {user}'s sign-in ({}); ask a workspace admin to create a Postgres role for {user} on the Lakebase instance",
+                        db.message()
+                    )),
+                    "42501" => AppError::PermissionDenied(format!(
+                        "Lakebase refused {doing} for {user}: {}; the tables need to be granted to your role",
+                        db.message()
+                    )),
+                    "3D000" => AppError::Unavailable(format!(
+                        "Lakebase at {place} has no database named in LAKEBASE_DATABASE"
+                    )),
+                    _ => AppError::internal(doing, err),
+                }
+            }
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
+                AppError::Unavailable(format!(
+                    "cannot reach Lakebase at {place} while {doing}; try again shortly"
+                ))
+            }
+            _ => AppError::internal(doing, err),
+        }
+    }
+
+    async fn try_save(
+        &self,
+        pool: &PgPool,
+        caller: &Caller,
+        new: &NewRuleSet,
+    ) -> Result<SavedRuleSet, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&new.table_name)
+            .execute(&mut *tx)
+            .await?;
+        let (next,): (i32,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM dq_rules_events WHERE table_name = $1",
+        )
+        .bind(&new.table_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE dq_rules_events SET is_active = FALSE WHERE table_name = $1 AND is_active",
+        )
+        .bind(&new.table_name)
+        .execute(&mut *tx)
+        .await?;
+        let id = uuid::Uuid::new_v4();
+        let created_at = now();
+        sqlx::query(
+            "INSERT INTO dq_rules_events (id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10)",
+        )
+        .bind(id)
+        .bind(&new.table_name)
+        .bind(next)
+        .bind(Json(&new.rules))
+        .bind(&new.user_prompt)
+        .bind(new.ai_summary.as_ref().map(Json))
+        .bind(created_at)
+        .bind(&caller.email)
+        .bind(new.metadata.as_ref().map(Json))
+        .bind(new.restored_from)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SavedRuleSet {
+            id: id.to_string(),
+            version: next,
+            created_at: utc_text(created_at),
+        })
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[async_trait::async_trait]
+impl RuleStore for PgStore {
+    async fn status(&self, caller: &Caller) -> StorageStatus {
+        let base = StorageStatus {
+            configured: true,
+            connected: false,
+            backend: "lakebase (postgres)".into(),
+            user: Some(caller.email.clone()),
+            message: String::new(),
+        };
+        let pool = match self.pool(caller) {
+            Ok(pool) => pool,
+            Err(e) => {
+                return StorageStatus {
+                    message: e.user_message(),
+                    ..base
+                };
+            }
+        };
+        match sqlx::query("SELECT 1").execute(&pool).await {
+            Ok(_) => StorageStatus {
+                connected: true,
+                message: format!("connected to {} as {}", self.where_(), caller.email),
+                ..base
+            },
+            Err(e) => StorageStatus {
+                message: self
+                    .error("checking the connection", &caller.email, e)
+                    .user_message(),
+                ..base
+            },
+        }
+    }
+
+    async fn save(&self, caller: &Caller, new: NewRuleSet) -> Result<SavedRuleSet, AppError> {
+        let pool = self.pool(caller)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_save(&pool, caller, &new).await {
+                Ok(saved) => return Ok(saved),
+                Err(e) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => continue,
+                Err(e) => {
+                    return Err(self.error(
+                        &format!("saving rules for {}", new.table_name),
+                        &caller.email,
+                        e,
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn history(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<RuleSetSummary>, AppError> {
+        let pool = self.pool(caller)?;
+        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
+            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 ORDER BY version DESC LIMIT $2"
+        ))
+        .bind(table)
+        .bind(i64::from(limit))
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| self.error(&format!("reading the history of {table}"), &caller.email, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_rule_set().summary)
+            .collect())
+    }
+
+    async fn get(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: Option<i32>,
+    ) -> Result<RuleSet, AppError> {
+        let pool = self.pool(caller)?;
+        let sql = select_one_sql(version.is_some());
+        let mut query = sqlx::query_as::<_, RuleSetRow>(&sql).bind(table);
+        if let Some(v) = version {
+            query = query.bind(v);
+        }
+        let row = query
+            .fetch_optional(&pool)
+            .await
+            .map_err(|e| self.error(&format!("reading rules of {table}"), &caller.email, e))?;
+        row.map(RuleSetRow::into_rule_set)
+            .ok_or_else(|| no_version(table, version))
+    }
+
+    async fn audit(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        table: &str,
+        version: Option<i32>,
+        detail: Option<Value>,
+    ) -> Result<(), AppError> {
+        let pool = self.pool(caller)?;
+        sqlx::query(
+            "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(now())
+        .bind(&caller.email)
+        .bind(action.as_str())
+        .bind(table)
+        .bind(version)
+        .bind(detail.map(Json))
+        .execute(&pool)
+        .await
+        .map_err(|e| self.error("writing the audit trail", &caller.email, e))?;
+        Ok(())
+    }
+
+    async fn audit_trail(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let pool = self.pool(caller)?;
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 ORDER BY at DESC LIMIT $2"
+        ))
+        .bind(table)
+        .bind(i64::from(limit))
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| self.error("reading the audit trail", &caller.email, e))?;
+        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+    }
+
+    async fn record_validation(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        version: Option<i32>,
+        result: &ValidationResult,
+    ) -> Result<bool, AppError> {
+        let pool = self.pool(caller)?;
+        let done = sqlx::query(
+            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(run_id)
+        .bind(&result.table_name)
+        .bind(version)
+        .bind(&caller.email)
+        .bind(now())
+        .bind(result.total_rows as i64)
+        .bind(result.invalid_rows as i64)
+        .bind(result.pass_rate)
+        .bind(Json(result))
+        .execute(&pool)
+        .await
+        .map_err(|e| self.error("recording the validation run", &caller.email, e))?;
+        Ok(done.rows_affected() == 1)
+    }
+}

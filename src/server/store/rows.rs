@@ -1,0 +1,117 @@
+//! Rows as both backends return them (the same column names and decodable types), their
+//! conversion to the model, and the SQL they share.
+
+use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary};
+use chrono::NaiveDateTime;
+use serde_json::Value;
+use sqlx::types::Json;
+
+/// Columns of a rule-set row, in the order `RuleSetRow` reads them.
+pub const RULE_SET_COLUMNS: &str = "CAST(id AS TEXT) AS id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from";
+
+/// One version by number (`$1` table, `$2` version) or the active one (`$1` table).
+pub fn select_one_sql(by_version: bool) -> String {
+    if by_version {
+        format!(
+            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 AND version = $2"
+        )
+    } else {
+        format!(
+            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 AND is_active ORDER BY version DESC LIMIT 1"
+        )
+    }
+}
+
+pub const AUDIT_COLUMNS: &str = "at, actor, action, table_name, version, detail";
+
+/// A row of `dq_rules_events`.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RuleSetRow {
+    pub id: String,
+    pub table_name: String,
+    pub version: i32,
+    pub rules: Json<Value>,
+    pub user_prompt: Option<String>,
+    pub ai_summary: Option<Json<Value>>,
+    pub created_at: Option<NaiveDateTime>,
+    pub created_by: Option<String>,
+    pub is_active: Option<bool>,
+    pub metadata: Option<Json<Value>>,
+    pub restored_from: Option<i32>,
+}
+
+/// A row of `dq_audit_events`.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub table_name: String,
+    pub version: Option<i32>,
+    pub detail: Option<Json<Value>>,
+}
+
+/// Times are stored as UTC without a zone; shown as RFC 3339.
+pub fn utc_text(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Now, as stored.
+pub fn now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// The rules list of a row (the older app always stored a list; anything else counts as one).
+fn rules_of(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+impl RuleSetRow {
+    pub fn into_rule_set(self) -> RuleSet {
+        let rules = rules_of(self.rules.0);
+        let ai_summary = self.ai_summary.map(|j| j.0).filter(|v| !v.is_null());
+        RuleSet {
+            summary: RuleSetSummary {
+                id: self.id,
+                table_name: self.table_name,
+                version: self.version,
+                created_at: self.created_at.map(utc_text),
+                created_by: self.created_by,
+                is_active: self.is_active.unwrap_or(false),
+                user_prompt: self.user_prompt,
+                rule_count: rules.len(),
+                restored_from: self.restored_from,
+                has_ai_summary: ai_summary.is_some(),
+            },
+            rules,
+            ai_summary,
+            metadata: self.metadata.map(|j| j.0).filter(|v| !v.is_null()),
+        }
+    }
+}
+
+impl AuditRow {
+    pub fn into_event(self) -> AuditEvent {
+        AuditEvent {
+            at: utc_text(self.at),
+            actor: self.actor,
+            action: self.action,
+            table_name: self.table_name,
+            version: self.version,
+            detail: self.detail.map(|j| j.0),
+        }
+    }
+}
+
+/// The user-facing error for a missing version.
+pub fn no_version(table: &str, version: Option<i32>) -> crate::server::error::AppError {
+    crate::server::error::AppError::NotFound(match version {
+        Some(v) => format!("{table} has no saved version {v}"),
+        None => format!("no rule set is saved for {table} yet"),
+    })
+}

@@ -1,0 +1,238 @@
+//! The local rule store: one SQLite file under the data folder. Saves take SQLite's write lock up
+//! front (`BEGIN IMMEDIATE`), so concurrent saves for a table queue instead of racing.
+
+use super::rows::{
+    AUDIT_COLUMNS, AuditRow, RULE_SET_COLUMNS, RuleSetRow, no_version, now, select_one_sql,
+    utc_text,
+};
+use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
+use crate::model::results::ValidationResult;
+use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::types::Json;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Rule sets in a SQLite file.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+fn failed(context: &str, err: sqlx::Error) -> AppError {
+    AppError::internal(context, err)
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path` and runs its migrations.
+    pub async fn open(path: &Path) -> Result<Self, AppError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| AppError::internal(format!("creating {}", parent.display()), e))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| failed(&format!("opening the rule store {}", path.display()), e))?;
+        sqlx::migrate!("src/server/store/migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| AppError::internal("migrating the rule store", e))?;
+        Ok(Self {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    async fn try_save(
+        &self,
+        caller: &Caller,
+        new: &NewRuleSet,
+    ) -> Result<SavedRuleSet, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (next,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM dq_rules_events WHERE table_name = $1",
+        )
+        .bind(&new.table_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE dq_rules_events SET is_active = 0 WHERE table_name = $1 AND is_active")
+            .bind(&new.table_name)
+            .execute(&mut *tx)
+            .await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let created_at = now();
+        sqlx::query(
+            "INSERT INTO dq_rules_events (id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)",
+        )
+        .bind(&id)
+        .bind(&new.table_name)
+        .bind(next)
+        .bind(Json(&new.rules))
+        .bind(&new.user_prompt)
+        .bind(new.ai_summary.as_ref().map(Json))
+        .bind(created_at)
+        .bind(&caller.email)
+        .bind(new.metadata.as_ref().map(Json))
+        .bind(new.restored_from)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SavedRuleSet {
+            id,
+            version: next as i32,
+            created_at: utc_text(created_at),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl RuleStore for SqliteStore {
+    async fn status(&self, caller: &Caller) -> StorageStatus {
+        let ok = sqlx::query("SELECT 1").execute(&self.pool).await;
+        StorageStatus {
+            configured: true,
+            connected: ok.is_ok(),
+            backend: "sqlite".into(),
+            user: Some(caller.email.clone()),
+            message: match ok {
+                Ok(_) => format!("local file {}", self.path.display()),
+                Err(e) => format!("cannot open {}: {e}", self.path.display()),
+            },
+        }
+    }
+
+    async fn save(&self, caller: &Caller, new: NewRuleSet) -> Result<SavedRuleSet, AppError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_save(caller, &new).await {
+                Ok(saved) => return Ok(saved),
+                Err(e) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => continue,
+                Err(e) => return Err(failed(&format!("saving rules for {}", new.table_name), e)),
+            }
+        }
+    }
+
+    async fn history(
+        &self,
+        _caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<RuleSetSummary>, AppError> {
+        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
+            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 ORDER BY version DESC LIMIT $2"
+        ))
+        .bind(table)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| failed(&format!("reading the history of {table}"), e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_rule_set().summary)
+            .collect())
+    }
+
+    async fn get(
+        &self,
+        _caller: &Caller,
+        table: &str,
+        version: Option<i32>,
+    ) -> Result<RuleSet, AppError> {
+        let sql = select_one_sql(version.is_some());
+        let mut query = sqlx::query_as::<_, RuleSetRow>(&sql).bind(table);
+        if let Some(v) = version {
+            query = query.bind(v);
+        }
+        let row = query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| failed(&format!("reading rules of {table}"), e))?;
+        row.map(RuleSetRow::into_rule_set)
+            .ok_or_else(|| no_version(table, version))
+    }
+
+    async fn audit(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        table: &str,
+        version: Option<i32>,
+        detail: Option<Value>,
+    ) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(now())
+        .bind(&caller.email)
+        .bind(action.as_str())
+        .bind(table)
+        .bind(version)
+        .bind(detail.map(Json))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| failed("writing the audit trail", e))?;
+        Ok(())
+    }
+
+    async fn audit_trail(
+        &self,
+        _caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 ORDER BY at DESC LIMIT $2"
+        ))
+        .bind(table)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| failed("reading the audit trail", e))?;
+        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+    }
+
+    async fn record_validation(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        version: Option<i32>,
+        result: &ValidationResult,
+    ) -> Result<bool, AppError> {
+        let done = sqlx::query(
+            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(run_id)
+        .bind(&result.table_name)
+        .bind(version)
+        .bind(&caller.email)
+        .bind(now())
+        .bind(result.total_rows as i64)
+        .bind(result.invalid_rows as i64)
+        .bind(result.pass_rate)
+        .bind(Json(result))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| failed("recording the validation run", e))?;
+        Ok(done.rows_affected() == 1)
+    }
+}

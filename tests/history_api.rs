@@ -1,0 +1,162 @@
+//! The rule-store server functions over HTTP on the local (SQLite) store: save (validated against
+//! the table), history, get, diff, restore, export, import, status; permission to read the table
+//! is checked first, and no response carries a token.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::http::{ALICE, BOB, app, call};
+use serde_json::json;
+
+fn rules(n: usize) -> serde_json::Value {
+    let columns = ["customer_id", "email", "country"];
+    json!(
+        columns[..n]
+            .iter()
+            .map(
+                |c| json!({"name": format!("{c}_present"), "criticality": "error",
+        "check": {"function": "is_not_null", "arguments": {"column": c}}})
+            )
+            .collect::<Vec<_>>()
+    )
+}
+
+#[tokio::test]
+async fn save_history_diff_restore_export_import() {
+    let (app, _dir) = app().await;
+    let table = "main.sales.customers";
+    for n in [1, 3] {
+        let saved = call(
+            &app,
+            "/api/save_rule_set",
+            &ALICE,
+            json!({"table": table, "rules": rules(n), "user_prompt": "ids present"}),
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    }
+    let history = call(&app, "/api/rule_history", &ALICE, json!({"table": table})).await;
+    assert_eq!(history.body[0]["version"], 2);
+    assert_eq!(history.body[0]["is_active"], true);
+    assert_eq!(history.body[1]["is_active"], false);
+    assert_eq!(history.body[0]["created_by"], "alice@example.com");
+    assert_eq!(history.body[0]["rule_count"], 3);
+
+    let diff = call(
+        &app,
+        "/api/diff_rule_sets",
+        &ALICE,
+        json!({"table": table, "from": 1, "to": 2}),
+    )
+    .await;
+    assert_eq!(
+        diff.body["added"].as_array().unwrap().len(),
+        2,
+        "{}",
+        diff.text
+    );
+    assert_eq!(diff.body["unchanged"], 1);
+
+    let restored = call(
+        &app,
+        "/api/restore_rule_set",
+        &ALICE,
+        json!({"table": table, "version": 1}),
+    )
+    .await;
+    assert_eq!(restored.body["version"], 3, "{}", restored.text);
+    let active = call(&app, "/api/get_rule_set", &ALICE, json!({"table": table})).await;
+    assert_eq!(active.body["version"], 3);
+    assert_eq!(active.body["restored_from"], 1);
+    assert_eq!(active.body["rules"], rules(1));
+
+    let exported = call(
+        &app,
+        "/api/export_rule_set",
+        &ALICE,
+        json!({"table": table, "version": 2, "format": "json"}),
+    )
+    .await;
+    assert_eq!(exported.status, StatusCode::OK, "{}", exported.text);
+    let text = exported.body["text"].as_str().unwrap().to_string();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        rules(3)
+    );
+    let imported = call(
+        &app,
+        "/api/import_rule_set",
+        &ALICE,
+        json!({"table": table, "text": text, "format": "json"}),
+    )
+    .await;
+    assert_eq!(imported.body["version"], 4, "{}", imported.text);
+
+    let status = call(&app, "/api/store_status", &ALICE, json!({})).await;
+    assert_eq!(status.body["backend"], "sqlite");
+    assert_eq!(status.body["connected"], true);
+    assert_eq!(status.body["user"], "alice@example.com");
+    assert!(!status.text.contains("local-alice"));
+}
+
+#[tokio::test]
+async fn invalid_rules_and_unreadable_tables_are_refused_and_nothing_is_saved() {
+    let (app, _dir) = app().await;
+    let bad = json!([{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "emial"}}},
+                     {"criticality": "fatal", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
+    let refused = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": "main.sales.customers", "rules": bad}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(
+        refused.body["message"].as_str().unwrap().contains("rule 2"),
+        "{}",
+        refused.text
+    );
+    let refused = call(
+        &app,
+        "/api/import_rule_set",
+        &ALICE,
+        json!({"table": "main.sales.customers", "text": "- check: [", "format": "yaml"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let history = call(
+        &app,
+        "/api/rule_history",
+        &ALICE,
+        json!({"table": "main.sales.customers"}),
+    )
+    .await;
+    assert_eq!(history.body, json!([]));
+
+    // Bob may not read finance: neither save nor history.
+    let refused = call(
+        &app,
+        "/api/save_rule_set",
+        &BOB,
+        json!({"table": "finance.ledger.transactions", "rules": []}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let refused = call(
+        &app,
+        "/api/rule_history",
+        &BOB,
+        json!({"table": "finance.ledger.transactions"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let missing = call(
+        &app,
+        "/api/get_rule_set",
+        &ALICE,
+        json!({"table": "main.sales.orders", "version": 7}),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+}

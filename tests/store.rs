@@ -1,0 +1,519 @@
+//! The rule store suite, run against SQLite and against a real Postgres shaped like Lakebase
+//! (a private cluster that scripts/test.sh starts: SSL only, scram-sha-256, one role per user with
+//! the user's token as password). Postgres-only cases cover identity, the older app's schema and
+//! what reaches logs and errors.
+
+mod common;
+
+use dqx_manager::model::rules::RulesFormat;
+use dqx_manager::server::caller::{Caller, IdentitySource};
+use dqx_manager::server::error::AppError;
+use dqx_manager::server::secret::SecretToken;
+use dqx_manager::server::store::postgres::PgStore;
+use dqx_manager::server::store::postgres::pools::{PgTarget, PoolLimits};
+use dqx_manager::server::store::sqlite::SqliteStore;
+use dqx_manager::server::store::{AuditAction, NewRuleSet, RuleStore, ops};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use std::sync::Arc;
+
+const ALICE_TOKEN: &str = "alice-oauth-token";
+const BOB_TOKEN: &str = "bob-oauth-token";
+
+fn caller(email: &str, token: Option<&str>) -> Caller {
+    Caller {
+        email: email.into(),
+        user_name: None,
+        display_name: None,
+        token: token.map(SecretToken::new),
+        source: IdentitySource::ForwardedToken,
+        request_id: "store-test".into(),
+    }
+}
+
+fn alice() -> Caller {
+    caller("alice@example.com", Some(ALICE_TOKEN))
+}
+
+/// A table name no other test uses.
+fn fresh_table() -> String {
+    format!("main.t.tbl_{}", uuid::Uuid::new_v4().simple())
+}
+
+fn rule(name: &str, column: &str) -> Value {
+    json!({"name": name, "criticality": "error",
+        "check": {"function": "is_not_null", "arguments": {"column": column}}})
+}
+
+fn new_set(table: &str, rules: Vec<Value>) -> NewRuleSet {
+    NewRuleSet {
+        table_name: table.into(),
+        rules,
+        user_prompt: Some("ids must be present".into()),
+        ..Default::default()
+    }
+}
+
+struct Pg {
+    host: String,
+    port: u16,
+    database: String,
+    admin: String,
+    admin_password: String,
+}
+
+/// The cluster scripts/test.sh started, if any (in CI it must exist).
+fn pg() -> Option<Pg> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let found = (|| {
+        Some(Pg {
+            host: var("DQX_TEST_PG_HOST")?,
+            port: var("DQX_TEST_PG_PORT")?.parse().ok()?,
+            database: var("DQX_TEST_PG_DATABASE")?,
+            admin: var("DQX_TEST_PG_ADMIN_USER")?,
+            admin_password: var("DQX_TEST_PG_ADMIN_PASSWORD")?,
+        })
+    })();
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the Postgres store tests: start the cluster with scripts/pg-cluster.sh (scripts/test.sh does)"
+        );
+        eprintln!(
+            "skipping the Postgres half: no DQX_TEST_PG_* (scripts/test.sh starts a cluster)"
+        );
+    }
+    found
+}
+
+fn target(pg: &Pg, database: &str) -> PgTarget {
+    PgTarget {
+        host: pg.host.clone(),
+        port: pg.port,
+        database: database.into(),
+    }
+}
+
+async fn pg_store_on(pg: &Pg, database: &str) -> PgStore {
+    let store = PgStore::new(target(pg, database), PoolLimits::default());
+    store
+        .migrate(&pg.admin, &SecretToken::new(pg.admin_password.clone()))
+        .await
+        .expect("migrations as the admin role");
+    store
+}
+
+async fn admin_conn(pg: &Pg, database: &str) -> sqlx::PgConnection {
+    let options = sqlx::postgres::PgConnectOptions::new()
+        .host(&pg.host)
+        .port(pg.port)
+        .database(database)
+        .username(&pg.admin)
+        .password(&pg.admin_password)
+        .ssl_mode(sqlx::postgres::PgSslMode::Require);
+    sqlx::PgConnection::connect_with(&options).await.unwrap()
+}
+
+async fn sqlite_store() -> (tempfile::TempDir, Arc<dyn RuleStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rules.sqlite"))
+        .await
+        .unwrap();
+    (dir, Arc::new(store))
+}
+
+/// Runs a case on SQLite, then on Postgres when the cluster is there.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (_dir, store) = super::sqlite_store().await;
+                    super::cases::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(pg) = super::pg() else { return };
+                    let store = super::pg_store_on(&pg, &pg.database).await;
+                    super::cases::$name(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    saves_versions_and_reads_them_back,
+    fifty_concurrent_saves_give_versions_one_to_fifty_with_one_active,
+    history_diff_restore_export_import_round_trip,
+    invalid_rules_are_refused_and_nothing_is_saved,
+    validation_runs_are_recorded_once,
+);
+
+mod cases {
+    use super::*;
+
+    pub async fn saves_versions_and_reads_them_back(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        let me = alice();
+        let err = store.get(&me, &table, None).await.unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
+        let v1 = store
+            .save(&me, new_set(&table, vec![rule("a", "a")]))
+            .await
+            .unwrap();
+        let v2 = store
+            .save(&me, new_set(&table, vec![rule("a", "a"), rule("b", "b")]))
+            .await
+            .unwrap();
+        assert_eq!((v1.version, v2.version), (1, 2));
+        let history = store.history(&me, &table, 10).await.unwrap();
+        assert_eq!(
+            history.iter().map(|h| h.version).collect::<Vec<_>>(),
+            [2, 1]
+        );
+        assert_eq!(history.iter().filter(|h| h.is_active).count(), 1);
+        assert!(history[0].is_active);
+        assert_eq!(history[0].rule_count, 2);
+        assert_eq!(history[0].created_by.as_deref(), Some("alice@example.com"));
+        assert_eq!(
+            history[0].user_prompt.as_deref(),
+            Some("ids must be present")
+        );
+        let active = store.get(&me, &table, None).await.unwrap();
+        assert_eq!(active.summary.version, 2);
+        let first = store.get(&me, &table, Some(1)).await.unwrap();
+        assert_eq!(first.rules, vec![rule("a", "a")]);
+        assert!(!first.summary.is_active);
+        let err = store.get(&me, &table, Some(9)).await.unwrap_err();
+        assert!(err.to_string().contains("no saved version 9"), "{err}");
+    }
+
+    pub async fn fifty_concurrent_saves_give_versions_one_to_fifty_with_one_active(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let store = store.clone();
+            let table = table.clone();
+            tasks.push(tokio::spawn(async move {
+                let who = if i % 2 == 0 {
+                    caller("alice@example.com", Some(ALICE_TOKEN))
+                } else {
+                    caller("bob@example.com", Some(BOB_TOKEN))
+                };
+                store
+                    .save(&who, new_set(&table, vec![rule(&format!("r{i}"), "a")]))
+                    .await
+            }));
+        }
+        let mut versions = Vec::new();
+        for task in tasks {
+            versions.push(task.await.unwrap().unwrap().version);
+        }
+        versions.sort();
+        assert_eq!(versions, (1..=50).collect::<Vec<_>>());
+        let history = store.history(&alice(), &table, 100).await.unwrap();
+        assert_eq!(history.len(), 50);
+        let active: Vec<i32> = history
+            .iter()
+            .filter(|h| h.is_active)
+            .map(|h| h.version)
+            .collect();
+        assert_eq!(active, [50]);
+        let authors: std::collections::BTreeSet<_> = history
+            .iter()
+            .filter_map(|h| h.created_by.clone())
+            .collect();
+        assert_eq!(
+            authors.len(),
+            2,
+            "both users are recorded as authors: {authors:?}"
+        );
+    }
+
+    pub async fn history_diff_restore_export_import_round_trip(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        let me = alice();
+        let store = store.as_ref();
+        let first = vec![rule("a", "a"), rule("b", "b")];
+        let mut changed_b = rule("b", "b");
+        changed_b["criticality"] = json!("warn");
+        let second = vec![changed_b, rule("c", "c")];
+        ops::save_checked(
+            store,
+            &me,
+            new_set(&table, first.clone()),
+            None,
+            AuditAction::Save,
+        )
+        .await
+        .unwrap();
+        ops::save_checked(store, &me, new_set(&table, second), None, AuditAction::Save)
+            .await
+            .unwrap();
+
+        let diff = ops::diff(store, &me, &table, 1, 2).await.unwrap();
+        assert_eq!(diff.added.len(), 1);
+        assert_eq!(diff.added[0]["name"], "c");
+        assert_eq!(diff.removed[0]["name"], "a");
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed[0].name, "b");
+        assert_eq!(diff.changed[0].fields[0].field, "criticality");
+
+        let restored = ops::restore(store, &me, &table, 1).await.unwrap();
+        assert_eq!(restored.version, 3);
+        let v3 = store.get(&me, &table, None).await.unwrap();
+        assert_eq!(v3.rules, first);
+        assert_eq!(v3.summary.restored_from, Some(1));
+
+        let exported = ops::export(store, &me, &table, Some(3), RulesFormat::Yaml)
+            .await
+            .unwrap();
+        assert!(
+            exported.file_name.ends_with(".v3.dqx-rules.yaml"),
+            "{}",
+            exported.file_name
+        );
+        assert!(exported.text.contains("function: is_not_null"));
+        let imported = ops::import(store, &me, &table, &exported.text, RulesFormat::Yaml, None)
+            .await
+            .unwrap();
+        assert_eq!(imported.version, 4);
+        assert_eq!(store.get(&me, &table, None).await.unwrap().rules, first);
+
+        let trail = store.audit_trail(&me, &table, 20).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+        for expected in ["save", "restore", "export", "import"] {
+            assert!(
+                actions.contains(&expected),
+                "{expected} missing from {actions:?}"
+            );
+        }
+        assert!(trail.iter().all(|e| e.actor == "alice@example.com"));
+    }
+
+    pub async fn invalid_rules_are_refused_and_nothing_is_saved(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        let me = alice();
+        let bad = vec![
+            json!({"criticality": "fatal", "check": {"function": "is_not_nul", "arguments": {}}}),
+        ];
+        let err = ops::save_checked(
+            store.as_ref(),
+            &me,
+            new_set(&table, bad),
+            None,
+            AuditAction::Save,
+        )
+        .await
+        .unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, AppError::BadRequest(_)));
+        assert!(
+            message.contains("criticality") && message.contains("is_not_nul"),
+            "{message}"
+        );
+        let err = ops::import(
+            store.as_ref(),
+            &me,
+            &table,
+            "- {check: [",
+            RulesFormat::Yaml,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, AppError::BadRequest(_)), "{err:?}");
+        assert!(store.history(&me, &table, 10).await.unwrap().is_empty());
+    }
+
+    pub async fn validation_runs_are_recorded_once(store: Arc<dyn RuleStore>) {
+        let result = dqx_manager::model::results::ValidationResult {
+            success: true,
+            table_name: fresh_table(),
+            validated_at: "2026-11-29T00:00:00Z".into(),
+            total_rules: 1,
+            passed: 1,
+            failed: 0,
+            warnings: 0,
+            total_rows: 10,
+            valid_rows: 10,
+            invalid_rows: 0,
+            rows_with_warnings: 0,
+            pass_rate: 100.0,
+            rule_results: Vec::new(),
+            duration_ms: 5,
+        };
+        let run_id = format!("local-{}", uuid::Uuid::new_v4().simple());
+        assert!(
+            store
+                .record_validation(&alice(), &run_id, Some(1), &result)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .record_validation(&alice(), &run_id, Some(1), &result)
+                .await
+                .unwrap()
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn postgres_sees_the_users_email_and_token_and_refuses_a_wrong_one() {
+    let Some(pg) = pg() else { return };
+    let (logs, _guard) = common::logs::capture();
+    let store = pg_store_on(&pg, &pg.database).await;
+    let table = fresh_table();
+    store
+        .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+        .await
+        .unwrap();
+
+    // Postgres saw alice's role: her pool holds a connection as that role.
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    let (as_alice,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice@example.com'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert!(as_alice >= 1, "no connection as alice@example.com");
+
+    // Alice with bob's token: Postgres refuses, the user is told in words, the token is nowhere.
+    let wrong = caller("alice@example.com", Some(BOB_TOKEN));
+    let err = store
+        .save(&wrong, new_set(&table, vec![rule("a", "a")]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::PermissionDenied(_)), "{err:?}");
+    let shown = err.user_message();
+    assert!(
+        shown.contains("did not accept alice@example.com's sign-in"),
+        "{shown}"
+    );
+    let status = store.status(&wrong).await;
+    assert!(!status.connected);
+    // A caller without a token never reaches Postgres.
+    let err = store
+        .history(&caller("bob@example.com", None), &table, 5)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Unauthorized(_)), "{err:?}");
+    assert_eq!(
+        store.history(&alice(), &table, 5).await.unwrap().len(),
+        1,
+        "the wrong token saved nothing"
+    );
+
+    let everything = format!("{err:?} {shown} {status:?} {}", logs.text());
+    for token in [ALICE_TOKEN, BOB_TOKEN, pg.admin_password.as_str()] {
+        assert!(
+            !everything.contains(token),
+            "a token reached the logs or an error"
+        );
+    }
+}
+
+/// The older app's exact DDL, indexes and a few rows, including two active versions of one table
+/// (its saves could race) and a row without metadata.
+const LEGACY_DDL: &str = r#"
+CREATE TABLE IF NOT EXISTS dq_rules_events (
+    id UUID PRIMARY KEY,
+    table_name VARCHAR(500) NOT NULL,
+    version INTEGER NOT NULL,
+    rules JSONB NOT NULL,
+    user_prompt TEXT,
+    ai_summary JSONB,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_by VARCHAR(255),
+    is_active BOOLEAN DEFAULT TRUE,
+    metadata JSONB,
+    UNIQUE(table_name, version)
+);
+CREATE INDEX IF NOT EXISTS idx_dq_rules_table_name ON dq_rules_events(table_name);
+CREATE INDEX IF NOT EXISTS idx_dq_rules_active ON dq_rules_events(table_name, is_active) WHERE is_active = TRUE;
+INSERT INTO dq_rules_events (id, table_name, version, rules, user_prompt, ai_summary, created_by, is_active, metadata) VALUES
+ ('8b0f3c1e-0000-4000-8000-000000000001', 'main.sales.orders', 1,
+  '[{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "order_id"}}}]',
+  'order ids present', NULL, 'dq-rule-generator-app', TRUE, NULL),
+ ('8b0f3c1e-0000-4000-8000-000000000002', 'main.sales.orders', 2,
+  '[{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "order_id"}}}, {"name": "amount_ok", "criticality": "warn", "check": {"function": "is_not_less_than", "arguments": {"column": "amount", "limit": 0}}}]',
+  'and amounts', '{"summary": "two rules", "overall_quality_score": 7}', 'dq-rule-generator-app', TRUE, '{"source": "old app"}');
+"#;
+
+#[tokio::test]
+async fn a_store_written_by_the_older_app_is_read_and_migrated() {
+    let Some(pg) = pg() else { return };
+    let database = format!("legacy_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "GRANT CONNECT ON DATABASE {database} TO \"alice@example.com\", \"bob@example.com\""
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let mut legacy = admin_conn(&pg, &database).await;
+    sqlx::raw_sql(LEGACY_DDL)
+        .execute(&mut legacy)
+        .await
+        .unwrap();
+
+    let store = pg_store_on(&pg, &database).await;
+    let me = alice();
+    let history = store.history(&me, "main.sales.orders", 10).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].version, 2);
+    assert_eq!(history[0].rule_count, 2);
+    assert!(history[0].has_ai_summary);
+    assert_eq!(
+        history[0].created_by.as_deref(),
+        Some("dq-rule-generator-app")
+    );
+    // Of the two rows the older app left active, only the newest is active now.
+    assert_eq!(history.iter().filter(|h| h.is_active).count(), 1);
+    assert!(history[0].is_active);
+    let v2 = store.get(&me, "main.sales.orders", None).await.unwrap();
+    assert_eq!(v2.ai_summary.unwrap()["overall_quality_score"], 7);
+    assert_eq!(v2.metadata.unwrap()["source"], "old app");
+    assert_eq!(v2.rules[1]["name"], "amount_ok");
+
+    // New versions continue the old numbering, written as the user.
+    let saved = store
+        .save(
+            &me,
+            new_set(
+                "main.sales.orders",
+                vec![rule("order_id_present", "order_id")],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 3);
+    let history = store.history(&me, "main.sales.orders", 10).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.is_active)
+            .map(|h| h.version)
+            .collect::<Vec<_>>(),
+        [3]
+    );
+    assert_eq!(history[0].created_by.as_deref(), Some("alice@example.com"));
+    // Running the migrations again changes nothing.
+    store
+        .migrate(&pg.admin, &SecretToken::new(pg.admin_password.clone()))
+        .await
+        .unwrap();
+}
