@@ -64,7 +64,9 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   // Results and edits survive navigating away and back.
   await page.getByRole("link", { name: "Runs", exact: true }).click();
   const runs = page.getByRole("table", { name: "Your runs" });
-  await expect(runs.getByRole("row")).toHaveCount(3);
+  // This generation and this validation are listed (other tests' runs may be there too).
+  await expect(runs.getByRole("row").filter({ hasText: "main.sales.customers" }).filter({ hasText: "Validation" }).first()).toBeVisible();
+  await expect(runs.getByRole("row").filter({ hasText: "main.sales.customers" }).filter({ hasText: "Generation" }).first()).toBeVisible();
   await page.goBack();
   await expect(page.getByRole("table", { name: "Rule results" })).toBeVisible({ timeout: 30_000 });
   await expect(card(page, /customer_ids_are_unique/)).toBeVisible();
@@ -90,7 +92,7 @@ test("a run of alice's is not visible to bob", async ({ page, request }) => {
 
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/runs");
-  await expect(page.getByRole("table", { name: "Your runs" }).getByText("main.sales.orders")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Your runs" }).locator(`a[href="/runs/${run_id}"]`)).toBeVisible();
 });
 
 test("bad input is explained next to the action and nothing is lost", async ({ page }) => {

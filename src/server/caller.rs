@@ -172,7 +172,7 @@ impl IdentityPolicy {
                     email: headers
                         .email
                         .clone()
-                        .unwrap_or_else(|| "personal access token user".to_string()),
+                        .unwrap_or_default(),
                     user_name: headers.user.clone(),
                     display_name: None,
                     token: Some(pat.clone()),
@@ -202,7 +202,7 @@ fn forwarded_caller(headers: &ForwardedHeaders, token: SecretToken, request_id: 
             .email
             .clone()
             .or_else(|| headers.user.clone())
-            .unwrap_or_else(|| "unknown user".to_string()),
+            .unwrap_or_default(),
         user_name: headers.user.clone(),
         display_name: headers.preferred_username.clone(),
         token: Some(token),

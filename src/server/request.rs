@@ -35,9 +35,23 @@ impl RequestContext {
                 &request_id,
             )
         })?;
-        let caller = ForwardedHeaders::from_headers(&headers)
+        let mut caller = ForwardedHeaders::from_headers(&headers)
             .and_then(|forwarded| state.identity.resolve(&forwarded, &request_id))
             .map_err(|e| reject(&e, &request_id))?;
+        // No e-mail forwarded: ask the workspace who the token belongs to (SCIM Me, as the user).
+        if caller.email.is_empty() {
+            let (Some(client), Some(token)) = (&state.databricks, &caller.token) else {
+                return Err(reject(
+                    &AppError::Unauthorized("the request did not say who you are".into()),
+                    &request_id,
+                ));
+            };
+            let (email, display) = crate::server::databricks::scim::me(client, token)
+                .await
+                .map_err(|e| reject(&e, &request_id))?;
+            caller.email = email;
+            caller.display_name = caller.display_name.or(display);
+        }
         Ok(Self { state, caller })
     }
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub workspace: Arc<dyn Workspace>,
     pub jobs: Arc<dyn JobRunner>,
     pub store: Arc<dyn RuleStore>,
+    /// The workspace client, in the Databricks modes (for SCIM look-ups).
+    pub databricks: Option<crate::server::databricks::DatabricksClient>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -46,11 +48,9 @@ impl AppState {
     ) -> Result<Self, StartupError> {
         match config.mode {
             Mode::Local => Self::build_local(config, leptos_options).await,
-            Mode::WorkspaceDev | Mode::DatabricksApp => Err(StartupError(
-                "DATABRICKS_HOST is set, but this build does not include the Databricks workspace backend yet; \
-                 unset DATABRICKS_HOST (and DATABRICKS_CLIENT_ID) to run on the embedded local workspace"
-                    .to_string(),
-            )),
+            Mode::WorkspaceDev | Mode::DatabricksApp => {
+                crate::server::state_databricks::build(config, leptos_options).await
+            }
         }
     }
 
@@ -101,6 +101,7 @@ impl AppState {
             workspace,
             jobs,
             store: Arc::new(store),
+            databricks: None,
         })
     }
 }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod fake_workspace;
 pub mod http;
 pub mod logs;
 

@@ -3,6 +3,7 @@
 //! result documents (ARCHITECTURE §5). Every implementation proves with the caller's identity that
 //! the caller may read the table before starting, and shows a run only to the user who started it.
 
+pub mod databricks;
 pub mod local;
 
 use crate::model::runs::{RunStatus, RunSummary};

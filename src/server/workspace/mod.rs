@@ -1,6 +1,7 @@
 //! The `Workspace` capability: what the caller may see and read in the catalog, behind one
 //! trait with a local (DataFusion) implementation and, later, a Databricks one.
 
+pub mod databricks;
 pub mod local;
 
 use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};

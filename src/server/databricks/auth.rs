@@ -1,0 +1,110 @@
+//! The service principal's token (OAuth M2M): minted at `POST {host}/oidc/v1/token` with client
+//! credentials and `scope=all-apis`, cached, and refreshed ahead of expiry by exactly one request
+//! however many callers need it at once. A token the workspace refuses is dropped and minted once.
+
+use super::DatabricksClient;
+use super::error::{CallSite, Principal};
+use crate::server::error::AppError;
+use crate::server::secret::SecretToken;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// Refresh this long before the token expires.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(120);
+
+struct Cached {
+    token: SecretToken,
+    expires: Instant,
+    /// Bumped on each mint, so a refused token is replaced once, not by every caller.
+    generation: u64,
+}
+
+/// The app's service principal.
+pub struct ServicePrincipal {
+    client: DatabricksClient,
+    client_id: String,
+    secret: SecretToken,
+    cached: Mutex<Option<Cached>>,
+}
+
+impl ServicePrincipal {
+    pub fn new(client: DatabricksClient, client_id: String, secret: SecretToken) -> Self {
+        Self {
+            client,
+            client_id,
+            secret,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// A valid token and its generation; mints one (single flight: the lock is held while
+    /// minting, so concurrent callers wait for the same new token).
+    pub async fn token(&self) -> Result<(SecretToken, u64), AppError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref()
+            && c.expires > Instant::now() + REFRESH_MARGIN
+        {
+            return Ok((c.token.clone(), c.generation));
+        }
+        let generation = cached.as_ref().map(|c| c.generation + 1).unwrap_or(1);
+        let fresh = self.mint().await?;
+        let token = fresh.0.clone();
+        *cached = Some(Cached {
+            token: fresh.0,
+            expires: fresh.1,
+            generation,
+        });
+        Ok((token, generation))
+    }
+
+    /// Drops the token of `generation` (the workspace refused it); a newer one is kept.
+    pub async fn invalidate(&self, generation: u64) {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_mut().filter(|c| c.generation == generation) {
+            c.expires = Instant::now();
+        }
+    }
+
+    async fn mint(&self) -> Result<(SecretToken, Instant), AppError> {
+        let site = CallSite {
+            host: self.client.host.clone(),
+            ..Default::default()
+        };
+        let body = self
+            .client
+            .call_form(
+                "/oidc/v1/token",
+                &self.client_id,
+                &self.secret,
+                &[("grant_type", "client_credentials"), ("scope", "all-apis")],
+            )
+            .await
+            .map_err(|e| {
+                e.to_app(
+                    Principal::ServicePrincipal,
+                    "signing in as the app's service principal",
+                    &site,
+                )
+            })?;
+        let token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                AppError::Unavailable(
+                    "the workspace's token endpoint returned no access_token".into(),
+                )
+            })?;
+        let lifetime = match body.get("expires_in") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .unwrap_or(3600);
+        tracing::info!(expires_in = lifetime, "service principal token minted");
+        Ok((
+            SecretToken::new(token),
+            Instant::now() + Duration::from_secs(lifetime),
+        ))
+    }
+}

@@ -1,0 +1,235 @@
+//! SQL through the Statement Execution API as the caller: submit (values only as named
+//! parameters), poll until terminal, follow result chunks, cancel when the time limit passes.
+//! Failed statements (HTTP 200, state FAILED) are classified by SQLSTATE.
+
+use super::DatabricksClient;
+use super::error::{CallSite, Principal, statement_error};
+use crate::server::error::AppError;
+use crate::server::secret::SecretToken;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// A named parameter (`:name` in the statement); `None` is SQL NULL.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+impl Param {
+    pub fn text(name: &str, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: Some(value.into()),
+        }
+    }
+}
+
+/// A statement's result: columns (name, Databricks `type_name`) and rows of text values.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Vec<Option<String>>>,
+    pub truncated: bool,
+}
+
+/// Runs statements on one SQL warehouse.
+#[derive(Clone)]
+pub struct Statements {
+    pub client: DatabricksClient,
+    pub warehouse: String,
+}
+
+fn cells(data: &Value) -> Vec<Vec<Option<String>>> {
+    data.get("data_array")
+        .and_then(Value::as_array)
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    row.as_array()
+                        .map(|cells| {
+                            cells
+                                .iter()
+                                .map(|c| match c {
+                                    Value::Null => None,
+                                    Value::String(s) => Some(s.clone()),
+                                    other => Some(other.to_string()),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Statements {
+    fn site(&self) -> CallSite {
+        CallSite {
+            host: self.client.host.clone(),
+            warehouse: Some(self.warehouse.clone()),
+            job: None,
+        }
+    }
+
+    /// Runs `sql` as the holder of `token`, waiting at most `limit`.
+    pub async fn run(
+        &self,
+        token: &SecretToken,
+        sql: &str,
+        params: &[Param],
+        limit: Duration,
+    ) -> Result<Rows, AppError> {
+        let doing = format!("running SQL on warehouse {}", self.warehouse);
+        let site = self.site();
+        let started = Instant::now();
+        let body = json!({
+            "warehouse_id": self.warehouse,
+            "statement": sql,
+            "parameters": params.iter().map(|p| json!({"name": p.name, "value": p.value})).collect::<Vec<_>>(),
+            "wait_timeout": "10s",
+            "on_wait_timeout": "CONTINUE",
+            "disposition": "INLINE",
+            "format": "JSON_ARRAY",
+        });
+        let mut response = self
+            .client
+            .call(Method::POST, "/api/2.0/sql/statements", token, Some(&body))
+            .await
+            .map_err(|e| e.to_app(Principal::User, &doing, &site))?;
+        let id = response
+            .get("statement_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut pause = Duration::from_millis(200);
+        loop {
+            let state = response
+                .pointer("/status/state")
+                .and_then(Value::as_str)
+                .unwrap_or("PENDING")
+                .to_string();
+            match state.as_str() {
+                "SUCCEEDED" => return self.collect(token, &id, &response, &doing).await,
+                "FAILED" => {
+                    let message = response
+                        .pointer("/status/error/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("the statement failed");
+                    let sql_state = response
+                        .pointer("/status/sql_state")
+                        .and_then(Value::as_str);
+                    return Err(statement_error(sql_state, message, &doing));
+                }
+                "CANCELED" | "CLOSED" => {
+                    return Err(AppError::Unavailable(format!(
+                        "the statement was {} on warehouse {}",
+                        state.to_lowercase(),
+                        self.warehouse
+                    )));
+                }
+                _ => {}
+            }
+            if id.is_empty() {
+                return Err(AppError::internal(
+                    &doing,
+                    "the workspace returned no statement id",
+                ));
+            }
+            if started.elapsed() >= limit {
+                let _ = self
+                    .client
+                    .call(
+                        Method::POST,
+                        &format!("/api/2.0/sql/statements/{id}/cancel"),
+                        token,
+                        None,
+                    )
+                    .await;
+                return Err(AppError::Unavailable(format!(
+                    "the query did not finish within {} s on warehouse {} and was canceled; the warehouse may be starting — try again",
+                    limit.as_secs(),
+                    self.warehouse
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+            response = self
+                .client
+                .call(
+                    Method::GET,
+                    &format!("/api/2.0/sql/statements/{id}"),
+                    token,
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_app(Principal::User, &doing, &site))?;
+        }
+    }
+
+    /// The rows of a succeeded statement: chunk 0 from the response, then every linked chunk.
+    async fn collect(
+        &self,
+        token: &SecretToken,
+        id: &str,
+        response: &Value,
+        doing: &str,
+    ) -> Result<Rows, AppError> {
+        let columns = response
+            .pointer("/manifest/schema/columns")
+            .and_then(Value::as_array)
+            .map(|cols| {
+                cols.iter()
+                    .map(|c| {
+                        (
+                            c.get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string(),
+                            c.get("type_name")
+                                .and_then(Value::as_str)
+                                .unwrap_or("STRING")
+                                .to_uppercase(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let truncated = response
+            .pointer("/manifest/truncated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let first = response.get("result").cloned().unwrap_or(Value::Null);
+        let mut rows = cells(&first);
+        let mut next = first
+            .get("next_chunk_internal_link")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let site = self.site();
+        while let Some(link) = next {
+            if !link.starts_with(&format!("/api/2.0/sql/statements/{id}/")) {
+                return Err(AppError::internal(
+                    doing,
+                    "a result chunk link pointed elsewhere",
+                ));
+            }
+            let chunk = self
+                .client
+                .call(Method::GET, &link, token, None)
+                .await
+                .map_err(|e| e.to_app(Principal::User, doing, &site))?;
+            rows.extend(cells(&chunk));
+            next = chunk
+                .get("next_chunk_internal_link")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        Ok(Rows {
+            columns,
+            rows,
+            truncated,
+        })
+    }
+}

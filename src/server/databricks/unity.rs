@@ -1,0 +1,86 @@
+//! Unity Catalog listings as the caller, following pagination (`max_results=0`) until no
+//! `next_page_token` is returned — pages may be empty and still have one.
+
+use super::DatabricksClient;
+use super::error::Principal;
+use crate::server::error::AppError;
+use crate::server::secret::SecretToken;
+use reqwest::Method;
+use serde_json::Value;
+
+/// Percent-encodes a query value or path segment.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Pages safeguard: a listing longer than this many pages is an error, not a hang.
+const MAX_PAGES: usize = 1_000;
+
+/// Every item under `key` of `path` (which has its own query, or none).
+pub async fn list_all(
+    client: &DatabricksClient,
+    token: &SecretToken,
+    path: &str,
+    key: &str,
+    doing: &str,
+) -> Result<Vec<Value>, AppError> {
+    let mut items = Vec::new();
+    let mut page_token: Option<String> = None;
+    let join = if path.contains('?') { '&' } else { '?' };
+    for _ in 0..MAX_PAGES {
+        let mut url = format!("{path}{join}max_results=0");
+        if let Some(t) = &page_token {
+            url.push_str(&format!("&page_token={}", encode(t)));
+        }
+        let page = client
+            .call(Method::GET, &url, token, None)
+            .await
+            .map_err(|e| e.to_app(Principal::User, doing, &client.site()))?;
+        if let Some(list) = page.get(key).and_then(Value::as_array) {
+            items.extend(list.iter().cloned());
+        }
+        page_token = page
+            .get("next_page_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if page_token.is_none() {
+            return Ok(items);
+        }
+    }
+    Err(AppError::internal(
+        doing,
+        "the listing did not end after 1,000 pages",
+    ))
+}
+
+/// One table's metadata.
+pub async fn get_table(
+    client: &DatabricksClient,
+    token: &SecretToken,
+    full_name: &str,
+) -> Result<Value, AppError> {
+    client
+        .call(
+            Method::GET,
+            &format!("/api/2.1/unity-catalog/tables/{}", encode(full_name)),
+            token,
+            None,
+        )
+        .await
+        .map_err(|e| {
+            e.to_app(
+                Principal::User,
+                &format!("reading {full_name}"),
+                &client.site(),
+            )
+        })
+}

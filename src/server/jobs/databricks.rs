@@ -1,0 +1,342 @@
+//! Jobs on Databricks: the generation and validation jobs of the bundle, started with `run-now`
+//! as the job identity (the app's service principal), after proving with the **caller's** token
+//! that the caller may read the table. Runs are owned by the user who started them; only that
+//! user may see or cancel them. Results are the jobs' JSON documents (ARCHITECTURE §5), read from
+//! the task run's notebook output.
+
+use super::{JobRequest, JobRunner, run_not_found};
+use crate::model::results::ValidationResult;
+use crate::model::runs::{GenerationResult, RunKind, RunState, RunStatus, RunSummary};
+use crate::server::caller::Caller;
+use crate::server::databricks::jobs::Jobs;
+use crate::server::error::AppError;
+use crate::server::workspace::Workspace;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Job ids from the configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobIds {
+    pub generation: Option<i64>,
+    pub validation: Option<i64>,
+}
+
+struct Owned {
+    owner: String,
+    kind: RunKind,
+    table: String,
+    started_at: String,
+    /// The last status seen; kept once terminal.
+    last: Option<RunStatus>,
+}
+
+/// Runs the bundle's jobs.
+pub struct DatabricksJobRunner {
+    workspace: Arc<dyn Workspace>,
+    jobs: Option<Jobs>,
+    ids: JobIds,
+    runs: Mutex<HashMap<String, Owned>>,
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Maps a run's states to ours: `None` while it is not terminal.
+fn terminal_state(run: &Value) -> Option<(RunState, Option<String>)> {
+    let life = run
+        .pointer("/state/life_cycle_state")
+        .and_then(Value::as_str)
+        .unwrap_or("PENDING");
+    if !matches!(life, "TERMINATED" | "SKIPPED" | "INTERNAL_ERROR") {
+        return None;
+    }
+    let result = run
+        .pointer("/state/result_state")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let code = run
+        .pointer("/status/termination_details/code")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let message = run
+        .pointer("/status/termination_details/message")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty())
+        .or_else(|| {
+            run.pointer("/state/state_message")
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+        })
+        .map(str::to_string);
+    Some(match (result, code) {
+        ("SUCCESS", _) => (RunState::Completed, None),
+        ("CANCELED", _) | (_, "USER_CANCELED") | (_, "CANCELED") => (RunState::Canceled, message),
+        _ => (
+            RunState::Failed,
+            Some(message.unwrap_or_else(|| format!("the job ended {life} {result}"))),
+        ),
+    })
+}
+
+fn phase_of(run: &Value) -> (RunState, String) {
+    let life = run
+        .pointer("/state/life_cycle_state")
+        .and_then(Value::as_str)
+        .unwrap_or("PENDING");
+    match life {
+        "QUEUED" | "PENDING" | "BLOCKED" | "WAITING_FOR_RETRY" => {
+            (RunState::Pending, "waiting for serverless compute".into())
+        }
+        "TERMINATING" => (RunState::Running, "finishing".into()),
+        _ => (RunState::Running, "running on Databricks".into()),
+    }
+}
+
+fn elapsed_ms(run: &Value) -> u64 {
+    let start = run.get("start_time").and_then(Value::as_i64).unwrap_or(0);
+    let end = run
+        .get("end_time")
+        .and_then(Value::as_i64)
+        .filter(|e| *e > 0);
+    if start <= 0 {
+        return 0;
+    }
+    let end = end.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    (end - start).max(0) as u64
+}
+
+impl DatabricksJobRunner {
+    pub fn new(workspace: Arc<dyn Workspace>, jobs: Option<Jobs>, ids: JobIds) -> Self {
+        Self {
+            workspace,
+            jobs,
+            ids,
+            runs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn runs(&self) -> MutexGuard<'_, HashMap<String, Owned>> {
+        self.runs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn jobs(&self) -> Result<&Jobs, AppError> {
+        self.jobs.as_ref().ok_or_else(|| {
+            AppError::Unavailable(
+                "jobs need the app's service principal (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET) or, for development, DATABRICKS_TOKEN".into(),
+            )
+        })
+    }
+
+    fn summary(
+        id: &str,
+        owned: &Owned,
+        state: RunState,
+        elapsed: u64,
+        message: Option<String>,
+    ) -> RunSummary {
+        RunSummary {
+            run_id: id.to_string(),
+            kind: owned.kind,
+            table_name: owned.table.clone(),
+            state,
+            started_at: owned.started_at.clone(),
+            elapsed_ms: elapsed,
+            message,
+        }
+    }
+
+    /// The job's result document, from the first task's notebook output.
+    async fn output(
+        &self,
+        run: &Value,
+        kind: RunKind,
+    ) -> Result<(Option<GenerationResult>, Option<ValidationResult>), (String, bool)> {
+        let jobs = self.jobs().map_err(|e| (e.user_message(), false))?;
+        let task = run
+            .pointer("/tasks/0/run_id")
+            .and_then(Value::as_i64)
+            .ok_or((
+                "the run has no task to read a result from".to_string(),
+                false,
+            ))?;
+        let out = jobs
+            .get_output(task)
+            .await
+            .map_err(|e| (e.user_message(), false))?;
+        if let Some(error) = out.get("error").and_then(Value::as_str) {
+            return Err((format!("the job failed: {error}"), false));
+        }
+        if out
+            .pointer("/notebook_output/truncated")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            return Err((
+                "Databricks cut the job's result at 5 MB, so it cannot be read; validate fewer rules at once or lower the sample size".into(),
+                true,
+            ));
+        }
+        let text = out
+            .pointer("/notebook_output/result")
+            .and_then(Value::as_str)
+            .ok_or(("the job finished without returning a result (dbutils.notebook.exit was not called)".to_string(), false))?;
+        let bad = |e: serde_json::Error| {
+            (
+                format!("the job returned a result this app cannot read: {e}"),
+                false,
+            )
+        };
+        Ok(match kind {
+            RunKind::Generation => (Some(serde_json::from_str(text).map_err(bad)?), None),
+            RunKind::Validation => (None, Some(serde_json::from_str(text).map_err(bad)?)),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl JobRunner for DatabricksJobRunner {
+    async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
+        let table = request.table().clone();
+        // As the caller, before the service principal is asked for anything.
+        self.workspace.probe_read(caller, &table).await?;
+        let jobs = self.jobs()?;
+        let (kind, job_id, variable, mut params) = match &request {
+            JobRequest::Generation {
+                prompt,
+                sample_limit,
+                ..
+            } => (
+                RunKind::Generation,
+                self.ids.generation,
+                "DQ_GENERATION_JOB_ID",
+                Map::from_iter([
+                    ("user_prompt".to_string(), json!(prompt)),
+                    ("sample_limit".to_string(), json!(sample_limit.to_string())),
+                ]),
+            ),
+            JobRequest::Validation { rules, .. } => (
+                RunKind::Validation,
+                self.ids.validation,
+                "DQ_VALIDATION_JOB_ID",
+                Map::from_iter([(
+                    "rules".to_string(),
+                    json!(
+                        serde_json::to_string(rules)
+                            .map_err(|e| AppError::internal("encoding the rules", e))?
+                    ),
+                )]),
+            ),
+        };
+        let job_id = job_id.ok_or_else(|| {
+            AppError::Unavailable(format!(
+                "{variable} is not set: deploy the bundle in resources/ and set it to the job's id"
+            ))
+        })?;
+        params.insert("table_name".into(), json!(table.to_string()));
+        params.insert("requested_by".into(), json!(caller.email));
+        let idempotency = format!("dqx-{}", uuid::Uuid::new_v4().simple());
+        let run_id = jobs
+            .run_now(job_id, params, &idempotency)
+            .await?
+            .to_string();
+        tracing::info!(%run_id, job_id, user = %caller.email, request_id = %caller.request_id, "job run started");
+        let owned = Owned {
+            owner: caller.email.clone(),
+            kind,
+            table: table.to_string(),
+            started_at: now_text(),
+            last: None,
+        };
+        let summary = Self::summary(&run_id, &owned, RunState::Pending, 0, None);
+        self.runs().insert(run_id, owned);
+        Ok(summary)
+    }
+
+    async fn status(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
+        let kind = {
+            let runs = self.runs();
+            let owned = runs
+                .get(run_id)
+                .filter(|o| o.owner == caller.email)
+                .ok_or_else(|| run_not_found(run_id))?;
+            if let Some(last) = owned
+                .last
+                .as_ref()
+                .filter(|l| l.summary.state.is_terminal())
+            {
+                return Ok(last.clone());
+            }
+            owned.kind
+        };
+        let numeric: i64 = run_id.parse().map_err(|_| run_not_found(run_id))?;
+        let run = self.jobs()?.get_run(numeric).await?;
+        let elapsed = elapsed_ms(&run);
+        let (state, phase, message, generation, validation, truncated) = match terminal_state(&run)
+        {
+            None => {
+                let (state, phase) = phase_of(&run);
+                (state, phase, None, None, None, false)
+            }
+            Some((RunState::Completed, _)) => match self.output(&run, kind).await {
+                Ok((g, v)) => (RunState::Completed, "done".to_string(), None, g, v, false),
+                Err((message, truncated)) => (
+                    RunState::Failed,
+                    "failed".into(),
+                    Some(message),
+                    None,
+                    None,
+                    truncated,
+                ),
+            },
+            Some((state, message)) => (
+                state,
+                state.label().to_lowercase(),
+                message,
+                None,
+                None,
+                false,
+            ),
+        };
+        let mut runs = self.runs();
+        let owned = runs.get_mut(run_id).ok_or_else(|| run_not_found(run_id))?;
+        let status = RunStatus {
+            summary: Self::summary(run_id, owned, state, elapsed, message),
+            phase,
+            progress: None,
+            generation,
+            validation,
+            truncated,
+        };
+        owned.last = Some(status.clone());
+        Ok(status)
+    }
+
+    async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
+        {
+            let runs = self.runs();
+            runs.get(run_id)
+                .filter(|o| o.owner == caller.email)
+                .ok_or_else(|| run_not_found(run_id))?;
+        }
+        let numeric: i64 = run_id.parse().map_err(|_| run_not_found(run_id))?;
+        self.jobs()?.cancel(numeric).await?;
+        tracing::info!(run_id, user = %caller.email, "job run cancel requested");
+        self.status(caller, run_id).await
+    }
+
+    async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError> {
+        let runs = self.runs();
+        let mut mine: Vec<RunSummary> = runs
+            .iter()
+            .filter(|(_, o)| o.owner == caller.email)
+            .map(|(id, o)| match &o.last {
+                Some(last) => last.summary.clone(),
+                None => Self::summary(id, o, RunState::Pending, 0, None),
+            })
+            .collect();
+        mine.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        Ok(mine)
+    }
+}

@@ -1,0 +1,159 @@
+//! Building the app's backends for a Databricks workspace: the caller's token for Unity Catalog
+//! and SQL, the service principal (or, in workspace-dev mode, the developer's PAT) for jobs, and
+//! Lakebase as the caller for rule sets. Start-up names every missing required variable.
+
+use crate::model::session::Mode;
+use crate::server::caller::IdentityPolicy;
+use crate::server::config::{Config, LakebaseAuth};
+use crate::server::databricks::auth::ServicePrincipal;
+use crate::server::databricks::jobs::{JobIdentity, Jobs};
+use crate::server::databricks::statements::Statements;
+use crate::server::databricks::{DatabricksClient, RetryPolicy};
+use crate::server::jobs::databricks::{DatabricksJobRunner, JobIds};
+use crate::server::secret::SecretToken;
+use crate::server::state::{AppState, StartupError};
+use crate::server::store::postgres::PgStore;
+use crate::server::store::postgres::pools::{PgTarget, PoolLimits};
+use crate::server::store::{NoStore, RuleStore};
+use crate::server::workspace::Workspace;
+use crate::server::workspace::databricks::DatabricksWorkspace;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// The state for `DATABRICKS_HOST` deployments.
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartupError> {
+    let Some(dbx) = config.databricks.clone() else {
+        return Err(StartupError(
+            "DATABRICKS_HOST is required in this mode".into(),
+        ));
+    };
+    let mut missing = Vec::new();
+    if dbx.warehouse_id.is_none() {
+        missing.push("SQL_WAREHOUSE_ID (the SQL warehouse that runs queries as the user)");
+    }
+    if config.mode == Mode::DatabricksApp {
+        if dbx.generation_job_id.is_none() {
+            missing.push("DQ_GENERATION_JOB_ID (the bundle's generation job)");
+        }
+        if dbx.validation_job_id.is_none() {
+            missing.push("DQ_VALIDATION_JOB_ID (the bundle's validation job)");
+        }
+    }
+    if !missing.is_empty() {
+        return Err(StartupError(format!(
+            "missing configuration: {}",
+            missing.join(", ")
+        )));
+    }
+    let client = DatabricksClient::new(&dbx.host, RetryPolicy::default())
+        .map_err(|e| StartupError(e.to_string()))?;
+    let statements = Statements {
+        client: client.clone(),
+        warehouse: dbx.warehouse_id.clone().unwrap_or_default(),
+    };
+    let workspace: Arc<dyn Workspace> = Arc::new(DatabricksWorkspace {
+        client: client.clone(),
+        statements,
+    });
+
+    let service_principal = match (&dbx.client_id, &dbx.client_secret) {
+        (Some(id), Some(secret)) => Some(Arc::new(ServicePrincipal::new(
+            client.clone(),
+            id.clone(),
+            secret.clone(),
+        ))),
+        _ => None,
+    };
+    let job_identity = match (&service_principal, &dbx.token) {
+        (Some(sp), _) => Some(JobIdentity::ServicePrincipal(sp.clone())),
+        (None, Some(pat)) => Some(JobIdentity::PersonalToken(pat.clone())),
+        (None, None) => None,
+    };
+    let jobs = job_identity.map(|identity| Jobs {
+        client: client.clone(),
+        identity,
+    });
+    let runner = DatabricksJobRunner::new(
+        workspace.clone(),
+        jobs,
+        JobIds {
+            generation: dbx.generation_job_id,
+            validation: dbx.validation_job_id,
+        },
+    );
+
+    let store: Arc<dyn RuleStore> = match &config.lakebase {
+        None => Arc::new(NoStore {
+            reason: "rule storage is not configured: bind a Lakebase database to the app and set LAKEBASE_HOST to save rule sets".into(),
+        }),
+        Some(lb) if lb.auth == LakebaseAuth::ServicePrincipal => {
+            return Err(StartupError(
+                "LAKEBASE_AUTH=service_principal is not available in this build; use LAKEBASE_AUTH=user (the default)".into(),
+            ));
+        }
+        Some(lb) => {
+            let store = PgStore::new(
+                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone() },
+                PoolLimits::default(),
+            );
+            migrate(&store, &client, service_principal.as_deref(), dbx.client_id.as_deref(), dbx.token.as_ref()).await;
+            Arc::new(store)
+        }
+    };
+
+    let identity = match config.mode {
+        Mode::DatabricksApp => IdentityPolicy::DatabricksApp,
+        _ => IdentityPolicy::WorkspaceDev {
+            personal_token: dbx.token.clone(),
+        },
+    };
+    Ok(AppState {
+        leptos_options,
+        config: Arc::new(config),
+        identity: Arc::new(identity),
+        workspace,
+        jobs: Arc::new(runner),
+        store,
+        databricks: Some(client),
+    })
+}
+
+/// Runs the store's migrations as the identity that owns the tables: the service principal
+/// (role = its client id, password = its OAuth token), else the developer (SCIM e-mail + PAT).
+/// A failure is logged and the app still starts: browsing works, saving says what is wrong.
+async fn migrate(
+    store: &PgStore,
+    client: &DatabricksClient,
+    sp: Option<&ServicePrincipal>,
+    client_id: Option<&str>,
+    pat: Option<&SecretToken>,
+) {
+    let identity: Result<(String, SecretToken), String> = match (sp, client_id, pat) {
+        (Some(sp), Some(id), _) => sp
+            .token()
+            .await
+            .map(|(t, _)| (id.to_string(), t))
+            .map_err(|e| e.to_string()),
+        (_, _, Some(pat)) => crate::server::databricks::scim::me(client, pat)
+            .await
+            .map(|(email, _)| (email, pat.clone()))
+            .map_err(|e| e.to_string()),
+        _ => Err("no identity to create the tables with".into()),
+    };
+    let result = match identity {
+        Ok((user, token)) => store
+            .migrate(&user, &token)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => tracing::info!("rule store (Lakebase) migrated"),
+        Err(error) => {
+            tracing::error!(%error, "the rule store could not be migrated at start-up; saving will fail until it can")
+        }
+    }
+}

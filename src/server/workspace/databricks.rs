@@ -1,0 +1,245 @@
+//! The workspace of a Databricks deployment, always as the caller (their forwarded token, or the
+//! developer's PAT in workspace-dev mode): listings from Unity Catalog, rows and row counts through
+//! the Statement Execution API on `SQL_WAREHOUSE_ID`, and the read probe (`LIMIT 0`) that guards
+//! every job.
+
+use super::{BackendHealth, Workspace};
+use crate::model::catalog::{
+    CatalogInfo, ColumnInfo, SampleRows, SchemaInfo, TableDescription, TableInfo,
+};
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::databricks::statements::{Rows, Statements};
+use crate::server::databricks::unity::{encode, get_table, list_all};
+use crate::server::databricks::{DatabricksClient, user_token};
+use crate::server::error::AppError;
+use serde_json::Value;
+use std::time::Duration;
+
+/// How long an interactive statement may take before it is canceled.
+pub const STATEMENT_LIMIT: Duration = Duration::from_secs(120);
+
+/// Unity Catalog and a SQL warehouse, as the caller.
+pub struct DatabricksWorkspace {
+    pub client: DatabricksClient,
+    pub statements: Statements,
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// A Databricks `type_name` (`LONG`, `STRING`, ...) as a UC type (`bigint`, `string`, ...).
+pub fn uc_type(type_name: &str) -> String {
+    match type_name.to_uppercase().as_str() {
+        "LONG" => "bigint",
+        "INT" => "int",
+        "SHORT" => "smallint",
+        "BYTE" => "tinyint",
+        "DOUBLE" => "double",
+        "FLOAT" => "float",
+        "BOOLEAN" => "boolean",
+        "DATE" => "date",
+        "TIMESTAMP" => "timestamp",
+        "TIMESTAMP_NTZ" => "timestamp_ntz",
+        "DECIMAL" => "decimal",
+        "STRING" | "CHAR" => "string",
+        "BINARY" => "binary",
+        other => return other.to_lowercase(),
+    }
+    .to_string()
+}
+
+fn table_info(v: &Value, fallback: &TableName) -> TableInfo {
+    TableInfo {
+        catalog: text(v, "catalog_name").unwrap_or_else(|| fallback.catalog.clone()),
+        schema: text(v, "schema_name").unwrap_or_else(|| fallback.schema.clone()),
+        name: text(v, "name").unwrap_or_else(|| fallback.table.clone()),
+        full_name: text(v, "full_name").unwrap_or_else(|| fallback.to_string()),
+        table_type: text(v, "table_type").unwrap_or_else(|| "TABLE".into()),
+        comment: text(v, "comment"),
+    }
+}
+
+impl DatabricksWorkspace {
+    async fn sql(&self, caller: &Caller, sql: &str) -> Result<Rows, AppError> {
+        self.statements
+            .run(user_token(caller)?, sql, &[], STATEMENT_LIMIT)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl Workspace for DatabricksWorkspace {
+    async fn health(&self) -> BackendHealth {
+        BackendHealth {
+            kind: "Databricks (Unity Catalog + SQL warehouse)".into(),
+            status: "ok",
+            detail: format!(
+                "{} warehouse {}",
+                self.client.host, self.statements.warehouse
+            ),
+        }
+    }
+
+    async fn list_catalogs(&self, caller: &Caller) -> Result<Vec<CatalogInfo>, AppError> {
+        let items = list_all(
+            &self.client,
+            user_token(caller)?,
+            "/api/2.1/unity-catalog/catalogs",
+            "catalogs",
+            "listing catalogs",
+        )
+        .await?;
+        let mut out: Vec<CatalogInfo> = items
+            .iter()
+            .filter_map(|c| {
+                Some(CatalogInfo {
+                    name: text(c, "name")?,
+                    comment: text(c, "comment"),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn list_schemas(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+    ) -> Result<Vec<SchemaInfo>, AppError> {
+        let path = format!(
+            "/api/2.1/unity-catalog/schemas?catalog_name={}",
+            encode(catalog)
+        );
+        let items = list_all(
+            &self.client,
+            user_token(caller)?,
+            &path,
+            "schemas",
+            &format!("listing schemas of {catalog}"),
+        )
+        .await?;
+        let mut out: Vec<SchemaInfo> = items
+            .iter()
+            .filter_map(|s| {
+                Some(SchemaInfo {
+                    catalog: catalog.to_string(),
+                    name: text(s, "name")?,
+                    comment: text(s, "comment"),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn list_tables(
+        &self,
+        caller: &Caller,
+        catalog: &str,
+        schema: &str,
+    ) -> Result<Vec<TableInfo>, AppError> {
+        let path = format!(
+            "/api/2.1/unity-catalog/tables?catalog_name={}&schema_name={}&omit_columns=true&omit_properties=true",
+            encode(catalog),
+            encode(schema)
+        );
+        let items = list_all(
+            &self.client,
+            user_token(caller)?,
+            &path,
+            "tables",
+            &format!("listing tables of {catalog}.{schema}"),
+        )
+        .await?;
+        let mut out: Vec<TableInfo> = items
+            .iter()
+            .filter_map(|t| {
+                let name = TableName::new(catalog, schema, &text(t, "name")?).ok()?;
+                Some(table_info(t, &name))
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn describe_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<TableDescription, AppError> {
+        let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
+        let columns = info
+            .get("columns")
+            .and_then(Value::as_array)
+            .map(|cols| {
+                cols.iter()
+                    .filter_map(|c| {
+                        Some(ColumnInfo {
+                            name: text(c, "name")?,
+                            data_type: text(c, "type_text")
+                                .map(|t| t.to_lowercase())
+                                .unwrap_or_else(|| {
+                                    uc_type(&text(c, "type_name").unwrap_or_default())
+                                }),
+                            nullable: c.get("nullable").and_then(Value::as_bool).unwrap_or(true),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Counting also proves SELECT (UC metadata is visible with less).
+        let counted = self
+            .sql(
+                caller,
+                &format!("SELECT count(*) AS row_count FROM {}", table.quoted()),
+            )
+            .await?;
+        let row_count = counted
+            .rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|n| n.parse::<u64>().ok());
+        Ok(TableDescription {
+            table: table_info(&info, table),
+            columns,
+            row_count,
+        })
+    }
+
+    async fn sample_table(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        limit: u32,
+    ) -> Result<SampleRows, AppError> {
+        let rows = self
+            .sql(
+                caller,
+                &format!("SELECT * FROM {} LIMIT {limit}", table.quoted()),
+            )
+            .await?;
+        Ok(SampleRows {
+            table: table.to_string(),
+            columns: rows
+                .columns
+                .iter()
+                .map(|(name, t)| ColumnInfo {
+                    name: name.clone(),
+                    data_type: uc_type(t),
+                    nullable: true,
+                })
+                .collect(),
+            rows: rows.rows,
+            limit,
+        })
+    }
+
+    async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
+        self.sql(caller, &format!("SELECT * FROM {} LIMIT 0", table.quoted()))
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,395 @@
+//! A small fake Databricks workspace (axum on a loopback port) that follows the public API shapes
+//! (reference/databricks-api.md) and records, for every call, the path and the token it carried.
+//! Users: `alice-token` (reads everything), `bob-token` (no SELECT on main.hr.employees). The
+//! service principal signs in as `client-id` / `client-secret` and gets `sp-token-N`.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Rows of the fake main.sales.customers, served in chunks of four.
+pub const ROWS: usize = 12;
+pub const JOB_RUN_BASE: i64 = 1 << 40;
+
+#[derive(Default)]
+pub struct Fake {
+    /// (method and path, bearer token or "basic") of every call, in order.
+    pub calls: Mutex<Vec<(String, String)>>,
+    pub mints: AtomicUsize,
+    /// Service-principal tokens the workspace now refuses (expired or revoked).
+    pub revoked: Mutex<HashSet<String>>,
+    /// 429s to answer on the catalogs listing before serving it.
+    pub throttle_catalogs: AtomicUsize,
+    next_run: AtomicI64,
+    /// Statement id → whether it has been polled once (counts finish on the first poll).
+    pending: Mutex<HashMap<String, bool>>,
+    /// Job run id → its job id.
+    runs: Mutex<HashMap<i64, i64>>,
+}
+
+impl Fake {
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+type Shared = Arc<Fake>;
+
+fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or("basic").to_string())
+        .unwrap_or_default()
+}
+
+fn record(fake: &Fake, what: String, headers: &HeaderMap) -> String {
+    let token = bearer(headers);
+    fake.calls.lock().unwrap().push((what, token.clone()));
+    token
+}
+
+fn error(status: StatusCode, code: Value, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error_code": code, "message": message})),
+    )
+        .into_response()
+}
+
+fn is_user(token: &str) -> bool {
+    token == "alice-token" || token == "bob-token"
+}
+
+/// User endpoints refuse anything but a user token; job endpoints anything but a live SP token.
+fn require_user(token: &str) -> Option<Response> {
+    (!is_user(token)).then(|| {
+        error(
+            StatusCode::FORBIDDEN,
+            json!("PERMISSION_DENIED"),
+            "this fake serves user calls to user tokens only",
+        )
+    })
+}
+
+fn require_sp(fake: &Fake, token: &str) -> Option<Response> {
+    if fake.revoked.lock().unwrap().contains(token) {
+        return Some(error(
+            StatusCode::FORBIDDEN,
+            json!(403),
+            "Invalid access token.",
+        ));
+    }
+    (!token.starts_with("sp-token-")).then(|| {
+        error(
+            StatusCode::FORBIDDEN,
+            json!("PERMISSION_DENIED"),
+            "Provided OAuth token does not have required scopes: jobs",
+        )
+    })
+}
+
+async fn token(State(fake): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    record(&fake, "POST /oidc/v1/token".into(), &headers);
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // base64("client-id:client-secret")
+    if basic != "Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ="
+        || !body.contains("grant_type=client_credentials")
+        || !body.contains("scope=all-apis")
+    {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client", "error_description": "Client authentication failed"}))).into_response();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let n = fake.mints.fetch_add(1, Ordering::SeqCst) + 1;
+    axum::Json(json!({"access_token": format!("sp-token-{n}"), "token_type": "Bearer", "scope": "all-apis", "expires_in": 3600})).into_response()
+}
+
+async fn catalogs(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(
+        &fake,
+        format!(
+            "GET catalogs page={}",
+            q.get("page_token").cloned().unwrap_or_default()
+        ),
+        &headers,
+    );
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    if fake.throttle_catalogs.load(Ordering::SeqCst) > 0 {
+        fake.throttle_catalogs.fetch_sub(1, Ordering::SeqCst);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            axum::Json(json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"})),
+        )
+            .into_response();
+    }
+    if q.get("max_results").map(String::as_str) != Some("0") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "send max_results=0",
+        );
+    }
+    match q.get("page_token").map(String::as_str) {
+        // An empty first page that still has a next token.
+        None => axum::Json(json!({"catalogs": [], "next_page_token": "p2"})).into_response(),
+        Some("p2") => axum::Json(
+            json!({"catalogs": [{"name": "main", "comment": "Main"}], "next_page_token": "p3"}),
+        )
+        .into_response(),
+        Some("p3") => axum::Json(json!({"catalogs": [{"name": "finance"}]})).into_response(),
+        Some(_) => error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "bad page token",
+        ),
+    }
+}
+
+async fn table_info(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path(full): Path<String>,
+) -> Response {
+    let token = record(&fake, format!("GET table {full}"), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    let parts: Vec<&str> = full.split('.').collect();
+    axum::Json(json!({"name": parts[2], "catalog_name": parts[0], "schema_name": parts[1], "full_name": full,
+        "table_type": "MANAGED", "columns": [
+            {"name": "customer_id", "type_text": "bigint", "type_name": "LONG", "position": 0, "nullable": false},
+            {"name": "email", "type_text": "string", "type_name": "STRING", "position": 1, "nullable": true}]})).into_response()
+}
+
+fn chunk(id: &str, index: usize) -> Value {
+    let rows: Vec<Value> = (index * 4..index * 4 + 4)
+        .map(|i| {
+            if i == 5 {
+                json!([i.to_string(), null])
+            } else {
+                json!([i.to_string(), format!("user{i}@example.com")])
+            }
+        })
+        .collect();
+    let mut c =
+        json!({"chunk_index": index, "row_offset": index * 4, "row_count": 4, "data_array": rows});
+    if index < ROWS / 4 - 1 {
+        c["next_chunk_index"] = json!(index + 1);
+        c["next_chunk_internal_link"] = json!(format!(
+            "/api/2.0/sql/statements/{id}/result/chunks/{}?row_offset={}",
+            index + 1,
+            (index + 1) * 4
+        ));
+    }
+    c
+}
+
+fn succeeded(id: &str, columns: Value, result: Value, total: usize) -> Value {
+    json!({"statement_id": id, "status": {"state": "SUCCEEDED"},
+        "manifest": {"format": "JSON_ARRAY", "schema": {"columns": columns}, "total_row_count": total, "truncated": false},
+        "result": result})
+}
+
+async fn submit(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let token = record(&fake, "POST /api/2.0/sql/statements".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    let sql = body["statement"].as_str().unwrap_or_default().to_string();
+    if body["warehouse_id"] != "wh-1" || body["on_wait_timeout"] != "CONTINUE" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "bad warehouse or wait settings",
+        );
+    }
+    let id = format!("stmt-{}", uuid::Uuid::new_v4().simple());
+    if token == "bob-token" && sql.contains("`main`.`hr`.`employees`") {
+        return axum::Json(json!({"statement_id": id, "status": {"state": "FAILED", "sql_state": "42501",
+            "error": {"error_code": "BAD_REQUEST", "message": "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table 'main.hr.employees'. SQLSTATE: 42501"}}})).into_response();
+    }
+    if sql.contains("LIMIT 0") {
+        return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();
+    }
+    if sql.contains("count(*)") {
+        // Still running: the client must poll.
+        fake.pending.lock().unwrap().insert(id.clone(), false);
+        return axum::Json(json!({"statement_id": id, "status": {"state": "RUNNING"}}))
+            .into_response();
+    }
+    let columns = json!([{"name": "customer_id", "type_name": "LONG", "position": 0}, {"name": "email", "type_name": "STRING", "position": 1}]);
+    axum::Json(succeeded(&id, columns, chunk(&id, 0), ROWS)).into_response()
+}
+
+async fn poll(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let token = record(&fake, "GET /api/2.0/sql/statements/{id}".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    if fake.pending.lock().unwrap().remove(&id).is_none() {
+        return error(
+            StatusCode::NOT_FOUND,
+            json!("NOT_FOUND"),
+            "no such statement",
+        );
+    }
+    let columns = json!([{"name": "row_count", "type_name": "LONG", "position": 0}]);
+    axum::Json(succeeded(&id, columns, json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [[ROWS.to_string()]]}), 1)).into_response()
+}
+
+async fn chunk_get(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path((id, index)): Path<(String, usize)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(&fake, "GET chunk".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    if q.get("row_offset").and_then(|o| o.parse::<usize>().ok()) != Some(index * 4) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "row_offset lost",
+        );
+    }
+    axum::Json(chunk(&id, index)).into_response()
+}
+
+async fn run_now(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let token = record(&fake, "POST /api/2.1/jobs/run-now".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let params = &body["job_parameters"];
+    if body["idempotency_token"].as_str().is_none()
+        || !params
+            .as_object()
+            .is_some_and(|p| p.values().all(Value::is_string))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "job_parameters must be strings, idempotency_token set",
+        );
+    }
+    let run_id = JOB_RUN_BASE + fake.next_run.fetch_add(10, Ordering::SeqCst);
+    fake.runs
+        .lock()
+        .unwrap()
+        .insert(run_id, body["job_id"].as_i64().unwrap_or(0));
+    axum::Json(json!({"run_id": run_id, "number_in_job": run_id})).into_response()
+}
+
+async fn runs_get(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(&fake, "GET /api/2.1/jobs/runs/get".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let run_id: i64 = q.get("run_id").and_then(|r| r.parse().ok()).unwrap_or(0);
+    if !fake.runs.lock().unwrap().contains_key(&run_id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            &format!("Run {run_id} does not exist."),
+        );
+    }
+    axum::Json(json!({"run_id": run_id, "start_time": 1_724_000_000_000i64, "end_time": 1_724_000_004_000i64,
+        "state": {"life_cycle_state": "TERMINATED", "result_state": "SUCCESS", "state_message": ""},
+        "status": {"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS", "message": ""}},
+        "tasks": [{"run_id": run_id + 1, "task_key": "validate", "state": {"life_cycle_state": "TERMINATED", "result_state": "SUCCESS"}}]})).into_response()
+}
+
+async fn get_output(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(&fake, "GET /api/2.1/jobs/runs/get-output".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let id: i64 = q.get("run_id").and_then(|r| r.parse().ok()).unwrap_or(0);
+    if fake.runs.lock().unwrap().contains_key(&id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.",
+        );
+    }
+    let result = json!({"success": true, "table_name": "main.sales.customers", "validated_at": "2026-11-29T00:00:00Z",
+        "total_rules": 1, "passed": 0, "failed": 1, "warnings": 0, "total_rows": 12, "valid_rows": 11, "invalid_rows": 1,
+        "rows_with_warnings": 0, "pass_rate": 91.67, "duration_ms": 4000,
+        "rule_results": [{"rule_name": "email_is_null", "function": "is_not_null", "columns": ["email"], "criticality": "error",
+            "status": "fail", "violation_count": 1, "sample_violations": [{"customer_id": "5", "email": null}], "message": ""}]});
+    axum::Json(json!({"metadata": {"run_id": id}, "notebook_output": {"result": result.to_string(), "truncated": false}})).into_response()
+}
+
+async fn me(State(fake): State<Shared>, headers: HeaderMap) -> Response {
+    let token = record(&fake, "GET scim Me".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    let who = if token == "alice-token" {
+        "alice@example.com"
+    } else {
+        "bob@example.com"
+    };
+    axum::Json(
+        json!({"userName": who, "displayName": who, "emails": [{"value": who, "primary": true}]}),
+    )
+    .into_response()
+}
+
+/// Starts the fake on a free loopback port; returns its base URL.
+pub async fn start() -> (String, Shared) {
+    let fake: Shared = Arc::new(Fake::default());
+    let app = Router::new()
+        .route("/oidc/v1/token", post(token))
+        .route("/api/2.1/unity-catalog/catalogs", get(catalogs))
+        .route("/api/2.1/unity-catalog/tables/{full}", get(table_info))
+        .route("/api/2.0/sql/statements", post(submit))
+        .route("/api/2.0/sql/statements/{id}", get(poll))
+        .route(
+            "/api/2.0/sql/statements/{id}/result/chunks/{index}",
+            get(chunk_get),
+        )
+        .route("/api/2.1/jobs/run-now", post(run_now))
+        .route("/api/2.1/jobs/runs/get", get(runs_get))
+        .route("/api/2.1/jobs/runs/get-output", get(get_output))
+        .route("/api/2.0/preview/scim/v2/Me", get(me))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), fake)
+}
