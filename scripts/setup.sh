@@ -74,4 +74,9 @@ if $want_postgres && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
 fi
 
+if $want_postgres && ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
+  say "installing Python's jsonschema and yaml (bundle schema check)"
+  apt_install python3-jsonschema python3-yaml
+fi
+
 say "toolchain ready"

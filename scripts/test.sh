@@ -18,6 +18,10 @@ cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+step "bundle: databricks.yml against the CLI's schema; the jobs' result logic"
+python3 resources/validate_bundle.py
+python3 -m unittest discover -s resources/notebooks -p 'test_*.py'
+
 step "private Postgres cluster for the store tests (SSL, scram-sha-256, a role per test user)"
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/dqx-pg.XXXXXX")
 trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
