@@ -279,3 +279,75 @@ async fn no_token_reaches_the_logs() {
         assert!(!text.contains(secret), "{secret} reached the logs");
     }
 }
+
+#[tokio::test]
+async fn ai_query_runs_as_the_user_with_the_prompt_as_a_parameter() {
+    let (app, fake, _dir) = app().await;
+    let nasty = "it's \"quoted\" \\ back\\slash '); DROP TABLE main.sales.customers; --";
+    let rules = json!([{"name": "email_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
+    for prompt in [nasty, "emails must be valid"] {
+        let reply = call(
+            &app,
+            "/api/analyze_rules",
+            &ALICE,
+            json!({"table": "main.sales.customers", "rules": rules, "user_prompt": prompt}),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        assert_eq!(reply.body["summary"], "from the model");
+        assert_eq!(reply.body["offline"], false);
+        assert!(
+            reply.body["assistant"]
+                .as_str()
+                .unwrap()
+                .contains("ai_query")
+        );
+    }
+    let statements: Vec<(String, serde_json::Value)> = fake
+        .statements
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(sql, _)| sql.contains("ai_query"))
+        .cloned()
+        .collect();
+    assert_eq!(statements.len(), 2);
+    for (sql, _) in &statements {
+        assert_eq!(
+            sql,
+            dqx_manager::server::assistant::ai_query::AI_QUERY_SQL,
+            "the SQL text never changes"
+        );
+    }
+    let params = &statements[0].1;
+    let prompt = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "prompt")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap();
+    // The user's words travel inside the prompt's JSON facts, exactly as typed.
+    let facts = prompt
+        .split("FACTS (JSON):\n")
+        .nth(1)
+        .unwrap()
+        .split("\n\nReply")
+        .next()
+        .unwrap();
+    let facts: serde_json::Value = serde_json::from_str(facts).unwrap();
+    assert_eq!(facts["user_prompt"], nasty, "the prompt arrived intact");
+    let endpoint = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "endpoint")
+        .unwrap();
+    assert_eq!(endpoint["value"], "databricks-claude-sonnet-4-5");
+    assert!(
+        tokens_on(&fake, "/sql/statements")
+            .iter()
+            .all(|t| t == "alice-token")
+    );
+}

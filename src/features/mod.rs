@@ -1,5 +1,6 @@
 //! One folder per thing a user does; each holds its server functions (the shared half) and views.
 
+pub mod analysis;
 pub mod catalog;
 pub mod editor;
 pub mod generate;

@@ -23,6 +23,9 @@ pub struct RuleSetSummary {
     /// The version this one restored, if it was a restore.
     pub restored_from: Option<i32>,
     pub has_ai_summary: bool,
+    /// The saved analysis in one line ("7.5/10: …"), when there is one.
+    #[serde(default)]
+    pub ai_overview: Option<String>,
 }
 
 /// One version with everything in it.

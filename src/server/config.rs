@@ -61,6 +61,18 @@ pub struct Config {
     pub max_concurrent_jobs: usize,
     pub databricks: Option<DatabricksConfig>,
     pub lakebase: Option<LakebaseConfig>,
+    /// An OpenAI-compatible model for local mode.
+    pub ai: Option<AiConfig>,
+    /// How long a model may take to answer.
+    pub ai_timeout: std::time::Duration,
+}
+
+/// An OpenAI-compatible chat-completions endpoint.
+#[derive(Debug, Clone)]
+pub struct AiConfig {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<SecretToken>,
 }
 
 /// How the app signs in to Lakebase.
@@ -209,6 +221,16 @@ impl Config {
             }),
         };
 
+        let ai = get("AI_BASE_URL").map(|base_url| AiConfig {
+            base_url,
+            model: get("AI_MODEL").unwrap_or_else(|| "default".into()),
+            api_key: get("AI_API_KEY").map(SecretToken::new),
+        });
+        let ai_timeout = std::time::Duration::from_secs(match get("AI_TIMEOUT_SECS") {
+            None => 120,
+            Some(v) => parse_positive("AI_TIMEOUT_SECS", &v)?,
+        });
+
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -227,6 +249,8 @@ impl Config {
             max_concurrent_jobs,
             databricks,
             lakebase,
+            ai,
+            ai_timeout,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, state, caller identity, errors, telemetry and the backends.
 
+pub mod assistant;
 pub mod bench;
 pub mod caller;
 pub mod cli;

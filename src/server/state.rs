@@ -25,6 +25,7 @@ pub struct AppState {
     pub workspace: Arc<dyn Workspace>,
     pub jobs: Arc<dyn JobRunner>,
     pub store: Arc<dyn RuleStore>,
+    pub analysis: Arc<crate::server::assistant::AnalysisService>,
     /// The workspace client, in the Databricks modes (for SCIM look-ups).
     pub databricks: Option<crate::server::databricks::DatabricksClient>,
 }
@@ -90,9 +91,22 @@ impl AppState {
             .await
             .map_err(|e| StartupError(format!("opening the rule store: {e}")))?;
         tracing::info!(path = %store_path.display(), "rule store (SQLite) ready");
+        let assistant: Arc<dyn crate::server::assistant::Assistant> = match &config.ai {
+            Some(ai) => Arc::new(
+                crate::server::assistant::openai::OpenAiCompatible::new(
+                    &ai.base_url,
+                    &ai.model,
+                    ai.api_key.clone(),
+                    config.ai_timeout,
+                )
+                .map_err(|e| StartupError(e.to_string()))?,
+            ),
+            None => Arc::new(crate::server::assistant::Offline),
+        };
         let jobs = Arc::new(LocalJobRunner::new(
             workspace.clone(),
             config.max_concurrent_jobs,
+            config.ai.is_some().then(|| assistant.clone()),
         ));
         Ok(Self {
             leptos_options,
@@ -101,6 +115,7 @@ impl AppState {
             workspace,
             jobs,
             store: Arc::new(store),
+            analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
             databricks: None,
         })
     }

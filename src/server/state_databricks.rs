@@ -104,6 +104,14 @@ pub async fn build(
         }
     };
 
+    let assistant = Arc::new(crate::server::assistant::ai_query::AiQuery {
+        statements: Statements {
+            client: client.clone(),
+            warehouse: dbx.warehouse_id.clone().unwrap_or_default(),
+        },
+        endpoint: dbx.model_endpoint.clone(),
+        timeout: config.ai_timeout,
+    });
     let identity = match config.mode {
         Mode::DatabricksApp => IdentityPolicy::DatabricksApp,
         _ => IdentityPolicy::WorkspaceDev {
@@ -117,6 +125,7 @@ pub async fn build(
         workspace,
         jobs: Arc::new(runner),
         store,
+        analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
         databricks: Some(client),
     })
 }

@@ -31,6 +31,8 @@ pub struct Fake {
     pending: Mutex<HashMap<String, bool>>,
     /// Job run id → its job id.
     runs: Mutex<HashMap<i64, i64>>,
+    /// (statement text, parameters) of every submitted statement.
+    pub statements: Mutex<Vec<(String, Value)>>,
 }
 
 impl Fake {
@@ -223,7 +225,22 @@ async fn submit(
             "bad warehouse or wait settings",
         );
     }
+    fake.statements
+        .lock()
+        .unwrap()
+        .push((sql.clone(), body["parameters"].clone()));
     let id = format!("stmt-{}", uuid::Uuid::new_v4().simple());
+    if sql.contains("ai_query") {
+        let reply = json!({"summary": "from the model", "overall_quality_score": 8, "recommendations": [], "rule_analysis": []}).to_string();
+        let columns = json!([{"name": "response", "type_name": "STRING", "position": 0}]);
+        return axum::Json(succeeded(
+            &id,
+            columns,
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [[reply]]}),
+            1,
+        ))
+        .into_response();
+    }
     if token == "bob-token" && sql.contains("`main`.`hr`.`employees`") {
         return axum::Json(json!({"statement_id": id, "status": {"state": "FAILED", "sql_state": "42501",
             "error": {"error_code": "BAD_REQUEST", "message": "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table 'main.hr.employees'. SQLSTATE: 42501"}}})).into_response();

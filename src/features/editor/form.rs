@@ -161,6 +161,10 @@ pub fn RuleCard(editor: Editor, id: u64) -> impl IntoView {
         }
     };
     let source = move || text_at("/user_metadata/source");
+    let note = move || {
+        let key = crate::model::rules::diff::rule_key(&rule());
+        editor.notes.with(|n| n.get(&key).cloned())
+    };
     let reason = move || text_at("/user_metadata/reason");
     let other_problems = move || {
         let Some(i) = index.get() else {
@@ -256,6 +260,7 @@ pub fn RuleCard(editor: Editor, id: u64) -> impl IntoView {
                 </span>
             </header>
             {move || (!reason().is_empty()).then(|| view! { <p class="rule-reason">{reason()}</p> })}
+            {move || note().map(|n| view! { <p class="rule-note"><strong>"Analysis: "</strong>{n}</p> })}
             {move || other_problems().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
             <Show when=is_object fallback=|| view! { <p class="field-error">"This rule is not a mapping; fix it in the text view."</p> }>
                 <div class="rule-fields">

@@ -40,6 +40,8 @@ pub struct Editor {
     pub text: RwSignal<String>,
     pub text_error: RwSignal<Option<String>>,
     pub validation: Memo<Validation>,
+    /// The analysis's note per rule name, shown next to the rule.
+    pub notes: RwSignal<std::collections::HashMap<String, String>>,
 }
 
 impl Editor {
@@ -61,6 +63,7 @@ impl Editor {
             text: RwSignal::new("[]".into()),
             text_error: RwSignal::new(None),
             validation,
+            notes: RwSignal::new(Default::default()),
         }
     }
 
@@ -160,6 +163,27 @@ impl Editor {
             "criticality": "error",
             "check": {"function": "is_not_null", "arguments": {"column": column}},
         });
+        let id = self.fresh_id();
+        self.change(Origin::Other, |entries| entries.push(Entry { id, rule }));
+    }
+
+    /// Appends `rule` (a recommendation the user accepted), as one undo step; a name already in
+    /// use gets a numeric suffix.
+    pub fn append(&self, mut rule: Value) {
+        if let Some(name) = rule.get("name").and_then(Value::as_str).map(str::to_string) {
+            let taken = |n: &str| {
+                self.entries.with_untracked(|e| {
+                    e.iter()
+                        .any(|x| x.rule.get("name").and_then(Value::as_str) == Some(n))
+                })
+            };
+            if taken(&name) {
+                let free = (2..1000).map(|i| format!("{name}_{i}")).find(|n| !taken(n));
+                if let Some(free) = free {
+                    rule["name"] = Value::String(free);
+                }
+            }
+        }
         let id = self.fresh_id();
         self.change(Origin::Other, |entries| entries.push(Entry { id, rule }));
     }

@@ -1,12 +1,13 @@
 //! The Generate page, a guided flow whose steps stay visible once done: 1 the table and a preview,
 //! 2 the prompt and Generate (with progress), 3 review and edit the rules beside the column
-//! profile, 4 validate and read the results, 5 save as a new version. `?version=N` opens a saved
+//! profile, 4 analyse, 5 validate and read the results, 6 save as a new version. `?version=N` opens a saved
 //! version in the editor. The table and the runs are in the URL
 //! (`?table=…&generation=…&validation=…`), and edits are kept as a draft, so reloading or
 //! navigating back loses nothing.
 
 use super::api::start_generation;
 use super::profile_panel::ProfilePanel;
+use crate::features::analysis::view::AnalysisStep;
 use crate::features::catalog::api::{describe_table, sample_table};
 use crate::features::catalog::selection::{Selection, encode_query_value};
 use crate::features::editor::draft::{self, Draft};
@@ -96,6 +97,16 @@ fn Workflow(table: String) -> impl IntoView {
     let table_name = StoredValue::new(table.clone());
     let table_signal = Signal::derive(move || table_name.get_value());
     let prompt = RwSignal::new(String::new());
+    let analysis: RwSignal<Option<crate::model::analysis::Analysis>> = RwSignal::new(None);
+    let ai_summary =
+        Signal::derive(move || analysis.get().and_then(|a| serde_json::to_value(a).ok()));
+    let validation_run = Signal::derive(move || {
+        validation.status.with(|s| {
+            s.as_ref()
+                .filter(|s| s.validation.is_some())
+                .map(|s| s.summary.run_id.clone())
+        })
+    });
     let saved_prompt = Signal::derive(move || {
         let p = prompt.get();
         (!p.trim().is_empty()).then_some(p)
@@ -222,9 +233,10 @@ fn Workflow(table: String) -> impl IntoView {
             })}
             <RuleEditor editor table=table_signal/>
         </section>
+        <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis/>
         <ValidateStep table=table_signal editor watch=validation hydrated
             on_started=Callback::new(move |id: String| set_url.with_value(|f| f(None, Some(id))))/>
-        <SaveStep table=table_signal editor prompt=saved_prompt hydrated/>
+        <SaveStep table=table_signal editor prompt=saved_prompt ai_summary hydrated/>
     }
 }
 

@@ -11,12 +11,15 @@ use crate::ui::notice::ErrorNotice;
 use leptos::prelude::*;
 use serde_json::Value;
 
-/// Step 5.
+/// Step 6.
 #[component]
 pub fn SaveStep(
     #[prop(into)] table: Signal<String>,
     editor: Editor,
     #[prop(into)] prompt: Signal<Option<String>>,
+    /// The analysis to keep with the rules (`ai_summary`), if there is one.
+    #[prop(into)]
+    ai_summary: Signal<Option<Value>>,
     hydrated: RwSignal<bool>,
 ) -> impl IntoView {
     let saving = RwSignal::new(false);
@@ -41,9 +44,10 @@ pub fn SaveStep(
         let rules = Value::Array(editor.rules());
         let table = table.get_untracked();
         let prompt = prompt.get_untracked();
+        let ai_summary = ai_summary.get_untracked();
         leptos::task::spawn_local(async move {
             let metadata = Some(serde_json::json!({"saved_from": "generate page"}));
-            match save_rule_set(table, rules, prompt, None, metadata).await {
+            match save_rule_set(table, rules, prompt, ai_summary, metadata).await {
                 Ok(done) => {
                     saved.set(Some(done));
                     editor.dirty.set(false);
@@ -56,7 +60,7 @@ pub fn SaveStep(
     let history = move || format!("/history?table={}", encode_query_value(&table.get()));
     view! {
         <section class="step" aria-labelledby="step-save">
-            <h2 id="step-save"><span class="step-number">"5"</span>"Save"</h2>
+            <h2 id="step-save"><span class="step-number">"6"</span>"Save"</h2>
             <p><StorageBadge/></p>
             <button type="button" class="primary" on:click=save
                 disabled=move || !hydrated.get() || saving.get() || blocked().is_some()>

@@ -138,6 +138,7 @@ fn Versions(
                     <td class="prompt-cell" title=v.user_prompt.clone().unwrap_or_default()>{v.user_prompt.clone().unwrap_or_default()}</td>
                     <td class="num">{v.rule_count}</td>
                     <td>{restored}</td>
+                    <td class="prompt-cell" title=v.ai_overview.clone().unwrap_or_default()>{v.ai_overview.clone().unwrap_or_default()}</td>
                     <td class="actions">
                         <a href=open>"Open in editor"</a>
                         " "
@@ -158,7 +159,7 @@ fn Versions(
                 <thead><tr>
                     <th scope="col">"Version"</th><th scope="col">"Active"</th><th scope="col">"Author"</th>
                     <th scope="col">"Saved (UTC)"</th><th scope="col">"Prompt"</th><th scope="col" class="num">"Rules"</th>
-                    <th scope="col">"Origin"</th><th scope="col">"Actions"</th>
+                    <th scope="col">"Origin"</th><th scope="col">"AI analysis"</th><th scope="col">"Actions"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>

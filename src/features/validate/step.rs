@@ -12,7 +12,7 @@ use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
 use serde_json::Value;
 
-/// Step 4.
+/// Step 5.
 #[component]
 pub fn ValidateStep(
     #[prop(into)] table: Signal<String>,
@@ -50,7 +50,7 @@ pub fn ValidateStep(
     let state = move || watch.status.with(|s| s.as_ref().map(|s| s.summary.state));
     view! {
         <section class="step" aria-labelledby="step-validate">
-            <h2 id="step-validate"><span class="step-number">"4"</span>"Validate"</h2>
+            <h2 id="step-validate"><span class="step-number">"5"</span>"Validate"</h2>
             <p class="muted">"Runs every rule over the whole table in one pass and counts violations per rule."</p>
             <button type="button" class="primary" on:click=validate
                 disabled=move || !hydrated.get() || watch.busy.get() || blocked().is_some()>

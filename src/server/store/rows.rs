@@ -75,6 +75,7 @@ impl RuleSetRow {
     pub fn into_rule_set(self) -> RuleSet {
         let rules = rules_of(self.rules.0);
         let ai_summary = self.ai_summary.map(|j| j.0).filter(|v| !v.is_null());
+        let ai_overview = ai_summary.as_ref().map(overview);
         RuleSet {
             summary: RuleSetSummary {
                 id: self.id,
@@ -87,6 +88,7 @@ impl RuleSetRow {
                 rule_count: rules.len(),
                 restored_from: self.restored_from,
                 has_ai_summary: ai_summary.is_some(),
+                ai_overview,
             },
             rules,
             ai_summary,
@@ -105,6 +107,19 @@ impl AuditRow {
             version: self.version,
             detail: self.detail.map(|j| j.0),
         }
+    }
+}
+
+/// A saved analysis in one line: its score and summary (the older app's fields).
+fn overview(summary: &Value) -> String {
+    let text = summary
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let short: String = text.chars().take(160).collect();
+    match summary.get("overall_quality_score").and_then(Value::as_f64) {
+        Some(score) => format!("{score}/10: {short}"),
+        None => short,
     }
 }
 

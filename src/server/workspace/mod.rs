@@ -53,4 +53,13 @@ pub trait Workspace: Send + Sync {
     ) -> Result<SampleRows, AppError>;
     /// Proves the caller may read the table (a zero-row read as the caller).
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+    /// A column profile for analysis, when the backend can compute one quickly; `None` where
+    /// profiling belongs to the generation job (Databricks).
+    async fn profile(
+        &self,
+        _caller: &Caller,
+        _table: &TableName,
+    ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
+        Ok(None)
+    }
 }

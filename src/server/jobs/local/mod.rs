@@ -24,14 +24,21 @@ pub struct LocalJobRunner {
     workspace: Arc<LocalWorkspace>,
     permits: Arc<Semaphore>,
     runs: Mutex<HashMap<String, Arc<RunRecord>>>,
+    /// A model for AI-assisted generation, when one is configured.
+    assistant: Option<Arc<dyn crate::server::assistant::Assistant>>,
 }
 
 impl LocalJobRunner {
-    pub fn new(workspace: Arc<LocalWorkspace>, max_concurrent: usize) -> Self {
+    pub fn new(
+        workspace: Arc<LocalWorkspace>,
+        max_concurrent: usize,
+        assistant: Option<Arc<dyn crate::server::assistant::Assistant>>,
+    ) -> Self {
         Self {
             workspace,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             runs: Mutex::new(HashMap::new()),
+            assistant,
         }
     }
 
@@ -92,6 +99,7 @@ impl JobRunner for LocalJobRunner {
 
         let permits = self.permits.clone();
         let workspace = self.workspace.clone();
+        let assistant = self.assistant.clone();
         let caller = caller.clone();
         let task_record = record.clone();
         let handle = tokio::spawn(async move {
@@ -103,7 +111,7 @@ impl JobRunner for LocalJobRunner {
             if record.state().is_terminal() {
                 return;
             }
-            match work::run(&workspace, &caller, &record, request).await {
+            match work::run(&workspace, assistant.as_deref(), &caller, &record, request).await {
                 Ok(Some(output)) => {
                     record.complete(output);
                     tracing::info!(run_id = %record.id, "run completed");

@@ -16,7 +16,7 @@ async fn runner(max: usize) -> (tempfile::TempDir, LocalJobRunner) {
     let workspace = LocalWorkspace::open(dir.path(), Arc::new(LocalDirectory::default_directory()))
         .await
         .unwrap();
-    (dir, LocalJobRunner::new(Arc::new(workspace), max))
+    (dir, LocalJobRunner::new(Arc::new(workspace), max, None))
 }
 
 fn caller(email: &str) -> Caller {

@@ -18,6 +18,7 @@ use serde_json::Value;
 /// Runs `request` for `caller`, reporting phases on `record`; `None` when the run was canceled.
 pub async fn run(
     workspace: &LocalWorkspace,
+    assistant: Option<&dyn crate::server::assistant::Assistant>,
     caller: &Caller,
     record: &RunRecord,
     request: JobRequest,
@@ -27,7 +28,18 @@ pub async fn run(
             table,
             prompt,
             sample_limit,
-        } => generate(workspace, caller, record, &table, &prompt, sample_limit).await,
+        } => {
+            generate(
+                workspace,
+                assistant,
+                caller,
+                record,
+                &table,
+                &prompt,
+                sample_limit,
+            )
+            .await
+        }
         JobRequest::Validation { table, rules } => {
             validate(workspace, caller, record, &table, rules).await
         }
@@ -36,6 +48,7 @@ pub async fn run(
 
 async fn generate(
     workspace: &LocalWorkspace,
+    assistant: Option<&dyn crate::server::assistant::Assistant>,
     caller: &Caller,
     record: &RunRecord,
     table: &TableName,
@@ -57,7 +70,27 @@ async fn generate(
     if !record.enter("generating rules", None) {
         return Ok(None);
     }
-    let result = generation_result(&profile, prompt, &GeneratorOptions::default());
+    let mut result = generation_result(&profile, prompt, &GeneratorOptions::default());
+    if let Some(assistant) = assistant {
+        if !record.enter("asking the model for rules", None) {
+            return Ok(None);
+        }
+        let input = crate::server::assistant::AnalysisInput {
+            table: table.to_string(),
+            columns: profile
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type.clone()))
+                .collect(),
+            profile: Some(profile),
+            validation: None,
+            rules: Vec::new(),
+            user_prompt: Some(prompt.to_string()),
+        };
+        result =
+            crate::server::assistant::generation::with_model(assistant, caller, &input, result)
+                .await;
+    }
     Ok(Some(Output::Generation(Box::new(result))))
 }
 

@@ -28,6 +28,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The local workspace: the tables found at start-up and who may read them.
+/// Rows profiled for an analysis.
+pub const ANALYSIS_PROFILE_ROWS: u64 = 100_000;
+
 pub struct LocalWorkspace {
     root: PathBuf,
     directory: Arc<LocalDirectory>,
@@ -296,6 +299,25 @@ impl Workspace for LocalWorkspace {
             rows,
             limit,
         })
+    }
+
+    async fn profile(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
+        let user = self.user(caller)?;
+        self.check_select(user, table)?;
+        let ctx = self.session_for(user)?;
+        crate::engine::profile::profile_table(
+            &ctx,
+            &table.quoted(),
+            &table.to_string(),
+            Some(ANALYSIS_PROFILE_ROWS),
+        )
+        .await
+        .map(Some)
+        .map_err(|e| AppError::internal(format!("profiling {table}"), e))
     }
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {

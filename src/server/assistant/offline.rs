@@ -1,0 +1,434 @@
+//! The offline assistant: a deterministic analysis computed from the data, not a model. It finds
+//! columns whose profile shows nulls, malformed values, out-of-range or future values, or
+//! near-unique ids with duplicates but no rule that checks them; rules the last validation showed
+//! failing on most rows or unable to run; prompt intents no rule covers; and overlapping rules.
+
+use super::AnalysisInput;
+use crate::engine::prompt::{ColumnFacts, apply_prompt, read_prompt};
+use crate::model::analysis::{Analysis, BasedOn, Recommendation, RuleNote};
+use crate::model::profile::{ColumnProfile, ValueFormat};
+use crate::model::results::RuleStatus;
+use crate::model::rules::diff::rule_key;
+use serde_json::{Value, json};
+
+/// The assistant's label in the UI.
+pub const LABEL: &str = "offline analysis (no model)";
+
+fn function(rule: &Value) -> &str {
+    rule.pointer("/check/function")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn columns(rule: &Value) -> Vec<String> {
+    let args = rule.pointer("/check/arguments");
+    let mut out: Vec<String> = args
+        .and_then(|a| a.get("column"))
+        .and_then(Value::as_str)
+        .map(|c| vec![c.to_string()])
+        .unwrap_or_default();
+    for key in ["columns"] {
+        if let Some(list) = args.and_then(|a| a.get(key)).and_then(Value::as_array) {
+            out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+        }
+    }
+    if let Some(list) = rule
+        .pointer("/check/for_each_column")
+        .and_then(Value::as_array)
+    {
+        out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    out
+}
+
+fn covered(rules: &[Value], column: &str, functions: &[&str]) -> bool {
+    rules
+        .iter()
+        .any(|r| functions.contains(&function(r)) && columns(r).iter().any(|c| c == column))
+}
+
+fn warn_rule(name: String, function: &str, arguments: Value) -> Value {
+    json!({"name": name, "criticality": "warn", "check": {"function": function, "arguments": arguments},
+        "user_metadata": {"source": "analysis"}})
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0%".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// Gaps the profile shows: (finding, recommended rule).
+fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    let name = &c.name;
+    let non_null = c.count.saturating_sub(c.null_count);
+    if c.null_count > 0
+        && c.null_count * 2 < c.count
+        && !covered(
+            rules,
+            name,
+            &[
+                "is_not_null",
+                "is_not_null_and_not_empty",
+                "is_not_null_and_is_in_list",
+            ],
+        )
+    {
+        out.push(Recommendation {
+            text: format!(
+                "{name} has {} NULL values ({}) and no rule checks for them",
+                c.null_count,
+                percent(c.null_count, c.count)
+            ),
+            rule: Some(warn_rule(
+                format!("{name}_is_null"),
+                "is_not_null",
+                json!({"column": name}),
+            )),
+        });
+    }
+    for f in &c.formats {
+        let bad = non_null.saturating_sub(f.matching);
+        if f.matching * 2 < non_null || bad == 0 {
+            continue;
+        }
+        let (function, args, existing): (&str, Value, &[&str]) = match f.format {
+            ValueFormat::Email => (
+                "regex_match",
+                json!({"column": name, "regex": ValueFormat::Email.pattern()}),
+                &["regex_match"],
+            ),
+            ValueFormat::Ipv4 => (
+                "is_valid_ipv4_address",
+                json!({"column": name}),
+                &["is_valid_ipv4_address", "regex_match"],
+            ),
+            _ => continue,
+        };
+        if !covered(rules, name, existing) {
+            out.push(Recommendation {
+                text: format!(
+                    "{name}: {bad} of {non_null} values are not valid {} and no rule checks the format",
+                    f.format.label()
+                ),
+                rule: Some(warn_rule(format!("{name}_is_valid_{}", f.format.label().to_lowercase().replace([' ', '-'], "_")), function, args)),
+            });
+        }
+    }
+    let numeric = c.mean.is_some();
+    if numeric
+        && c.min.as_deref().is_some_and(|m| m.starts_with('-'))
+        && c.mean.is_some_and(|m| m > 0.0)
+        && !covered(
+            rules,
+            name,
+            &[
+                "is_not_less_than",
+                "is_in_range",
+                "is_not_in_range",
+                "sql_expression",
+            ],
+        )
+    {
+        out.push(Recommendation {
+            text: format!(
+                "{name} is mostly positive but has negative values (min {}) and no rule bounds it",
+                c.min.clone().unwrap_or_default()
+            ),
+            rule: Some(warn_rule(
+                format!("{name}_is_negative"),
+                "is_not_less_than",
+                json!({"column": name, "limit": 0}),
+            )),
+        });
+    }
+    let temporal = matches!(c.data_type.as_str(), "date") || c.data_type.starts_with("timestamp");
+    if temporal
+        && c.max
+            .as_deref()
+            .is_some_and(|m| m.get(..10).is_some_and(|d| d > today))
+        && !covered(
+            rules,
+            name,
+            &["is_not_in_future", "is_in_range", "is_not_greater_than"],
+        )
+    {
+        out.push(Recommendation {
+            text: format!(
+                "{name} has values in the future (latest {}) and no rule catches them",
+                c.max.clone().unwrap_or_default()
+            ),
+            rule: Some(warn_rule(
+                format!("{name}_in_future"),
+                "is_not_in_future",
+                json!({"column": name, "offset": 0}),
+            )),
+        });
+    }
+    let id_like = name.to_lowercase().ends_with("_id") || name.eq_ignore_ascii_case("id");
+    if id_like
+        && non_null > 0
+        && c.distinct_count < non_null
+        && c.distinct_count * 100 >= non_null * 95
+        && !covered(rules, name, &["is_unique"])
+    {
+        out.push(Recommendation {
+            text: format!("{name} looks like a key ({} distinct of {non_null} values) but has duplicates, and no rule checks uniqueness", c.distinct_count),
+            rule: Some(warn_rule(format!("{name}_is_not_unique"), "is_unique", json!({"columns": [name]}))),
+        });
+    }
+    out
+}
+
+/// The offline analysis of `input`.
+pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
+    let rules = &input.rules;
+    let mut recommendations: Vec<Recommendation> = Vec::new();
+    let mut strengths: Vec<String> = Vec::new();
+    let mut penalty = 0.0;
+
+    if let Some(profile) = &input.profile {
+        for c in &profile.columns {
+            let gaps = profile_gaps(c, rules, today);
+            penalty += 1.0 * gaps.len() as f64;
+            recommendations.extend(gaps);
+        }
+    }
+
+    // What the last validation showed about each rule.
+    let mut notes: Vec<RuleNote> = Vec::new();
+    let validated = input.validation.as_ref();
+    for rule in rules {
+        let name = rule_key(rule);
+        let mut explanation = format!("{} on {}", function(rule), columns(rule).join(", "));
+        if let Some(v) = validated
+            && let Some(r) = v.rule_results.iter().find(|r| r.rule_name == name)
+        {
+            let total = v.total_rows;
+            explanation = match r.status {
+                RuleStatus::Error => {
+                    penalty += 1.0;
+                    recommendations.push(Recommendation {
+                        text: format!("{name} could not be evaluated: {}", r.message),
+                        rule: None,
+                    });
+                    format!("could not be evaluated: {}", r.message)
+                }
+                _ if total > 0 && r.violation_count == total => {
+                    penalty += 1.5;
+                    recommendations.push(Recommendation {
+                        text: format!("{name} fails on every row ({} of {total}): the rule or its limits are probably wrong", r.violation_count),
+                        rule: None,
+                    });
+                    format!(
+                        "fails on every row ({}); check its arguments",
+                        r.violation_count
+                    )
+                }
+                _ if total > 0 && r.violation_count * 2 > total => {
+                    penalty += 1.0;
+                    recommendations.push(Recommendation {
+                        text: format!(
+                            "{name} fails on most rows ({} of {total}); is it too strict?",
+                            r.violation_count
+                        ),
+                        rule: None,
+                    });
+                    format!("fails on most rows ({} of {total})", r.violation_count)
+                }
+                _ if r.violation_count == 0 => format!(
+                    "{explanation}; never failed in the last validation ({total} rows) — a guard for the future"
+                ),
+                _ => format!(
+                    "{explanation}; found {} problem rows ({}) in the last validation",
+                    r.violation_count,
+                    percent(r.violation_count, total)
+                ),
+            };
+        }
+        let criticality = rule
+            .get("criticality")
+            .and_then(Value::as_str)
+            .unwrap_or("error")
+            .to_string();
+        let importance = if criticality == "error" {
+            "high"
+        } else {
+            "medium"
+        };
+        notes.push(RuleNote {
+            rule_name: name,
+            function: function(rule).to_string(),
+            columns: columns(rule),
+            explanation,
+            importance: importance.into(),
+            criticality,
+        });
+    }
+
+    // Overlaps: the same check twice on the same columns.
+    for (i, a) in rules.iter().enumerate() {
+        for b in &rules[i + 1..] {
+            let same = function(a) == function(b)
+                && columns(a) == columns(b)
+                && a.pointer("/check/arguments") == b.pointer("/check/arguments");
+            let nested = columns(a) == columns(b)
+                && matches!(
+                    (function(a), function(b)),
+                    ("is_not_null", "is_not_null_and_not_empty")
+                        | ("is_not_null_and_not_empty", "is_not_null")
+                );
+            if same || nested {
+                penalty += 0.5;
+                recommendations.push(Recommendation {
+                    text: format!(
+                        "{} and {} overlap on {}; one of them is enough",
+                        rule_key(a),
+                        rule_key(b),
+                        columns(a).join(", ")
+                    ),
+                    rule: None,
+                });
+            }
+        }
+    }
+
+    // Prompt intents without a rule.
+    if let Some(prompt) = input
+        .user_prompt
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        let facts: Vec<ColumnFacts> = match &input.profile {
+            Some(p) => ColumnFacts::from_profile(p),
+            None => input
+                .columns
+                .iter()
+                .map(|(n, t)| ColumnFacts {
+                    name: n.clone(),
+                    data_type: t.clone(),
+                    email_like: false,
+                })
+                .collect(),
+        };
+        let reading = read_prompt(prompt, &facts);
+        for wanted in apply_prompt(Vec::new(), &reading, &facts) {
+            let present = rules
+                .iter()
+                .any(|r| function(r) == function(&wanted) && columns(r) == columns(&wanted));
+            let offered = recommendations
+                .iter()
+                .filter_map(|r| r.rule.as_ref())
+                .any(|r| function(r) == function(&wanted) && columns(r) == columns(&wanted));
+            if !present && !offered {
+                penalty += 1.0;
+                let clause = wanted
+                    .pointer("/user_metadata/reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                recommendations.push(Recommendation {
+                    text: format!(
+                        "the prompt asks for {} on {}, and no rule does it ({clause})",
+                        function(&wanted),
+                        columns(&wanted).join(", ")
+                    ),
+                    rule: Some(wanted),
+                });
+            }
+        }
+    }
+
+    let all_columns: Vec<&str> = input.columns.iter().map(|(n, _)| n.as_str()).collect();
+    let ruled: Vec<&str> = all_columns
+        .iter()
+        .copied()
+        .filter(|c| rules.iter().any(|r| columns(r).iter().any(|x| x == c)))
+        .collect();
+    let uncovered: Vec<&str> = all_columns
+        .iter()
+        .copied()
+        .filter(|c| !ruled.contains(c))
+        .collect();
+    if uncovered.is_empty() && !all_columns.is_empty() {
+        strengths.push("every column has at least one rule".into());
+    }
+    if !rules.is_empty()
+        && rules
+            .iter()
+            .all(|r| r.get("name").and_then(Value::as_str).is_some())
+    {
+        strengths.push("every rule has a name, so results are easy to trace".into());
+    }
+    if validated.is_some_and(|v| v.rule_results.iter().all(|r| r.status != RuleStatus::Error)) {
+        strengths.push("every rule ran in the last validation".into());
+    }
+    let coverage = if all_columns.is_empty() {
+        "The table's columns are not known.".to_string()
+    } else if uncovered.is_empty() {
+        format!(
+            "All {} columns are checked by at least one rule.",
+            all_columns.len()
+        )
+    } else {
+        format!(
+            "{} of {} columns are checked; no rule looks at {}.",
+            ruled.len(),
+            all_columns.len(),
+            uncovered.join(", ")
+        )
+    };
+    if rules.is_empty() {
+        penalty += 5.0;
+    }
+    let score = (10.0 - penalty).clamp(0.0, 10.0);
+    let findings = recommendations.len();
+    let summary = format!(
+        "{} rules on {} of {} columns of {}. {}",
+        rules.len(),
+        ruled.len(),
+        all_columns.len(),
+        input.table,
+        match findings {
+            0 => "No gaps found in the profile, the last validation or the prompt.".to_string(),
+            n => format!(
+                "{n} finding(s) below, from the column profile{}{}.",
+                if validated.is_some() {
+                    ", the last validation"
+                } else {
+                    ""
+                },
+                if input.user_prompt.is_some() {
+                    " and the prompt"
+                } else {
+                    ""
+                }
+            ),
+        }
+    );
+    Analysis {
+        summary,
+        strengths,
+        rule_analysis: notes,
+        coverage_assessment: coverage,
+        recommendations,
+        overall_quality_score: (score * 10.0).round() / 10.0,
+        based_on: BasedOn {
+            columns: all_columns.len(),
+            rules: rules.len(),
+            profiled_rows: input.profile.as_ref().map(|p| p.row_count),
+            validated_rows: validated.map(|v| v.total_rows),
+            prompt: input
+                .user_prompt
+                .as_deref()
+                .is_some_and(|p| !p.trim().is_empty()),
+        },
+        assistant: LABEL.into(),
+        offline: true,
+        raw_reply: None,
+        note: None,
+    }
+}

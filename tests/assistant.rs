@@ -1,0 +1,286 @@
+//! AI analysis and AI-assisted generation in local mode: the offline assistant's findings on the
+//! sample tables, and a fake OpenAI-compatible server answering well, in a code fence, with
+//! text that is not JSON, too slowly, and with rules of which some are invalid.
+
+mod common;
+
+use axum::http::StatusCode;
+use axum::routing::post;
+use common::http::{ALICE, Reply, call};
+use dqx_manager::server::config::Config;
+use dqx_manager::server::routes::router;
+use dqx_manager::server::state::AppState;
+use leptos::config::LeptosOptions;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The local app, with an OpenAI-compatible model at `ai` when given.
+async fn app(ai: Option<&str>) -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DQX_DATA_DIR", dir.path().display().to_string()),
+        (
+            "DQX_WORKSPACE_DIR",
+            common::sample_workspace().display().to_string(),
+        ),
+        ("AI_TIMEOUT_SECS", "1".into()),
+        ("AI_MODEL", "fake-model".into()),
+    ]);
+    if let Some(url) = ai {
+        vars.insert("AI_BASE_URL", url.to_string());
+    }
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let options = LeptosOptions::builder().output_name("dqx-manager").build();
+    (router(AppState::build(config, options).await.unwrap()), dir)
+}
+
+/// A fake chat-completions server answering with `content` (after `delay`).
+async fn fake_model(content: String, delay: Duration) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let content = content.clone();
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(body);
+                tokio::time::sleep(delay).await;
+                axum::Json(
+                    json!({"choices": [{"message": {"role": "assistant", "content": content}}]}),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1"), seen)
+}
+
+fn not_null(column: &str) -> Value {
+    json!({"name": format!("{column}_is_null"), "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": column}}})
+}
+
+async fn analyze(app: &axum::Router, body: Value) -> Reply {
+    let reply = call(app, "/api/analyze_rules", &ALICE, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply
+}
+
+async fn wait(app: &axum::Router, run_id: &str) -> Value {
+    for _ in 0..600 {
+        let r = call(app, "/api/run_status", &ALICE, json!({"run_id": run_id})).await;
+        if ["completed", "failed", "canceled"]
+            .contains(&r.body["state"].as_str().unwrap_or_default())
+        {
+            return r.body;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("run did not end");
+}
+
+#[tokio::test]
+async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_failing_everywhere() {
+    let (app, _dir) = app(None).await;
+    let impossible = json!({"name": "customer_id_in_range", "criticality": "error",
+        "check": {"function": "is_in_range", "arguments": {"column": "customer_id", "min_limit": 5000, "max_limit": 6000}}});
+    let rules = json!([not_null("customer_id"), impossible]);
+    let started = call(
+        &app,
+        "/api/start_validation",
+        &ALICE,
+        json!({"table": "main.sales.customers", "rules": rules}),
+    )
+    .await;
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(wait(&app, &run_id).await["state"], "completed");
+
+    let a = analyze(&app, json!({"table": "main.sales.customers", "rules": rules, "user_prompt": "dates not in the future", "validation_run_id": run_id})).await.body;
+    assert_eq!(a["offline"], true);
+    assert!(a["assistant"].as_str().unwrap().contains("offline"));
+    let recs = a["recommendations"].as_array().unwrap();
+    let email = recs
+        .iter()
+        .find(|r| {
+            r["rule"]["check"]["function"] == "regex_match"
+                && r["rule"]["check"]["arguments"]["column"] == "email"
+        })
+        .unwrap_or_else(|| panic!("no email format recommendation in {recs:#?}"));
+    assert!(
+        email["text"].as_str().unwrap().contains("20 of 980"),
+        "{email}"
+    );
+    assert!(
+        recs.iter().any(|r| r["text"]
+            .as_str()
+            .unwrap()
+            .contains("customer_id_in_range fails on every row")),
+        "{recs:#?}"
+    );
+    // The prompt asked for a future-date check that no rule makes.
+    assert!(
+        recs.iter()
+            .any(|r| r["rule"]["check"]["function"] == "is_not_in_future"),
+        "{recs:#?}"
+    );
+    // Duplicated ids are seen in the profile.
+    assert!(
+        recs.iter()
+            .any(|r| r["rule"]["check"]["function"] == "is_unique"),
+        "{recs:#?}"
+    );
+    let score = a["overall_quality_score"].as_f64().unwrap();
+    assert!((0.0..8.0).contains(&score), "{score}");
+    assert_eq!(a["based_on"]["validated_rows"], 1000);
+    // Every offered rule is a valid DQX check.
+    let offered: Vec<Value> = recs
+        .iter()
+        .filter_map(|r| r.get("rule").filter(|x| x.is_object()).cloned())
+        .collect();
+    let check = call(&app, "/api/check_rules", &ALICE, json!({"text": Value::Array(offered).to_string(), "format": "json", "table": "main.sales.customers"})).await;
+    assert!(
+        check.body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["severity"] != "error"),
+        "{}",
+        check.text
+    );
+}
+
+#[tokio::test]
+async fn a_model_reply_in_a_code_fence_is_read_and_the_result_is_cached() {
+    let reply = "```json\n{\"summary\": \"two solid rules\", \"strengths\": [\"named\"], \"overall_quality_score\": 7, \"recommendations\": [{\"text\": \"check emails\", \"rule\": {\"name\": \"email_ok\", \"criticality\": \"warn\", \"check\": {\"function\": \"regex_match\", \"arguments\": {\"column\": \"email\", \"regex\": \"@\"}}}}, {\"text\": \"bad rule\", \"rule\": {\"check\": {\"function\": \"no_such_function\"}}}]}\n```";
+    let (url, seen) = fake_model(reply.into(), Duration::ZERO).await;
+    let (app, _dir) = app(Some(&url)).await;
+    let body = json!({"table": "main.sales.customers", "rules": [not_null("email")]});
+    let a = analyze(&app, body.clone()).await.body;
+    assert_eq!(a["summary"], "two solid rules");
+    assert_eq!(a["offline"], false);
+    assert_eq!(a["assistant"], "model fake-model (OpenAI-compatible)");
+    assert!(a["recommendations"][0]["rule"].is_object());
+    assert!(
+        a["recommendations"][1]["rule"].is_null(),
+        "an invalid recommended rule is not offered"
+    );
+    // The prompt carried the table's columns and profile.
+    let prompt = seen.lock().unwrap()[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        prompt.contains("lifetime_value") && prompt.contains("\"nulls\""),
+        "{prompt}"
+    );
+    analyze(&app, body).await;
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "re-opening did not ask the model again"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_that_is_not_json_is_shown_as_text_with_a_note() {
+    let (url, _) = fake_model("I think these rules look great!".into(), Duration::ZERO).await;
+    let (app, _dir) = app(Some(&url)).await;
+    let a = analyze(
+        &app,
+        json!({"table": "main.sales.customers", "rules": [not_null("email")]}),
+    )
+    .await
+    .body;
+    assert_eq!(a["raw_reply"], "I think these rules look great!");
+    assert!(a["note"].as_str().unwrap().contains("shown as text"));
+    assert!(
+        !a["recommendations"].as_array().unwrap().is_empty(),
+        "the offline findings are still there"
+    );
+}
+
+#[tokio::test]
+async fn a_model_that_times_out_falls_back_to_the_offline_analysis() {
+    let (url, _) = fake_model("{}".into(), Duration::from_secs(3)).await;
+    let (app, _dir) = app(Some(&url)).await;
+    let a = analyze(
+        &app,
+        json!({"table": "main.sales.customers", "rules": [not_null("email")]}),
+    )
+    .await
+    .body;
+    assert_eq!(a["offline"], true);
+    let note = a["note"].as_str().unwrap();
+    assert!(note.contains("did not answer within 1 s"), "{note}");
+}
+
+#[tokio::test]
+async fn model_generation_keeps_valid_rules_and_lists_the_dropped_ones() {
+    let rules = json!([
+        {"name": "email_valid", "criticality": "error", "check": {"function": "regex_match", "arguments": {"column": "email", "regex": "^.+@.+$"}}},
+        {"name": "broken", "criticality": "fatal", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}
+    ]);
+    let (url, _) = fake_model(
+        format!("Here you go:\n```json\n{rules}\n```"),
+        Duration::ZERO,
+    )
+    .await;
+    let (app, _dir) = app(Some(&url)).await;
+    let started = call(
+        &app,
+        "/api/start_generation",
+        &ALICE,
+        json!({"table": "main.sales.customers", "prompt": "emails valid", "sample_limit": 500}),
+    )
+    .await;
+    let done = wait(&app, started.body["run_id"].as_str().unwrap()).await;
+    let g = &done["generation"];
+    assert_eq!(g["rules"].as_array().unwrap().len(), 1, "{g}");
+    assert_eq!(g["rules"][0]["name"], "email_valid");
+    assert_eq!(g["rules"][0]["user_metadata"]["source"], "model");
+    assert_eq!(
+        g["metadata"]["generator"],
+        "model fake-model (OpenAI-compatible)"
+    );
+    assert!(
+        g["prompt_notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("model rule 2 dropped"),
+        "{g}"
+    );
+}
+
+#[tokio::test]
+async fn model_generation_failure_runs_the_offline_generator_and_says_so() {
+    let (url, _) = fake_model("no rules today".into(), Duration::ZERO).await;
+    let (app, _dir) = app(Some(&url)).await;
+    let started = call(&app, "/api/start_generation", &ALICE, json!({"table": "main.sales.customers", "prompt": "customer ids unique", "sample_limit": 500})).await;
+    let done = wait(&app, started.body["run_id"].as_str().unwrap()).await;
+    let g = &done["generation"];
+    assert!(
+        g["metadata"]["generator"]
+            .as_str()
+            .unwrap()
+            .contains("offline"),
+        "{g}"
+    );
+    assert!(
+        g["summary"]
+            .as_str()
+            .unwrap()
+            .contains("The model was not used"),
+        "{g}"
+    );
+    assert!(
+        g["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["check"]["function"] == "is_unique")
+    );
+}
