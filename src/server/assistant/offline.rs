@@ -60,6 +60,41 @@ fn percent(part: u64, whole: u64) -> String {
     }
 }
 
+/// What a rule checks, in words.
+fn describe(rule: &Value) -> String {
+    let cols = columns(rule).join(", ");
+    let arg = |k: &str| {
+        rule.pointer(&format!("/check/arguments/{k}"))
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default()
+    };
+    match function(rule) {
+        "is_not_null" => format!("flags rows where {cols} is NULL"),
+        "is_not_empty" => format!("flags rows where {cols} is empty"),
+        "is_not_null_and_not_empty" => format!("flags rows where {cols} is NULL or empty"),
+        "is_in_list" => format!("flags {cols} values outside {}", arg("allowed")),
+        "is_not_null_and_is_in_list" => format!(
+            "flags {cols} values that are NULL or outside {}",
+            arg("allowed")
+        ),
+        "is_in_range" => format!(
+            "flags {cols} outside {} … {}",
+            arg("min_limit"),
+            arg("max_limit")
+        ),
+        "is_not_less_than" => format!("flags {cols} below {}", arg("limit")),
+        "is_not_greater_than" => format!("flags {cols} above {}", arg("limit")),
+        "is_unique" => format!("flags rows whose {cols} appears more than once"),
+        "regex_match" => format!("flags {cols} values not matching the pattern"),
+        "is_not_in_future" => format!("flags {cols} later than now"),
+        "is_valid_ipv4_address" => format!("flags {cols} values that are not IPv4 addresses"),
+        other => format!("{other} on {cols}"),
+    }
+}
+
 /// Gaps the profile shows: (finding, recommended rule).
 fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommendation> {
     let mut out = Vec::new();
@@ -203,7 +238,7 @@ pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
     let validated = input.validation.as_ref();
     for rule in rules {
         let name = rule_key(rule);
-        let mut explanation = format!("{} on {}", function(rule), columns(rule).join(", "));
+        let mut explanation = describe(rule);
         if let Some(v) = validated
             && let Some(r) = v.rule_results.iter().find(|r| r.rule_name == name)
         {
