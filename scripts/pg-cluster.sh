@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private Postgres cluster for the store tests, shaped like Lakebase: its own port, SSL only
 # (self-signed certificate), scram-sha-256 password auth, and one login role per test user whose
-# password is that user's token (Lakebase takes user = email, password = OAuth token).
+# password is that user's token (Lakebase takes user = email, password = OAuth token), plus the
+# app's service principal (role = its client id, password = a minted database credential).
 #
 #   scripts/pg-cluster.sh start DIR   # prints the environment the tests read (also in DIR/env)
 #   scripts/pg-cluster.sh stop DIR
@@ -69,7 +70,8 @@ HBA
     "${psql[@]}" -d dqx_test <<SQL
 CREATE ROLE "alice@example.com" LOGIN PASSWORD 'alice-oauth-token';
 CREATE ROLE "bob@example.com" LOGIN PASSWORD 'bob-oauth-token';
-GRANT CONNECT ON DATABASE dqx_test TO "alice@example.com", "bob@example.com";
+CREATE ROLE "client-id" LOGIN PASSWORD 'sp-pg-credential';
+GRANT CONNECT ON DATABASE dqx_test TO "alice@example.com", "bob@example.com", "client-id";
 SQL
     cat > "$dir/env" <<ENV
 DQX_TEST_PG_HOST=127.0.0.1

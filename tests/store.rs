@@ -517,3 +517,82 @@ async fn a_store_written_by_the_older_app_is_read_and_migrated() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn as_the_service_principal_postgres_sees_its_role_and_the_caller_is_the_author() {
+    use dqx_manager::server::databricks::auth::ServicePrincipal;
+    use dqx_manager::server::databricks::{DatabricksClient, RetryPolicy};
+    use dqx_manager::server::store::postgres::credential::DatabaseCredential;
+    let Some(pg) = pg() else { return };
+    let (logs, _guard) = common::logs::capture();
+    // The tables exist (created by the admin role); the service principal only uses them.
+    pg_store_on(&pg, &pg.database).await;
+    let (url, fake) = common::fake_workspace::start().await;
+    let client = DatabricksClient::new(&url, RetryPolicy::default()).unwrap();
+    let sp = Arc::new(ServicePrincipal::new(
+        client.clone(),
+        "client-id".into(),
+        SecretToken::new("client-secret"),
+    ));
+    let credential = Arc::new(DatabaseCredential::new(
+        client,
+        sp,
+        "dqx-lakebase".into(),
+        "client-id".into(),
+    ));
+    let store =
+        PgStore::as_service_principal(target(&pg, &pg.database), PoolLimits::default(), credential);
+    let table = fresh_table();
+    // No user token is needed in this mode; the caller is still the author.
+    let alice_without_token = caller("alice@example.com", None);
+    for n in 1..=3 {
+        store
+            .save(
+                &alice_without_token,
+                new_set(&table, vec![rule(&format!("r{n}"), "a")]),
+            )
+            .await
+            .unwrap();
+    }
+    let history = store
+        .history(&alice_without_token, &table, 10)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 3);
+    assert!(
+        history
+            .iter()
+            .all(|h| h.created_by.as_deref() == Some("alice@example.com"))
+    );
+    let status = store.status(&alice_without_token).await;
+    assert!(
+        status.connected && status.message.contains("service principal"),
+        "{status:?}"
+    );
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    let (as_sp,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM pg_stat_activity WHERE usename = 'client-id'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert!(as_sp >= 1, "Postgres saw the service principal's role");
+    assert_eq!(
+        fake.credentials.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one credential, reused"
+    );
+    let minted_with: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|(w, _)| w.contains("database/credentials"))
+        .map(|(_, t)| t)
+        .collect();
+    assert!(
+        minted_with.iter().all(|t| t.starts_with("sp-token-")),
+        "{minted_with:?}"
+    );
+    let text = logs.text();
+    for secret in ["sp-pg-credential", "client-secret", "sp-token-1"] {
+        assert!(!text.contains(secret), "{secret} reached the logs");
+    }
+}

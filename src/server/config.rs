@@ -92,6 +92,8 @@ pub struct LakebaseConfig {
     pub port: u16,
     pub database: String,
     pub auth: LakebaseAuth,
+    /// The Lakebase instance name (needed to mint credentials in `service_principal` mode).
+    pub instance: Option<String>,
 }
 
 /// Default model serving endpoint for `ai_query`.
@@ -208,6 +210,7 @@ impl Config {
                     })?,
                 },
                 database: get("LAKEBASE_DATABASE").unwrap_or_else(|| "databricks_postgres".into()),
+                instance: get("LAKEBASE_INSTANCE"),
                 auth: match get("LAKEBASE_AUTH").as_deref() {
                     None | Some("user") => LakebaseAuth::User,
                     Some("service_principal") => LakebaseAuth::ServicePrincipal,

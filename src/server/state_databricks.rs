@@ -90,9 +90,26 @@ pub async fn build(
             reason: "rule storage is not configured: bind a Lakebase database to the app and set LAKEBASE_HOST to save rule sets".into(),
         }),
         Some(lb) if lb.auth == LakebaseAuth::ServicePrincipal => {
-            return Err(StartupError(
-                "LAKEBASE_AUTH=service_principal is not available in this build; use LAKEBASE_AUTH=user (the default)".into(),
+            let (Some(sp), Some(id), Some(instance)) = (&service_principal, &dbx.client_id, &lb.instance) else {
+                return Err(StartupError(
+                    "LAKEBASE_AUTH=service_principal needs DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET and LAKEBASE_INSTANCE (the instance name)".into(),
+                ));
+            };
+            let credential = Arc::new(crate::server::store::postgres::credential::DatabaseCredential::new(
+                client.clone(),
+                sp.clone(),
+                instance.clone(),
+                id.clone(),
             ));
+            let store = PgStore::as_service_principal(
+                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone() },
+                PoolLimits::default(),
+                credential,
+            );
+            if let Err(error) = store.migrate_as_service_principal().await {
+                tracing::error!(%error, "the rule store could not be migrated at start-up; saving will fail until it can");
+            }
+            Arc::new(store)
         }
         Some(lb) => {
             let store = PgStore::new(

@@ -33,6 +33,8 @@ pub struct Fake {
     runs: Mutex<HashMap<i64, i64>>,
     /// (statement text, parameters) of every submitted statement.
     pub statements: Mutex<Vec<(String, Value)>>,
+    /// Database credentials minted.
+    pub credentials: AtomicUsize,
 }
 
 impl Fake {
@@ -387,6 +389,27 @@ async fn me(State(fake): State<Shared>, headers: HeaderMap) -> Response {
     .into_response()
 }
 
+async fn database_credential(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let token = record(&fake, "POST /api/2.0/database/credentials".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    if body["instance_names"] != json!(["dqx-lakebase"]) || body["request_id"].as_str().is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "unknown instance",
+        );
+    }
+    fake.credentials.fetch_add(1, Ordering::SeqCst);
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    axum::Json(json!({"token": "sp-pg-credential", "expiration_time": expires})).into_response()
+}
+
 /// Starts the fake on a free loopback port; returns its base URL.
 pub async fn start() -> (String, Shared) {
     let fake: Shared = Arc::new(Fake::default());
@@ -404,6 +427,7 @@ pub async fn start() -> (String, Shared) {
         .route("/api/2.1/jobs/runs/get", get(runs_get))
         .route("/api/2.1/jobs/runs/get-output", get(get_output))
         .route("/api/2.0/preview/scim/v2/Me", get(me))
+        .route("/api/2.0/database/credentials", post(database_credential))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -4,6 +4,7 @@
 //! active; the unique (table, version) key and a retry guard against writers that do not lock
 //! (such as the older app).
 
+pub mod credential;
 pub mod pools;
 
 use super::rows::{
@@ -16,20 +17,59 @@ use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, 
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
+use credential::DatabaseCredential;
 use pools::{PgTarget, PoolLimits, Pools};
 use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{Connection, PgPool};
+use std::sync::Arc;
 
-/// Rule sets in Lakebase, as each caller.
+/// Whom Postgres sees.
+pub enum StoreIdentity {
+    /// Each caller, with their own token (`LAKEBASE_AUTH=user`).
+    User,
+    /// The app's service principal with a minted credential (`LAKEBASE_AUTH=service_principal`).
+    ServicePrincipal(Arc<DatabaseCredential>),
+}
+
+/// Rule sets in Lakebase, as each caller (or as the service principal, recording the caller).
 pub struct PgStore {
     pools: Pools,
+    identity: StoreIdentity,
 }
 
 impl PgStore {
+    /// A store reached as each caller.
     pub fn new(target: PgTarget, limits: PoolLimits) -> Self {
         Self {
             pools: Pools::new(target, limits),
+            identity: StoreIdentity::User,
+        }
+    }
+
+    /// A store reached as the service principal.
+    pub fn as_service_principal(
+        target: PgTarget,
+        limits: PoolLimits,
+        credential: Arc<DatabaseCredential>,
+    ) -> Self {
+        Self {
+            pools: Pools::new(target, limits),
+            identity: StoreIdentity::ServicePrincipal(credential),
+        }
+    }
+
+    /// Migrates as the service principal (its role and a fresh credential).
+    pub async fn migrate_as_service_principal(&self) -> Result<(), AppError> {
+        match &self.identity {
+            StoreIdentity::ServicePrincipal(c) => {
+                let token = c.current().await?;
+                self.migrate(&c.role, &token).await
+            }
+            StoreIdentity::User => Err(AppError::internal(
+                "migrating",
+                "this store connects as each user",
+            )),
         }
     }
 
@@ -54,8 +94,12 @@ impl PgStore {
         Ok(())
     }
 
-    /// The caller's pool; Lakebase needs the caller's own token.
-    fn pool(&self, caller: &Caller) -> Result<PgPool, AppError> {
+    /// The pool to use for the caller: their own, or the service principal's.
+    async fn pool(&self, caller: &Caller) -> Result<PgPool, AppError> {
+        if let StoreIdentity::ServicePrincipal(c) = &self.identity {
+            let token = c.current().await?;
+            return Ok(self.pools.pool(&c.role, &token));
+        }
         let token = caller.token.as_ref().ok_or_else(|| {
             AppError::Unauthorized(format!(
                 "saving rules in Lakebase needs your own sign-in token, and this request for {} carries none",
@@ -165,7 +209,7 @@ impl RuleStore for PgStore {
             user: Some(caller.email.clone()),
             message: String::new(),
         };
-        let pool = match self.pool(caller) {
+        let pool = match self.pool(caller).await {
             Ok(pool) => pool,
             Err(e) => {
                 return StorageStatus {
@@ -177,7 +221,17 @@ impl RuleStore for PgStore {
         match sqlx::query("SELECT 1").execute(&pool).await {
             Ok(_) => StorageStatus {
                 connected: true,
-                message: format!("connected to {} as {}", self.where_(), caller.email),
+                message: match &self.identity {
+                    StoreIdentity::User => {
+                        format!("connected to {} as {}", self.where_(), caller.email)
+                    }
+                    StoreIdentity::ServicePrincipal(c) => format!(
+                        "connected to {} as the app's service principal ({}); saves are recorded as {}",
+                        self.where_(),
+                        c.role,
+                        caller.email
+                    ),
+                },
                 ..base
             },
             Err(e) => StorageStatus {
@@ -190,7 +244,7 @@ impl RuleStore for PgStore {
     }
 
     async fn save(&self, caller: &Caller, new: NewRuleSet) -> Result<SavedRuleSet, AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -214,7 +268,7 @@ impl RuleStore for PgStore {
         table: &str,
         limit: u32,
     ) -> Result<Vec<RuleSetSummary>, AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
             "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 ORDER BY version DESC LIMIT $2"
         ))
@@ -235,7 +289,7 @@ impl RuleStore for PgStore {
         table: &str,
         version: Option<i32>,
     ) -> Result<RuleSet, AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         let sql = select_one_sql(version.is_some());
         let mut query = sqlx::query_as::<_, RuleSetRow>(&sql).bind(table);
         if let Some(v) = version {
@@ -257,7 +311,7 @@ impl RuleStore for PgStore {
         version: Option<i32>,
         detail: Option<Value>,
     ) -> Result<(), AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         sqlx::query(
             "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -280,7 +334,7 @@ impl RuleStore for PgStore {
         table: &str,
         limit: u32,
     ) -> Result<Vec<AuditEvent>, AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         let rows: Vec<AuditRow> = sqlx::query_as(&format!(
             "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 ORDER BY at DESC LIMIT $2"
         ))
@@ -299,7 +353,7 @@ impl RuleStore for PgStore {
         version: Option<i32>,
         result: &ValidationResult,
     ) -> Result<bool, AppError> {
-        let pool = self.pool(caller)?;
+        let pool = self.pool(caller).await?;
         let done = sqlx::query(
             "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
