@@ -6,7 +6,7 @@ mod common;
 
 use axum::http::StatusCode;
 use axum::routing::post;
-use common::http::{ALICE, Reply, call};
+use common::http::{ALICE, Reply, call, wait_for_run};
 use dqx_manager::server::config::Config;
 use dqx_manager::server::routes::router;
 use dqx_manager::server::state::AppState;
@@ -70,19 +70,6 @@ async fn analyze(app: &axum::Router, body: Value) -> Reply {
     reply
 }
 
-async fn wait(app: &axum::Router, run_id: &str) -> Value {
-    for _ in 0..600 {
-        let r = call(app, "/api/run_status", &ALICE, json!({"run_id": run_id})).await;
-        if ["completed", "failed", "canceled"]
-            .contains(&r.body["state"].as_str().unwrap_or_default())
-        {
-            return r.body;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("run did not end");
-}
-
 #[tokio::test]
 async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_failing_everywhere() {
     let (app, _dir) = app(None).await;
@@ -97,7 +84,10 @@ async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_faili
     )
     .await;
     let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(wait(&app, &run_id).await["state"], "completed");
+    assert_eq!(
+        wait_for_run(&app, &ALICE, &run_id).await["state"],
+        "completed"
+    );
 
     let a = analyze(&app, json!({"table": "main.sales.customers", "rules": rules, "user_prompt": "dates not in the future", "validation_run_id": run_id})).await.body;
     assert_eq!(a["offline"], true);
@@ -237,7 +227,7 @@ async fn model_generation_keeps_valid_rules_and_lists_the_dropped_ones() {
         json!({"table": "main.sales.customers", "prompt": "emails valid", "sample_limit": 500}),
     )
     .await;
-    let done = wait(&app, started.body["run_id"].as_str().unwrap()).await;
+    let done = wait_for_run(&app, &ALICE, started.body["run_id"].as_str().unwrap()).await;
     let g = &done["generation"];
     assert_eq!(g["rules"].as_array().unwrap().len(), 1, "{g}");
     assert_eq!(g["rules"][0]["name"], "email_valid");
@@ -260,7 +250,7 @@ async fn model_generation_failure_runs_the_offline_generator_and_says_so() {
     let (url, _) = fake_model("no rules today".into(), Duration::ZERO).await;
     let (app, _dir) = app(Some(&url)).await;
     let started = call(&app, "/api/start_generation", &ALICE, json!({"table": "main.sales.customers", "prompt": "customer ids unique", "sample_limit": 500})).await;
-    let done = wait(&app, started.body["run_id"].as_str().unwrap()).await;
+    let done = wait_for_run(&app, &ALICE, started.body["run_id"].as_str().unwrap()).await;
     let g = &done["generation"];
     assert!(
         g["metadata"]["generator"]

@@ -8,23 +8,11 @@ use dqx_manager::engine::generate::{GeneratorOptions, rules_from_profile};
 use dqx_manager::engine::profile::profile_table;
 use dqx_manager::model::profile::ValueFormat;
 use dqx_manager::model::rules::validate::validate_rule_set;
-use dqx_manager::server::workspace::local::LocalWorkspace;
-use dqx_manager::server::workspace::local::directory::LocalDirectory;
 use serde_json::Value;
-use std::sync::Arc;
-
-async fn session() -> datafusion::execution::context::SessionContext {
-    let directory = Arc::new(LocalDirectory::default_directory());
-    let ws = LocalWorkspace::open(common::sample_workspace(), directory.clone())
-        .await
-        .unwrap();
-    ws.session_for(directory.find_by_email("alice@example.com").unwrap())
-        .unwrap()
-}
 
 #[tokio::test]
 async fn customers_profile_shows_the_planted_defects() {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let p = profile_table(&ctx, "main.sales.customers", "main.sales.customers", None)
         .await
         .unwrap();
@@ -67,7 +55,7 @@ async fn customers_profile_shows_the_planted_defects() {
 
 #[tokio::test]
 async fn sample_limit_bounds_the_rows_profiled() {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let p = profile_table(&ctx, "main.sales.orders", "main.sales.orders", Some(500))
         .await
         .unwrap();
@@ -78,7 +66,7 @@ async fn sample_limit_bounds_the_rows_profiled() {
 
 #[tokio::test]
 async fn orders_status_values_are_counted() {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let p = profile_table(&ctx, "main.sales.orders", "main.sales.orders", None)
         .await
         .unwrap();
@@ -98,7 +86,7 @@ async fn orders_status_values_are_counted() {
 
 #[tokio::test]
 async fn generated_rules_validate_and_run() {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let p = profile_table(&ctx, "main.sales.customers", "main.sales.customers", None)
         .await
         .unwrap();
@@ -141,7 +129,7 @@ async fn generated_rules_validate_and_run() {
 
 #[tokio::test]
 async fn low_cardinality_columns_get_quoted_in_lists() {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let p = profile_table(&ctx, "main.sales.orders", "main.sales.orders", None)
         .await
         .unwrap();

@@ -11,22 +11,10 @@ use dqx_manager::engine::profile::profile_table;
 use dqx_manager::model::results::ValidationResult;
 use dqx_manager::model::rules::validate::validate_rule_set;
 use dqx_manager::model::runs::GenerationResult;
-use dqx_manager::server::workspace::local::LocalWorkspace;
-use dqx_manager::server::workspace::local::directory::LocalDirectory;
 use serde_json::Value;
-use std::sync::Arc;
-
-async fn session() -> datafusion::execution::context::SessionContext {
-    let directory = Arc::new(LocalDirectory::default_directory());
-    let ws = LocalWorkspace::open(common::sample_workspace(), directory.clone())
-        .await
-        .unwrap();
-    ws.session_for(directory.find_by_email("alice@example.com").unwrap())
-        .unwrap()
-}
 
 async fn generate(table: &str, prompt: &str) -> (GenerationResult, ValidationResult) {
-    let ctx = session().await;
+    let ctx = common::alice_session().await;
     let profile = profile_table(&ctx, table, table, None).await.unwrap();
     let generated = generation_result(&profile, prompt, &GeneratorOptions::default());
     let columns: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();

@@ -5,22 +5,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::http::{ALICE, BOB, app, call};
-use serde_json::{Value, json};
-use std::time::Duration;
-
-async fn wait(app: &axum::Router, who: &[(&str, &str)], run_id: &str) -> Value {
-    for _ in 0..600 {
-        let reply = call(app, "/api/run_status", who, json!({"run_id": run_id})).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let state = reply.body["state"].as_str().unwrap_or_default().to_string();
-        if ["completed", "failed", "canceled"].contains(&state.as_str()) {
-            return reply.body;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("run {run_id} did not end");
-}
+use common::http::{ALICE, BOB, app, call, wait_for_run as wait};
+use serde_json::json;
 
 #[tokio::test]
 async fn generate_then_validate_finds_the_planted_defects() {

@@ -54,3 +54,23 @@ pub async fn app() -> (axum::Router, tempfile::TempDir) {
     let state = super::local_state(dir.path()).await;
     (router(state), dir)
 }
+
+/// Polls `run_status` as `who` until the run ends; its last status.
+pub async fn wait_for_run(app: &axum::Router, who: &[(&str, &str)], run_id: &str) -> Value {
+    for _ in 0..600 {
+        let reply = call(
+            app,
+            "/api/run_status",
+            who,
+            serde_json::json!({"run_id": run_id}),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let state = reply.body["state"].as_str().unwrap_or_default().to_string();
+        if ["completed", "failed", "canceled"].contains(&state.as_str()) {
+            return reply.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("run {run_id} did not end");
+}

@@ -59,3 +59,15 @@ pub fn caller(email: &str) -> Caller {
         request_id: "test".to_string(),
     }
 }
+
+/// A DataFusion session over the sample workspace holding what alice may read.
+pub async fn alice_session() -> datafusion::execution::context::SessionContext {
+    use dqx_manager::server::workspace::local::LocalWorkspace;
+    use dqx_manager::server::workspace::local::directory::LocalDirectory;
+    let directory = std::sync::Arc::new(LocalDirectory::default_directory());
+    let ws = LocalWorkspace::open(sample_workspace(), directory.clone())
+        .await
+        .expect("opening the sample workspace");
+    ws.session_for(directory.find_by_email("alice@example.com").expect("alice"))
+        .expect("alice's session")
+}

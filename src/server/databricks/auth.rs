@@ -2,8 +2,8 @@
 //! credentials and `scope=all-apis`, cached, and refreshed ahead of expiry by exactly one request
 //! however many callers need it at once. A token the workspace refuses is dropped and minted once.
 
-use super::DatabricksClient;
 use super::error::{CallSite, Principal};
+use super::{CallError, DatabricksClient};
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
 use serde_json::Value;
@@ -63,6 +63,28 @@ impl ServicePrincipal {
         let mut cached = self.cached.lock().await;
         if let Some(c) = cached.as_mut().filter(|c| c.generation == generation) {
             c.expires = Instant::now();
+        }
+    }
+
+    /// Calls the workspace as the service principal; a refused token is replaced once (one mint
+    /// however many calls saw the refusal) and the call sent again.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Result<Value, CallError>, AppError> {
+        let mut refreshed = false;
+        loop {
+            let (token, generation) = self.token().await?;
+            match self.client.call(method.clone(), path, &token, body).await {
+                Err(CallError::Api(f)) if f.is_invalid_token() && !refreshed => {
+                    tracing::info!("the service principal's token was refused; minting a new one");
+                    self.invalidate(generation).await;
+                    refreshed = true;
+                }
+                other => return Ok(other),
+            }
         }
     }
 

@@ -2,9 +2,9 @@
 //! or the developer's personal access token in workspace-dev mode. A token the workspace refuses
 //! is replaced once (one mint however many calls saw the refusal) and the call retried once.
 
+use super::DatabricksClient;
 use super::auth::ServicePrincipal;
 use super::error::{CallSite, Principal};
-use super::{CallError, DatabricksClient};
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
 use reqwest::Method;
@@ -45,23 +45,10 @@ impl Jobs {
                 .call(method, path, pat, body)
                 .await
                 .map_err(|e| e.to_app(Principal::User, doing, &site)),
-            JobIdentity::ServicePrincipal(sp) => {
-                let (token, generation) = sp.token().await?;
-                match self.client.call(method.clone(), path, &token, body).await {
-                    Err(CallError::Api(f)) if f.is_invalid_token() => {
-                        tracing::info!(
-                            "the service principal's token was refused; minting a new one"
-                        );
-                        sp.invalidate(generation).await;
-                        let (token, _) = sp.token().await?;
-                        self.client
-                            .call(method, path, &token, body)
-                            .await
-                            .map_err(|e| e.to_app(Principal::ServicePrincipal, doing, &site))
-                    }
-                    other => other.map_err(|e| e.to_app(Principal::ServicePrincipal, doing, &site)),
-                }
-            }
+            JobIdentity::ServicePrincipal(sp) => sp
+                .call(method, path, body)
+                .await?
+                .map_err(|e| e.to_app(Principal::ServicePrincipal, doing, &site)),
         }
     }
 

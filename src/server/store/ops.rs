@@ -17,13 +17,23 @@ const PROBLEMS_SHOWN: usize = 5;
 
 /// Refuses rules the validator finds errors in, with its messages.
 pub fn check_rules(rules: &[Value], columns: Option<&[String]>) -> Result<(), AppError> {
+    refuse_invalid(rules, columns, "nothing was saved")
+}
+
+/// Refuses rules with errors: the count, the first few problems with their places, and what was
+/// not done (`consequence`).
+pub fn refuse_invalid(
+    rules: &[Value],
+    columns: Option<&[String]>,
+    consequence: &str,
+) -> Result<(), AppError> {
     let validation = validate_rule_set(&Value::Array(rules.to_vec()), columns);
     if validation.is_valid() {
         return Ok(());
     }
     let errors: Vec<String> = validation.errors().map(|p| p.located()).collect();
     let mut message = format!(
-        "the rules have {} problem(s); nothing was saved: {}",
+        "the rules have {} problem(s); {consequence}: {}",
         errors.len(),
         errors
             .iter()

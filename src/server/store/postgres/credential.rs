@@ -3,9 +3,9 @@
 //! OAuth token, cached and minted again before it expires. The Postgres role is the service
 //! principal's client id; the caller is still recorded as the author of what they save.
 
+use crate::server::databricks::DatabricksClient;
 use crate::server::databricks::auth::ServicePrincipal;
 use crate::server::databricks::error::{CallSite, Principal};
-use crate::server::databricks::{CallError, DatabricksClient};
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
 use reqwest::Method;
@@ -66,32 +66,11 @@ impl DatabaseCredential {
             "minting a database credential for Lakebase instance {}",
             self.instance
         );
-        let (sp_token, generation) = self.sp.token().await?;
-        let reply = match self
-            .client
-            .call(
-                Method::POST,
-                "/api/2.0/database/credentials",
-                &sp_token,
-                Some(&body),
-            )
-            .await
-        {
-            Err(CallError::Api(f)) if f.is_invalid_token() => {
-                self.sp.invalidate(generation).await;
-                let (sp_token, _) = self.sp.token().await?;
-                self.client
-                    .call(
-                        Method::POST,
-                        "/api/2.0/database/credentials",
-                        &sp_token,
-                        Some(&body),
-                    )
-                    .await
-            }
-            other => other,
-        }
-        .map_err(|e| e.to_app(Principal::ServicePrincipal, &doing, &site))?;
+        let reply = self
+            .sp
+            .call(Method::POST, "/api/2.0/database/credentials", Some(&body))
+            .await?
+            .map_err(|e| e.to_app(Principal::ServicePrincipal, &doing, &site))?;
         let token = reply.get("token").and_then(Value::as_str).ok_or_else(|| {
             AppError::Unavailable(format!("{doing}: the workspace returned no token"))
         })?;
