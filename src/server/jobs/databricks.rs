@@ -327,15 +327,23 @@ impl JobRunner for DatabricksJobRunner {
     }
 
     async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError> {
-        let runs = self.runs();
-        let mut mine: Vec<RunSummary> = runs
-            .iter()
-            .filter(|(_, o)| o.owner == caller.email)
-            .map(|(id, o)| match &o.last {
-                Some(last) => last.summary.clone(),
-                None => Self::summary(id, o, RunState::Pending, 0, None),
-            })
-            .collect();
+        let (ended, open): (Vec<RunSummary>, Vec<String>) = {
+            let runs = self.runs();
+            let mut ended = Vec::new();
+            let mut open = Vec::new();
+            for (id, o) in runs.iter().filter(|(_, o)| o.owner == caller.email) {
+                match o.last.as_ref().filter(|l| l.summary.state.is_terminal()) {
+                    Some(last) => ended.push(last.summary.clone()),
+                    None => open.push(id.clone()),
+                }
+            }
+            (ended, open)
+        };
+        // Runs that have not ended are asked about now, so the list is current.
+        let mut mine = ended;
+        for id in open {
+            mine.push(self.status(caller, &id).await?.summary);
+        }
         mine.sort_by(|a, b| b.started_at.cmp(&a.started_at));
         Ok(mine)
     }
