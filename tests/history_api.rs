@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::http::{ALICE, BOB, app, call};
+use common::http::{ALICE, BOB, app, call, wait_for_run};
 use serde_json::json;
 
 fn rules(n: usize) -> serde_json::Value {
@@ -159,4 +159,31 @@ async fn invalid_rules_and_unreadable_tables_are_refused_and_nothing_is_saved() 
     )
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+}
+
+#[tokio::test]
+async fn a_validation_of_a_saved_version_remembers_which_version_it_checked() {
+    let (app, _dir) = app().await;
+    let table = "main.sales.customers";
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": rules(2)}),
+    )
+    .await;
+    let version = saved.body["version"].as_i64().unwrap();
+    let started = call(
+        &app,
+        "/api/start_validation",
+        &ALICE,
+        json!({"table": table, "rules": rules(2), "rule_set_version": version}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let done = wait_for_run(&app, &ALICE, started.body["run_id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "completed");
+    assert_eq!(done["rule_set_version"], version);
+    // The 20 NULL e-mails of docs/sample-data.md.
+    assert_eq!(done["validation"]["rule_results"][1]["violation_count"], 20);
 }

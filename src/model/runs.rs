@@ -98,6 +98,9 @@ pub struct RunStatus {
     /// The job's output was cut by the platform (Databricks truncates notebook output).
     #[serde(default)]
     pub truncated: bool,
+    /// The saved rule-set version a validation checked, when it was one.
+    #[serde(default)]
+    pub rule_set_version: Option<i32>,
 }
 
 /// One profile DQX's profiler would emit (`DQProfile`): a kind of finding for a column.

@@ -14,7 +14,13 @@ pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus,
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let status = ctx.respond(ctx.state.jobs.status(&ctx.caller, run_id.trim()).await)?;
     if let Some(result) = &status.validation {
-        record_validation(&ctx, &status.summary.run_id, result).await;
+        record_validation(
+            &ctx,
+            &status.summary.run_id,
+            status.rule_set_version,
+            result,
+        )
+        .await;
     }
     Ok(status)
 }
@@ -25,12 +31,13 @@ pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus,
 async fn record_validation(
     ctx: &crate::server::request::RequestContext,
     run_id: &str,
+    version: Option<i32>,
     result: &crate::model::results::ValidationResult,
 ) {
     use crate::server::store::{AuditAction, ops::audit_quietly};
     let store = ctx.state.store.as_ref();
     match store
-        .record_validation(&ctx.caller, run_id, None, result)
+        .record_validation(&ctx.caller, run_id, version, result)
         .await
     {
         Ok(true) => {
@@ -40,7 +47,7 @@ async fn record_validation(
                 &ctx.caller,
                 AuditAction::Validate,
                 &result.table_name,
-                None,
+                version,
                 Some(detail),
             )
             .await;

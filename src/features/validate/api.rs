@@ -6,13 +6,15 @@ use crate::model::runs::RunSummary;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-/// `POST /api/start_validation` with `{"table": "main.sales.customers", "rules": [DQX checks]}`.
+/// `POST /api/start_validation` with `{"table": "main.sales.customers", "rules": [DQX checks],
+/// "rule_set_version": 3}` (the version optional: which saved version these rules are).
 /// Rules are validated against the table's columns first; invalid rules are refused (400) with
 /// the validator's messages, and nothing runs.
 #[server(prefix = "/api", endpoint = "start_validation", input = Json)]
 pub async fn start_validation(
     table: String,
     rules: serde_json::Value,
+    rule_set_version: Option<i32>,
 ) -> Result<RunSummary, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let table = crate::model::table_name::TableName::parse(&table)
@@ -30,7 +32,11 @@ pub async fn start_validation(
     };
     crate::server::store::ops::refuse_invalid(&rules, Some(&columns), "nothing was run")
         .map_err(|e| ctx.bad_request(e.to_string()))?;
-    let request = crate::server::jobs::JobRequest::Validation { table, rules };
+    let request = crate::server::jobs::JobRequest::Validation {
+        table,
+        rules,
+        rule_set_version,
+    };
     let started = ctx.state.jobs.start(&ctx.caller, request).await;
     ctx.respond(started)
 }

@@ -75,10 +75,11 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(set) => {
                         let rules = StoredValue::new(set.rules.clone());
+                        let saved_version = set.summary.version;
                         let label = format!("Validate version {} ({} rules)", set.summary.version, set.rules.len());
                         let start = move |_| {
                             let rules = Value::Array(rules.get_value());
-                            watch.start(start_validation(name.get_value(), rules), |_| {});
+                            watch.start(start_validation(name.get_value(), rules, Some(saved_version)), |_| {});
                         };
                         view! {
                             <p class="table-meta">{format!(

@@ -43,9 +43,10 @@ pub fn ValidateStep(
             return;
         }
         let rules = Value::Array(editor.rules());
-        watch.start(start_validation(table.get_untracked(), rules), move |id| {
-            on_started.run(id)
-        });
+        watch.start(
+            start_validation(table.get_untracked(), rules, None),
+            move |id| on_started.run(id),
+        );
     };
     let state = move || watch.status.with(|s| s.as_ref().map(|s| s.summary.state));
     view! {

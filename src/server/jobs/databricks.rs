@@ -27,6 +27,7 @@ struct Owned {
     kind: RunKind,
     table: String,
     started_at: String,
+    rule_set_version: Option<i32>,
     /// The last status seen; kept once terminal.
     last: Option<RunStatus>,
 }
@@ -242,11 +243,18 @@ impl JobRunner for DatabricksJobRunner {
             .await?
             .to_string();
         tracing::info!(%run_id, job_id, user = %caller.email, request_id = %caller.request_id, "job run started");
+        let rule_set_version = match &request {
+            JobRequest::Validation {
+                rule_set_version, ..
+            } => *rule_set_version,
+            JobRequest::Generation { .. } => None,
+        };
         let owned = Owned {
             owner: caller.email.clone(),
             kind,
             table: table.to_string(),
             started_at: now_text(),
+            rule_set_version,
             last: None,
         };
         let summary = Self::summary(&run_id, &owned, RunState::Pending, 0, None);
@@ -308,6 +316,7 @@ impl JobRunner for DatabricksJobRunner {
             generation,
             validation,
             truncated,
+            rule_set_version: owned.rule_set_version,
         };
         owned.last = Some(status.clone());
         Ok(status)

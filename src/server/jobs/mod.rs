@@ -22,7 +22,12 @@ pub enum JobRequest {
         sample_limit: u64,
     },
     /// Evaluate already-validated DQX rules over the whole table in one pass.
-    Validation { table: TableName, rules: Vec<Value> },
+    Validation {
+        table: TableName,
+        rules: Vec<Value>,
+        /// The saved version these rules are, if any (kept with the recorded run).
+        rule_set_version: Option<i32>,
+    },
 }
 
 impl JobRequest {

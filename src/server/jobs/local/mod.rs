@@ -79,9 +79,11 @@ impl JobRunner for LocalJobRunner {
         let table = request.table().clone();
         // As the caller, before anything runs.
         self.workspace.probe_read(caller, &table).await?;
-        let kind = match request {
-            JobRequest::Generation { .. } => RunKind::Generation,
-            JobRequest::Validation { .. } => RunKind::Validation,
+        let (kind, version) = match &request {
+            JobRequest::Generation { .. } => (RunKind::Generation, None),
+            JobRequest::Validation {
+                rule_set_version, ..
+            } => (RunKind::Validation, *rule_set_version),
         };
         let id = format!("local-{}", uuid::Uuid::new_v4().simple());
         let record = Arc::new(RunRecord::new(
@@ -89,6 +91,7 @@ impl JobRunner for LocalJobRunner {
             caller.email.clone(),
             kind,
             table.to_string(),
+            version,
         ));
         {
             let mut runs = self.runs();

@@ -31,6 +31,7 @@ pub struct RunRecord {
     pub owner: String,
     pub kind: RunKind,
     pub table: String,
+    pub rule_set_version: Option<i32>,
     started: Instant,
     started_at: String,
     /// Rows processed so far by the current phase.
@@ -39,12 +40,19 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    pub fn new(id: String, owner: String, kind: RunKind, table: String) -> Self {
+    pub fn new(
+        id: String,
+        owner: String,
+        kind: RunKind,
+        table: String,
+        rule_set_version: Option<i32>,
+    ) -> Self {
         Self {
             id,
             owner,
             kind,
             table,
+            rule_set_version,
             started: Instant::now(),
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             rows_done: Arc::new(AtomicU64::new(0)),
@@ -164,6 +172,7 @@ impl RunRecord {
             generation,
             validation,
             truncated: false,
+            rule_set_version: self.rule_set_version,
         }
     }
 

@@ -35,6 +35,7 @@ fn validation(table: &str) -> JobRequest {
         table: TableName::parse(table).unwrap(),
         rules: vec![json!({"criticality": "error",
             "check": {"function": "is_not_null", "arguments": {"column": "email"}}})],
+        rule_set_version: None,
     }
 }
 

@@ -40,7 +40,7 @@ pub async fn run(
             )
             .await
         }
-        JobRequest::Validation { table, rules } => {
+        JobRequest::Validation { table, rules, .. } => {
             validate(workspace, caller, record, &table, rules).await
         }
     }
