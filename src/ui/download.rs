@@ -5,15 +5,10 @@ use leptos::prelude::*;
 
 /// `data:` URL for `text` with `mime` type, every byte outside the unreserved set escaped.
 pub fn data_url(mime: &str, text: &str) -> String {
-    let mut out = format!("data:{mime};charset=utf-8,");
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    format!(
+        "data:{mime};charset=utf-8,{}",
+        crate::features::catalog::selection::encode_query_value(text)
+    )
 }
 
 /// A download link for text produced on demand.

@@ -8,18 +8,8 @@ use crate::server::secret::SecretToken;
 use reqwest::Method;
 use serde_json::Value;
 
-/// Percent-encodes a query value or path segment.
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Query values and path segments are percent-encoded like the app's own links.
+pub use crate::features::catalog::selection::encode_query_value as encode;
 
 /// Pages safeguard: a listing longer than this many pages is an error, not a hang.
 const MAX_PAGES: usize = 1_000;
