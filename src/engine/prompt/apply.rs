@@ -6,38 +6,9 @@ use super::ColumnFacts;
 use super::read::{Asked, Intent, PromptReading};
 use crate::engine::sql::Dialect;
 use crate::model::profile::ValueFormat;
-use crate::model::rules::names::default_name;
-use serde_json::{Map, Value, json};
-
-fn args_of(rule: &Value) -> Option<&Map<String, Value>> {
-    rule.pointer("/check/arguments").and_then(Value::as_object)
-}
-
-fn function_of(rule: &Value) -> &str {
-    rule.pointer("/check/function")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-/// The columns a rule is about: `column`, or the `columns` list.
-fn columns_of(rule: &Value) -> Vec<String> {
-    let Some(args) = args_of(rule) else {
-        return Vec::new();
-    };
-    if let Some(c) = args.get("column").and_then(Value::as_str) {
-        return vec![c.to_string()];
-    }
-    args.get("columns")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::model::rules::names::{default_name, unique_name};
+use crate::model::rules::{rule_columns as columns_of, rule_function as function_of};
+use serde_json::{Value, json};
 
 /// A value of the user's list as DQX reads it: numbers as numbers for numeric columns, anything
 /// else as a quoted SQL string literal (a bare string would be read as a column name).
@@ -147,21 +118,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
     }
 }
 
-fn unique_name(base: String, rules: &[Value]) -> String {
-    let taken = |n: &str| {
-        rules
-            .iter()
-            .any(|r| r.get("name").and_then(Value::as_str) == Some(n))
-    };
-    if !taken(&base) {
-        return base;
-    }
-    (2..)
-        .map(|i| format!("{base}_{i}"))
-        .find(|n| !taken(n))
-        .unwrap_or(base)
-}
-
 fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
     let targets = columns_of(&json!({"check": {"arguments": proposal.arguments}}));
     rules.retain(|r| {
@@ -177,7 +133,11 @@ fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
         return;
     }
     let args = proposal.arguments.as_object().cloned().unwrap_or_default();
-    let name = unique_name(default_name(proposal.function, &args), rules);
+    let name = unique_name(&default_name(proposal.function, &args), |n| {
+        rules
+            .iter()
+            .any(|r| r.get("name").and_then(Value::as_str) == Some(n))
+    });
     rules.push(json!({
         "name": name,
         "criticality": if asked.warn { "warn" } else { "error" },

@@ -177,12 +177,7 @@ impl Editor {
                         .any(|x| x.rule.get("name").and_then(Value::as_str) == Some(n))
                 })
             };
-            if taken(&name) {
-                let free = (2..1000).map(|i| format!("{name}_{i}")).find(|n| !taken(n));
-                if let Some(free) = free {
-                    rule["name"] = Value::String(free);
-                }
-            }
+            rule["name"] = Value::String(crate::model::rules::names::unique_name(&name, taken));
         }
         let id = self.fresh_id();
         self.change(Origin::Other, |entries| entries.push(Entry { id, rule }));

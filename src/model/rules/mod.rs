@@ -102,6 +102,31 @@ impl ResolvedRule {
     }
 }
 
+/// The check function of a rule as written (empty when absent).
+pub fn rule_function(rule: &Value) -> &str {
+    rule.pointer("/check/function")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// The columns a rule as written names: `column`, the `columns` list, and `for_each_column`.
+pub fn rule_columns(rule: &Value) -> Vec<String> {
+    let args = rule.pointer("/check/arguments");
+    let mut out: Vec<String> = args
+        .and_then(|a| a.get("column"))
+        .and_then(Value::as_str)
+        .map(|c| vec![c.to_string()])
+        .unwrap_or_default();
+    let lists = [
+        args.and_then(|a| a.get("columns")),
+        rule.pointer("/check/for_each_column"),
+    ];
+    for list in lists.into_iter().flatten().filter_map(Value::as_array) {
+        out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    out
+}
+
 /// Stringifies a metadata value as DQX does (`2` → `"2"`, strings unquoted).
 pub fn metadata_string(value: &Value) -> String {
     match value {

@@ -20,6 +20,17 @@ pub fn normalize(text: &str) -> String {
     out.trim_end_matches('_').to_string()
 }
 
+/// `base`, or `base_2`, `base_3`, ... — the first that `taken` does not claim.
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
 fn arg_str<'a>(args: &'a Map<String, Value>, key: &str) -> &'a str {
     args.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -177,6 +188,14 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn unique_names_take_the_first_free_suffix() {
+        let taken = ["a", "a_2"];
+        assert_eq!(unique_name("a", |n| taken.contains(&n)), "a_3");
+        assert_eq!(unique_name("b", |n| taken.contains(&n)), "b");
+    }
+
     use super::*;
     use serde_json::json;
 

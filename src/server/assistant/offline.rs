@@ -9,37 +9,11 @@ use crate::model::analysis::{Analysis, BasedOn, Recommendation, RuleNote};
 use crate::model::profile::{ColumnProfile, ValueFormat};
 use crate::model::results::RuleStatus;
 use crate::model::rules::diff::rule_key;
+use crate::model::rules::{rule_columns as columns, rule_function as function};
 use serde_json::{Value, json};
 
 /// The assistant's label in the UI.
 pub const LABEL: &str = "offline analysis (no model)";
-
-fn function(rule: &Value) -> &str {
-    rule.pointer("/check/function")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-fn columns(rule: &Value) -> Vec<String> {
-    let args = rule.pointer("/check/arguments");
-    let mut out: Vec<String> = args
-        .and_then(|a| a.get("column"))
-        .and_then(Value::as_str)
-        .map(|c| vec![c.to_string()])
-        .unwrap_or_default();
-    for key in ["columns"] {
-        if let Some(list) = args.and_then(|a| a.get(key)).and_then(Value::as_array) {
-            out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
-        }
-    }
-    if let Some(list) = rule
-        .pointer("/check/for_each_column")
-        .and_then(Value::as_array)
-    {
-        out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
-    }
-    out
-}
 
 fn covered(rules: &[Value], column: &str, functions: &[&str]) -> bool {
     rules
