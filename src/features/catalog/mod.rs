@@ -2,4 +2,5 @@
 
 pub mod api;
 pub mod selection;
+pub mod table_form;
 pub mod view;

@@ -3,6 +3,7 @@
 
 use super::api::{describe_table, list_catalogs, list_schemas, list_tables, sample_table};
 use super::selection::{Selection, catalog_href, schema_href, table_href};
+use super::table_form::TableNameForm;
 use crate::model::catalog::{DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, SampleRows, TableDescription};
 use crate::model::error::ApiError;
 use crate::ui::data_grid::DataGrid;
@@ -20,35 +21,13 @@ pub fn TablesPage() -> impl IntoView {
     view! {
         <h1>"Tables"</h1>
         <p class="lead">"Pick a table you may read to see its columns and sample rows."</p>
-        <GoToTable selection/>
+        <TableNameForm action="/" id="goto-table" button="Open table" selection/>
         <div class="browser">
             <CatalogColumn selection/>
             <SchemaColumn selection/>
             <TableColumn selection/>
         </div>
         <TablePreview selection/>
-    }
-}
-
-/// A form to open a table by its full name; a plain GET form, so it works without JavaScript.
-#[component]
-fn GoToTable(selection: Memo<Selection>) -> impl IntoView {
-    let current = move || selection.with(|s| s.table.clone().unwrap_or_default());
-    view! {
-        <form class="goto" method="get" action="/">
-            <label for="goto-table">"Table name"</label>
-            <input
-                id="goto-table"
-                name="table"
-                type="text"
-                placeholder="catalog.schema.table"
-                autocomplete="off"
-                spellcheck="false"
-                value=current
-            />
-            <button type="submit">"Open table"</button>
-            {move || selection.with(|s| s.table_error.clone()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-        </form>
     }
 }
 

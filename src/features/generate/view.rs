@@ -10,6 +10,7 @@ use super::profile_panel::ProfilePanel;
 use crate::features::analysis::view::AnalysisStep;
 use crate::features::catalog::api::{describe_table, sample_table};
 use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::table_form::TableNameForm;
 use crate::features::editor::draft::{self, Draft};
 use crate::features::editor::state::Editor;
 use crate::features::editor::view::RuleEditor;
@@ -70,12 +71,7 @@ fn PickTable(selection: Memo<Selection>) -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="step-table">
             <h2 id="step-table"><span class="step-number">"1"</span>"Table"</h2>
-            <form class="goto" method="get" action="/generate">
-                <label for="generate-table">"Table name"</label>
-                <input id="generate-table" name="table" type="text" placeholder="catalog.schema.table" autocomplete="off" spellcheck="false"/>
-                <button type="submit">"Use table"</button>
-                {move || selection.with(|s| s.table_error.clone()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            </form>
+            <TableNameForm action="/generate" id="generate-table" button="Use table" selection/>
             <p>"Or " <a href="/">"browse the tables you may read"</a> " and choose \u{201c}Generate rules\u{201d} on one."</p>
         </section>
         <section class="step unreachable"><h2><span class="step-number">"2"</span>"Describe good data"</h2><p class="muted">"Pick a table first."</p></section>

@@ -7,6 +7,7 @@ use super::diff_view::DiffView;
 use super::import::ImportPanel;
 use super::status::StorageBadge;
 use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::table_form::TableNameForm;
 use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
 use crate::model::rulesets::{ExportedRuleSet, RuleSetSummary};
@@ -24,14 +25,7 @@ pub fn HistoryPage() -> impl IntoView {
         <h1>"History"</h1>
         <p class="lead">"Saved versions of a table's rules. " <StorageBadge detail=true/></p>
         {move || match selection.with(|s| s.table.clone()) {
-            None => view! {
-                <form class="goto" method="get" action="/history">
-                    <label for="history-table">"Table name"</label>
-                    <input id="history-table" name="table" type="text" placeholder="catalog.schema.table" autocomplete="off" spellcheck="false"/>
-                    <button type="submit">"Show history"</button>
-                    {selection.with(|s| s.table_error.clone()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                </form>
-            }.into_any(),
+            None => view! { <TableNameForm action="/history" id="history-table" button="Show history" selection/> }.into_any(),
             Some(table) => view! { <TableHistory table/> }.into_any(),
         }}
     }

@@ -4,6 +4,7 @@
 use super::api::start_validation;
 use super::results::ValidationResults;
 use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::table_form::TableNameForm;
 use crate::features::history::api::{get_rule_set, rule_history};
 use crate::features::runs::watch::RunWatch;
 use crate::model::runs::RunState;
@@ -24,14 +25,7 @@ pub fn ValidatorPage() -> impl IntoView {
         <h1>"Validate saved rules"</h1>
         <p class="lead">"Run a table's saved rules against its data: the active version, or any other."</p>
         {move || match selection.with(|s| s.table.clone()) {
-            None => view! {
-                <form class="goto" method="get" action="/validate">
-                    <label for="validate-table">"Table name"</label>
-                    <input id="validate-table" name="table" type="text" placeholder="catalog.schema.table" autocomplete="off" spellcheck="false"/>
-                    <button type="submit">"Load rules"</button>
-                    {selection.with(|s| s.table_error.clone()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                </form>
-            }.into_any(),
+            None => view! { <TableNameForm action="/validate" id="validate-table" button="Load rules" selection/> }.into_any(),
             Some(table) => view! { <SavedValidation table version=version.get()/> }.into_any(),
         }}
     }
