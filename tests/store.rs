@@ -350,6 +350,7 @@ mod cases {
             pass_rate: 100.0,
             rule_results: Vec::new(),
             duration_ms: 5,
+            note: None,
         };
         let run_id = format!("local-{}", uuid::Uuid::new_v4().simple());
         assert!(

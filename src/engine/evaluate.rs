@@ -94,7 +94,7 @@ pub async fn evaluate(
     let columns: Vec<String> = fields.iter().map(|f| f.name().clone()).collect();
     let column_types: Vec<String> = fields
         .iter()
-        .map(|f| crate::server::workspace::local::values::uc_type_name(f.data_type()))
+        .map(|f| super::types::uc_type_name(f.data_type()))
         .collect();
     let nullable: Vec<bool> = fields.iter().map(|f| f.is_nullable()).collect();
 
@@ -341,57 +341,98 @@ impl Tally {
     }
 
     fn finish(self, placed: &[PlacedRule<'_>], table_name: &str, started: Instant) -> Evaluation {
-        let mut rule_results = Vec::with_capacity(placed.len());
-        for ((p, count), samples) in placed.iter().zip(self.counts).zip(self.samples) {
-            let status = match (&p.skipped, count, p.rule.criticality) {
-                (Some(_), _, _) => RuleStatus::Error,
-                (None, 0, _) => RuleStatus::Pass,
-                (None, _, Criticality::Error) => RuleStatus::Fail,
-                (None, _, Criticality::Warn) => RuleStatus::Warn,
-            };
-            let message = match (&p.skipped, status) {
-                (Some(skip), _) => skip.clone(),
-                (None, RuleStatus::Pass) => "no violations".to_string(),
-                (None, _) => format!("{count} of {} rows violate this rule", self.total_rows),
-            };
-            rule_results.push(RuleResult {
-                rule_name: p.rule.name.clone(),
-                function: p.rule.function.clone(),
-                columns: p.rule.columns(),
-                criticality: p.rule.criticality.as_str().to_string(),
-                status,
-                violation_count: count,
-                sample_violations: samples,
-                message,
-            });
-        }
-        let count_status = |s: RuleStatus| rule_results.iter().filter(|r| r.status == s).count();
-        let valid_rows = self.total_rows - self.invalid_rows;
-        let pass_rate = if self.total_rows == 0 {
-            100.0
-        } else {
-            (valid_rows as f64 * 10_000.0 / self.total_rows as f64).round() / 100.0
-        };
-        let result = ValidationResult {
-            success: true,
-            table_name: table_name.to_string(),
-            validated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            total_rules: rule_results.len(),
-            passed: count_status(RuleStatus::Pass),
-            failed: count_status(RuleStatus::Fail) + count_status(RuleStatus::Error),
-            warnings: count_status(RuleStatus::Warn),
+        let rules: Vec<(&ResolvedRule, Option<&str>)> = placed
+            .iter()
+            .map(|p| (p.rule, p.skipped.as_deref()))
+            .collect();
+        let totals = RowTotals {
             total_rows: self.total_rows,
-            valid_rows,
             invalid_rows: self.invalid_rows,
-            rows_with_warnings: self.warning_rows,
-            pass_rate,
-            rule_results,
-            duration_ms: started.elapsed().as_millis() as u64,
+            warning_rows: self.warning_rows,
         };
         Evaluation {
-            result,
+            result: assemble_result(
+                &rules,
+                self.counts,
+                self.samples,
+                totals,
+                table_name,
+                started,
+            ),
             rows: self.rows,
         }
+    }
+}
+
+/// Row counts of one evaluation, whichever engine made them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowTotals {
+    pub total_rows: u64,
+    /// Rows with at least one error.
+    pub invalid_rows: u64,
+    /// Rows with warnings and no error.
+    pub warning_rows: u64,
+}
+
+/// The §5 validation document from per-rule counts and samples (in rule order; a rule with a
+/// skip message is an `error`), shared by the embedded and the warehouse evaluations.
+pub fn assemble_result(
+    rules: &[(&ResolvedRule, Option<&str>)],
+    counts: Vec<u64>,
+    samples: Vec<Vec<Map<String, Value>>>,
+    totals: RowTotals,
+    table_name: &str,
+    started: Instant,
+) -> ValidationResult {
+    let mut samples = samples.into_iter();
+    let mut rule_results = Vec::with_capacity(rules.len());
+    for ((rule, skipped), count) in rules.iter().zip(counts) {
+        let samples = samples.next().unwrap_or_default();
+        let status = match (skipped, count, rule.criticality) {
+            (Some(_), _, _) => RuleStatus::Error,
+            (None, 0, _) => RuleStatus::Pass,
+            (None, _, Criticality::Error) => RuleStatus::Fail,
+            (None, _, Criticality::Warn) => RuleStatus::Warn,
+        };
+        let message = match (skipped, status) {
+            (Some(skip), _) => skip.to_string(),
+            (None, RuleStatus::Pass) => "no violations".to_string(),
+            (None, _) => format!("{count} of {} rows violate this rule", totals.total_rows),
+        };
+        rule_results.push(RuleResult {
+            rule_name: rule.name.clone(),
+            function: rule.function.clone(),
+            columns: rule.columns(),
+            criticality: rule.criticality.as_str().to_string(),
+            status,
+            violation_count: count,
+            sample_violations: samples,
+            message,
+        });
+    }
+    let count_status = |s: RuleStatus| rule_results.iter().filter(|r| r.status == s).count();
+    let valid_rows = totals.total_rows.saturating_sub(totals.invalid_rows);
+    let pass_rate = if totals.total_rows == 0 {
+        100.0
+    } else {
+        (valid_rows as f64 * 10_000.0 / totals.total_rows as f64).round() / 100.0
+    };
+    ValidationResult {
+        success: true,
+        table_name: table_name.to_string(),
+        validated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        total_rules: rule_results.len(),
+        passed: count_status(RuleStatus::Pass),
+        failed: count_status(RuleStatus::Fail) + count_status(RuleStatus::Error),
+        warnings: count_status(RuleStatus::Warn),
+        total_rows: totals.total_rows,
+        valid_rows,
+        invalid_rows: totals.invalid_rows,
+        rows_with_warnings: totals.warning_rows,
+        pass_rate,
+        rule_results,
+        duration_ms: started.elapsed().as_millis() as u64,
+        note: None,
     }
 }
 

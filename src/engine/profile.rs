@@ -1,14 +1,14 @@
 //! Profiling a table in two passes: one aggregate query for every column's counts, nulls,
 //! approximate distinct count, range, mean/stddev, lengths and format matches; then one
-//! grouping-sets query for the value counts of low-cardinality columns.
+//! grouping-sets query for the value counts of low-cardinality columns. The passes are plain SQL
+//! in either dialect, run through a `TextQuery`: the embedded session locally, the SQL warehouse
+//! as the caller in a workspace.
 
-use super::sql::{Dialect, read_only_options};
+use super::sql::Dialect;
+use super::text_query::{DataFusionText, TextQuery, TextRows};
+use super::types::{TypeKind as Kind, kind_of_uc_type, uc_type_name};
 use crate::model::profile::{ColumnProfile, FormatMatch, TableProfile, ValueFormat};
 use crate::model::table_name::quote_identifier;
-use crate::server::workspace::local::values::uc_type_name;
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::execution::context::SessionContext;
 
 /// Columns with at most this many distinct values get value counts.
@@ -22,85 +22,79 @@ pub struct ProfileError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Numeric,
-    Temporal,
-    Text,
-    Other,
-}
-
-fn kind_of(data_type: &DataType) -> Kind {
-    match data_type {
-        t if t.is_numeric() => Kind::Numeric,
-        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => Kind::Temporal,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Text,
-        _ => Kind::Other,
-    }
-}
-
-async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, String> {
-    ctx.sql_with_options(sql, read_only_options())
-        .await
-        .map_err(|e| e.to_string())?
-        .collect()
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Reads column `name` of the single-row result as i64 / f64 / text.
-struct Row<'a>(&'a RecordBatch);
+/// Reads column `name` of a single-row answer as i64 / f64 / text.
+struct Row<'a>(&'a TextRows);
 
 impl Row<'_> {
     fn i64(&self, name: &str) -> Option<i64> {
-        let column = self.0.column_by_name(name)?;
-        let column = cast(column, &DataType::Int64).ok()?;
-        let array = column.as_primitive::<Int64Type>();
-        (!array.is_null(0)).then(|| array.value(0))
+        let text = self.0.first(name)?.trim();
+        text.parse::<i64>()
+            .ok()
+            .or_else(|| text.parse::<f64>().ok().map(|v| v as i64))
     }
 
     fn f64(&self, name: &str) -> Option<f64> {
-        let column = self.0.column_by_name(name)?;
-        let column = cast(column, &DataType::Float64).ok()?;
-        let array = column.as_primitive::<Float64Type>();
-        (!array.is_null(0))
-            .then(|| array.value(0))
+        self.0
+            .first(name)?
+            .trim()
+            .parse::<f64>()
+            .ok()
             .filter(|v| v.is_finite())
     }
 
     fn text(&self, name: &str) -> Option<String> {
-        let column = self.0.column_by_name(name)?;
-        let column = cast(column, &DataType::Utf8).ok()?;
-        let array = column.as_string::<i32>();
-        (!array.is_null(0)).then(|| array.value(0).to_string())
+        self.0.first(name).map(str::to_string)
     }
 }
 
-/// Profiles `table_sql`, reading at most `sample_limit` rows when given.
+/// Profiles `table_sql` on the embedded engine, reading at most `sample_limit` rows when given.
 pub async fn profile_table(
     ctx: &SessionContext,
     table_sql: &str,
     table_name: &str,
     sample_limit: Option<u64>,
 ) -> Result<TableProfile, ProfileError> {
+    let frame = ctx
+        .sql_with_options(
+            &format!("SELECT * FROM {table_sql} LIMIT 0"),
+            super::sql::read_only_options(),
+        )
+        .await
+        .map_err(|e| ProfileError {
+            table: table_name.to_string(),
+            message: e.to_string(),
+        })?;
+    let fields: Vec<(String, String)> = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), uc_type_name(f.data_type())))
+        .collect();
+    profile_with(
+        &DataFusionText(ctx),
+        Dialect::DataFusion,
+        table_sql,
+        table_name,
+        &fields,
+        sample_limit,
+    )
+    .await
+}
+
+/// Profiles `table_sql`, whose columns are `fields` (name, Unity Catalog type), in `dialect`
+/// through `runner`, reading at most `sample_limit` rows when given.
+pub async fn profile_with(
+    runner: &dyn TextQuery,
+    d: Dialect,
+    table_sql: &str,
+    table_name: &str,
+    fields: &[(String, String)],
+    sample_limit: Option<u64>,
+) -> Result<TableProfile, ProfileError> {
     let fail = |message: String| ProfileError {
         table: table_name.to_string(),
         message,
     };
-    let d = Dialect::DataFusion;
-    let frame = ctx
-        .sql_with_options(
-            &format!("SELECT * FROM {table_sql} LIMIT 0"),
-            read_only_options(),
-        )
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let fields: Vec<(String, DataType)> = frame
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), f.data_type().clone()))
-        .collect();
     let source = match sample_limit {
         Some(n) => format!("(SELECT * FROM {table_sql} LIMIT {n})"),
         None => format!("(SELECT * FROM {table_sql})"),
@@ -111,8 +105,12 @@ pub async fn profile_table(
     for (i, (name, data_type)) in fields.iter().enumerate() {
         let c = quote_identifier(name);
         select.push(format!("count({c}) AS nn_{i}"));
-        select.push(format!("approx_distinct({}) AS d_{i}", d.as_string(&c)));
-        match kind_of(data_type) {
+        select.push(format!(
+            "{}({}) AS d_{i}",
+            approx_distinct(d),
+            d.as_string(&c)
+        ));
+        match kind_of_uc_type(data_type) {
             Kind::Numeric => {
                 select.push(format!("{} AS mn_{i}", d.as_string(&format!("min({c})"))));
                 select.push(format!("{} AS mx_{i}", d.as_string(&format!("max({c})"))));
@@ -139,26 +137,24 @@ pub async fn profile_table(
             Kind::Other => {}
         }
     }
-    let batches = query(
-        ctx,
-        &format!("SELECT {} FROM {source} __dqx_s", select.join(", ")),
-    )
-    .await
-    .map_err(fail)?;
-    let batch = batches
-        .first()
-        .ok_or_else(|| fail("the statistics query returned nothing".into()))?;
-    let row = Row(batch);
+    let stats = runner
+        .query(&format!(
+            "SELECT {} FROM {source} __dqx_s",
+            select.join(", ")
+        ))
+        .await
+        .map_err(fail)?;
+    if stats.rows.is_empty() {
+        return Err(fail("the statistics query returned nothing".into()));
+    }
+    let row = Row(&stats);
     let rows = row.i64("__rows").unwrap_or(0).max(0) as u64;
     let total_row_count = if sample_limit.is_some() {
-        let counted = query(ctx, &format!("SELECT count(*) AS n FROM {table_sql}"))
+        let counted = runner
+            .query(&format!("SELECT count(*) AS n FROM {table_sql}"))
             .await
             .map_err(fail)?;
-        counted
-            .first()
-            .and_then(|b| Row(b).i64("n"))
-            .unwrap_or(rows as i64)
-            .max(0) as u64
+        Row(&counted).i64("n").unwrap_or(rows as i64).max(0) as u64
     } else {
         rows
     };
@@ -168,7 +164,7 @@ pub async fn profile_table(
         .enumerate()
         .map(|(i, (name, data_type))| {
             let non_null = row.i64(&format!("nn_{i}")).unwrap_or(0).max(0) as u64;
-            let kind = kind_of(data_type);
+            let kind = kind_of_uc_type(data_type);
             let formats = if kind == Kind::Text {
                 ValueFormat::ALL
                     .iter()
@@ -186,7 +182,7 @@ pub async fn profile_table(
             };
             ColumnProfile {
                 name: name.clone(),
-                data_type: uc_type_name(data_type),
+                data_type: data_type.clone(),
                 count: rows,
                 null_count: rows.saturating_sub(non_null),
                 empty_count: (kind == Kind::Text)
@@ -211,7 +207,7 @@ pub async fn profile_table(
         .filter(|(i, c)| {
             c.distinct_count > 0
                 && c.distinct_count <= TOP_VALUES_MAX_DISTINCT
-                && kind_of(&fields[*i].1) != Kind::Other
+                && kind_of_uc_type(&fields[*i].1) != Kind::Other
         })
         .map(|(i, _)| i)
         .collect();
@@ -231,34 +227,23 @@ pub async fn profile_table(
             values.join(", "),
             sets.join(", ")
         );
-        let batches = query(ctx, &sql).await.map_err(fail)?;
-        for batch in &batches {
-            let n = cast(
-                batch
-                    .column_by_name("n")
-                    .ok_or_else(|| fail("missing count".into()))?,
-                &DataType::Int64,
-            )
-            .map_err(|e| fail(e.to_string()))?;
-            let n = n.as_primitive::<Int64Type>();
-            for i in &low {
-                let (Some(v), Some(g)) = (
-                    batch.column_by_name(&format!("v_{i}")),
-                    batch.column_by_name(&format!("g_{i}")),
-                ) else {
-                    continue;
-                };
-                let v = cast(v, &DataType::Utf8).map_err(|e| fail(e.to_string()))?;
-                let v = v.as_string::<i32>();
-                let g = cast(g, &DataType::Int64).map_err(|e| fail(e.to_string()))?;
-                let g = g.as_primitive::<Int64Type>();
-                for r in 0..batch.num_rows() {
-                    // grouping() = 0: this row groups by this column; NULL values are not listed.
-                    if g.value(r) == 0 && !v.is_null(r) {
-                        columns[*i]
-                            .top_values
-                            .push((v.value(r).to_string(), n.value(r).max(0) as u64));
-                    }
+        let counted = runner.query(&sql).await.map_err(fail)?;
+        let at = |name: &str| counted.columns.iter().position(|c| c == name);
+        let n_at = at("n").ok_or_else(|| fail("missing count".into()))?;
+        for i in &low {
+            let (Some(v_at), Some(g_at)) = (at(&format!("v_{i}")), at(&format!("g_{i}"))) else {
+                continue;
+            };
+            for r in &counted.rows {
+                let cell = |k: usize| r.get(k).cloned().flatten();
+                let grouped = cell(g_at).and_then(|g| g.trim().parse::<i64>().ok()) == Some(0);
+                let n = cell(n_at)
+                    .and_then(|n| n.trim().parse::<i64>().ok())
+                    .unwrap_or(0)
+                    .max(0) as u64;
+                // grouping() = 0: this row groups by this column; NULL values are not listed.
+                if let (true, Some(v)) = (grouped, cell(v_at)) {
+                    columns[*i].top_values.push((v, n));
                 }
             }
         }
@@ -276,4 +261,12 @@ pub async fn profile_table(
         sample_limit,
         columns,
     })
+}
+
+/// The approximate distinct count function of `dialect`.
+fn approx_distinct(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::DataFusion => "approx_distinct",
+        Dialect::Spark => "approx_count_distinct",
+    }
 }

@@ -28,6 +28,7 @@ pub struct RuleResult {
     pub status: RuleStatus,
     pub violation_count: u64,
     /// Up to 10 violating rows, each the row's values as text (NULL as null) plus `_message`.
+    #[serde(default)]
     pub sample_violations: Vec<Map<String, Value>>,
     pub message: String,
 }
@@ -47,12 +48,17 @@ pub struct ValidationResult {
     pub valid_rows: u64,
     /// Rows with at least one error.
     pub invalid_rows: u64,
-    /// Valid rows that carry warnings.
+    /// Valid rows that carry warnings (beyond the §5 contract: a job may leave it out).
+    #[serde(default)]
     pub rows_with_warnings: u64,
     /// Percentage of valid rows, 0–100.
     pub pass_rate: f64,
     pub rule_results: Vec<RuleResult>,
     pub duration_ms: u64,
+    /// What the reader of this result should know about how it was made (samples omitted,
+    /// a field the job did not report), when anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One result element as DQX writes it into `_errors` / `_warnings`.

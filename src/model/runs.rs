@@ -31,6 +31,28 @@ impl RunKind {
     }
 }
 
+/// Which engine reads the data for a run in Databricks mode. Locally the embedded engine always
+/// runs and the choice is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineChoice {
+    /// The SQL warehouse, with the caller's own token (the default).
+    #[default]
+    Warehouse,
+    /// A DQX job run by the app's service principal, after every table it reads was probed as
+    /// the caller.
+    Job,
+}
+
+impl EngineChoice {
+    pub fn label(self) -> &'static str {
+        match self {
+            EngineChoice::Warehouse => "warehouse",
+            EngineChoice::Job => "job",
+        }
+    }
+}
+
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +123,9 @@ pub struct RunStatus {
     /// The saved rule-set version a validation checked, when it was one.
     #[serde(default)]
     pub rule_set_version: Option<i32>,
+    /// Where the run reads the data, in words ("on SQL warehouse W, as you").
+    #[serde(default)]
+    pub runs_on: Option<String>,
 }
 
 /// One profile DQX's profiler would emit (`DQProfile`): a kind of finding for a column.

@@ -10,6 +10,9 @@ use crate::server::databricks::jobs::{JobIdentity, Jobs};
 use crate::server::databricks::statements::Statements;
 use crate::server::databricks::{DatabricksClient, RetryPolicy};
 use crate::server::jobs::databricks::{DatabricksJobRunner, JobIds};
+use crate::server::jobs::local::InProcessRunner;
+use crate::server::jobs::routed::RoutedRunner;
+use crate::server::jobs::warehouse::WarehouseWork;
 use crate::server::secret::SecretToken;
 use crate::server::state::{AppState, StartupError};
 use crate::server::store::postgres::PgStore;
@@ -18,6 +21,7 @@ use crate::server::store::{NoStore, RuleStore};
 use crate::server::workspace::Workspace;
 use crate::server::workspace::databricks::DatabricksWorkspace;
 use leptos::config::LeptosOptions;
+use std::ops::Not;
 use std::sync::Arc;
 
 /// The state for `DATABRICKS_HOST` deployments.
@@ -56,7 +60,7 @@ pub async fn build(
     };
     let workspace: Arc<dyn Workspace> = Arc::new(DatabricksWorkspace {
         client: client.clone(),
-        statements,
+        statements: statements.clone(),
     });
 
     let service_principal = match (&dbx.client_id, &dbx.client_secret) {
@@ -76,14 +80,31 @@ pub async fn build(
         client: client.clone(),
         identity,
     });
-    let runner = DatabricksJobRunner::new(
-        workspace.clone(),
-        jobs,
-        JobIds {
-            generation: dbx.generation_job_id,
-            validation: dbx.validation_job_id,
-        },
-    );
+    let model: Option<Arc<dyn crate::server::assistant::Assistant>> =
+        dbx.model_endpoint.is_empty().not().then(|| {
+            Arc::new(crate::server::assistant::ai_query::AiQuery {
+                statements: statements.clone(),
+                endpoint: dbx.model_endpoint.clone(),
+                timeout: config.ai_timeout,
+            }) as Arc<dyn crate::server::assistant::Assistant>
+        });
+    let warehouse = Arc::new(WarehouseWork {
+        workspace: workspace.clone(),
+        statements: statements.clone(),
+        assistant: model,
+    });
+    let runner = RoutedRunner {
+        warehouse: InProcessRunner::with_work(warehouse.clone(), config.max_concurrent_jobs),
+        jobs: DatabricksJobRunner::new(
+            workspace.clone(),
+            jobs,
+            JobIds {
+                generation: dbx.generation_job_id,
+                validation: dbx.validation_job_id,
+            },
+            Some(warehouse),
+        ),
+    };
 
     let store: Arc<dyn RuleStore> = match &config.lakebase {
         None => Arc::new(NoStore {

@@ -8,6 +8,7 @@ mod keys;
 mod query;
 mod row;
 mod schema;
+pub mod spark_forms;
 
 use super::sql::{Dialect, check_expression, limit_sql};
 use crate::model::rules::ResolvedRule;
@@ -215,16 +216,6 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         "sql_query" => query::sql_query(rule, cx, row_filter(rule)?),
         "has_valid_schema" => schema::has_valid_schema(rule, cx),
         _ => row::column_check(rule, cx),
-    }
-}
-
-/// Functions evaluated with our DataFusion UDFs have no Spark SQL form here.
-pub(super) fn native_only(cx: &CompileContext<'_>, function: &str) -> Result<()> {
-    match cx.dialect {
-        Dialect::DataFusion => Ok(()),
-        Dialect::Spark => Err(Skip(format!(
-            "Check evaluation skipped: function '{function}' has no Spark SQL form in this app; run it with DQX"
-        ))),
     }
 }
 

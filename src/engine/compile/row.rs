@@ -1,10 +1,10 @@
 //! Row-level checks: each a condition and a DQX message over one row's columns.
 
 use super::{
-    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit,
-    native_only, row_check, str_list,
+    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit, row_check,
+    spark_forms, str_list,
 };
-use crate::engine::sql::{check_expression, first_line, limit_sql};
+use crate::engine::sql::{Dialect, check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
 use crate::model::rules::ResolvedRule;
 use serde_json::{Map, Value};
@@ -316,21 +316,30 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
             } else {
                 ("timestamp_format", "timestamp")
             };
-            native_only(cx, f)?;
             let format = arg(args, key).and_then(Value::as_str);
-            let chrono_format = match format {
-                Some(spark) => cx.lit(&spark_pattern_to_chrono(spark).map_err(|e| {
-                    Skip(format!(
-                        "Check evaluation skipped due to invalid {key}: {e}"
-                    ))
-                })?),
-                None => "CAST(NULL AS VARCHAR)".to_string(),
+            let parses = match cx.dialect {
+                Dialect::DataFusion => {
+                    let chrono_format = match format {
+                        Some(spark) => cx.lit(&spark_pattern_to_chrono(spark).map_err(|e| {
+                            Skip(format!(
+                                "Check evaluation skipped due to invalid {key}: {e}"
+                            ))
+                        })?),
+                        None => "CAST(NULL AS VARCHAR)".to_string(),
+                    };
+                    format!("dqx_parses_as_timestamp({cs}, {chrono_format})")
+                }
+                // DQX: `try_to_timestamp(c[, fmt]) IS NULL` fails the row.
+                Dialect::Spark => match format {
+                    Some(fmt) => format!("(try_to_timestamp({cs}, {}) IS NOT NULL)", cx.lit(fmt)),
+                    None => format!("(try_to_timestamp({cs}) IS NOT NULL)"),
+                },
             };
             let suffix = format
                 .map(|fmt| format!(" with format '{fmt}'"))
                 .unwrap_or_default();
             row_check(
-                format!("({c} IS NOT NULL AND NOT dqx_parses_as_timestamp({cs}, {chrono_format}))"),
+                format!("({c} IS NOT NULL AND NOT {parses})"),
                 value_in(&format!("is not a valid {what}{suffix}")),
             )
         }
@@ -351,26 +360,19 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
                 ]),
             )
         }
-        "is_valid_json" => {
-            native_only(cx, f)?;
-            row_check(
-                format!("NOT dqx_is_json({cs})"),
-                value_in("is not a valid JSON string"),
-            )
-        }
+        "is_valid_json" => row_check(
+            format!("NOT {}", is_json(cx, &cs)),
+            value_in("is not a valid JSON string"),
+        ),
         "has_json_keys" => {
-            native_only(cx, f)?;
             let keys = str_list(args, "keys");
-            let keys_json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
             let require_all = arg_bool(args, "require_all", true);
-            let has = format!(
-                "dqx_json_has_keys({cs}, {}, {require_all})",
-                cx.lit(&keys_json)
-            );
+            let has = json_has_keys(cx, &cs, &keys, require_all);
+            let valid = is_json(cx, &cs);
             row_check(
-                format!("(NOT dqx_is_json({cs}) OR NOT {has})"),
+                format!("(NOT {valid} OR NOT {has})"),
                 format!(
-                    "CASE WHEN NOT dqx_is_json({cs}) THEN {} ELSE {} END",
+                    "CASE WHEN NOT {valid} THEN {} ELSE {} END",
                     value_in("is not a valid JSON string"),
                     cx.concat(&[
                         cx.lit("Value '"),
@@ -383,34 +385,32 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
                 ),
             )
         }
-        "is_valid_ipv6_address" => {
-            native_only(cx, f)?;
-            row_check(
-                format!("NOT dqx_is_ipv6({cs})"),
-                value_in("does not match pattern 'IPV6_ADDRESS'"),
-            )
-        }
+        "is_valid_ipv6_address" => row_check(
+            format!("NOT {}", is_ipv6(cx, &cs)),
+            value_in("does not match pattern 'IPV6_ADDRESS'"),
+        ),
         "is_ipv4_address_in_cidr" | "is_ipv6_address_in_cidr" => {
-            native_only(cx, f)?;
             let cidr = arg_str(args, "cidr_block");
             let v4 = f == "is_ipv4_address_in_cidr";
-            let family_ok = parse_cidr(cidr).is_some_and(|(addr, _)| addr.is_ipv4() == v4);
-            if !family_ok {
+            let parsed = parse_cidr(cidr).filter(|(addr, _)| addr.is_ipv4() == v4);
+            let Some((network, prefix)) = parsed else {
                 let family = if v4 { "IPv4" } else { "IPv6" };
                 return Err(Skip(format!(
                     "Check evaluation skipped: CIDR block '{cidr}' is not a valid {family} CIDR block."
                 )));
-            }
+            };
             let (valid, pattern) = if v4 {
                 (cx.dialect.regex_like(&cs, IPV4_PATTERN), "IPV4_ADDRESS")
             } else {
-                (format!("dqx_is_ipv6({cs})"), "IPV6_ADDRESS")
+                (is_ipv6(cx, &cs), "IPV6_ADDRESS")
             };
+            let inside = match cx.dialect {
+                Dialect::DataFusion => format!("dqx_ip_in_cidr({cs}, {})", cx.lit(cidr)),
+                Dialect::Spark => spark_forms::spark_in_cidr(&cs, network, prefix),
+            };
+            // CASE, not OR: the address arithmetic only ever sees valid addresses.
             row_check(
-                format!(
-                    "(NOT {valid} OR NOT dqx_ip_in_cidr({cs}, {}))",
-                    cx.lit(cidr)
-                ),
+                format!("(CASE WHEN NOT {valid} THEN TRUE ELSE NOT {inside} END)"),
                 format!(
                     "CASE WHEN NOT {valid} THEN {} ELSE {} END",
                     value_in(&format!("does not match pattern '{pattern}'")),
@@ -425,6 +425,45 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
         }
     };
     Ok(compiled)
+}
+
+/// TRUE when the string `cs` is valid JSON (scalars included), as DQX's `try_parse_json`.
+fn is_json(cx: &CompileContext<'_>, cs: &str) -> String {
+    match cx.dialect {
+        Dialect::DataFusion => format!("dqx_is_json({cs})"),
+        Dialect::Spark => format!("(try_parse_json({cs}) IS NOT NULL)"),
+    }
+}
+
+/// TRUE when the JSON object in `cs` has all (or any) of `keys` at its top level; NULL for a
+/// JSON array or scalar, which DQX passes.
+fn json_has_keys(cx: &CompileContext<'_>, cs: &str, keys: &[String], require_all: bool) -> String {
+    match cx.dialect {
+        Dialect::DataFusion => {
+            let keys_json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+            format!(
+                "dqx_json_has_keys({cs}, {}, {require_all})",
+                cx.lit(&keys_json)
+            )
+        }
+        Dialect::Spark => {
+            let wanted: Vec<String> = keys.iter().map(|k| cx.lit(k)).collect();
+            let wanted = format!("array({})", wanted.join(", "));
+            if require_all {
+                format!("(size(array_except({wanted}, json_object_keys({cs}))) = 0)")
+            } else {
+                format!("arrays_overlap(json_object_keys({cs}), {wanted})")
+            }
+        }
+    }
+}
+
+/// TRUE when `cs` is an IPv6 address in any of its text forms.
+fn is_ipv6(cx: &CompileContext<'_>, cs: &str) -> String {
+    match cx.dialect {
+        Dialect::DataFusion => format!("dqx_is_ipv6({cs})"),
+        Dialect::Spark => cx.dialect.regex_like(cs, &spark_forms::ipv6_pattern()),
+    }
 }
 
 /// DQX's IPv4 pattern: four decimal octets, no leading zeros, nothing around them.

@@ -7,12 +7,15 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 /// `POST /api/start_generation` with `{"table": "main.sales.customers", "prompt": "emails must be
-/// valid", "sample_limit": 10000}` (`sample_limit` optional: `SAMPLE_DATA_LIMIT`).
+/// valid", "sample_limit": 10000, "engine": "warehouse"}` (`sample_limit` optional:
+/// `SAMPLE_DATA_LIMIT`; `engine` optional, Databricks mode only: `warehouse` — profiling as you on
+/// the SQL warehouse, the default — or `job`, the DQX generation job).
 #[server(prefix = "/api", endpoint = "start_generation", input = Json)]
 pub async fn start_generation(
     table: String,
     prompt: String,
     sample_limit: Option<u64>,
+    #[server(default)] engine: Option<crate::model::runs::EngineChoice>,
 ) -> Result<RunSummary, ApiError> {
     use crate::model::runs::{MAX_GENERATION_SAMPLE, MAX_PROMPT_CHARS, MIN_GENERATION_SAMPLE};
     let ctx = crate::server::request::RequestContext::resolve().await?;
@@ -39,6 +42,7 @@ pub async fn start_generation(
         table,
         prompt,
         sample_limit,
+        engine: engine.unwrap_or_default(),
     };
     let started = ctx.state.jobs.start(&ctx.caller, request).await;
     ctx.respond(started)

@@ -336,7 +336,7 @@ fn PromptStep(
             }
         }
         generation.start(
-            start_generation(table.get_value(), text, Some(limit)),
+            start_generation(table.get_value(), text, Some(limit), None),
             move |id| on_started.run(id),
         );
     };

@@ -7,25 +7,27 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 /// `POST /api/start_validation` with `{"table": "main.sales.customers", "rules": [DQX checks],
-/// "rule_set_version": 3}` (the version optional: which saved version these rules are).
-/// Rules are validated against the table's columns first; invalid rules are refused (400) with
-/// the validator's messages, and nothing runs.
+/// "rule_set_version": 3, "engine": "warehouse"}` (the version optional: which saved version
+/// these rules are; `engine` optional, Databricks mode only: `warehouse` — the SQL warehouse as
+/// you, the default — or `job`, a DQX job run by the app once every table the rules read was
+/// probed as you). Rules are validated against the table's columns first; invalid rules are
+/// refused (400) with the validator's messages, and nothing runs.
 #[server(prefix = "/api", endpoint = "start_validation", input = Json)]
 pub async fn start_validation(
     table: String,
     rules: serde_json::Value,
     rule_set_version: Option<i32>,
+    #[server(default)] engine: Option<crate::model::runs::EngineChoice>,
 ) -> Result<RunSummary, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let table = crate::model::table_name::TableName::parse(&table)
         .map_err(|e| ctx.bad_request(e.to_string()))?;
-    let described = ctx
-        .state
-        .workspace
-        .describe_table(&ctx.caller, &table)
-        .await;
-    let description = ctx.respond(described)?;
-    let columns: Vec<String> = description.columns.into_iter().map(|c| c.name).collect();
+    let described = ctx.state.workspace.columns(&ctx.caller, &table).await;
+    let columns: Vec<String> = ctx
+        .respond(described)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     let rules = match rules {
         serde_json::Value::Array(items) => items,
         _ => return Err(ctx.bad_request("rules must be a list of DQX checks")),
@@ -36,6 +38,7 @@ pub async fn start_validation(
         table,
         rules,
         rule_set_version,
+        engine: engine.unwrap_or_default(),
     };
     let started = ctx.state.jobs.start(&ctx.caller, request).await;
     ctx.respond(started)

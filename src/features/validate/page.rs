@@ -73,7 +73,7 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
                         let label = format!("Validate version {} ({} rules)", set.summary.version, set.rules.len());
                         let start = move |_| {
                             let rules = Value::Array(rules.get_value());
-                            watch.start(start_validation(name.get_value(), rules, Some(saved_version)), |_| {});
+                            watch.start(start_validation(name.get_value(), rules, Some(saved_version), None), |_| {});
                         };
                         view! {
                             <p class="table-meta">{format!(

@@ -44,7 +44,7 @@ pub fn ValidateStep(
         }
         let rules = Value::Array(editor.rules());
         watch.start(
-            start_validation(table.get_untracked(), rules, None),
+            start_validation(table.get_untracked(), rules, None, None),
             move |id| on_started.run(id),
         );
     };

@@ -82,6 +82,28 @@ impl Statements {
         params: &[Param],
         limit: Duration,
     ) -> Result<Rows, AppError> {
+        self.run_tracked(token, sql, params, limit, None).await
+    }
+
+    /// Cancels statement `id` (best effort: a statement that already ended stays as it is).
+    pub async fn cancel(&self, token: &SecretToken, id: &str) {
+        let path = format!("/api/2.0/sql/statements/{id}/cancel");
+        if let Err(error) = self.client.call(Method::POST, &path, token, None).await {
+            let error = error.to_app(Principal::User, "cancelling a statement", &self.site());
+            tracing::warn!(statement_id = id, %error, "cancelling a statement failed");
+        }
+    }
+
+    /// `run`, keeping the statement's id in `tracker` while it runs (so a canceled run can
+    /// cancel it too).
+    pub async fn run_tracked(
+        &self,
+        token: &SecretToken,
+        sql: &str,
+        params: &[Param],
+        limit: Duration,
+        tracker: Option<&std::sync::Mutex<Option<String>>>,
+    ) -> Result<Rows, AppError> {
         let doing = format!("running SQL on warehouse {}", self.warehouse);
         let site = self.site();
         let started = Instant::now();
@@ -94,7 +116,7 @@ impl Statements {
             "disposition": "INLINE",
             "format": "JSON_ARRAY",
         });
-        let mut response = self
+        let response = self
             .client
             .call(Method::POST, "/api/2.0/sql/statements", token, Some(&body))
             .await
@@ -104,6 +126,29 @@ impl Statements {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let track = |value: Option<String>| {
+            if let Some(slot) = tracker {
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
+            }
+        };
+        track((!id.is_empty()).then(|| id.clone()));
+        let outcome = self
+            .poll(token, &id, response, started, limit, &doing)
+            .await;
+        track(None);
+        outcome
+    }
+
+    async fn poll(
+        &self,
+        token: &SecretToken,
+        id: &str,
+        mut response: Value,
+        started: Instant,
+        limit: Duration,
+        doing: &str,
+    ) -> Result<Rows, AppError> {
+        let site = self.site();
         let mut pause = Duration::from_millis(200);
         loop {
             let state = response
@@ -112,7 +157,7 @@ impl Statements {
                 .unwrap_or("PENDING")
                 .to_string();
             match state.as_str() {
-                "SUCCEEDED" => return self.collect(token, &id, &response, &doing).await,
+                "SUCCEEDED" => return self.collect(token, id, &response, doing).await,
                 "FAILED" => {
                     let message = response
                         .pointer("/status/error/message")
@@ -121,7 +166,7 @@ impl Statements {
                     let sql_state = response
                         .pointer("/status/sql_state")
                         .and_then(Value::as_str);
-                    return Err(statement_error(sql_state, message, &doing));
+                    return Err(statement_error(sql_state, message, doing));
                 }
                 "CANCELED" | "CLOSED" => {
                     return Err(AppError::Unavailable(format!(
@@ -134,20 +179,12 @@ impl Statements {
             }
             if id.is_empty() {
                 return Err(AppError::internal(
-                    &doing,
+                    doing,
                     "the workspace returned no statement id",
                 ));
             }
             if started.elapsed() >= limit {
-                let _ = self
-                    .client
-                    .call(
-                        Method::POST,
-                        &format!("/api/2.0/sql/statements/{id}/cancel"),
-                        token,
-                        None,
-                    )
-                    .await;
+                self.cancel(token, id).await;
                 return Err(AppError::Unavailable(format!(
                     "the query did not finish within {} s on warehouse {} and was canceled; the warehouse may be starting — try again",
                     limit.as_secs(),
@@ -165,7 +202,7 @@ impl Statements {
                     None,
                 )
                 .await
-                .map_err(|e| e.to_app(Principal::User, &doing, &site))?;
+                .map_err(|e| e.to_app(Principal::User, doing, &site))?;
         }
     }
 

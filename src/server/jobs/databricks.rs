@@ -1,15 +1,22 @@
-//! Jobs on Databricks: the generation and validation jobs of the bundle, started with `run-now`
-//! as the job identity (the app's service principal), after proving with the **caller's** token
-//! that the caller may read the table. Runs are owned by the user who started them; only that
-//! user may see or cancel them. Results are the jobs' JSON documents (ARCHITECTURE §5), read from
-//! the task run's notebook output.
+//! Jobs on Databricks, on explicit request only: the generation and validation jobs of the
+//! bundle, started with `run-now` as the job identity (the app's service principal), after
+//! proving with the **caller's** token that the caller may read every table the job will read —
+//! the target, and for validation each table the rules name (found by parsing the compiled SQL;
+//! rules whose reads cannot be determined are refused). Runs are owned by the user who started
+//! them; only that user may see or cancel them. Results are the jobs' JSON documents
+//! (ARCHITECTURE §5), read tolerantly from the task run's notebook output; a validation job's
+//! counts are kept and its sample rows are replaced by rows read as the caller on the warehouse.
 
 use super::{JobRequest, JobRunner, run_not_found};
+use crate::engine::spark_plan::{SparkPlan, spark_now};
 use crate::model::results::ValidationResult;
+use crate::model::rules::validate::validate_rule_set;
 use crate::model::runs::{GenerationResult, RunKind, RunState, RunStatus, RunSummary};
+use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::databricks::jobs::Jobs;
 use crate::server::error::AppError;
+use crate::server::jobs::warehouse::{WarehouseWork, shape_of};
 use crate::server::workspace::Workspace;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -26,6 +33,9 @@ struct Owned {
     owner: String,
     kind: RunKind,
     table: String,
+    table_name: TableName,
+    /// The rules a validation job checks, to read its samples again as the caller.
+    rules: Vec<Value>,
     started_at: String,
     rule_set_version: Option<i32>,
     /// The last status seen; kept once terminal.
@@ -38,6 +48,23 @@ pub struct DatabricksJobRunner {
     jobs: Option<Jobs>,
     ids: JobIds,
     runs: Mutex<HashMap<String, Owned>>,
+    /// The warehouse as the caller, for sample rows of a job's violations.
+    warehouse: Option<Arc<WarehouseWork>>,
+}
+
+/// A validation job's document, read to the §5 contract: fields it does not promise may be
+/// missing (`rows_with_warnings` is then unknown and said so), row values are dropped.
+fn read_validation(text: &str) -> Result<ValidationResult, serde_json::Error> {
+    let document: Value = serde_json::from_str(text)?;
+    let has_warning_rows = document.get("rows_with_warnings").is_some();
+    let mut result: ValidationResult = serde_json::from_value(document)?;
+    for rule in &mut result.rule_results {
+        rule.sample_violations.clear();
+    }
+    if !has_warning_rows {
+        result.note = Some("the job did not report how many rows carry only warnings".into());
+    }
+    Ok(result)
 }
 
 fn now_text() -> String {
@@ -109,13 +136,53 @@ fn elapsed_ms(run: &Value) -> u64 {
 }
 
 impl DatabricksJobRunner {
-    pub fn new(workspace: Arc<dyn Workspace>, jobs: Option<Jobs>, ids: JobIds) -> Self {
+    pub fn new(
+        workspace: Arc<dyn Workspace>,
+        jobs: Option<Jobs>,
+        ids: JobIds,
+        warehouse: Option<Arc<WarehouseWork>>,
+    ) -> Self {
         Self {
             workspace,
             jobs,
             ids,
             runs: Mutex::new(HashMap::new()),
+            warehouse,
         }
+    }
+
+    /// Proves, as the caller, that they may read every table the job will read; refuses rules
+    /// whose reads cannot be determined. Nothing is asked of the service principal before.
+    async fn probe_everything(
+        &self,
+        caller: &Caller,
+        request: &JobRequest,
+    ) -> Result<(), AppError> {
+        let table = request.table();
+        let mut tables = std::collections::BTreeSet::from([table.clone()]);
+        if let JobRequest::Validation { rules, .. } = request {
+            let columns = self.workspace.columns(caller, table).await?;
+            let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+            let checked = validate_rule_set(&Value::Array(rules.clone()), Some(&names));
+            let now = spark_now(None).map_err(AppError::BadRequest)?;
+            let plan = SparkPlan::new(
+                &table.quoted(),
+                &table.to_string(),
+                &shape_of(&columns),
+                &checked.rules,
+                &now,
+            );
+            let referenced = plan.referenced_tables().map_err(|why| {
+                AppError::BadRequest(format!(
+                    "{why}; a DQX job runs as the app's service principal, so it only starts when every table it reads is known — validate on the warehouse (engine \"warehouse\") instead, which reads as you"
+                ))
+            })?;
+            tables.extend(referenced);
+        }
+        for t in &tables {
+            self.workspace.probe_read(caller, t).await?;
+        }
+        Ok(())
     }
 
     fn runs(&self) -> MutexGuard<'_, HashMap<String, Owned>> {
@@ -191,8 +258,51 @@ impl DatabricksJobRunner {
         };
         Ok(match kind {
             RunKind::Generation => (Some(serde_json::from_str(text).map_err(bad)?), None),
-            RunKind::Validation => (None, Some(serde_json::from_str(text).map_err(bad)?)),
+            RunKind::Validation => (None, Some(read_validation(text).map_err(bad)?)),
         })
+    }
+}
+
+impl DatabricksJobRunner {
+    /// A finished job's result with sample rows read as the caller on the warehouse, or a note
+    /// saying why there are none.
+    async fn with_samples(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        mut result: ValidationResult,
+    ) -> ValidationResult {
+        let found = {
+            let runs = self.runs();
+            runs.get(run_id)
+                .map(|o| (o.table_name.clone(), o.rules.clone()))
+        };
+        let Some((table, rules)) = found else {
+            return result;
+        };
+        let why_none = match &self.warehouse {
+            None => Some(
+                "sample rows are not shown: no SQL warehouse is configured to read them as you"
+                    .to_string(),
+            ),
+            Some(warehouse) => match warehouse
+                .samples_for(caller, &table, &rules, &mut result)
+                .await
+            {
+                Ok(()) => None,
+                Err(error) => Some(format!(
+                    "sample rows could not be read as you: {}",
+                    error.user_message()
+                )),
+            },
+        };
+        if let Some(why) = why_none {
+            result.note = Some(match result.note.take() {
+                Some(earlier) => format!("{earlier}; {why}"),
+                None => why,
+            });
+        }
+        result
     }
 }
 
@@ -201,7 +311,7 @@ impl JobRunner for DatabricksJobRunner {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
         let table = request.table().clone();
         // As the caller, before the service principal is asked for anything.
-        self.workspace.probe_read(caller, &table).await?;
+        self.probe_everything(caller, &request).await?;
         let jobs = self.jobs()?;
         let (kind, job_id, variable, mut params) = match &request {
             JobRequest::Generation {
@@ -235,7 +345,8 @@ impl JobRunner for DatabricksJobRunner {
                 "{variable} is not set: deploy the bundle in resources/ and set it to the job's id"
             ))
         })?;
-        params.insert("table_name".into(), json!(table.to_string()));
+        // The quoted form, exactly the name the caller's probe read.
+        params.insert("table_name".into(), json!(table.quoted()));
         params.insert("requested_by".into(), json!(caller.email));
         let idempotency = format!("dqx-{}", uuid::Uuid::new_v4().simple());
         let run_id = jobs
@@ -249,10 +360,16 @@ impl JobRunner for DatabricksJobRunner {
             } => *rule_set_version,
             JobRequest::Generation { .. } => None,
         };
+        let rules = match &request {
+            JobRequest::Validation { rules, .. } => rules.clone(),
+            JobRequest::Generation { .. } => Vec::new(),
+        };
         let owned = Owned {
             owner: caller.email.clone(),
             kind,
             table: table.to_string(),
+            table_name: table.clone(),
+            rules,
             started_at: now_text(),
             rule_set_version,
             last: None,
@@ -307,6 +424,10 @@ impl JobRunner for DatabricksJobRunner {
                 false,
             ),
         };
+        let validation = match validation {
+            Some(result) => Some(self.with_samples(caller, run_id, result).await),
+            None => None,
+        };
         let mut runs = self.runs();
         let owned = runs.get_mut(run_id).ok_or_else(|| run_not_found(run_id))?;
         let status = RunStatus {
@@ -317,6 +438,7 @@ impl JobRunner for DatabricksJobRunner {
             validation,
             truncated,
             rule_set_version: owned.rule_set_version,
+            runs_on: Some("as a DQX job run by the app".into()),
         };
         owned.last = Some(status.clone());
         Ok(status)

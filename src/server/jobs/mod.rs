@@ -5,8 +5,10 @@
 
 pub mod databricks;
 pub mod local;
+pub mod routed;
+pub mod warehouse;
 
-use crate::model::runs::{RunStatus, RunSummary};
+use crate::model::runs::{EngineChoice, RunStatus, RunSummary};
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
@@ -20,6 +22,8 @@ pub enum JobRequest {
         table: TableName,
         prompt: String,
         sample_limit: u64,
+        /// Databricks mode: the warehouse as the caller (default) or the generation job.
+        engine: EngineChoice,
     },
     /// Evaluate already-validated DQX rules over the whole table in one pass.
     Validation {
@@ -27,6 +31,8 @@ pub enum JobRequest {
         rules: Vec<Value>,
         /// The saved version these rules are, if any (kept with the recorded run).
         rule_set_version: Option<i32>,
+        /// Databricks mode: the warehouse as the caller (default) or the validation job.
+        engine: EngineChoice,
     },
 }
 
@@ -34,6 +40,14 @@ impl JobRequest {
     pub fn table(&self) -> &TableName {
         match self {
             JobRequest::Generation { table, .. } | JobRequest::Validation { table, .. } => table,
+        }
+    }
+
+    pub fn engine(&self) -> EngineChoice {
+        match self {
+            JobRequest::Generation { engine, .. } | JobRequest::Validation { engine, .. } => {
+                *engine
+            }
         }
     }
 }

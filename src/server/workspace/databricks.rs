@@ -61,6 +61,26 @@ fn table_info(v: &Value, fallback: &TableName) -> TableInfo {
     }
 }
 
+/// The columns of a Unity Catalog table description (`type_text`, else `type_name`).
+fn uc_columns(info: &Value) -> Vec<ColumnInfo> {
+    info.get("columns")
+        .and_then(Value::as_array)
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| {
+                    Some(ColumnInfo {
+                        name: text(c, "name")?,
+                        data_type: text(c, "type_text")
+                            .map(|t| t.to_lowercase())
+                            .unwrap_or_else(|| uc_type(&text(c, "type_name").unwrap_or_default())),
+                        nullable: c.get("nullable").and_then(Value::as_bool).unwrap_or(true),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl DatabricksWorkspace {
     async fn sql(&self, caller: &Caller, sql: &str) -> Result<Rows, AppError> {
         self.statements
@@ -171,25 +191,7 @@ impl Workspace for DatabricksWorkspace {
         table: &TableName,
     ) -> Result<TableDescription, AppError> {
         let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
-        let columns = info
-            .get("columns")
-            .and_then(Value::as_array)
-            .map(|cols| {
-                cols.iter()
-                    .filter_map(|c| {
-                        Some(ColumnInfo {
-                            name: text(c, "name")?,
-                            data_type: text(c, "type_text")
-                                .map(|t| t.to_lowercase())
-                                .unwrap_or_else(|| {
-                                    uc_type(&text(c, "type_name").unwrap_or_default())
-                                }),
-                            nullable: c.get("nullable").and_then(Value::as_bool).unwrap_or(true),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let columns = uc_columns(&info);
         // Counting also proves SELECT (UC metadata is visible with less).
         let counted = self
             .sql(
@@ -207,6 +209,15 @@ impl Workspace for DatabricksWorkspace {
             columns,
             row_count,
         })
+    }
+
+    async fn columns(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<Vec<ColumnInfo>, AppError> {
+        let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
+        Ok(uc_columns(&info))
     }
 
     async fn sample_table(

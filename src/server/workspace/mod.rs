@@ -44,6 +44,15 @@ pub trait Workspace: Send + Sync {
         caller: &Caller,
         table: &TableName,
     ) -> Result<TableDescription, AppError>;
+    /// The columns of a table the caller may see, without reading its rows (Unity Catalog
+    /// metadata in a workspace; the local engine describes the table).
+    async fn columns(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<Vec<crate::model::catalog::ColumnInfo>, AppError> {
+        Ok(self.describe_table(caller, table).await?.columns)
+    }
     /// The first `limit` rows of a table the caller may read.
     async fn sample_table(
         &self,

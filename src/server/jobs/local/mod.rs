@@ -1,17 +1,18 @@
-//! The local job runner: jobs run in-process on tokio, at most `max_concurrent` at once (the rest
-//! queue), each as its caller on the local workspace. Runs live in memory and are forgotten on
-//! restart; each user keeps their most recent runs.
+//! The in-process job runner: runs are tokio tasks in this process, at most `max_concurrent` at
+//! once (the rest queue), each doing its work as its caller — on the embedded workspace locally
+//! (`work::LocalWork`), on the SQL warehouse with the caller's token in a workspace
+//! (`jobs::warehouse::WarehouseWork`). Runs live in memory and are forgotten on restart; each
+//! user keeps their most recent runs.
 
-mod record;
-mod work;
+pub mod record;
+pub mod work;
 
 use super::{JobRequest, JobRunner, run_not_found};
 use crate::model::runs::{RunKind, RunStatus, RunSummary};
+use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
-use crate::server::workspace::Workspace;
-use crate::server::workspace::local::LocalWorkspace;
-use record::RunRecord;
+use record::{Output, RunRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Semaphore;
@@ -19,27 +20,67 @@ use tokio::sync::Semaphore;
 /// Runs kept per user; older ended runs are forgotten first.
 pub const RUNS_KEPT_PER_USER: usize = 50;
 
-/// Runs generation and validation jobs in this process.
-pub struct LocalJobRunner {
-    workspace: Arc<LocalWorkspace>,
-    permits: Arc<Semaphore>,
-    runs: Mutex<HashMap<String, Arc<RunRecord>>>,
-    /// A model for AI-assisted generation, when one is configured.
-    assistant: Option<Arc<dyn crate::server::assistant::Assistant>>,
+/// What a run does, as its caller, wherever it reads the data.
+#[async_trait::async_trait]
+pub trait RunWork: Send + Sync {
+    /// The prefix of this work's run ids (`local-`, `wh-`), so a router can tell runs apart.
+    fn id_prefix(&self) -> &'static str;
+    /// Proves as the caller that the table may be read, before a run is created.
+    async fn probe(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+    /// Does the work, reporting phases on `record`; `None` when the run was canceled.
+    async fn run(
+        &self,
+        caller: &Caller,
+        record: &RunRecord,
+        request: JobRequest,
+    ) -> Result<Option<Output>, AppError>;
+    /// Where runs of this work read the data, in words (`None`: the embedded engine).
+    fn runs_on(&self) -> Option<String> {
+        None
+    }
+    /// Stops what a canceled run left running elsewhere (a warehouse statement).
+    async fn cancel_remote(&self, _caller: &Caller, _record: &RunRecord) {}
 }
 
-impl LocalJobRunner {
+/// Runs generation and validation jobs in this process.
+pub struct InProcessRunner {
+    work: Arc<dyn RunWork>,
+    permits: Arc<Semaphore>,
+    runs: Mutex<HashMap<String, Arc<RunRecord>>>,
+}
+
+/// The local mode's runner: in-process runs on the embedded workspace.
+pub type LocalJobRunner = InProcessRunner;
+
+impl InProcessRunner {
+    /// The local mode's runner over `workspace` (with a model for AI-assisted generation, when
+    /// one is configured).
     pub fn new(
-        workspace: Arc<LocalWorkspace>,
+        workspace: Arc<crate::server::workspace::local::LocalWorkspace>,
         max_concurrent: usize,
         assistant: Option<Arc<dyn crate::server::assistant::Assistant>>,
     ) -> Self {
+        Self::with_work(
+            Arc::new(work::LocalWork {
+                workspace,
+                assistant,
+            }),
+            max_concurrent,
+        )
+    }
+
+    /// A runner doing `work`, at most `max_concurrent` runs at once.
+    pub fn with_work(work: Arc<dyn RunWork>, max_concurrent: usize) -> Self {
         Self {
-            workspace,
+            work,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             runs: Mutex::new(HashMap::new()),
-            assistant,
         }
+    }
+
+    /// Whether `run_id` is one of this runner's.
+    pub fn owns_id(&self, run_id: &str) -> bool {
+        run_id.starts_with(self.work.id_prefix())
     }
 
     fn runs(&self) -> MutexGuard<'_, HashMap<String, Arc<RunRecord>>> {
@@ -74,25 +115,27 @@ impl LocalJobRunner {
 }
 
 #[async_trait::async_trait]
-impl JobRunner for LocalJobRunner {
+impl JobRunner for InProcessRunner {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
         let table = request.table().clone();
         // As the caller, before anything runs.
-        self.workspace.probe_read(caller, &table).await?;
+        self.work.probe(caller, &table).await?;
         let (kind, version) = match &request {
             JobRequest::Generation { .. } => (RunKind::Generation, None),
             JobRequest::Validation {
                 rule_set_version, ..
             } => (RunKind::Validation, *rule_set_version),
         };
-        let id = format!("local-{}", uuid::Uuid::new_v4().simple());
-        let record = Arc::new(RunRecord::new(
+        let id = format!("{}{}", self.work.id_prefix(), uuid::Uuid::new_v4().simple());
+        let mut record = RunRecord::new(
             id.clone(),
             caller.email.clone(),
             kind,
             table.to_string(),
             version,
-        ));
+        );
+        record.runs_on = self.work.runs_on();
+        let record = Arc::new(record);
         {
             let mut runs = self.runs();
             runs.insert(id.clone(), record.clone());
@@ -101,8 +144,7 @@ impl JobRunner for LocalJobRunner {
         tracing::info!(run_id = %id, kind = kind.label(), %table, user = %caller.email, request_id = %caller.request_id, "run queued");
 
         let permits = self.permits.clone();
-        let workspace = self.workspace.clone();
-        let assistant = self.assistant.clone();
+        let work = self.work.clone();
         let caller = caller.clone();
         let task_record = record.clone();
         let handle = tokio::spawn(async move {
@@ -114,7 +156,7 @@ impl JobRunner for LocalJobRunner {
             if record.state().is_terminal() {
                 return;
             }
-            match work::run(&workspace, assistant.as_deref(), &caller, &record, request).await {
+            match work.run(&caller, &record, request).await {
                 Ok(Some(output)) => {
                     record.complete(output);
                     tracing::info!(run_id = %record.id, "run completed");
@@ -136,7 +178,11 @@ impl JobRunner for LocalJobRunner {
 
     async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
         let record = self.owned(caller, run_id)?;
+        let was_running = !record.state().is_terminal();
         record.cancel(&caller.email);
+        if was_running {
+            self.work.cancel_remote(caller, &record).await;
+        }
         tracing::info!(run_id, user = %caller.email, "run cancel requested");
         Ok(record.status())
     }

@@ -36,6 +36,10 @@ pub struct RunRecord {
     started_at: String,
     /// Rows processed so far by the current phase.
     pub rows_done: Arc<AtomicU64>,
+    /// The id of remote work in progress (a warehouse statement), to cancel with the run.
+    pub remote_id: Arc<Mutex<Option<String>>>,
+    /// Where the run reads the data, in words, when it is not the embedded engine.
+    pub runs_on: Option<String>,
     inner: Mutex<Inner>,
 }
 
@@ -56,6 +60,8 @@ impl RunRecord {
             started: Instant::now(),
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             rows_done: Arc::new(AtomicU64::new(0)),
+            remote_id: Arc::new(Mutex::new(None)),
+            runs_on: None,
             inner: Mutex::new(Inner {
                 state: RunState::Pending,
                 phase: "queued".into(),
@@ -173,6 +179,7 @@ impl RunRecord {
             validation,
             truncated: false,
             rule_set_version: self.rule_set_version,
+            runs_on: self.runs_on.clone(),
         }
     }
 

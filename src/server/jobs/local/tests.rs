@@ -5,6 +5,7 @@ use super::*;
 use crate::model::runs::RunState;
 use crate::model::table_name::TableName;
 use crate::server::caller::IdentitySource;
+use crate::server::workspace::local::LocalWorkspace;
 use crate::server::workspace::local::directory::LocalDirectory;
 use crate::server::workspace::local::sample_data::write_sample_workspace;
 use serde_json::json;
@@ -36,6 +37,7 @@ fn validation(table: &str) -> JobRequest {
         rules: vec![json!({"criticality": "error",
             "check": {"function": "is_not_null", "arguments": {"column": "email"}}})],
         rule_set_version: None,
+        engine: Default::default(),
     }
 }
 
@@ -190,6 +192,7 @@ async fn generation_reads_the_prompt_and_reports_its_generator() {
                 table: TableName::parse("main.sales.customers").unwrap(),
                 prompt: "customer ids unique".into(),
                 sample_limit: 100,
+                engine: Default::default(),
             },
         )
         .await

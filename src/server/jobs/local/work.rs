@@ -1,6 +1,7 @@
 //! What a local job does, as the caller: generation = profile (within the sample limit) +
 //! generator + prompt; validation = the engine's one-pass evaluation over the whole table.
 
+use super::RunWork;
 use super::record::{Output, RunRecord};
 use crate::engine::evaluate::{EvalOptions, evaluate};
 use crate::engine::generate::GeneratorOptions;
@@ -15,8 +16,42 @@ use crate::server::workspace::Workspace;
 use crate::server::workspace::local::LocalWorkspace;
 use serde_json::Value;
 
+/// Runs on the embedded workspace, as the caller.
+pub struct LocalWork {
+    pub workspace: std::sync::Arc<LocalWorkspace>,
+    /// A model for AI-assisted generation, when one is configured.
+    pub assistant: Option<std::sync::Arc<dyn crate::server::assistant::Assistant>>,
+}
+
+#[async_trait::async_trait]
+impl RunWork for LocalWork {
+    fn id_prefix(&self) -> &'static str {
+        "local-"
+    }
+
+    async fn probe(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
+        self.workspace.probe_read(caller, table).await
+    }
+
+    async fn run(
+        &self,
+        caller: &Caller,
+        record: &RunRecord,
+        request: JobRequest,
+    ) -> Result<Option<Output>, AppError> {
+        run(
+            &self.workspace,
+            self.assistant.as_deref(),
+            caller,
+            record,
+            request,
+        )
+        .await
+    }
+}
+
 /// Runs `request` for `caller`, reporting phases on `record`; `None` when the run was canceled.
-pub async fn run(
+async fn run(
     workspace: &LocalWorkspace,
     assistant: Option<&dyn crate::server::assistant::Assistant>,
     caller: &Caller,
@@ -28,6 +63,7 @@ pub async fn run(
             table,
             prompt,
             sample_limit,
+            ..
         } => {
             generate(
                 workspace,

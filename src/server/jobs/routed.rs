@@ -1,0 +1,51 @@
+//! Databricks mode's runner: each run goes to the engine it asked for — the warehouse as the
+//! caller (the default, in-process runs with `wh-` ids) or a DQX job as the service principal
+//! (numeric Databricks run ids) — and status, cancel and listing find the run wherever it is.
+
+use super::databricks::DatabricksJobRunner;
+use super::local::InProcessRunner;
+use super::{JobRequest, JobRunner};
+use crate::model::runs::{EngineChoice, RunStatus, RunSummary};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+
+/// The warehouse runner and the job runner behind one `JobRunner`.
+pub struct RoutedRunner {
+    pub warehouse: InProcessRunner,
+    pub jobs: DatabricksJobRunner,
+}
+
+impl RoutedRunner {
+    fn for_run(&self, run_id: &str) -> &dyn JobRunner {
+        if self.warehouse.owns_id(run_id) {
+            &self.warehouse
+        } else {
+            &self.jobs
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl JobRunner for RoutedRunner {
+    async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
+        match request.engine() {
+            EngineChoice::Warehouse => self.warehouse.start(caller, request).await,
+            EngineChoice::Job => self.jobs.start(caller, request).await,
+        }
+    }
+
+    async fn status(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
+        self.for_run(run_id).status(caller, run_id).await
+    }
+
+    async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
+        self.for_run(run_id).cancel(caller, run_id).await
+    }
+
+    async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError> {
+        let mut all = self.warehouse.list(caller).await?;
+        all.extend(self.jobs.list(caller).await?);
+        all.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        Ok(all)
+    }
+}
