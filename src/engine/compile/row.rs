@@ -431,7 +431,8 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
 fn is_json(cx: &CompileContext<'_>, cs: &str) -> String {
     match cx.dialect {
         Dialect::DataFusion => format!("dqx_is_json({cs})"),
-        Dialect::Spark => format!("(try_parse_json({cs}) IS NOT NULL)"),
+        // NULL is not invalid JSON: DQX checks `c IS NOT NULL AND try_parse_json(c) IS NULL`.
+        Dialect::Spark => format!("({cs} IS NULL OR try_parse_json({cs}) IS NOT NULL)"),
     }
 }
 

@@ -202,7 +202,7 @@ pub(super) fn has_valid_schema(
     Ok(if errors.is_empty() {
         CompiledRule {
             condition: "FALSE".into(),
-            message: "CAST(NULL AS VARCHAR)".into(),
+            message: format!("CAST(NULL AS {})", cx.dialect.string_type()),
             joins: Vec::new(),
         }
     } else {
