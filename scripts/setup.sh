@@ -2,16 +2,20 @@
 # Installs what building and testing the app needs, and only what is missing (safe to run again):
 # the wasm target, cargo-leptos 0.3.0 (no_downloads), the wasm-bindgen CLI matching Cargo.lock,
 # the end2end npm packages (Playwright, binaryen's wasm-opt) and, with --browser, Debian's Chromium.
-# With --postgres it also makes sure the PostgreSQL server binaries are present.
+# With --postgres it also makes sure the PostgreSQL server binaries are present; with --spark it
+# makes a cached Python venv with pyspark (Java 17 runs it) for the Spark parity tests, at
+# ${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=false
 want_postgres=false
+want_spark=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --postgres) want_postgres=true ;;
+    --spark) want_spark=true ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +81,22 @@ fi
 if $want_postgres && ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
   say "installing Python's jsonschema and yaml (bundle schema check)"
   apt_install python3-jsonschema python3-yaml
+fi
+
+if $want_spark; then
+  spark_venv="${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}"
+  if ! command -v java >/dev/null; then
+    say "installing Java 17 (runs Spark for the parity tests)"
+    apt_install openjdk-17-jre-headless
+  fi
+  if ! "$spark_venv/bin/python" -c 'import pyspark' >/dev/null 2>&1; then
+    say "making the Spark venv at $spark_venv (pyspark from PyPI, about 2 minutes)"
+    if ! python3 -m venv "$spark_venv" 2>/dev/null; then
+      apt_install python3-venv
+      python3 -m venv "$spark_venv"
+    fi
+    "$spark_venv/bin/pip" install -q --disable-pip-version-check "pyspark>=4.0,<5"
+  fi
 fi
 
 say "toolchain ready"

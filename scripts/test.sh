@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh --browser --postgres
+scripts/setup.sh --browser --postgres --spark
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+# The Spark parity test runs the warehouse's SQL on this venv's pyspark.
+export DQX_SPARK_PYTHON="${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}/bin/python"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -8,12 +8,7 @@ mod common;
 use axum::http::StatusCode;
 use common::fake_workspace::{self, Fake, ROWS};
 use common::http::{Reply, call};
-use dqx_manager::server::config::Config;
-use dqx_manager::server::routes::router;
-use dqx_manager::server::state::AppState;
-use leptos::config::LeptosOptions;
 use serde_json::json;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -24,21 +19,7 @@ const ALICE: [(&str, &str); 2] = [
 const BOB: [(&str, &str); 1] = [("x-forwarded-access-token", "bob-token")];
 
 async fn app() -> (axum::Router, Arc<Fake>, tempfile::TempDir) {
-    let (url, fake) = fake_workspace::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("DATABRICKS_HOST", url),
-        ("DATABRICKS_CLIENT_ID", "client-id".into()),
-        ("DATABRICKS_CLIENT_SECRET", "client-secret".into()),
-        ("SQL_WAREHOUSE_ID", "wh-1".into()),
-        ("DQ_GENERATION_JOB_ID", "11".into()),
-        ("DQ_VALIDATION_JOB_ID", "22".into()),
-        ("DQX_DATA_DIR", dir.path().display().to_string()),
-    ]);
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let options = LeptosOptions::builder().output_name("dqx-manager").build();
-    let state = AppState::build(config, options).await.unwrap();
-    (router(state), fake, dir)
+    fake_workspace::app_on_fake(&[]).await
 }
 
 fn tokens_on(fake: &Fake, needle: &str) -> Vec<String> {
@@ -49,13 +30,14 @@ fn tokens_on(fake: &Fake, needle: &str) -> Vec<String> {
         .collect()
 }
 
+/// Starts a validation as a DQX job (the explicit engine choice).
 async fn validate(app: &axum::Router, who: &[(&str, &str)], table: &str) -> Reply {
     let rules = json!([{"name": "email_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
     call(
         app,
         "/api/start_validation",
         who,
-        json!({"table": table, "rules": rules}),
+        json!({"table": table, "rules": rules, "engine": "job"}),
     )
     .await
 }

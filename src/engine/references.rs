@@ -7,13 +7,51 @@
 
 use crate::model::table_name::TableName;
 use datafusion::sql::sqlparser::ast::{ObjectName, Query, TableFactor, Visit, Visitor};
-use datafusion::sql::sqlparser::dialect::DatabricksDialect;
+use datafusion::sql::sqlparser::dialect::{DatabricksDialect, Dialect};
 use datafusion::sql::sqlparser::parser::Parser;
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 /// Nesting the parser accepts before it refuses a statement (a bound on its recursion).
 pub const PARSER_RECURSION_LIMIT: usize = 64;
+
+/// Databricks SQL as the warehouse reads it: the parser's Databricks dialect, plus backslash
+/// escapes in string literals (Spark processes them; the compiled SQL relies on it).
+#[derive(Debug)]
+pub struct SparkSqlDialect;
+
+impl Dialect for SparkSqlDialect {
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        DatabricksDialect {}.is_delimited_identifier_start(ch)
+    }
+    fn is_identifier_start(&self, ch: char) -> bool {
+        DatabricksDialect {}.is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        DatabricksDialect {}.is_identifier_part(ch)
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+    fn supports_filter_during_aggregation(&self) -> bool {
+        true
+    }
+    fn supports_group_by_expr(&self) -> bool {
+        true
+    }
+    fn supports_lambda_functions(&self) -> bool {
+        true
+    }
+    fn supports_select_wildcard_except(&self) -> bool {
+        true
+    }
+    fn require_interval_qualifier(&self) -> bool {
+        true
+    }
+    fn supports_struct_literal(&self) -> bool {
+        true
+    }
+}
 
 #[derive(Default)]
 struct Collector {
@@ -61,7 +99,7 @@ fn first_words(text: &str) -> String {
 
 /// The fully qualified tables `sql` (one query) reads, each as `catalog.schema.table`.
 pub fn referenced_tables(sql: &str) -> Result<BTreeSet<TableName>, String> {
-    let statements = Parser::new(&DatabricksDialect {})
+    let statements = Parser::new(&SparkSqlDialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
@@ -124,6 +162,12 @@ mod tests {
                 "main.sales.orders"
             ]
         );
+    }
+
+    #[test]
+    fn reads_spark_literals_with_backslash_escapes() {
+        let sql = "SELECT 'Column \\'a\\' is null', 'x\\\\' FROM c.s.t";
+        assert_eq!(names(sql), vec!["c.s.t"]);
     }
 
     #[test]

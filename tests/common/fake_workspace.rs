@@ -35,6 +35,10 @@ pub struct Fake {
     pub statements: Mutex<Vec<(String, Value)>>,
     /// Database credentials minted.
     pub credentials: AtomicUsize,
+    /// Statements that run until canceled.
+    slow: Mutex<HashSet<String>>,
+    /// Statements canceled, with the token that asked.
+    pub canceled: Mutex<Vec<(String, String)>>,
 }
 
 impl Fake {
@@ -250,6 +254,55 @@ async fn submit(
     if sql.contains("LIMIT 0") {
         return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();
     }
+    if sql.contains("`main`.`sales`.`slow`") {
+        // Never finishes on its own: only a cancel ends it.
+        fake.slow.lock().unwrap().insert(id.clone());
+        return axum::Json(json!({"statement_id": id, "status": {"state": "RUNNING"}}))
+            .into_response();
+    }
+    if sql.contains("__dqx_total") {
+        // The warehouse plan's counting statement: 12 rows, 1 invalid, one violation per rule.
+        let rules = sql.matches(") AS __dqx_c").count();
+        let mut columns = vec![
+            json!({"name": "__dqx_total", "type_name": "LONG"}),
+            json!({"name": "__dqx_invalid", "type_name": "LONG"}),
+            json!({"name": "__dqx_warned", "type_name": "LONG"}),
+        ];
+        let mut row = vec![json!(ROWS.to_string()), json!("1"), json!("0")];
+        for i in 0..rules {
+            columns.push(json!({"name": format!("__dqx_c{i}"), "type_name": "LONG"}));
+            row.push(json!("1"));
+        }
+        return axum::Json(succeeded(
+            &id,
+            json!(columns),
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [row]}),
+            1,
+        ))
+        .into_response();
+    }
+    if sql.contains("__dqx_rule") {
+        // The sampling statement: row 5 (NULL e-mail) for every rule asked about.
+        let rows: Vec<Value> = sql
+            .match_indices("named_struct('i', ")
+            .map(|(at, m)| {
+                let index: String = sql[at + m.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                json!([index, "Column 'email' value is null", "5", null])
+            })
+            .collect();
+        let columns = json!([{"name": "__dqx_rule", "type_name": "INT"}, {"name": "__dqx_message", "type_name": "STRING"}, {"name": "customer_id", "type_name": "LONG"}, {"name": "email", "type_name": "STRING"}]);
+        let n = rows.len();
+        return axum::Json(succeeded(
+            &id,
+            columns,
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": n, "data_array": rows}),
+            n,
+        ))
+        .into_response();
+    }
     if sql.contains("count(*)") {
         // Still running: the client must poll.
         fake.pending.lock().unwrap().insert(id.clone(), false);
@@ -265,6 +318,10 @@ async fn poll(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<Str
     if let Some(r) = require_user(&token) {
         return r;
     }
+    if fake.slow.lock().unwrap().contains(&id) {
+        return axum::Json(json!({"statement_id": id, "status": {"state": "RUNNING"}}))
+            .into_response();
+    }
     if fake.pending.lock().unwrap().remove(&id).is_none() {
         return error(
             StatusCode::NOT_FOUND,
@@ -274,6 +331,24 @@ async fn poll(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<Str
     }
     let columns = json!([{"name": "row_count", "type_name": "LONG", "position": 0}]);
     axum::Json(succeeded(&id, columns, json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [[ROWS.to_string()]]}), 1)).into_response()
+}
+
+async fn cancel_statement(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let token = record(
+        &fake,
+        "POST /api/2.0/sql/statements/{id}/cancel".into(),
+        &headers,
+    );
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    fake.slow.lock().unwrap().remove(&id);
+    fake.canceled.lock().unwrap().push((id, token));
+    axum::Json(json!({})).into_response()
 }
 
 async fn chunk_get(
@@ -420,6 +495,10 @@ pub async fn start() -> (String, Shared) {
         .route("/api/2.0/sql/statements", post(submit))
         .route("/api/2.0/sql/statements/{id}", get(poll))
         .route(
+            "/api/2.0/sql/statements/{id}/cancel",
+            post(cancel_statement),
+        )
+        .route(
             "/api/2.0/sql/statements/{id}/result/chunks/{index}",
             get(chunk_get),
         )
@@ -433,4 +512,32 @@ pub async fn start() -> (String, Shared) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), fake)
+}
+
+/// The app in Databricks Apps mode on a fresh fake workspace (warehouse `wh-1`, jobs 11 and 22),
+/// with `extra` variables on top; the temp dir holds its data folder.
+pub async fn app_on_fake(extra: &[(&str, &str)]) -> (Router, Shared, tempfile::TempDir) {
+    let (url, fake) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABRICKS_HOST".to_string(), url),
+        ("DATABRICKS_CLIENT_ID".into(), "client-id".into()),
+        ("DATABRICKS_CLIENT_SECRET".into(), "client-secret".into()),
+        ("SQL_WAREHOUSE_ID".into(), "wh-1".into()),
+        ("DQ_GENERATION_JOB_ID".into(), "11".into()),
+        ("DQ_VALIDATION_JOB_ID".into(), "22".into()),
+        ("DQX_DATA_DIR".into(), dir.path().display().to_string()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let config =
+        dqx_manager::server::config::Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("dqx-manager")
+        .build();
+    let state = dqx_manager::server::state::AppState::build(config, options)
+        .await
+        .unwrap();
+    (dqx_manager::server::routes::router(state), fake, dir)
 }

@@ -1,0 +1,246 @@
+//! Databricks mode reads only as the signed-in user, against the fake workspace: a warehouse
+//! validation (the default engine) sends two statements with the caller's token and nothing as
+//! the service principal; a rule reading a table the caller may not read fails naming it; cancel
+//! cancels the statement; profiling and ai_query generation use only the caller's token; a job
+//! run first probes, as the caller, every table the rules read, refuses rules whose reads cannot
+//! be determined, and its sample rows are read again as the caller.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::fake_workspace::{Fake, app_on_fake};
+use common::http::{call, wait_for_run};
+use serde_json::{Value, json};
+
+const ALICE: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "alice-token"),
+    ("x-forwarded-email", "alice@example.com"),
+];
+const BOB: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "bob-token"),
+    ("x-forwarded-email", "bob@example.com"),
+];
+
+fn no_service_principal(fake: &Fake) {
+    for (what, token) in fake.calls() {
+        assert!(
+            !what.contains("/jobs/") && !what.contains("oidc"),
+            "{what} was called"
+        );
+        assert!(token.ends_with("-token"), "{what} carried {token}");
+        assert!(!token.starts_with("sp-"), "{what} carried {token}");
+    }
+}
+
+fn twelve_rules() -> Value {
+    let mut rules = Vec::new();
+    for i in 0..6 {
+        rules.push(json!({"name": format!("email_{i}"), "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}));
+        rules.push(json!({"name": format!("id_{i}"), "criticality": "warn", "check": {"function": "is_not_null_and_not_empty", "arguments": {"column": "customer_id"}}}));
+    }
+    Value::Array(rules)
+}
+
+async fn start(
+    app: &axum::Router,
+    who: &[(&str, &str)],
+    table: &str,
+    rules: Value,
+    engine: Option<&str>,
+) -> common::http::Reply {
+    let mut body = json!({"table": table, "rules": rules});
+    if let Some(e) = engine {
+        body["engine"] = json!(e);
+    }
+    call(app, "/api/start_validation", who, body).await
+}
+
+#[tokio::test]
+async fn a_warehouse_validation_is_two_statements_as_the_caller() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let started = start(&app, &ALICE, "main.sales.customers", twelve_rules(), None).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert!(run_id.starts_with("wh-"), "{run_id}");
+    let done = wait_for_run(&app, &ALICE, &run_id).await;
+    assert_eq!(done["state"], "completed", "{done}");
+    assert_eq!(done["runs_on"], "on SQL warehouse wh-1, as you");
+    let result = &done["validation"];
+    assert_eq!(result["total_rows"], 12);
+    assert_eq!(result["invalid_rows"], 1);
+    assert_eq!(result["rule_results"].as_array().unwrap().len(), 12);
+    assert_eq!(result["rule_results"][0]["violation_count"], 1);
+    assert_eq!(
+        result["rule_results"][0]["sample_violations"][0]["customer_id"],
+        "5"
+    );
+    let statements = fake.statements.lock().unwrap().clone();
+    assert_eq!(
+        statements.len(),
+        2,
+        "a 12-rule validation sends exactly the counting and the sampling statement: {statements:?}"
+    );
+    assert!(statements[0].0.contains("__dqx_total"));
+    assert!(statements[1].0.contains("__dqx_rule"));
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn a_rule_reading_a_table_the_caller_cannot_read_fails_naming_it() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    for rule in [
+        json!({"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["emp_id"], "ref_table": "main.hr.employees", "negate": true}}}),
+        json!({"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": "(SELECT max(salary) FROM `main`.`hr`.`employees`) < 150000"}}}),
+    ] {
+        let started = start(&app, &BOB, "main.sales.customers", json!([rule]), None).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+        let run_id = started.body["run_id"].as_str().unwrap().to_string();
+        let done = wait_for_run(&app, &BOB, &run_id).await;
+        assert_eq!(done["state"], "failed", "{done}");
+        assert_eq!(
+            done["message"], "you don't have SELECT on main.hr.employees",
+            "{done}"
+        );
+    }
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn cancel_cancels_the_running_statement_as_the_caller() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let started = start(&app, &ALICE, "main.sales.slow", twelve_rules(), None).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    // Wait until the counting statement is running on the warehouse.
+    for _ in 0..200 {
+        if !fake.statements.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let canceled = call(&app, "/api/cancel_run", &ALICE, json!({"run_id": run_id})).await;
+    assert_eq!(canceled.status, StatusCode::OK, "{}", canceled.text);
+    assert_eq!(canceled.body["state"], "canceled");
+    let cancels = fake.canceled.lock().unwrap().clone();
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    assert_eq!(cancels[0].1, "alice-token");
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn generation_profiles_and_asks_the_model_as_the_caller() {
+    let (app, fake, _dir) = app_on_fake(&[("MODEL_SERVING_ENDPOINT", "my-endpoint")]).await;
+    let started = call(
+        &app,
+        "/api/start_generation",
+        &ALICE,
+        json!({"table": "main.sales.customers", "prompt": "emails must be valid", "sample_limit": 1000}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    let done = wait_for_run(&app, &ALICE, &run_id).await;
+    assert_eq!(done["state"], "completed", "{done}");
+    let statements = fake.statements.lock().unwrap().clone();
+    assert!(
+        statements
+            .iter()
+            .any(|(sql, _)| sql.contains("approx_count_distinct") && sql.contains("LIMIT 1000")),
+        "the profile ran on the warehouse within the sample limit: {statements:?}"
+    );
+    let ai: Vec<&(String, Value)> = statements
+        .iter()
+        .filter(|(sql, _)| sql.contains("ai_query"))
+        .collect();
+    assert_eq!(ai.len(), 1, "the model was asked once, as the caller");
+    assert!(
+        ai[0].1.to_string().contains("my-endpoint"),
+        "the endpoint travels as a parameter"
+    );
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn a_job_probes_every_table_the_rules_read_as_the_caller_first() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let rules = json!([
+        {"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["id"], "ref_table": "main.sales.orders"}}},
+        {"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": "customer_id < (SELECT max(n) FROM finance.ledger.transactions)"}}}
+    ]);
+    let started = start(
+        &app,
+        &ALICE,
+        "main.sales.customers",
+        rules.clone(),
+        Some("job"),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let calls = fake.calls();
+    // The first call as (or for) the service principal: its token, then the job.
+    let first_job = calls
+        .iter()
+        .position(|(w, _)| w.contains("/jobs/") || w.contains("oidc"))
+        .unwrap();
+    let probes: Vec<String> = fake
+        .statements
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(sql, _)| sql.clone())
+        .filter(|sql| sql.contains("LIMIT 0"))
+        .collect();
+    for table in [
+        "`main`.`sales`.`customers`",
+        "`main`.`sales`.`orders`",
+        "`finance`.`ledger`.`transactions`",
+    ] {
+        assert!(
+            probes.iter().any(|p| p.contains(table)),
+            "{table} was not probed: {probes:?}"
+        );
+    }
+    for (what, token) in &calls[..first_job] {
+        assert_eq!(token, "alice-token", "{what} before the job");
+    }
+    // The job's own sample rows are dropped; the ones shown were read as alice on the warehouse.
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    let done = wait_for_run(&app, &ALICE, &run_id).await;
+    assert_eq!(done["state"], "completed", "{done}");
+    assert_eq!(done["runs_on"], "as a DQX job run by the app");
+    let sampled = fake
+        .calls()
+        .into_iter()
+        .rev()
+        .find(|(w, _)| w.contains("/sql/statements"))
+        .unwrap();
+    assert_eq!(sampled.1, "alice-token");
+
+    // Bob may not read the referenced table: refused before the service principal is asked.
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let rules = json!([{"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["emp_id"], "ref_table": "main.hr.employees"}}}]);
+    let refused = start(&app, &BOB, "main.sales.customers", rules, Some("job")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(
+        refused.body["message"],
+        "you don't have SELECT on main.hr.employees"
+    );
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn a_job_refuses_rules_whose_reads_cannot_be_determined() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    for expression in [
+        "customer_id < (SELECT max(salary) FROM salaries)",
+        "customer_id IN (SELECT id FROM read_files('/Volumes/hr/payroll/x'))",
+    ] {
+        let rules = json!([{"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": expression}}}]);
+        let refused = start(&app, &ALICE, "main.sales.customers", rules, Some("job")).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+        let message = refused.body["message"].as_str().unwrap();
+        assert!(message.contains("warehouse"), "{message}");
+    }
+    no_service_principal(&fake);
+}
