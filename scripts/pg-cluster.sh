@@ -44,8 +44,16 @@ case "$cmd" in
     if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
     as_pg "$bin/initdb" -D "$dir/data" -U dqx_admin --auth=scram-sha-256 --pwfile="$dir/pwfile" \
       --encoding=UTF8 --no-instructions >"$dir/initdb.log"
-    as_pg openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-      -keyout "$dir/data/server.key" -out "$dir/data/server.crt" 2>/dev/null
+    # A private CA and a server certificate it signs for the names the tests connect to, so
+    # clients verify the server (verify-full) with that CA (DQX_TEST_PG_CA).
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=dqx-test-ca \
+      -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+      -keyout "$dir/data/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+      -days 2 -extfile "$dir/server.ext" -out "$dir/data/server.crt" 2>/dev/null
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir/data/server.key" "$dir/data/server.crt"; fi
     chmod 600 "$dir/data/server.key"
     cat >> "$dir/data/postgresql.conf" <<CONF
 port = $port
@@ -71,7 +79,11 @@ HBA
 CREATE ROLE "alice@example.com" LOGIN PASSWORD 'alice-oauth-token';
 CREATE ROLE "bob@example.com" LOGIN PASSWORD 'bob-oauth-token';
 CREATE ROLE "client-id" LOGIN PASSWORD 'sp-pg-credential';
-GRANT CONNECT ON DATABASE dqx_test TO "alice@example.com", "bob@example.com", "client-id";
+CREATE ROLE "mallory@example.com" LOGIN PASSWORD 'mallory-oauth-token';
+GRANT CONNECT ON DATABASE dqx_test TO "alice@example.com", "bob@example.com", "client-id", "mallory@example.com";
+-- The app's users (LAKEBASE_APP_ROLE); mallory can connect but is not one of them.
+CREATE ROLE dqx_app_users NOLOGIN;
+GRANT dqx_app_users TO "alice@example.com", "bob@example.com", "client-id";
 SQL
     cat > "$dir/env" <<ENV
 DQX_TEST_PG_HOST=127.0.0.1
@@ -79,6 +91,7 @@ DQX_TEST_PG_PORT=$port
 DQX_TEST_PG_DATABASE=dqx_test
 DQX_TEST_PG_ADMIN_USER=dqx_admin
 DQX_TEST_PG_ADMIN_PASSWORD=$admin_password
+DQX_TEST_PG_CA=$dir/ca.crt
 ENV
     cat "$dir/env"
     ;;

@@ -190,7 +190,8 @@ async fn another_user_cannot_read_or_cancel_a_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_expired_service_principal_token_is_refreshed_once_under_twenty_concurrent_requests() {
-    let (app, fake, _dir) = app().await;
+    // Twenty runs at once for one user: above the default per-user bound, so raise it.
+    let (app, fake, _dir) = fake_workspace::app_on_fake(&[("DQX_MAX_RUNS_PER_USER", "20")]).await;
     let mut runs = Vec::new();
     for _ in 0..20 {
         let started = validate(&app, &ALICE, "main.sales.customers").await;
@@ -332,4 +333,82 @@ async fn ai_query_runs_as_the_user_with_the_prompt_as_a_parameter() {
             .iter()
             .all(|t| t == "alice-token")
     );
+}
+
+#[tokio::test]
+async fn sixty_second_tokens_are_minted_once_per_window() {
+    let (app, fake, _dir) = app().await;
+    fake.token_lifetime.store(60, Ordering::SeqCst);
+    for _ in 0..4 {
+        let started = validate(&app, &ALICE, "main.sales.customers").await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+        let run_id = started.body["run_id"].as_str().unwrap().to_string();
+        let status = call(&app, "/api/run_status", &ALICE, json!({"run_id": run_id})).await;
+        assert_eq!(status.status, StatusCode::OK, "{}", status.text);
+    }
+    let job_calls = tokens_on(&fake, "/jobs/").len();
+    assert!(job_calls >= 12, "{job_calls} job calls");
+    assert_eq!(
+        fake.mints.load(Ordering::SeqCst),
+        1,
+        "one token serves its 60-second window"
+    );
+}
+
+#[tokio::test]
+async fn a_job_document_with_exactly_the_contracts_fields_is_read() {
+    let (app, fake, _dir) = app().await;
+    fake.contract_only_output.store(true, Ordering::SeqCst);
+    let started = validate(&app, &ALICE, "main.sales.customers").await;
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    let status = call(&app, "/api/run_status", &ALICE, json!({"run_id": run_id})).await;
+    assert_eq!(status.body["state"], "completed", "{}", status.text);
+    assert_eq!(status.body["validation"]["invalid_rows"], 1);
+    assert!(
+        status.body["validation"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("only warnings"),
+        "{}",
+        status.text
+    );
+}
+
+#[tokio::test]
+async fn a_user_may_not_queue_runs_without_bound() {
+    let (app, fake, _dir) = fake_workspace::app_on_fake(&[("DQX_MAX_RUNS_PER_USER", "2")]).await;
+    let rules = json!([{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let reply = call(
+            &app,
+            "/api/start_validation",
+            &ALICE,
+            json!({"table": "main.sales.slow", "rules": rules}),
+        )
+        .await;
+        codes.push(reply.status.as_u16());
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                reply.body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("DQX_MAX_RUNS_PER_USER")
+            );
+        }
+    }
+    assert_eq!(codes, vec![200, 200, 429]);
+    // Bob is not held up by alice's runs.
+    let bob = call(
+        &app,
+        "/api/start_validation",
+        &[
+            ("x-forwarded-access-token", "bob-token"),
+            ("x-forwarded-email", "bob@example.com"),
+        ],
+        json!({"table": "main.sales.slow", "rules": rules}),
+    )
+    .await;
+    assert_eq!(bob.status, StatusCode::OK, "{}", bob.text);
+    drop(fake);
 }

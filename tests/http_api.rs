@@ -175,7 +175,7 @@ async fn oversized_bodies_are_refused() {
 }
 
 #[tokio::test]
-async fn healthz_reports_mode_and_backends() {
+async fn healthz_reports_status_to_anyone_and_details_to_signed_in_callers() {
     let (app, _dir) = app().await;
     let response = app
         .clone()
@@ -186,6 +186,24 @@ async fn healthz_reports_mode_and_backends() {
     let body: Value =
         serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["status"], "ok");
+    assert!(body.get("backends").is_none(), "{body}");
+    assert!(body.get("mode").is_none(), "{body}");
+    assert!(
+        !body.to_string().contains("data"),
+        "no path for anonymous callers: {body}"
+    );
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/healthz")
+                .header("x-forwarded-access-token", "local-alice")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["mode"], "local");
     assert_eq!(body["backends"]["workspace"]["status"], "ok");
     assert!(

@@ -91,6 +91,8 @@ fn target(pg: &Pg, database: &str) -> PgTarget {
         host: pg.host.clone(),
         port: pg.port,
         database: database.into(),
+        ca_file: std::env::var("DQX_TEST_PG_CA").ok().map(Into::into),
+        app_role: "dqx_app_users".into(),
     }
 }
 
@@ -596,4 +598,80 @@ async fn as_the_service_principal_postgres_sees_its_role_and_the_caller_is_the_a
     for secret in ["sp-pg-credential", "client-secret", "sp-token-1"] {
         assert!(!text.contains(secret), "{secret} reached the logs");
     }
+}
+
+async fn connect_as(
+    pg: &Pg,
+    user: &str,
+    password: &str,
+) -> Result<sqlx::PgConnection, sqlx::Error> {
+    let options = sqlx::postgres::PgConnectOptions::new()
+        .host(&pg.host)
+        .port(pg.port)
+        .database(&pg.database)
+        .username(user)
+        .password(password)
+        .ssl_mode(sqlx::postgres::PgSslMode::Require);
+    sqlx::PgConnection::connect_with(&options).await
+}
+
+#[tokio::test]
+async fn the_audit_is_append_only_and_other_roles_see_nothing() {
+    let Some(pg) = pg() else { return };
+    let store = pg_store_on(&pg, &pg.database).await;
+    let table = fresh_table();
+    store
+        .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+        .await
+        .unwrap();
+    store
+        .audit(&alice(), AuditAction::Save, &table, Some(1), None)
+        .await
+        .unwrap();
+    let mut as_alice = connect_as(&pg, "alice@example.com", ALICE_TOKEN)
+        .await
+        .unwrap();
+    for forged in [
+        "UPDATE dq_audit_events SET actor = 'someone-else'",
+        "DELETE FROM dq_audit_events",
+        "DELETE FROM dq_validation_runs",
+        "UPDATE dq_validation_runs SET invalid_rows = 0",
+        "DELETE FROM dq_rules_events",
+    ] {
+        let refused = sqlx::raw_sql(forged).execute(&mut as_alice).await;
+        assert!(refused.is_err(), "alice could run: {forged}");
+    }
+    let (audits,): (i64,) = sqlx::query_as("SELECT count(*) FROM dq_audit_events")
+        .fetch_one(&mut as_alice)
+        .await
+        .unwrap();
+    assert!(audits >= 1, "alice still reads the audit");
+    let mut as_mallory = connect_as(&pg, "mallory@example.com", "mallory-oauth-token")
+        .await
+        .unwrap();
+    for read in [
+        "SELECT * FROM dq_rules_events",
+        "SELECT * FROM dq_audit_events",
+        "SELECT * FROM dq_validation_runs",
+    ] {
+        assert!(
+            sqlx::raw_sql(read).execute(&mut as_mallory).await.is_err(),
+            "a role outside the app's users could run: {read}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_servers_certificate_is_verified() {
+    let Some(pg) = pg() else { return };
+    let mut unverifiable = target(&pg, &pg.database);
+    unverifiable.ca_file = None;
+    let store = PgStore::new(unverifiable, PoolLimits::default());
+    let refused = store
+        .save(&alice(), new_set(&fresh_table(), vec![rule("a", "a")]))
+        .await;
+    assert!(
+        refused.is_err(),
+        "a self-signed server certificate was accepted without its CA"
+    );
 }

@@ -1,9 +1,11 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # DQX rule generation (job `dqx-generate-rules`)
-# MAGIC Profiles a table (at most `sample_limit` rows) with DQX and proposes rules; when the installed
-# MAGIC DQX offers AI-assisted generation, the user's prompt is passed to it as well. Returns the
-# MAGIC generation document of ARCHITECTURE §5 through `dbutils.notebook.exit`.
+# MAGIC Profiles a table (at most `sample_limit` rows) with DQX's own profiler and generator, on explicit
+# MAGIC request only (the app profiles on the SQL warehouse as the user by default). It runs as the
+# MAGIC app's service principal, so it does **not** call a model: AI-assisted generation is the user's
+# MAGIC own `ai_query` call, made by the app. Returns the generation document of ARCHITECTURE §5
+# MAGIC through `dbutils.notebook.exit`.
 
 # COMMAND ----------
 
@@ -35,14 +37,7 @@ sample = df.limit(sample_limit)
 _, profiles = DQProfiler(ws).profile(sample)
 generator = DQGenerator(ws)
 rules = generator.generate_dq_rules(profiles)
-used = "databricks-labs-dqx profiler"
-ai = getattr(generator, "generate_dq_rules_ai_assisted", None)
-if user_prompt and ai is not None:
-    try:
-        rules = rules + list(ai(user_input=user_prompt, input_config=None))
-        used = "databricks-labs-dqx profiler + AI-assisted (prompt)"
-    except Exception as error:  # the profile's rules still stand
-        print(f"AI-assisted generation skipped: {error}")
+used = "databricks-labs-dqx profiler (job)"
 for rule in rules:
     rule.setdefault("user_metadata", {})["source"] = rule.get("user_metadata", {}).get("source", "profile")
 

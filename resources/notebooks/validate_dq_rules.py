@@ -3,7 +3,9 @@
 # MAGIC # DQX rule validation (job `dqx-validate-rules`)
 # MAGIC Applies DQX rules to a table and returns the validation document of ARCHITECTURE §5. The table is
 # MAGIC read once (cached); violations are counted per **rule name** from DQX's `_errors` and
-# MAGIC `_warnings` columns, with up to 10 sample rows per rule, in one aggregation.
+# MAGIC `_warnings` columns in one aggregation. The job runs as the app's service principal, so its
+# MAGIC document carries **counts only**: the app reads sample rows again as the user on the SQL
+# MAGIC warehouse, where Unity Catalog applies the user's own masks and row filters.
 
 # COMMAND ----------
 
@@ -13,10 +15,9 @@ from datetime import datetime, timezone
 
 from databricks.labs.dqx.engine import DQEngine
 from databricks.sdk import WorkspaceClient
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from dqx_results import SAMPLE_ROWS_PER_RULE, validation_document
+from dqx_results import validation_document
 
 for name, default in [("table_name", ""), ("rules", "[]"), ("requested_by", "")]:
     dbutils.widgets.text(name, default)  # noqa: F821
@@ -44,22 +45,10 @@ totals = annotated.agg(
     F.sum(F.when((F.size(errors) == 0) & (F.size(warnings) > 0), 1).otherwise(0)).alias("warned"),
 ).first()
 
-# One row per (row, rule it violated), with the rule's message; counted and sampled per name.
-data_columns = [c for c in source.columns]
-hits = annotated.select(
-    *[F.col(c).cast("string").alias(c) for c in data_columns],
-    F.explode(F.concat(errors, warnings)).alias("hit"),
-).select(*data_columns, F.col("hit.name").alias("__rule"), F.col("hit.message").alias("_message"))
-ranked = hits.withColumn("__n", F.row_number().over(Window.partitionBy("__rule").orderBy(F.lit(1)))).withColumn(
-    "__count", F.count(F.lit(1)).over(Window.partitionBy("__rule"))
-)
-violations, samples = {}, {}
-for row in ranked.filter(F.col("__n") <= SAMPLE_ROWS_PER_RULE).collect():
-    values = row.asDict()
-    name = values.pop("__rule")
-    violations[name] = values.pop("__count")
-    values.pop("__n")
-    samples.setdefault(name, []).append(values)
+# One row per (row, rule it violated); counted per name (a name counts once per row, as DQX).
+hits = annotated.select(F.monotonically_increasing_id().alias("__row"), F.explode(F.concat(errors, warnings)).alias("hit"))
+per_name = hits.select("__row", F.col("hit.name").alias("__rule")).distinct().groupBy("__rule").count()
+violations = {row["__rule"]: int(row["count"]) for row in per_name.collect()}
 
 resolved = [getattr(r, "name", None) for r in getattr(engine, "build_checks_by_metadata", lambda c: [])(rules)] if hasattr(engine, "build_checks_by_metadata") else []
 document = validation_document(
@@ -70,7 +59,7 @@ document = validation_document(
     invalid_rows=int(totals["invalid"] or 0),
     rows_with_warnings=int(totals["warned"] or 0),
     violations_by_name=violations,
-    samples_by_name=samples,
+    samples_by_name={},
     validated_at=datetime.now(timezone.utc).isoformat(),
     duration_ms=int((time.time() - started) * 1000),
 )

@@ -95,6 +95,36 @@ impl Dialect {
     }
 }
 
+/// A string literal that reads the same in both engines and in DQX (Spark): plain `'text'` when
+/// it holds no quote or backslash, else `concat('O', chr(39), 'Brien')`, since the embedded
+/// engine reads backslashes literally and Spark processes them as escapes.
+pub fn portable_literal(text: &str) -> String {
+    if !text.contains(['\'', '\\']) {
+        return format!("'{text}'");
+    }
+    let mut parts = Vec::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        let code = match c {
+            '\'' => 39,
+            '\\' => 92,
+            _ => {
+                run.push(c);
+                continue;
+            }
+        };
+        if !run.is_empty() {
+            parts.push(format!("'{run}'"));
+            run.clear();
+        }
+        parts.push(format!("chr({code})"));
+    }
+    if !run.is_empty() {
+        parts.push(format!("'{run}'"));
+    }
+    format!("concat({})", parts.join(", "))
+}
+
 /// Options that refuse anything but queries: no DDL, DML or statements. Every query the app
 /// builds or the user writes runs with these.
 pub fn read_only_options() -> SQLOptions {
@@ -146,19 +176,54 @@ pub fn check_expression(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err("the expression is empty".to_string());
     }
-    let dialect = DatabricksDialect {};
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(text)
-        .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
-    parser
-        .parse_expr()
-        .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
-    match parser.peek_token().token {
-        Token::EOF => Ok(()),
-        other => Err(format!(
-            "'{text}' is not a single SQL expression (unexpected '{other}')"
-        )),
+    // Exactly one expression whether or not string literals take backslash escapes: the
+    // embedded engine reads them plainly, Spark processes them; text that means one thing to
+    // the check and another to the engine is refused.
+    let plain = DatabricksDialect {};
+    let spark = crate::engine::references::SparkSqlDialect;
+    let dialects: [&dyn datafusion::sql::sqlparser::dialect::Dialect; 2] = [&plain, &spark];
+    for dialect in dialects {
+        let mut parser = Parser::new(dialect)
+            .with_recursion_limit(crate::engine::references::PARSER_RECURSION_LIMIT)
+            .try_with_sql(text)
+            .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
+        parser
+            .parse_expr()
+            .map_err(|e| format!("'{text}' is not a valid SQL expression: {e}"))?;
+        match parser.peek_token().token {
+            Token::EOF => {}
+            other => {
+                return Err(format!(
+                    "'{text}' is not a single SQL expression (unexpected '{other}')"
+                ));
+            }
+        }
     }
+    Ok(())
+}
+
+/// Checks that `text` is exactly one query (nothing before or after it), in both literal
+/// readings, as `check_expression` does for expressions.
+pub fn check_query(text: &str) -> Result<(), String> {
+    let plain = DatabricksDialect {};
+    let spark = crate::engine::references::SparkSqlDialect;
+    let dialects: [&dyn datafusion::sql::sqlparser::dialect::Dialect; 2] = [&plain, &spark];
+    for dialect in dialects {
+        let mut parser = Parser::new(dialect)
+            .with_recursion_limit(crate::engine::references::PARSER_RECURSION_LIMIT)
+            .try_with_sql(text)
+            .map_err(|e| e.to_string())?;
+        parser.parse_query().map_err(|e| e.to_string())?;
+        match parser.peek_token().token {
+            Token::EOF => {}
+            other => {
+                return Err(format!(
+                    "the query does not end where it should (unexpected '{other}')"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -236,5 +301,16 @@ mod tests {
         assert!(check_expression("a > 1) OR (1 = 1").is_err());
         assert!(check_expression("1; DROP TABLE t").is_err());
         assert!(check_expression("").is_err());
+        assert_eq!(portable_literal("DE"), "'DE'");
+        assert_eq!(
+            portable_literal(r"O'B\x"),
+            r"concat('O', chr(39), 'B', chr(92), 'x')"
+        );
+        assert!(check_expression(&portable_literal(r"it's \ here")).is_ok());
+        // A backslash ends the literal for one reader and not the other: refused.
+        assert!(check_expression(r"a = 'x\'").is_err());
+        assert!(check_query("SELECT 1 AS condition").is_ok());
+        assert!(check_query("SELECT 1 AS condition) x, (SELECT * FROM t").is_err());
+        assert!(check_query("SELECT 1; SELECT 2").is_err());
     }
 }

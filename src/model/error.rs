@@ -21,6 +21,10 @@ pub enum ErrorKind {
     NotFound,
     /// The request conflicts with the current state.
     Conflict,
+    /// The body is not JSON (server functions take `application/json` only).
+    UnsupportedMediaType,
+    /// The caller has reached a bound (runs at once); the message says when to retry.
+    TooManyRequests,
     /// A backend could not be reached or is not configured.
     Unavailable,
     /// A fault on our side; details are in the log under the request id.
@@ -36,6 +40,8 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
+            ErrorKind::UnsupportedMediaType => 415,
+            ErrorKind::TooManyRequests => 429,
             ErrorKind::Unavailable => 503,
             ErrorKind::Internal => 500,
         }
@@ -49,6 +55,8 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "Permission denied",
             ErrorKind::NotFound => "Not found",
             ErrorKind::Conflict => "Conflict",
+            ErrorKind::UnsupportedMediaType => "Not JSON",
+            ErrorKind::TooManyRequests => "Too many requests",
             ErrorKind::Unavailable => "Service unavailable",
             ErrorKind::Internal => "Something went wrong",
         }

@@ -33,4 +33,16 @@ pub struct WhoAmI {
     pub mode: Mode,
     /// How the identity was established, in words ("forwarded user token", "default local user", ...).
     pub identity_source: String,
+    /// Where validation and generation runs can read the data (Databricks mode); empty locally,
+    /// where the embedded engine always runs.
+    #[serde(default)]
+    pub engines: Vec<EngineOffer>,
+}
+
+/// One place a run can read the data, as offered to the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineOffer {
+    pub engine: crate::model::runs::EngineChoice,
+    /// In words: "on SQL warehouse W, as you", "as a DQX job run by the app".
+    pub description: String,
 }

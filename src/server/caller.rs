@@ -54,6 +54,7 @@ impl Caller {
             display_name: self.display_name.clone(),
             mode,
             identity_source: self.source.describe().to_string(),
+            engines: Vec::new(),
         }
     }
 }
@@ -166,14 +167,20 @@ impl IdentityPolicy {
                     })
                 }
             },
+            // No proxy vouches for forwarded identity headers here: the e-mail is left empty, so
+            // it is read from SCIM `Me` with the token itself (see `RequestContext::resolve`).
             IdentityPolicy::WorkspaceDev { personal_token } => match (&headers.token, personal_token) {
-                (Some(token), _) => Ok(forwarded_caller(headers, token.clone(), request_id)),
+                (Some(token), _) => Ok(Caller {
+                    email: String::new(),
+                    user_name: None,
+                    display_name: None,
+                    token: Some(token.clone()),
+                    source: IdentitySource::ForwardedToken,
+                    request_id,
+                }),
                 (None, Some(pat)) => Ok(Caller {
-                    email: headers
-                        .email
-                        .clone()
-                        .unwrap_or_default(),
-                    user_name: headers.user.clone(),
+                    email: String::new(),
+                    user_name: None,
                     display_name: None,
                     token: Some(pat.clone()),
                     source: IdentitySource::PersonalAccessToken,
@@ -326,6 +333,11 @@ mod tests {
         let pat = policy.resolve(&headers(&[]), "r").unwrap();
         assert_eq!(pat.token.unwrap().expose(), "dapi-pat");
         assert_eq!(pat.source, IdentitySource::PersonalAccessToken);
+        // A forwarded e-mail is not believed without a proxy: SCIM Me decides.
+        let spoofed = policy
+            .resolve(&headers(&[(HEADER_EMAIL, "boss@example.com")]), "r")
+            .unwrap();
+        assert_eq!(spoofed.email, "");
 
         let none = IdentityPolicy::WorkspaceDev {
             personal_token: None,

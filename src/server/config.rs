@@ -65,14 +65,30 @@ pub struct Config {
     pub ai: Option<AiConfig>,
     /// How long a model may take to answer.
     pub ai_timeout: std::time::Duration,
+    /// What one request may make the server hold or compute, and the allowed origins.
+    pub limits: crate::server::limits::Limits,
 }
 
 /// An OpenAI-compatible chat-completions endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AiConfig {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<SecretToken>,
+}
+
+/// Prints the URL without any `user:password@` (the key is a `SecretToken` already).
+impl std::fmt::Debug for AiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AiConfig")
+            .field(
+                "base_url",
+                &crate::server::assistant::openai::redact_url(&self.base_url),
+            )
+            .field("model", &self.model)
+            .field("api_key", &self.api_key)
+            .finish()
+    }
 }
 
 /// How the app signs in to Lakebase.
@@ -94,6 +110,10 @@ pub struct LakebaseConfig {
     pub auth: LakebaseAuth,
     /// The Lakebase instance name (needed to mint credentials in `service_principal` mode).
     pub instance: Option<String>,
+    /// A CA certificate to verify the server with (`LAKEBASE_CA_FILE`); system roots otherwise.
+    pub ca_file: Option<PathBuf>,
+    /// The role the app's users belong to (`LAKEBASE_APP_ROLE`, default `dqx_app_users`).
+    pub app_role: String,
 }
 
 /// Default model serving endpoint for `ai_query`.
@@ -211,6 +231,10 @@ impl Config {
                 },
                 database: get("LAKEBASE_DATABASE").unwrap_or_else(|| "databricks_postgres".into()),
                 instance: get("LAKEBASE_INSTANCE"),
+                ca_file: get("LAKEBASE_CA_FILE").map(PathBuf::from),
+                app_role: get("LAKEBASE_APP_ROLE").unwrap_or_else(|| {
+                    crate::server::store::postgres::pools::DEFAULT_APP_ROLE.to_string()
+                }),
                 auth: match get("LAKEBASE_AUTH").as_deref() {
                     None | Some("user") => LakebaseAuth::User,
                     Some("service_principal") => LakebaseAuth::ServicePrincipal,
@@ -234,6 +258,8 @@ impl Config {
             Some(v) => parse_positive("AI_TIMEOUT_SECS", &v)?,
         });
 
+        let limits = crate::server::limits::Limits::from_lookup(get)?;
+
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -254,6 +280,7 @@ impl Config {
             lakebase,
             ai,
             ai_timeout,
+            limits,
         })
     }
 }

@@ -19,6 +19,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A per-user bound was reached; the text says which and when to retry.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// `context` says what we were doing (shown to the user); `detail` only goes to the log.
     #[error("{context}: {detail}")]
     Internal { context: String, detail: String },
@@ -41,6 +44,7 @@ impl AppError {
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::Conflict(_) => ErrorKind::Conflict,
             AppError::Unavailable(_) => ErrorKind::Unavailable,
+            AppError::TooManyRequests(_) => ErrorKind::TooManyRequests,
             AppError::Internal { .. } => ErrorKind::Internal,
         }
     }

@@ -46,7 +46,9 @@ impl RequestContext {
                     &request_id,
                 ));
             };
-            let (email, display) = crate::server::databricks::scim::me(client, token)
+            let (email, display) = state
+                .identities
+                .me(client, token)
                 .await
                 .map_err(|e| reject(&e, &request_id))?;
             caller.email = email;
@@ -58,6 +60,32 @@ impl RequestContext {
     /// Maps a backend result to the server function's result.
     pub fn respond<T>(&self, result: Result<T, AppError>) -> Result<T, ApiError> {
         result.map_err(|e| reject(&e, &self.caller.request_id))
+    }
+
+    /// A request's rule list, within the configured bounds (rules per set, dataset-level rules
+    /// per pass); anything but a list is refused.
+    pub fn rules_in(&self, rules: serde_json::Value) -> Result<Vec<serde_json::Value>, ApiError> {
+        let serde_json::Value::Array(rules) = rules else {
+            return Err(self.bad_request("rules must be a list of DQX checks"));
+        };
+        self.respond(self.state.config.limits.check_rules(&rules))?;
+        Ok(rules)
+    }
+
+    /// Rule-set text (JSON or YAML) parsed within the bounds on its size and on the rules it
+    /// holds.
+    pub fn rules_from_text(
+        &self,
+        text: &str,
+        format: crate::model::rules::RulesFormat,
+    ) -> Result<serde_json::Value, ApiError> {
+        self.respond(self.state.config.limits.check_text(text))?;
+        let value =
+            crate::model::rules::parse_rules_text(text, format).map_err(|e| self.bad_request(e))?;
+        if let serde_json::Value::Array(items) = &value {
+            self.respond(self.state.config.limits.check_rules(items))?;
+        }
+        Ok(value)
     }
 
     /// A bad-input error for this request.

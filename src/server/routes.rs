@@ -27,6 +27,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::request_guard::guard,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -40,14 +44,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: the mode and each backend's status, as JSON.
-async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
+/// `GET /healthz`: `ok` or `degraded` for anyone (a load balancer, the platform); the mode and
+/// each backend's details (hosts, warehouse, paths) only for a caller who signs in with a token.
+async fn healthz(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Json<serde_json::Value> {
     let workspace = state.workspace.health().await;
     let ok = workspace.status == "ok";
-    Json(json!({
+    let mut body = json!({
         "status": if ok { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
-        "mode": state.config.mode,
-        "backends": { "workspace": workspace },
-    }))
+    });
+    let signed_in = crate::server::caller::ForwardedHeaders::from_headers(&headers)
+        .ok()
+        .filter(|f| f.token.is_some())
+        .and_then(|f| state.identity.resolve(&f, "healthz").ok())
+        .is_some();
+    if signed_in {
+        body["mode"] = json!(state.config.mode);
+        body["backends"] = json!({ "workspace": workspace });
+    }
+    Json(body)
 }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub analysis: Arc<crate::server::assistant::AnalysisService>,
     /// The workspace client, in the Databricks modes (for SCIM look-ups).
     pub databricks: Option<crate::server::databricks::DatabricksClient>,
+    /// Who each token belongs to, when no proxy forwarded an e-mail (SCIM `Me`, cached).
+    pub identities: Arc<crate::server::databricks::scim::MeCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -103,11 +105,14 @@ impl AppState {
             ),
             None => Arc::new(crate::server::assistant::Offline),
         };
-        let jobs = Arc::new(LocalJobRunner::new(
-            workspace.clone(),
-            config.max_concurrent_jobs,
-            config.ai.is_some().then(|| assistant.clone()),
-        ));
+        let jobs = Arc::new(
+            LocalJobRunner::new(
+                workspace.clone(),
+                config.max_concurrent_jobs,
+                config.ai.is_some().then(|| assistant.clone()),
+            )
+            .with_bounds((&config.limits).into()),
+        );
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -117,6 +122,7 @@ impl AppState {
             store: Arc::new(store),
             analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
             databricks: None,
+            identities: Arc::default(),
         })
     }
 }

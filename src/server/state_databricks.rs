@@ -94,7 +94,9 @@ pub async fn build(
         assistant: model,
     });
     let runner = RoutedRunner {
-        warehouse: InProcessRunner::with_work(warehouse.clone(), config.max_concurrent_jobs),
+        warehouse_description: format!("on SQL warehouse {}, as you", statements.warehouse),
+        warehouse: InProcessRunner::with_work(warehouse.clone(), config.max_concurrent_jobs)
+            .with_bounds((&config.limits).into()),
         jobs: DatabricksJobRunner::new(
             workspace.clone(),
             jobs,
@@ -103,7 +105,8 @@ pub async fn build(
                 validation: dbx.validation_job_id,
             },
             Some(warehouse),
-        ),
+        )
+        .with_bounds((&config.limits).into()),
     };
 
     let store: Arc<dyn RuleStore> = match &config.lakebase {
@@ -123,7 +126,7 @@ pub async fn build(
                 id.clone(),
             ));
             let store = PgStore::as_service_principal(
-                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone() },
+                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone(), ca_file: lb.ca_file.clone(), app_role: lb.app_role.clone() },
                 PoolLimits::default(),
                 credential,
             );
@@ -134,7 +137,7 @@ pub async fn build(
         }
         Some(lb) => {
             let store = PgStore::new(
-                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone() },
+                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone(), ca_file: lb.ca_file.clone(), app_role: lb.app_role.clone() },
                 PoolLimits::default(),
             );
             migrate(&store, &client, service_principal.as_deref(), dbx.client_id.as_deref(), dbx.token.as_ref()).await;
@@ -165,6 +168,7 @@ pub async fn build(
         store,
         analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
         databricks: Some(client),
+        identities: Arc::default(),
     })
 }
 

@@ -35,6 +35,10 @@ pub struct Fake {
     pub statements: Mutex<Vec<(String, Value)>>,
     /// Database credentials minted.
     pub credentials: AtomicUsize,
+    /// Answer job output with exactly the §5 fields (no `rows_with_warnings`).
+    pub contract_only_output: std::sync::atomic::AtomicBool,
+    /// Lifetime of the service principal's tokens, in seconds (0: the default 3600).
+    pub token_lifetime: AtomicI64,
     /// Statements that run until canceled.
     slow: Mutex<HashSet<String>>,
     /// Statements canceled, with the token that asked.
@@ -118,7 +122,11 @@ async fn token(State(fake): State<Shared>, headers: HeaderMap, body: String) -> 
     }
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let n = fake.mints.fetch_add(1, Ordering::SeqCst) + 1;
-    axum::Json(json!({"access_token": format!("sp-token-{n}"), "token_type": "Bearer", "scope": "all-apis", "expires_in": 3600})).into_response()
+    let lifetime = match fake.token_lifetime.load(Ordering::SeqCst) {
+        0 => 3600,
+        n => n,
+    };
+    axum::Json(json!({"access_token": format!("sp-token-{n}"), "token_type": "Bearer", "scope": "all-apis", "expires_in": lifetime})).into_response()
 }
 
 async fn catalogs(
@@ -445,6 +453,10 @@ async fn get_output(
         "rows_with_warnings": 0, "pass_rate": 91.67, "duration_ms": 4000,
         "rule_results": [{"rule_name": "email_is_null", "function": "is_not_null", "columns": ["email"], "criticality": "error",
             "status": "fail", "violation_count": 1, "sample_violations": [{"customer_id": "5", "email": null}], "message": ""}]});
+    let mut result = result;
+    if fake.contract_only_output.load(Ordering::SeqCst) {
+        result.as_object_mut().unwrap().remove("rows_with_warnings");
+    }
     axum::Json(json!({"metadata": {"run_id": id}, "notebook_output": {"result": result.to_string(), "truncated": false}})).into_response()
 }
 

@@ -7,8 +7,6 @@ use super::{
 };
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::quote_identifier;
-use datafusion::sql::sqlparser::dialect::DatabricksDialect;
-use datafusion::sql::sqlparser::parser::Parser;
 use serde_json::Value;
 
 /// Words that make DQX refuse a query or filter as unsafe.
@@ -69,15 +67,11 @@ pub(super) fn sql_query(
         None => format!("(SELECT * FROM {})", cx.table_sql),
     };
     let expanded = expand_placeholders(query, placeholder, &input)?;
-    let dialect = DatabricksDialect {};
-    Parser::new(&dialect)
-        .try_with_sql(&expanded)
-        .and_then(|mut p| p.parse_query())
-        .map_err(|e| {
-            Skip(format!(
-                "Check evaluation skipped due to invalid sql query: {e}"
-            ))
-        })?;
+    crate::engine::sql::check_query(&expanded).map_err(|e| {
+        Skip(format!(
+            "Check evaluation skipped due to invalid sql query: {e}"
+        ))
+    })?;
     let condition_column =
         quote_identifier(opt_str(&rule.arguments, "condition_column").unwrap_or("condition"));
     let negate = rule

@@ -4,7 +4,6 @@
 
 use super::ColumnFacts;
 use super::read::{Asked, Intent, PromptReading};
-use crate::engine::sql::Dialect;
 use crate::model::profile::ValueFormat;
 use crate::model::rules::names::{default_name, unique_name};
 use crate::model::rules::{rule_columns as columns_of, rule_function as function_of};
@@ -23,7 +22,7 @@ fn list_item(value: &str, numeric: bool) -> Value {
             return Value::Number(n);
         }
     }
-    Value::String(Dialect::Spark.literal(value))
+    Value::String(crate::engine::sql::portable_literal(value))
 }
 
 fn number(text: &str) -> Value {

@@ -19,9 +19,7 @@ pub async fn analyze_rules(
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let name = crate::model::table_name::TableName::parse(&table)
         .map_err(|e| ctx.bad_request(e.to_string()))?;
-    let Value::Array(rules) = rules else {
-        return Err(ctx.bad_request("rules must be a list of DQX checks"));
-    };
+    let rules = ctx.rules_in(rules)?;
     let described = ctx.state.workspace.describe_table(&ctx.caller, &name).await;
     let description = ctx.respond(described)?;
     let validation = match validation_run_id.as_deref().filter(|r| !r.is_empty()) {

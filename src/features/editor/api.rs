@@ -17,8 +17,7 @@ pub async fn check_rules(
     table: Option<String>,
 ) -> Result<Validation, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
-    let value =
-        crate::model::rules::parse_rules_text(&text, format).map_err(|e| ctx.bad_request(e))?;
+    let value = ctx.rules_from_text(&text, format)?;
     let columns = match table.filter(|t| !t.trim().is_empty()) {
         None => None,
         Some(table) => {

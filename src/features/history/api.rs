@@ -55,9 +55,7 @@ pub async fn save_rule_set(
 ) -> Result<SavedRuleSet, ApiError> {
     use crate::server::store::{AuditAction, NewRuleSet, ops};
     let (ctx, table, columns) = guard::table(&table, true).await?;
-    let Value::Array(rules) = rules else {
-        return Err(ctx.bad_request("rules must be a list of DQX checks"));
-    };
+    let rules = ctx.rules_in(rules)?;
     let new = NewRuleSet {
         table_name: table,
         rules,
@@ -151,6 +149,7 @@ pub async fn import_rule_set(
     format: RulesFormat,
 ) -> Result<SavedRuleSet, ApiError> {
     let (ctx, table, columns) = guard::table(&table, true).await?;
+    ctx.rules_from_text(&text, format)?;
     let saved = crate::server::store::ops::import(
         ctx.state.store.as_ref(),
         &ctx.caller,

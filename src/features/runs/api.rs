@@ -36,8 +36,14 @@ async fn record_validation(
 ) {
     use crate::server::store::{AuditAction, ops::audit_quietly};
     let store = ctx.state.store.as_ref();
+    // Counts and messages are kept; row values are not (whoever reads the store later may not
+    // be allowed to see them).
+    let mut kept = result.clone();
+    for rule in &mut kept.rule_results {
+        rule.sample_violations.clear();
+    }
     match store
-        .record_validation(&ctx.caller, run_id, version, result)
+        .record_validation(&ctx.caller, run_id, version, &kept)
         .await
     {
         Ok(true) => {

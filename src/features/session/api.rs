@@ -10,5 +10,7 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "whoami", input = Json)]
 pub async fn whoami() -> Result<WhoAmI, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
-    Ok(ctx.caller.who_am_i(ctx.state.identity.mode()))
+    let mut me = ctx.caller.who_am_i(ctx.state.identity.mode());
+    me.engines = ctx.state.jobs.engines();
+    Ok(me)
 }

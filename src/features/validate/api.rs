@@ -28,12 +28,28 @@ pub async fn start_validation(
         .into_iter()
         .map(|c| c.name)
         .collect();
-    let rules = match rules {
-        serde_json::Value::Array(items) => items,
-        _ => return Err(ctx.bad_request("rules must be a list of DQX checks")),
-    };
+    let rules = ctx.rules_in(rules)?;
     crate::server::store::ops::refuse_invalid(&rules, Some(&columns), "nothing was run")
         .map_err(|e| ctx.bad_request(e.to_string()))?;
+    // A version is only recorded with the run when it is a saved version of this table holding
+    // exactly these rules; anything else is dropped, not trusted.
+    let rule_set_version = match rule_set_version {
+        None => None,
+        Some(v) => {
+            let saved = ctx
+                .state
+                .store
+                .get(&ctx.caller, &table.to_string(), Some(v))
+                .await;
+            match saved {
+                Ok(set) if set.rules == rules => Some(v),
+                _ => {
+                    tracing::warn!(request_id = %ctx.caller.request_id, version = v, %table, "rule_set_version does not match a saved version's rules; not recorded");
+                    None
+                }
+            }
+        }
+    };
     let request = crate::server::jobs::JobRequest::Validation {
         table,
         rules,

@@ -70,6 +70,7 @@ pub fn ValidationResults(result: ValidationResult) -> impl IntoView {
                 <div><dt>"Rules"</dt><dd>{format!("{} passed, {} failed, {} warned", result.passed, result.failed, result.warnings)}</dd></div>
             </dl>
             <p class="muted">{format!("Checked at {} in {}.", result.validated_at, duration(result.duration_ms))}</p>
+            {result.note.clone().map(|note| view! { <p class="notice" role="note">{note}</p> })}
             <DownloadLink label="Download report" file_name=file_name mime="application/octet-stream" text=report/>
             <RuleTable rules total_rows/>
             {(!bars.is_empty()).then(|| view! { <BarChart title="Violations per rule" bars/> })}

@@ -6,7 +6,10 @@ use super::api::start_validation;
 use super::results::ValidationResults;
 use crate::features::editor::state::Editor;
 use crate::features::runs::watch::RunWatch;
+use crate::features::session::api::whoami;
+use crate::model::runs::EngineChoice;
 use crate::model::runs::RunState;
+use crate::model::session::EngineOffer;
 use crate::ui::notice::ErrorNotice;
 use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
@@ -38,13 +41,22 @@ pub fn ValidateStep(
         1 => "Validate 1 rule".to_string(),
         n => format!("Validate {n} rules"),
     };
+    let me = Resource::new(|| (), |_| whoami());
+    let offers = move || -> Vec<EngineOffer> {
+        me.get()
+            .and_then(Result::ok)
+            .map(|m| m.engines)
+            .unwrap_or_default()
+    };
+    let engine = RwSignal::new(EngineChoice::Warehouse);
     let validate = move |_| {
         if blocked().is_some() {
             return;
         }
         let rules = Value::Array(editor.rules());
+        let chosen = (!offers().is_empty()).then(|| engine.get_untracked());
         watch.start(
-            start_validation(table.get_untracked(), rules, None, None),
+            start_validation(table.get_untracked(), rules, None, chosen),
             move |id| on_started.run(id),
         );
     };
@@ -53,6 +65,9 @@ pub fn ValidateStep(
         <section class="step" aria-labelledby="step-validate">
             <h2 id="step-validate"><span class="step-number">"5"</span>"Validate"</h2>
             <p class="muted">"Runs every rule over the whole table in one pass and counts violations per rule."</p>
+            <Transition fallback=|| ()>
+                <EnginePicker offers=Signal::derive(offers) engine/>
+            </Transition>
             <button type="button" class="primary" on:click=validate
                 disabled=move || !hydrated.get() || watch.busy.get() || blocked().is_some()>
                 {label}
@@ -70,7 +85,37 @@ pub fn ValidateStep(
                 Some(RunState::Canceled) => Some(view! { <p class="notice" role="status">"Validation canceled."</p> }.into_any()),
                 _ => None,
             }}
+            {move || watch.status.with(|s| s.as_ref().and_then(|s| s.runs_on.clone())).map(|on| view! { <p class="muted">{format!("Ran {on}.")}</p> })}
             {move || watch.status.get().and_then(|s| s.validation).map(|result| view! { <ValidationResults result/> })}
         </section>
+    }
+}
+
+/// Where the validation runs: the embedded engine locally; in a workspace the SQL warehouse as
+/// the caller, or — where the app has the job — a DQX job, chosen here.
+#[component]
+fn EnginePicker(offers: Signal<Vec<EngineOffer>>, engine: RwSignal<EngineChoice>) -> impl IntoView {
+    move || {
+        let offers = offers.get();
+        match offers.len() {
+            0 => view! { <p class="muted">"Runs on the embedded engine, over the local workspace."</p> }.into_any(),
+            1 => view! { <p class="muted">{format!("Runs {}.", offers[0].description)}</p> }.into_any(),
+            _ => view! {
+                <fieldset class="engine-choice">
+                    <legend>"Where to run"</legend>
+                    {offers.into_iter().map(|offer| {
+                        let choice = offer.engine;
+                        view! {
+                            <label>
+                                <input type="radio" name="engine"
+                                    checked=move || engine.get() == choice
+                                    on:change=move |_| engine.set(choice)/>
+                                " "{offer.description}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }.into_any(),
+        }
     }
 }

@@ -3,6 +3,9 @@
 //! near-unique ids with duplicates but no rule that checks them; rules the last validation showed
 //! failing on most rows or unable to run; prompt intents no rule covers; and overlapping rules.
 
+/// Overlapping rules listed one by one; beyond this they are counted.
+const OVERLAPS_LISTED: usize = 20;
+
 use super::AnalysisInput;
 use crate::engine::prompt::{ColumnFacts, apply_prompt, read_prompt};
 use crate::model::analysis::{Analysis, BasedOn, Recommendation, RuleNote};
@@ -278,31 +281,63 @@ pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
         });
     }
 
-    // Overlaps: the same check twice on the same columns.
-    for (i, a) in rules.iter().enumerate() {
-        for b in &rules[i + 1..] {
-            let same = function(a) == function(b)
-                && columns(a) == columns(b)
-                && a.pointer("/check/arguments") == b.pointer("/check/arguments");
-            let nested = columns(a) == columns(b)
-                && matches!(
-                    (function(a), function(b)),
-                    ("is_not_null", "is_not_null_and_not_empty")
-                        | ("is_not_null_and_not_empty", "is_not_null")
-                );
-            if same || nested {
-                penalty += 0.5;
-                recommendations.push(Recommendation {
-                    text: format!(
-                        "{} and {} overlap on {}; one of them is enough",
-                        rule_key(a),
-                        rule_key(b),
-                        columns(a).join(", ")
-                    ),
-                    rule: None,
-                });
+    // Overlaps: the same check twice on the same columns (each repeat is compared with the
+    // first of its kind, so this is linear in the rules), and a null check next to the
+    // null-or-empty check on the same columns. At most OVERLAPS_LISTED are listed.
+    let mut overlaps: Vec<String> = Vec::new();
+    let mut first_of: std::collections::HashMap<String, &Value> = std::collections::HashMap::new();
+    let mut null_checks: std::collections::HashMap<Vec<String>, (Option<&Value>, Option<&Value>)> =
+        std::collections::HashMap::new();
+    for rule in rules {
+        let key = format!(
+            "{}|{:?}|{}",
+            function(rule),
+            columns(rule),
+            rule.pointer("/check/arguments")
+                .cloned()
+                .unwrap_or_default()
+        );
+        match first_of.get(&key) {
+            Some(first) => overlaps.push(format!(
+                "{} and {} overlap on {}; one of them is enough",
+                rule_key(first),
+                rule_key(rule),
+                columns(rule).join(", ")
+            )),
+            None => {
+                first_of.insert(key, rule);
             }
         }
+        let slot = null_checks.entry(columns(rule)).or_default();
+        match function(rule) {
+            "is_not_null" if slot.0.is_none() => slot.0 = Some(rule),
+            "is_not_null_and_not_empty" if slot.1.is_none() => slot.1 = Some(rule),
+            _ => {}
+        }
+    }
+    let mut nested: Vec<(&Value, &Value)> = null_checks
+        .values()
+        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+        .collect();
+    nested.sort_by_key(|(a, _)| rule_key(a));
+    for (a, b) in nested {
+        overlaps.push(format!(
+            "{} and {} overlap on {}; one of them is enough",
+            rule_key(a),
+            rule_key(b),
+            columns(a).join(", ")
+        ));
+    }
+    penalty += 0.5 * overlaps.len() as f64;
+    let more = overlaps.len().saturating_sub(OVERLAPS_LISTED);
+    for text in overlaps.into_iter().take(OVERLAPS_LISTED) {
+        recommendations.push(Recommendation { text, rule: None });
+    }
+    if more > 0 {
+        recommendations.push(Recommendation {
+            text: format!("{more} more overlapping rules; remove the repeats"),
+            rule: None,
+        });
     }
 
     // Prompt intents without a rule.

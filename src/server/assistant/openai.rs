@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct OpenAiCompatible {
     http: reqwest::Client,
     base_url: String,
+    /// `base_url` without any `user:password@`, for messages and logs.
+    shown_url: String,
     pub model: String,
     key: Option<SecretToken>,
     timeout: Duration,
@@ -29,6 +31,7 @@ impl OpenAiCompatible {
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
+            shown_url: redact_url(base_url.trim_end_matches('/')),
             model: model.to_string(),
             key,
             timeout,
@@ -47,13 +50,13 @@ impl OpenAiCompatible {
             if e.is_timeout() {
                 AppError::Unavailable(format!(
                     "the model at {} did not answer within {} s",
-                    self.base_url,
+                    self.shown_url,
                     self.timeout.as_secs()
                 ))
             } else {
                 AppError::Unavailable(format!(
                     "cannot reach the model at {} ({})",
-                    self.base_url,
+                    self.shown_url,
                     e.without_url()
                 ))
             }
@@ -63,26 +66,25 @@ impl OpenAiCompatible {
             AppError::Unavailable(format!("reading the model's answer: {}", e.without_url()))
         })?;
         if !status.is_success() {
-            let message: String = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| {
-                    v.pointer("/error/message")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| text.chars().take(200).collect());
+            // The body stays in the server log: some servers echo the request, key included.
+            let logged: String = text.chars().take(500).collect();
+            let logged = match &self.key {
+                Some(key) if !key.expose().is_empty() => logged.replace(key.expose(), "***"),
+                _ => logged,
+            };
+            tracing::warn!(status = status.as_u16(), body = %logged, "the model refused a request");
             return Err(match status.as_u16() {
                 401 | 403 => AppError::PermissionDenied(format!(
-                    "the model at {} refused the request: {message}; check AI_API_KEY",
-                    self.base_url
+                    "the model at {} refused the request (HTTP {status}); check AI_API_KEY",
+                    self.shown_url
                 )),
                 404 => AppError::NotFound(format!(
-                    "the model endpoint or model {} was not found at {}: {message}",
-                    self.model, self.base_url
+                    "the model endpoint or model {} was not found at {} (HTTP 404); check AI_BASE_URL and AI_MODEL",
+                    self.model, self.shown_url
                 )),
                 _ => AppError::Unavailable(format!(
-                    "the model at {} failed (HTTP {status}): {message}",
-                    self.base_url
+                    "the model at {} failed (HTTP {status}); the server log has its answer",
+                    self.shown_url
                 )),
             });
         }
@@ -94,5 +96,66 @@ impl OpenAiCompatible {
             .ok_or_else(|| {
                 AppError::Unavailable("the model's answer had no message content".into())
             })
+    }
+}
+
+/// `url` with any `user:password@` replaced by `***@`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_never_shown() {
+        assert_eq!(
+            redact_url("https://u:secret@models.example/v1"),
+            "https://***@models.example/v1"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_echoed_key_in_an_error_body_does_not_reach_the_user() {
+        use axum::routing::post;
+        let app = axum::Router::new().route(
+            "/v1/chat/completions",
+            post(|headers: axum::http::HeaderMap| async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("{{\"error\": {{\"message\": \"bad request with {auth}\"}}}}"),
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+        let model = OpenAiCompatible::new(
+            &format!("http://user:pw@{addr}/v1"),
+            "m",
+            Some(SecretToken::new("sk-very-secret")),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let error = model.complete("hi").await.unwrap_err().user_message();
+        assert!(!error.contains("sk-very-secret"), "{error}");
+        assert!(!error.contains("pw@"), "{error}");
     }
 }

@@ -10,12 +10,20 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-/// Refresh this long before the token expires.
+/// The longest a token is refreshed before it expires.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(120);
+
+/// How long before expiry a token of `lifetime` is replaced: a quarter of its life, at most
+/// `REFRESH_MARGIN`, so a short-lived token still serves most of its window (one mint per window,
+/// whatever the concurrency).
+pub fn refresh_margin(lifetime: Duration) -> Duration {
+    (lifetime / 4).min(REFRESH_MARGIN)
+}
 
 struct Cached {
     token: SecretToken,
-    expires: Instant,
+    /// When to mint the next one (before expiry, by `refresh_margin`).
+    refresh_at: Instant,
     /// Bumped on each mint, so a refused token is replaced once, not by every caller.
     generation: u64,
 }
@@ -43,7 +51,7 @@ impl ServicePrincipal {
     pub async fn token(&self) -> Result<(SecretToken, u64), AppError> {
         let mut cached = self.cached.lock().await;
         if let Some(c) = cached.as_ref()
-            && c.expires > Instant::now() + REFRESH_MARGIN
+            && c.refresh_at > Instant::now()
         {
             return Ok((c.token.clone(), c.generation));
         }
@@ -52,7 +60,7 @@ impl ServicePrincipal {
         let token = fresh.0.clone();
         *cached = Some(Cached {
             token: fresh.0,
-            expires: fresh.1,
+            refresh_at: fresh.1,
             generation,
         });
         Ok((token, generation))
@@ -62,7 +70,7 @@ impl ServicePrincipal {
     pub async fn invalidate(&self, generation: u64) {
         let mut cached = self.cached.lock().await;
         if let Some(c) = cached.as_mut().filter(|c| c.generation == generation) {
-            c.expires = Instant::now();
+            c.refresh_at = Instant::now();
         }
     }
 
@@ -124,9 +132,25 @@ impl ServicePrincipal {
         }
         .unwrap_or(3600);
         tracing::info!(expires_in = lifetime, "service principal token minted");
+        let lifetime = Duration::from_secs(lifetime);
         Ok((
             SecretToken::new(token),
-            Instant::now() + Duration::from_secs(lifetime),
+            Instant::now() + lifetime - refresh_margin(lifetime),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_margin_scales_with_the_lifetime() {
+        assert_eq!(refresh_margin(Duration::from_secs(3600)), REFRESH_MARGIN);
+        assert_eq!(
+            refresh_margin(Duration::from_secs(60)),
+            Duration::from_secs(15)
+        );
+        assert!(refresh_margin(Duration::from_secs(1)) < Duration::from_secs(1));
     }
 }

@@ -33,3 +33,53 @@ pub async fn me(
         .map(str::to_string);
     Ok((email.to_string(), display))
 }
+
+/// Identities read from SCIM `Me`, per token, for a few minutes: a workspace-dev caller is asked
+/// about once, not on every request. Bounded: the oldest entries go first.
+/// Token → (e-mail, display name, when read).
+type MeEntries = std::collections::HashMap<String, (String, Option<String>, std::time::Instant)>;
+
+#[derive(Default)]
+pub struct MeCache {
+    entries: std::sync::Mutex<MeEntries>,
+}
+
+/// How long a SCIM answer is reused, and how many are kept.
+pub const ME_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+pub const ME_CACHE_ENTRIES: usize = 1024;
+
+impl MeCache {
+    /// The caller's e-mail and display name, from the cache or SCIM `Me` as the token's holder.
+    pub async fn me(
+        &self,
+        client: &DatabricksClient,
+        token: &SecretToken,
+    ) -> Result<(String, Option<String>), AppError> {
+        let key = token.expose().to_string();
+        if let Some((email, display, at)) = self.lock().get(&key).cloned()
+            && at.elapsed() < ME_CACHE_TTL
+        {
+            return Ok((email, display));
+        }
+        let (email, display) = me(client, token).await?;
+        let mut entries = self.lock();
+        entries.retain(|_, (_, _, at)| at.elapsed() < ME_CACHE_TTL);
+        if entries.len() >= ME_CACHE_ENTRIES
+            && let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (_, _, at))| *at)
+                .map(|(k, _)| k.clone())
+        {
+            entries.remove(&oldest);
+        }
+        entries.insert(
+            key,
+            (email.clone(), display.clone(), std::time::Instant::now()),
+        );
+        Ok((email, display))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MeEntries> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

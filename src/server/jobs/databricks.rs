@@ -50,6 +50,7 @@ pub struct DatabricksJobRunner {
     runs: Mutex<HashMap<String, Owned>>,
     /// The warehouse as the caller, for sample rows of a job's violations.
     warehouse: Option<Arc<WarehouseWork>>,
+    bounds: super::RunBounds,
 }
 
 /// A validation job's document, read to the §5 contract: fields it does not promise may be
@@ -148,7 +149,49 @@ impl DatabricksJobRunner {
             ids,
             runs: Mutex::new(HashMap::new()),
             warehouse,
+            bounds: super::RunBounds::default(),
         }
+    }
+
+    /// The same runner with other per-user bounds.
+    pub fn with_bounds(mut self, bounds: super::RunBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// Forgets ended runs past their time to live and, per user, the oldest ended ones beyond
+    /// the number kept; refuses a new run when the caller has too many that have not ended.
+    fn admit(&self, owner: &str) -> Result<(), AppError> {
+        let mut runs = self.runs();
+        let now = chrono::Utc::now();
+        let ttl = chrono::Duration::from_std(self.bounds.ttl).unwrap_or(chrono::Duration::days(1));
+        let ended = |o: &Owned| {
+            o.last
+                .as_ref()
+                .is_some_and(|l| l.summary.state.is_terminal())
+        };
+        runs.retain(|_, o| {
+            !ended(o)
+                || chrono::DateTime::parse_from_rfc3339(&o.started_at)
+                    .map(|at| now - at.with_timezone(&chrono::Utc) < ttl)
+                    .unwrap_or(false)
+        });
+        let mut mine: Vec<(String, String)> = runs
+            .iter()
+            .filter(|(_, o)| o.owner == owner && ended(o))
+            .map(|(id, o)| (o.started_at.clone(), id.clone()))
+            .collect();
+        if mine.len() > self.bounds.kept_per_user {
+            mine.sort();
+            for (_, id) in mine.iter().take(mine.len() - self.bounds.kept_per_user) {
+                runs.remove(id);
+            }
+        }
+        let active = runs
+            .values()
+            .filter(|o| o.owner == owner && !ended(o))
+            .count();
+        self.bounds.admit(active)
     }
 
     /// Proves, as the caller, that they may read every table the job will read; refuses rules
@@ -183,6 +226,11 @@ impl DatabricksJobRunner {
             self.workspace.probe_read(caller, t).await?;
         }
         Ok(())
+    }
+
+    /// Whether a validation job can be started (a job identity and the job's id are set).
+    pub fn can_validate(&self) -> bool {
+        self.jobs.is_some() && self.ids.validation.is_some()
     }
 
     fn runs(&self) -> MutexGuard<'_, HashMap<String, Owned>> {
@@ -310,6 +358,7 @@ impl DatabricksJobRunner {
 impl JobRunner for DatabricksJobRunner {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
         let table = request.table().clone();
+        self.admit(&caller.email)?;
         // As the caller, before the service principal is asked for anything.
         self.probe_everything(caller, &request).await?;
         let jobs = self.jobs()?;

@@ -63,6 +63,48 @@ pub trait JobRunner: Send + Sync {
     async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError>;
     /// The caller's recent runs, newest first.
     async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError>;
+    /// The engines a run may choose (Databricks mode); empty where only one engine exists.
+    fn engines(&self) -> Vec<crate::model::session::EngineOffer> {
+        Vec::new()
+    }
+}
+
+/// What one user may hold in a runner: runs queued or running at once, ended runs kept, and
+/// how long an ended run is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunBounds {
+    pub active_per_user: usize,
+    pub kept_per_user: usize,
+    pub ttl: std::time::Duration,
+}
+
+impl Default for RunBounds {
+    fn default() -> Self {
+        Self::from(&crate::server::limits::Limits::default())
+    }
+}
+
+impl From<&crate::server::limits::Limits> for RunBounds {
+    fn from(limits: &crate::server::limits::Limits) -> Self {
+        Self {
+            active_per_user: limits.max_runs_per_user,
+            kept_per_user: limits.runs_kept_per_user,
+            ttl: std::time::Duration::from_secs(limits.run_ttl_secs),
+        }
+    }
+}
+
+impl RunBounds {
+    /// Refuses a new run when the caller already has `active` runs queued or running.
+    pub fn admit(&self, active: usize) -> Result<(), AppError> {
+        if active >= self.active_per_user {
+            return Err(AppError::TooManyRequests(format!(
+                "you already have {active} runs queued or running, the most one person may have at once (DQX_MAX_RUNS_PER_USER = {}); wait for one to end or cancel one, then try again",
+                self.active_per_user
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The error for a run id that is unknown or belongs to someone else (the two are not told apart).

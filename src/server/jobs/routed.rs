@@ -6,12 +6,15 @@ use super::databricks::DatabricksJobRunner;
 use super::local::InProcessRunner;
 use super::{JobRequest, JobRunner};
 use crate::model::runs::{EngineChoice, RunStatus, RunSummary};
+use crate::model::session::EngineOffer;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 
 /// The warehouse runner and the job runner behind one `JobRunner`.
 pub struct RoutedRunner {
     pub warehouse: InProcessRunner,
+    /// "on SQL warehouse W, as you".
+    pub warehouse_description: String,
     pub jobs: DatabricksJobRunner,
 }
 
@@ -40,6 +43,20 @@ impl JobRunner for RoutedRunner {
 
     async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
         self.for_run(run_id).cancel(caller, run_id).await
+    }
+
+    fn engines(&self) -> Vec<EngineOffer> {
+        let mut offers = vec![EngineOffer {
+            engine: EngineChoice::Warehouse,
+            description: self.warehouse_description.clone(),
+        }];
+        if self.jobs.can_validate() {
+            offers.push(EngineOffer {
+                engine: EngineChoice::Job,
+                description: "as a DQX job run by the app (after every table the rules read is checked as you)".into(),
+            });
+        }
+        offers
     }
 
     async fn list(&self, caller: &Caller) -> Result<Vec<RunSummary>, AppError> {

@@ -17,8 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Semaphore;
 
-/// Runs kept per user; older ended runs are forgotten first.
-pub const RUNS_KEPT_PER_USER: usize = 50;
+use super::RunBounds;
 
 /// What a run does, as its caller, wherever it reads the data.
 #[async_trait::async_trait]
@@ -47,6 +46,7 @@ pub struct InProcessRunner {
     work: Arc<dyn RunWork>,
     permits: Arc<Semaphore>,
     runs: Mutex<HashMap<String, Arc<RunRecord>>>,
+    bounds: RunBounds,
 }
 
 /// The local mode's runner: in-process runs on the embedded workspace.
@@ -75,7 +75,14 @@ impl InProcessRunner {
             work,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             runs: Mutex::new(HashMap::new()),
+            bounds: RunBounds::default(),
         }
+    }
+
+    /// The same runner with other per-user bounds.
+    pub fn with_bounds(mut self, bounds: RunBounds) -> Self {
+        self.bounds = bounds;
+        self
     }
 
     /// Whether `run_id` is one of this runner's.
@@ -96,19 +103,21 @@ impl InProcessRunner {
             .ok_or_else(|| run_not_found(run_id))
     }
 
-    /// Forgets the oldest ended runs of `owner` beyond the per-user limit.
-    fn evict(runs: &mut HashMap<String, Arc<RunRecord>>, owner: &str) {
+    /// Forgets ended runs past their time to live, then the oldest ended runs of `owner` beyond
+    /// the per-user number kept.
+    fn evict(&self, runs: &mut HashMap<String, Arc<RunRecord>>, owner: &str) {
+        runs.retain(|_, r| r.ended().is_none_or(|at| at.elapsed() < self.bounds.ttl));
         let mut ended: Vec<(std::time::Instant, String)> = runs
             .values()
             .filter(|r| r.owner == owner)
             .filter_map(|r| r.ended().map(|at| (at, r.id.clone())))
             .collect();
         let owned = runs.values().filter(|r| r.owner == owner).count();
-        if owned <= RUNS_KEPT_PER_USER {
+        if owned <= self.bounds.kept_per_user {
             return;
         }
         ended.sort();
-        for (_, id) in ended.into_iter().take(owned - RUNS_KEPT_PER_USER) {
+        for (_, id) in ended.into_iter().take(owned - self.bounds.kept_per_user) {
             runs.remove(&id);
         }
     }
@@ -118,6 +127,12 @@ impl InProcessRunner {
 impl JobRunner for InProcessRunner {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
         let table = request.table().clone();
+        let active = self
+            .runs()
+            .values()
+            .filter(|r| r.owner == caller.email && !r.state().is_terminal())
+            .count();
+        self.bounds.admit(active)?;
         // As the caller, before anything runs.
         self.work.probe(caller, &table).await?;
         let (kind, version) = match &request {
@@ -139,7 +154,7 @@ impl JobRunner for InProcessRunner {
         {
             let mut runs = self.runs();
             runs.insert(id.clone(), record.clone());
-            Self::evict(&mut runs, &caller.email);
+            self.evict(&mut runs, &caller.email);
         }
         tracing::info!(run_id = %id, kind = kind.label(), %table, user = %caller.email, request_id = %caller.request_id, "run queued");
 

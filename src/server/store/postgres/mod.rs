@@ -90,7 +90,42 @@ impl PgStore {
             .map_err(|e| {
                 AppError::internal(format!("migrating the rule store at {}", self.where_()), e)
             })?;
+        self.grant_app_role(&mut conn).await?;
         let _ = conn.close().await;
+        Ok(())
+    }
+
+    /// Grants the app users' role what the app does, and no more: rule sets are read, added and
+    /// flipped active; validation runs and the audit trail are only read and appended to. The
+    /// role is created (without login) when missing and the migrating identity may create it;
+    /// the deployment makes each user a member (`GRANT dqx_app_users TO "user@example.com"`).
+    async fn grant_app_role(&self, conn: &mut sqlx::PgConnection) -> Result<(), AppError> {
+        let role = &self.pools.target().app_role;
+        let quoted = quote_role(role)?;
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1")
+            .bind(role)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| AppError::internal("looking up the app users' role", e))?;
+        if exists.is_none() {
+            sqlx::raw_sql(&format!("CREATE ROLE {quoted} NOLOGIN"))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| {
+                    AppError::Unavailable(format!(
+                        "the rule store's role {role} does not exist and could not be created ({e}); create it and grant it to the app's users (LAKEBASE_APP_ROLE)"
+                    ))
+                })?;
+        }
+        let grants = format!(
+            "GRANT SELECT, INSERT, UPDATE ON dq_rules_events TO {quoted}; \
+             GRANT SELECT, INSERT ON dq_validation_runs, dq_audit_events TO {quoted}; \
+             REVOKE UPDATE, DELETE, TRUNCATE ON dq_validation_runs, dq_audit_events FROM {quoted}"
+        );
+        sqlx::raw_sql(&grants)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| AppError::internal("granting the app users' role", e))?;
         Ok(())
     }
 
@@ -373,4 +408,14 @@ impl RuleStore for PgStore {
         .map_err(|e| self.error("recording the validation run", &caller.email, e))?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// A role name as a quoted identifier; names with control characters are refused.
+fn quote_role(role: &str) -> Result<String, AppError> {
+    if role.is_empty() || role.len() > 63 || role.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "LAKEBASE_APP_ROLE '{role}' is not a role name"
+        )));
+    }
+    Ok(format!("\"{}\"", role.replace('"', "\"\"")))
 }

@@ -17,7 +17,14 @@ pub struct PgTarget {
     pub host: String,
     pub port: u16,
     pub database: String,
+    /// A CA certificate to verify the server with (`LAKEBASE_CA_FILE`); system roots otherwise.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The role app users belong to, granted the store's tables (`LAKEBASE_APP_ROLE`).
+    pub app_role: String,
 }
+
+/// The default role granted the store's tables.
+pub const DEFAULT_APP_ROLE: &str = "dqx_app_users";
 
 /// Limits of the pool set.
 #[derive(Debug, Clone, Copy)]
@@ -72,16 +79,21 @@ impl Pools {
         &self.target
     }
 
-    /// Connection options for `user` with `password`, SSL required.
+    /// Connection options for `user` with `password`: TLS with the server's certificate and
+    /// host name verified (the password is the user's token), against `ca_file` or system roots.
     pub fn options(&self, user: &str, password: &SecretToken) -> PgConnectOptions {
-        PgConnectOptions::new()
+        let options = PgConnectOptions::new()
             .host(&self.target.host)
             .port(self.target.port)
             .database(&self.target.database)
             .username(user)
             .password(password.expose())
-            .ssl_mode(PgSslMode::Require)
-            .application_name("dqx-manager")
+            .ssl_mode(PgSslMode::VerifyFull)
+            .application_name("dqx-manager");
+        match &self.target.ca_file {
+            Some(ca) => options.ssl_root_cert(ca),
+            None => options,
+        }
     }
 
     /// The pool of `user` for this token; a new token replaces the user's pool.
