@@ -174,9 +174,7 @@ fn main() -> ExitCode {
 
 /// Runs a command's future on a fresh runtime.
 fn run_async<T>(future: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    dqx_manager::server::runtime::build()
         .map_err(|e| format!("starting the runtime: {e}"))?
         .block_on(future)
 }
@@ -193,10 +191,8 @@ fn sample_data(out: PathBuf, rows: Option<u64>) -> Result<(), String> {
 }
 
 fn serve() -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the runtime: {e}"))?;
+    let runtime =
+        dqx_manager::server::runtime::build().map_err(|e| format!("starting the runtime: {e}"))?;
     runtime.block_on(async {
         let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
         let mut options = leptos_options()?;

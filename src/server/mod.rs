@@ -12,6 +12,7 @@ pub mod limits;
 pub mod request;
 pub mod request_guard;
 pub mod routes;
+pub mod runtime;
 pub mod secret;
 pub mod state;
 pub mod state_databricks;

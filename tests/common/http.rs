@@ -15,11 +15,22 @@ pub struct Reply {
 }
 
 pub async fn call(app: &axum::Router, path: &str, headers: &[(&str, &str)], body: Value) -> Reply {
-    let mut request = Request::post(path).header("content-type", "application/json");
+    let mut all = vec![("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    call_raw(app, path, &all, body.to_string()).await
+}
+
+/// A POST with exactly these headers and this body text (no content type added).
+pub async fn call_raw(
+    app: &axum::Router,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> Reply {
+    let mut request = Request::post(path);
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    let body = body.to_string();
     // Real clients send Content-Length; the body limit answers 413 from it before reading.
     request = request.header("content-length", body.len());
     let response = app
