@@ -76,7 +76,11 @@ fn hostile_strings() -> Vec<String> {
 }
 
 fn hostile_rule(rng: &mut Lcg, text: &str) -> Value {
-    let column = if rng.next() % 2 == 0 { "email" } else { text };
+    let column = if rng.next().is_multiple_of(2) {
+        "email"
+    } else {
+        text
+    };
     match rng.next() % 9 {
         0 => {
             json!({"name": text, "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": column}}})
@@ -156,7 +160,7 @@ fn inputs() -> Vec<Input> {
         raw: false,
     };
     // Generated: every function with hostile text in each of its fields.
-    for round in 0..22 {
+    for round in 0..22u32 {
         for function in FUNCTIONS {
             let text = rng.pick(&strings).clone();
             let rules = json!([hostile_rule(&mut rng, &text), hostile_rule(&mut rng, &text)]);
@@ -168,14 +172,14 @@ fn inputs() -> Vec<Input> {
                 }
                 "sample_table" => json!({"table": text, "limit": rng.next() as i64 - (1 << 30)}),
                 "start_generation" => {
-                    json!({"table": if round % 2 == 0 { "main.sales.customers".to_string() } else { text.clone() }, "prompt": text, "sample_limit": rng.next()})
+                    json!({"table": if round.is_multiple_of(2) { "main.sales.customers".to_string() } else { text.clone() }, "prompt": text, "sample_limit": rng.next()})
                 }
                 "start_validation" => {
                     json!({"table": "main.sales.customers", "rules": rules, "rule_set_version": rng.next() as i64})
                 }
                 "run_status" | "cancel_run" => json!({"run_id": text}),
                 "check_rules" => {
-                    json!({"text": text, "format": if round % 2 == 0 { "yaml" } else { "json" }, "table": "main.sales.customers"})
+                    json!({"text": text, "format": if round.is_multiple_of(2) { "yaml" } else { "json" }, "table": "main.sales.customers"})
                 }
                 "analyze_rules" => {
                     json!({"table": "main.sales.customers", "rules": rules, "user_prompt": text})
