@@ -35,26 +35,30 @@ if status.has_errors:
 
 source = spark.table(table_name)  # noqa: F821
 annotated = engine.apply_checks_by_metadata(source, rules).cache()
-empty = F.array().cast("array<struct<name:string,message:string>>")
-errors = F.coalesce(F.col("_errors"), empty)
-warnings = F.coalesce(F.col("_warnings"), empty)
+# DQX leaves `_errors` / `_warnings` NULL on rows without any; count hits per row as 0 then.
+error_hits = F.when(F.col("_errors").isNull(), 0).otherwise(F.size("_errors"))
+warning_hits = F.when(F.col("_warnings").isNull(), 0).otherwise(F.size("_warnings"))
 
 totals = annotated.agg(
     F.count(F.lit(1)).alias("rows"),
-    F.sum(F.when(F.size(errors) > 0, 1).otherwise(0)).alias("invalid"),
-    F.sum(F.when((F.size(errors) == 0) & (F.size(warnings) > 0), 1).otherwise(0)).alias("warned"),
+    F.sum(F.when(error_hits > 0, 1).otherwise(0)).alias("invalid"),
+    F.sum(F.when((error_hits == 0) & (warning_hits > 0), 1).otherwise(0)).alias("warned"),
 ).first()
 
 # One row per (row, rule it violated); counted per name (a name counts once per row, as DQX).
-hits = annotated.select(F.monotonically_increasing_id().alias("__row"), F.explode(F.concat(errors, warnings)).alias("hit"))
+numbered = annotated.select(F.monotonically_increasing_id().alias("__row"), "_errors", "_warnings")
+hits = numbered.select("__row", F.explode("_errors").alias("hit")).unionByName(
+    numbered.select("__row", F.explode("_warnings").alias("hit"))
+)
 per_name = hits.select("__row", F.col("hit.name").alias("__rule")).distinct().groupBy("__rule").count()
 violations = {row["__rule"]: int(row["count"]) for row in per_name.collect()}
 
-resolved = [getattr(r, "name", None) for r in getattr(engine, "build_checks_by_metadata", lambda c: [])(rules)] if hasattr(engine, "build_checks_by_metadata") else []
+# The app names every rule (DQX's default names, resolved before the job starts), so counts are
+# looked up by the names the rules carry.
 document = validation_document(
     table_name=table_name,
     rules=rules,
-    resolved_names=resolved,
+    resolved_names=[],
     total_rows=int(totals["rows"]),
     invalid_rows=int(totals["invalid"] or 0),
     rows_with_warnings=int(totals["warned"] or 0),

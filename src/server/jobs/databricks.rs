@@ -68,6 +68,29 @@ fn read_validation(text: &str) -> Result<ValidationResult, serde_json::Error> {
     Ok(result)
 }
 
+/// The rules with every unnamed one given its DQX default name, so the job's counts (per rule
+/// name) are looked up by exactly the names the app shows.
+fn named(rules: &[Value]) -> Vec<Value> {
+    rules
+        .iter()
+        .map(|rule| {
+            let mut rule = rule.clone();
+            let unnamed = rule
+                .get("name")
+                .and_then(Value::as_str)
+                .is_none_or(|n| n.trim().is_empty());
+            let single = rule.pointer("/check/for_each_column").is_none();
+            if unnamed && single {
+                let resolved = validate_rule_set(&Value::Array(vec![rule.clone()]), None);
+                if let ([only], Some(object)) = (resolved.rules.as_slice(), rule.as_object_mut()) {
+                    object.insert("name".into(), json!(only.name));
+                }
+            }
+            rule
+        })
+        .collect()
+}
+
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -383,7 +406,7 @@ impl JobRunner for DatabricksJobRunner {
                 Map::from_iter([(
                     "rules".to_string(),
                     json!(
-                        serde_json::to_string(rules)
+                        serde_json::to_string(&named(rules))
                             .map_err(|e| AppError::internal("encoding the rules", e))?
                     ),
                 )]),
@@ -526,5 +549,21 @@ impl JobRunner for DatabricksJobRunner {
         }
         mine.sort_by(|a, b| b.started_at.cmp(&a.started_at));
         Ok(mine)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_rules_travel_with_their_default_names() {
+        let rules = vec![
+            json!({"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}),
+            json!({"name": "mine", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}),
+        ];
+        let sent = named(&rules);
+        assert_eq!(sent[0]["name"], "email_is_null");
+        assert_eq!(sent[1]["name"], "mine");
     }
 }
