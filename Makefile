@@ -19,15 +19,13 @@ build: setup
 release: setup
 	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
 
-# The app as Databricks Apps deploys it: release binary, site and app.yaml in resources/build/app.
+# The app as Databricks Apps deploys it (resources/build/app): the release binary compressed in
+# parts under 10 MB with start.sh to join and verify them, the site and app.yaml; then checked
+# (file sizes, glibc symbols, a start from a copy of the folder).
 # Then: cd resources && databricks bundle deploy -t dev --var warehouse_id=<id> (see README).
 bundle: release
-	rm -rf resources/build/app
-	mkdir -p resources/build/app
-	cp target/release/dqx-manager resources/build/app/
-	cp -r target/site resources/build/app/site
-	cp resources/app/app.yaml resources/build/app/app.yaml
-	@echo "bundle ready in resources/build/app"
+	scripts/bundle.sh
+	scripts/check-bundle.sh
 
 # Write the sample workspace at another scale, e.g. `make sample-data ROWS=1000000 OUT=/tmp/ws`.
 ROWS ?=

@@ -43,3 +43,10 @@ cargo leptos build
 step "Playwright end to end (Chromium, local mode)"
 rm -rf target/e2e
 (cd end2end && npx playwright test)
+
+step "the Databricks Apps bundle: release build, parts under 10 MB, glibc <= 2.35, starts from app.yaml"
+cargo leptos build --release
+scripts/bundle.sh
+scripts/check-bundle.sh
+DQX_BUNDLE_DIR="$PWD/resources/build/app" DQX_REQUIRE_BUNDLE=1 \
+  cargo test --features ssr --test bundle_start -- --nocapture

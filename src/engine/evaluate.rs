@@ -21,6 +21,18 @@ use std::time::Instant;
 /// Violating rows kept per rule.
 pub const SAMPLE_ROWS_PER_RULE: usize = 10;
 
+/// Characters of one value kept in a sample row (and of a message); longer ones are cut, so a
+/// table of huge text values cannot make a result (or a response) huge.
+pub const SAMPLE_CELL_CHARS: usize = 1_000;
+
+/// `text`, cut to `SAMPLE_CELL_CHARS` characters with an ellipsis.
+pub fn sample_cell(text: &str) -> String {
+    match text.char_indices().nth(SAMPLE_CELL_CHARS) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
 /// How to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
@@ -301,13 +313,13 @@ impl Tally {
                     let value = if batch.column(*col).is_null(row) {
                         Value::Null
                     } else {
-                        Value::String(formatter.value(row).to_string())
+                        Value::String(sample_cell(&formatter.value(row).to_string()))
                     };
                     sample.insert(name.clone(), value);
                 }
                 sample.insert(
                     "_message".to_string(),
-                    Value::String(rule_messages.value(row).to_string()),
+                    Value::String(sample_cell(rule_messages.value(row))),
                 );
                 samples.push(sample);
             }

@@ -5,7 +5,7 @@
 //! and the embedded engine give the same answers in the same shape.
 
 use super::compile::{CompileContext, Join, Skip, compile};
-use super::evaluate::{RowTotals, SAMPLE_ROWS_PER_RULE, assemble_result};
+use super::evaluate::{RowTotals, SAMPLE_ROWS_PER_RULE, assemble_result, sample_cell};
 use super::sql::Dialect;
 use crate::model::results::ValidationResult;
 use crate::model::rules::validate::looks_like_iso_date_or_time;
@@ -333,11 +333,13 @@ impl SparkPlan {
             for (name, value) in self.base_columns.iter().zip(row.iter().skip(2)) {
                 sample.insert(
                     name.clone(),
-                    value.clone().map_or(Value::Null, Value::String),
+                    value
+                        .as_deref()
+                        .map_or(Value::Null, |v| Value::String(sample_cell(v))),
                 );
             }
             let message = row.get(1).cloned().flatten().unwrap_or_default();
-            sample.insert("_message".into(), Value::String(message));
+            sample.insert("_message".into(), Value::String(sample_cell(&message)));
             slot.push(sample);
         }
         samples
@@ -387,6 +389,16 @@ mod tests {
             &v.rules,
             "current_timestamp()",
         )
+    }
+
+    #[test]
+    fn huge_sample_values_are_cut() {
+        let long = "x".repeat(5_000);
+        assert_eq!(
+            sample_cell(&long).chars().count(),
+            crate::engine::evaluate::SAMPLE_CELL_CHARS + 1
+        );
+        assert_eq!(sample_cell("short"), "short");
     }
 
     #[test]
