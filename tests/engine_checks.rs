@@ -620,3 +620,42 @@ async fn hostile_literals_stay_literals() {
     assert_eq!(e.result.rule_results[0].status, RuleStatus::Error);
     assert!(e.result.rule_results[0].message.contains("invalid regex"));
 }
+
+/// A list value with a quote or a backslash (as the prompt reader writes it) means the same to
+/// the embedded engine as to Spark: `O'Brien` is allowed and matched, nothing breaks.
+#[tokio::test]
+async fn list_values_with_quotes_and_backslashes_are_read_as_written() {
+    use dqx_manager::engine::sql::portable_literal;
+    let ctx = SessionContext::new();
+    ctx.sql(
+        "CREATE VIEW people AS SELECT * FROM (VALUES ('O''Brien'), ('a\\b'), ('Smith')) AS t(name)",
+    )
+    .await
+    .unwrap();
+    let rules = json!([check(
+        "is_in_list",
+        json!({"column": "name", "allowed": [portable_literal("O'Brien"), portable_literal("a\\b")]})
+    )]);
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let result = evaluate(
+        &ctx,
+        "people",
+        "people",
+        &validation.rules,
+        &EvalOptions::default(),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(
+        result.rule_results[0].status,
+        RuleStatus::Fail,
+        "{:?}",
+        result.rule_results[0]
+    );
+    assert_eq!(
+        result.rule_results[0].violation_count, 1,
+        "only Smith is outside the list"
+    );
+}

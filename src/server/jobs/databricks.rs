@@ -8,7 +8,6 @@
 //! counts are kept and its sample rows are replaced by rows read as the caller on the warehouse.
 
 use super::{JobRequest, JobRunner, run_not_found};
-use crate::engine::spark_plan::{SparkPlan, spark_now};
 use crate::model::results::ValidationResult;
 use crate::model::rules::validate::validate_rule_set;
 use crate::model::runs::{GenerationResult, RunKind, RunState, RunStatus, RunSummary};
@@ -16,7 +15,7 @@ use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::databricks::jobs::Jobs;
 use crate::server::error::AppError;
-use crate::server::jobs::warehouse::{WarehouseWork, shape_of};
+use crate::server::jobs::warehouse::{WarehouseWork, plan_for};
 use crate::server::workspace::Workspace;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -227,17 +226,8 @@ impl DatabricksJobRunner {
         let table = request.table();
         let mut tables = std::collections::BTreeSet::from([table.clone()]);
         if let JobRequest::Validation { rules, .. } = request {
-            let columns = self.workspace.columns(caller, table).await?;
-            let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-            let checked = validate_rule_set(&Value::Array(rules.clone()), Some(&names));
-            let now = spark_now(None).map_err(AppError::BadRequest)?;
-            let plan = SparkPlan::new(
-                &table.quoted(),
-                &table.to_string(),
-                &shape_of(&columns),
-                &checked.rules,
-                &now,
-            );
+            let plan =
+                plan_for(self.workspace.as_ref(), caller, table, rules.clone(), false).await?;
             let referenced = plan.referenced_tables().map_err(|why| {
                 AppError::BadRequest(format!(
                     "{why}; a DQX job runs as the app's service principal, so it only starts when every table it reads is known — validate on the warehouse (engine \"warehouse\") instead, which reads as you"

@@ -107,6 +107,28 @@ impl RunBounds {
     }
 }
 
+/// The rules resolved against the table's columns, or the first problem as a 400: a run never
+/// starts on rules the validator refuses.
+pub fn valid_rules_for(
+    table: &TableName,
+    rules: Vec<Value>,
+    columns: &[String],
+) -> Result<Vec<crate::model::rules::ResolvedRule>, AppError> {
+    let checked =
+        crate::model::rules::validate::validate_rule_set(&Value::Array(rules), Some(columns));
+    if !checked.is_valid() {
+        let first = checked
+            .errors()
+            .next()
+            .map(|p| p.located())
+            .unwrap_or_default();
+        return Err(AppError::BadRequest(format!(
+            "the rules are not valid for {table}: {first}"
+        )));
+    }
+    Ok(checked.rules)
+}
+
 /// The error for a run id that is unknown or belongs to someone else (the two are not told apart).
 pub fn run_not_found(run_id: &str) -> AppError {
     AppError::NotFound(format!(

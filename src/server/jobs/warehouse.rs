@@ -74,6 +74,33 @@ impl TextQuery for AsCaller<'_> {
     }
 }
 
+/// The warehouse plan for `rules` on `table`, whose columns are read as the caller. With
+/// `require_valid`, rules the validator refuses are a 400; without, they are left out (as
+/// the validator's resolved rules leave them).
+pub async fn plan_for(
+    workspace: &dyn Workspace,
+    caller: &Caller,
+    table: &TableName,
+    rules: Vec<Value>,
+    require_valid: bool,
+) -> Result<SparkPlan, AppError> {
+    let columns = workspace.columns(caller, table).await?;
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let resolved = if require_valid {
+        super::valid_rules_for(table, rules, &names)?
+    } else {
+        validate_rule_set(&Value::Array(rules), Some(&names)).rules
+    };
+    let now = spark_now(None).map_err(AppError::BadRequest)?;
+    Ok(SparkPlan::new(
+        &table.quoted(),
+        &table.to_string(),
+        &shape_of(&columns),
+        &resolved,
+        &now,
+    ))
+}
+
 /// The shape of a table from its Unity Catalog columns.
 pub fn shape_of(columns: &[crate::model::catalog::ColumnInfo]) -> TableShape {
     TableShape {
@@ -106,27 +133,7 @@ impl WarehouseWork {
         if !record.enter("reading the table's columns (Unity Catalog, as you)", None) {
             return Ok(None);
         }
-        let columns = self.workspace.columns(caller, table).await?;
-        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let checked = validate_rule_set(&Value::Array(rules), Some(&names));
-        if !checked.is_valid() {
-            let first = checked
-                .errors()
-                .next()
-                .map(|p| p.located())
-                .unwrap_or_default();
-            return Err(AppError::BadRequest(format!(
-                "the rules are not valid for {table}: {first}"
-            )));
-        }
-        let now = spark_now(None).map_err(AppError::BadRequest)?;
-        let mut plan = SparkPlan::new(
-            &table.quoted(),
-            &table.to_string(),
-            &shape_of(&columns),
-            &checked.rules,
-            &now,
-        );
+        let mut plan = plan_for(self.workspace.as_ref(), caller, table, rules, true).await?;
         let sql = self.as_caller(caller, record)?;
         let started = Instant::now();
         let phase = format!(
@@ -250,17 +257,14 @@ impl WarehouseWork {
         for rule in &mut result.rule_results {
             rule.sample_violations.clear();
         }
-        let columns = self.workspace.columns(caller, table).await?;
-        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let checked = validate_rule_set(&Value::Array(rules.to_vec()), Some(&names));
-        let now = spark_now(None).map_err(AppError::BadRequest)?;
-        let plan = SparkPlan::new(
-            &table.quoted(),
-            &table.to_string(),
-            &shape_of(&columns),
-            &checked.rules,
-            &now,
-        );
+        let plan = plan_for(
+            self.workspace.as_ref(),
+            caller,
+            table,
+            rules.to_vec(),
+            false,
+        )
+        .await?;
         let per_rule: Vec<u64> = (0..plan.len())
             .map(|i| {
                 result

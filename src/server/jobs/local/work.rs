@@ -7,7 +7,6 @@ use crate::engine::evaluate::{EvalOptions, evaluate};
 use crate::engine::generate::GeneratorOptions;
 use crate::engine::generation::generation_result;
 use crate::engine::profile::profile_table;
-use crate::model::rules::validate::validate_rule_set;
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
@@ -142,17 +141,7 @@ async fn validate(
     }
     let description = workspace.describe_table(caller, table).await?;
     let columns: Vec<String> = description.columns.iter().map(|c| c.name.clone()).collect();
-    let validation = validate_rule_set(&Value::Array(rules), Some(&columns));
-    if !validation.is_valid() {
-        let first = validation
-            .errors()
-            .next()
-            .map(|p| p.located())
-            .unwrap_or_default();
-        return Err(AppError::BadRequest(format!(
-            "the rules are not valid for {table}: {first}"
-        )));
-    }
+    let rules = crate::server::jobs::valid_rules_for(table, rules, &columns)?;
     if !record.enter("checking rows", description.row_count) {
         return Ok(None);
     }
@@ -161,14 +150,8 @@ async fn validate(
         rows_done: Some(record.rows_done.clone()),
         ..Default::default()
     };
-    let evaluation = evaluate(
-        &ctx,
-        &table.quoted(),
-        &table.to_string(),
-        &validation.rules,
-        &options,
-    )
-    .await
-    .map_err(|e| AppError::internal(format!("validating {table}"), e))?;
+    let evaluation = evaluate(&ctx, &table.quoted(), &table.to_string(), &rules, &options)
+        .await
+        .map_err(|e| AppError::internal(format!("validating {table}"), e))?;
     Ok(Some(Output::Validation(Box::new(evaluation.result))))
 }
