@@ -15,9 +15,10 @@ setup:
 build: setup
 	cargo leptos build
 
-# Release build: optimised server binary and a size-optimised wasm (needs binaryen's wasm-opt).
+# Release build: optimised server binary and a size-optimised wasm split by route (lazy pages are
+# separate files fetched when first shown; needs binaryen's wasm-opt).
 release: setup
-	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
+	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --split
 
 # The app as Databricks Apps deploys it (resources/build/app): the release binary compressed in
 # parts under 10 MB with start.sh to join and verify them, the site and app.yaml; then checked

@@ -1,11 +1,14 @@
 // Playwright against the app in local mode, on its own port and a fresh data folder, with
-// Debian's Chromium (Playwright cannot download browsers here). scripts/test.sh builds first.
+// Debian's Chromium (Playwright cannot download browsers here). scripts/test.sh builds first: the
+// release server and the split site (`cargo leptos build --release --split`), so the tests drive
+// what the bundle ships; E2E_PROFILE=debug runs them on a `cargo leptos build` instead.
 import { defineConfig } from "@playwright/test";
 import * as path from "path";
 
 const root = path.resolve(__dirname, "..");
 const port = process.env.E2E_PORT ?? "3100";
 const baseURL = `http://127.0.0.1:${port}`;
+const profile = process.env.E2E_PROFILE ?? "release";
 
 export default defineConfig({
   testDir: "./tests",
@@ -32,7 +35,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: path.join(root, "target", "debug", "dqx-manager"),
+    command: path.join(root, "target", profile, "dqx-manager"),
     cwd: root,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

@@ -3,7 +3,7 @@
 # the server binary xz-compressed and split into parts under 10 MB (the platform refuses any app
 # file over 10 MB), its SHA-256, the site, app.yaml and start.sh, which reassembles, verifies and
 # starts the binary with only what an Ubuntu 22.04 image has (sh, cat, xz, sha256sum, mktemp).
-#   scripts/bundle.sh            # after `cargo leptos build --release` (make bundle does both)
+#   scripts/bundle.sh            # after `cargo leptos build --release --split` (make bundle does both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

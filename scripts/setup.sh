@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing the app needs, and only what is missing (safe to run again):
-# the wasm target, cargo-leptos 0.3.0 (no_downloads), the wasm-bindgen CLI matching Cargo.lock,
+# the wasm target, cargo-leptos 0.3.0 (no_downloads) and the wasm-bindgen CLI matching Cargo.lock
+# (both compiled at once, quickly),
 # the end2end npm packages (Playwright, binaryen's wasm-opt) and, with --browser, Debian's Chromium.
 # With --postgres it also makes sure the PostgreSQL server binaries are present; with --spark it
 # makes a cached Python venv with pyspark (Java 17 runs it) for the Spark parity tests, at
@@ -45,18 +46,25 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The two build tools are compiled at opt-level 1 without LTO (cargo-leptos's own release profile
+# is fat LTO with one codegen unit: 11 minutes on 2 cores), both at once; they only orchestrate
+# the build, so their own speed hardly matters.
+quick_tool_build=(--config profile.release.opt-level=1 --config profile.release.lto=false
+  --config profile.release.codegen-units=16 --config profile.release.debug=false)
+tool_pids=()
 if ! cargo leptos --version 2>/dev/null | grep -q "0.3.0"; then
-  say "installing cargo-leptos 0.3.0 (about 11 minutes on 2 cores)"
-  cargo install cargo-leptos --version 0.3.0 --locked --features no_downloads
+  say "installing cargo-leptos 0.3.0 (no_downloads)"
+  cargo install cargo-leptos --version 0.3.0 --locked --features no_downloads "${quick_tool_build[@]}" &
+  tool_pids+=($!)
 fi
 
 # The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
-  say "installing wasm-bindgen-cli ${bindgen_version} (about 4 minutes)"
-  cargo install wasm-bindgen-cli --version "${bindgen_version}" --force
+  say "installing wasm-bindgen-cli ${bindgen_version}"
+  cargo install wasm-bindgen-cli --version "${bindgen_version}" --force "${quick_tool_build[@]}" &
+  tool_pids+=($!)
 fi
-
 if ! command -v npm >/dev/null; then
   say "installing Node.js and npm"
   apt_install nodejs npm
@@ -101,5 +109,10 @@ if $want_spark; then
       "pyspark>=4.0,<5" "databricks-labs-dqx==0.17.0" "pandas>=2,<3" "pyarrow>=15"
   fi
 fi
+
+# The tool builds ran while the packages above were fetched.
+for pid in "${tool_pids[@]}"; do
+  wait "$pid" || { echo "setup.sh: installing a build tool failed (see above)" >&2; exit 1; }
+done
 
 say "toolchain ready"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Every check and test, in the order that fails fastest: formatting, lints for the server and the
-# browser builds, unit and integration tests, the site build, then Playwright end to end.
+# browser builds, unit and integration tests, the site build, Playwright end to end, the bundle.
+# Everything is built once, in the release profile the bundle ships: the tests, the Playwright
+# server and the Apps bundle share one build of every dependency (.cargo/config.toml gives every
+# build the same flags), and the wasm is built once, split by route.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +18,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy: server (ssr)"
-cargo clippy --features ssr --all-targets -- -D warnings
+# --release: build scripts and proc macros are then the same artefacts the release build uses.
+cargo clippy --release --features ssr --all-targets -- -D warnings
 
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
@@ -34,19 +38,18 @@ set -a
 set +a
 echo "Postgres on 127.0.0.1:$DQX_TEST_PG_PORT"
 
-step "cargo test (unit and integration)"
-cargo test --features ssr
+step "cargo test --release (unit and integration)"
+cargo test --release --features ssr
 
-step "cargo leptos build (server binary and site)"
-cargo leptos build
+step "cargo leptos build --release --split (the server binary and the site the bundle ships)"
+cargo leptos build --release --split
 
-step "Playwright end to end (Chromium, local mode)"
+step "Playwright end to end (Chromium, local mode, the release server and split site)"
 rm -rf target/e2e
-(cd end2end && npx playwright test)
+(cd end2end && E2E_PROFILE=release npx playwright test)
 
-step "the Databricks Apps bundle: release build, parts under 10 MB, glibc <= 2.35, starts from app.yaml"
-cargo leptos build --release
+step "the Databricks Apps bundle: parts under 10 MB, glibc <= 2.35, first-page wasm <= 400 KB gzip, starts from app.yaml"
 scripts/bundle.sh
 scripts/check-bundle.sh
 DQX_BUNDLE_DIR="$PWD/resources/build/app" DQX_REQUIRE_BUNDLE=1 \
-  cargo test --features ssr --test bundle_start -- --nocapture
+  cargo test --release --features ssr --test bundle_start -- --nocapture

@@ -10,7 +10,7 @@ use crate::features::validate::page::ValidatorPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,17 +63,43 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="content">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=TablesPage ssr=SsrMode::Async/>
-                        <Route path=path!("/generate") view=GeneratePage ssr=SsrMode::Async/>
-                        <Route path=path!("/validate") view=ValidatorPage ssr=SsrMode::Async/>
-                        <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async/>
-                        <Route path=path!("/runs") view=RunsPage ssr=SsrMode::Async/>
-                        <Route path=path!("/runs/:id") view=RunPage ssr=SsrMode::Async/>
+                        <Route path=path!("/generate") view={Lazy::<GenerateRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/validate") view={Lazy::<ValidateRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/history") view={Lazy::<HistoryRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/runs") view={Lazy::<RunsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/runs/:id") view={Lazy::<RunRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </div>
         </Router>
     }
 }
+
+// The pages after the first are lazy routes: built with `cargo leptos build --split`, each one's
+// code is a separate wasm file that the browser fetches when the page is first shown, so the
+// tables page (where everybody starts) loads only its own code.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(GenerateRoute, GeneratePage);
+lazy_page!(ValidateRoute, ValidatorPage);
+lazy_page!(HistoryRoute, HistoryPage);
+lazy_page!(RunsRoute, RunsPage);
+lazy_page!(RunRoute, RunPage);
 
 /// Shown for unknown paths, with a 404 status.
 #[component]
