@@ -659,3 +659,181 @@ async fn list_values_with_quotes_and_backslashes_are_read_as_written() {
         "only Smith is outside the list"
     );
 }
+
+/// `aggr_type` beyond count/sum/avg/min/max, with answers worked out from the table by hand:
+/// amount's non-NULL values are -5, 0, 7, 10, 50.5, 100, 1000 (n = 7, sum 1162.5); grp has
+/// x twice, y three times, z once and two NULLs.
+#[tokio::test]
+async fn every_dqx_aggregate_type() {
+    let aggr = |function: &str, column: &str, aggr_type: &str, limit: Value| {
+        check(
+            function,
+            json!({"column": column, "aggr_type": aggr_type, "limit": limit}),
+        )
+    };
+    let ngt = "is_aggr_not_greater_than";
+    let nlt = "is_aggr_not_less_than";
+    let eq = "is_aggr_equal";
+    // (rule, rows flagged): every row when the whole-table metric fails, none when it passes.
+    let cases = [
+        (aggr(ngt, "grp", "count_distinct", json!(2)), 8),
+        (aggr(ngt, "grp", "count_distinct", json!(3)), 0),
+        (aggr(ngt, "grp", "approx_count_distinct", json!(2)), 8),
+        (aggr(ngt, "grp", "approx_count_distinct", json!(3)), 0),
+        (aggr(ngt, "amount > 20", "count_if", json!(2)), 8),
+        (aggr(ngt, "amount > 20", "count_if", json!(3)), 0),
+        (aggr(eq, "amount", "median", json!(10)), 0),
+        (aggr(nlt, "amount", "median", json!(11)), 8),
+        (aggr(eq, "grp", "mode", json!("'y'")), 0),
+        (aggr(eq, "grp", "mode", json!("'x'")), 8),
+        (aggr(ngt, "amount", "stddev", json!(369.7)), 0),
+        (aggr(ngt, "amount", "stddev_samp", json!(369.6)), 8),
+        (aggr(ngt, "amount", "stddev_pop", json!(342.2)), 0),
+        (aggr(nlt, "amount", "stddev_pop", json!(342.2)), 8),
+        (aggr(ngt, "amount", "variance", json!(136611.1)), 0),
+        (aggr(ngt, "amount", "var_samp", json!(136611.0)), 8),
+        (aggr(ngt, "amount", "var_pop", json!(117095.2)), 0),
+        (aggr(nlt, "amount", "var_pop", json!(117095.2)), 8),
+        (aggr(ngt, "amount", "skewness", json!(2.0)), 0),
+        (aggr(ngt, "amount", "skewness", json!(1.99)), 8),
+        (aggr(ngt, "amount", "kurtosis", json!(2.08)), 0),
+        (aggr(ngt, "amount", "kurtosis", json!(2.07)), 8),
+    ];
+    for (rule, expected) in cases {
+        let function = rule["check"]["arguments"]["aggr_type"].clone();
+        assert_eq!(count(rule.clone()).await, expected, "{function}: {rule}");
+    }
+}
+
+#[tokio::test]
+async fn percentiles_take_aggr_params_and_name_them() {
+    let pct = |p: Value, limit: f64| {
+        check(
+            "is_aggr_equal",
+            json!({"column": "amount", "aggr_type": "percentile", "aggr_params": {"percentile": p}, "limit": limit}),
+        )
+    };
+    // Linear interpolation between the 2nd and 3rd of the seven values: 0 + 0.5 * 7.
+    assert_eq!(count(pct(json!(0.25), 3.5)).await, 0);
+    assert_eq!(count(pct(json!(0.5), 10.0)).await, 0);
+    let e = run(json!([pct(json!(0.5), 11.0)])).await;
+    let rule = &e.result.rule_results[0];
+    assert_eq!(rule.violation_count, 8);
+    assert_eq!(
+        rule.sample_violations[0]["_message"].as_str(),
+        Some(
+            "Percentile (percentile=0.5) value 10.0 in column 'amount' is not equal to limit: 11.0"
+        )
+    );
+    // Without its parameter DQX refuses the check: every row carries the skip.
+    let missing = check(
+        "is_aggr_equal",
+        json!({"column": "amount", "aggr_type": "percentile", "limit": 1}),
+    );
+    let e = run(json!([missing])).await;
+    assert_eq!(e.result.rule_results[0].status, RuleStatus::Error);
+    assert_eq!(e.result.rule_results[0].violation_count, 8);
+}
+
+#[tokio::test]
+async fn aggregate_equality_with_tolerances() {
+    let sum = |extra: Value| {
+        let mut args = json!({"column": "amount", "aggr_type": "sum", "limit": 1160});
+        if let (Some(a), Some(e)) = (args.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        check("is_aggr_equal", args)
+    };
+    // The sum is 1162.5: 2.5 away from the limit.
+    assert_eq!(count(sum(json!({}))).await, 8);
+    assert_eq!(count(sum(json!({"abs_tolerance": 5}))).await, 0);
+    assert_eq!(count(sum(json!({"abs_tolerance": 1}))).await, 8);
+    assert_eq!(count(sum(json!({"rel_tolerance": 0.01}))).await, 0);
+    assert_eq!(count(sum(json!({"rel_tolerance": 0.001}))).await, 8);
+    let not_equal = check(
+        "is_aggr_not_equal",
+        json!({"column": "amount", "aggr_type": "sum", "limit": 1160, "abs_tolerance": 5}),
+    );
+    assert_eq!(count(not_equal).await, 8);
+}
+
+#[tokio::test]
+async fn aggregate_types_per_group() {
+    // Distinct statuses per grp: x {new, shipped} = 2, y {bad, NEW} = 2, z {new} = 1, and the
+    // NULL group {shipped, new} = 2.
+    let rule = check(
+        "is_aggr_not_greater_than",
+        json!({"column": "status", "aggr_type": "count_distinct", "group_by": ["grp"], "limit": 1}),
+    );
+    assert_eq!(count(rule).await, 7);
+    // Median amount per grp: x 2.5, y 50, z 50.5, NULL 503.5.
+    let rule = check(
+        "is_aggr_not_greater_than",
+        json!({"column": "amount", "aggr_type": "median", "group_by": ["grp"], "limit": 50.25}),
+    );
+    assert_eq!(count(rule).await, 3);
+    // Mode of status per grp, NULLs ignored, ties to the smallest: x 'new' (over 'shipped'),
+    // y 'NEW' (over 'bad'), z 'new', NULL group 'new': only y's three rows differ from 'new'.
+    let rule = check(
+        "is_aggr_equal",
+        json!({"column": "status", "aggr_type": "mode", "group_by": ["grp"], "limit": "'new'"}),
+    );
+    assert_eq!(count(rule).await, 3);
+}
+
+#[tokio::test]
+async fn future_checks_compare_string_columns_as_text_like_spark() {
+    // DQX compares with from_unixtime(now + offset), a 'yyyy-MM-dd HH:mm:ss' string: only
+    // '256.1.1.1' sorts after '2025-01-31 12:00:00' (and after '2027-…', so it is not in the near
+    // future either). The run must not fail on the string type.
+    assert_eq!(
+        count(check("is_not_in_future", json!({"column": "ip"}))).await,
+        1
+    );
+    assert_eq!(
+        count(check(
+            "is_not_in_near_future",
+            json!({"column": "ip", "offset": 86400 * 365 * 2})
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        count(check("is_not_in_future", json!({"column": "name"}))).await,
+        5
+    );
+}
+
+/// With the table's columns known (as every run knows them), a rule on a column the table lacks
+/// is a warning, not a refusal: DQX runs it skipped, on every row, under its own criticality.
+#[tokio::test]
+async fn rules_on_missing_columns_are_kept_and_skipped_with_their_criticality() {
+    let rules = json!([
+        {"name": "gone_is_null", "criticality": "warn", "check": {"function": "is_null", "arguments": {"column": "gone"}}},
+        {"name": "gone_null_or_empty", "check": {"function": "is_null_or_empty", "arguments": {"column": "gone"}}},
+        {"name": "id_present", "check": {"function": "is_not_null", "arguments": {"column": "id"}}},
+    ]);
+    let columns: Vec<String> = ["id", "name", "status", "amount", "ip", "grp", "d"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let validation = validate_rule_set(&rules, Some(&columns));
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    assert_eq!(validation.problems.len(), 2, "{:?}", validation.problems);
+    assert_eq!(validation.rules.len(), 3);
+    let options = EvalOptions::default();
+    let e = evaluate(&table(), "t", "t", &validation.rules, &options)
+        .await
+        .unwrap();
+    let r = &e.result;
+    assert_eq!(r.total_rules, 3);
+    assert_eq!(r.rule_results[0].rule_name, "gone_is_null");
+    assert_eq!(r.rule_results[0].violation_count, 8);
+    assert_eq!(r.rule_results[0].criticality, "warn");
+    assert_eq!(r.rule_results[1].violation_count, 8);
+    assert_eq!(r.rule_results[1].criticality, "error");
+    assert_eq!(r.rule_results[2].status, RuleStatus::Pass);
+    // The error rule makes every row invalid, so no row has warnings only.
+    assert_eq!(r.invalid_rows, 8);
+    assert_eq!(r.rows_with_warnings, 0);
+}

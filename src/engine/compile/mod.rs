@@ -3,6 +3,7 @@
 //! the helper subquery joined in. Rules that cannot be resolved against the table are "skipped"
 //! as DQX does: every row gets the skip message.
 
+mod aggr_types;
 mod aggregate;
 mod keys;
 mod query;
@@ -99,6 +100,20 @@ impl CompileContext<'_> {
             ))
         })?;
         Ok(format!("({text})"))
+    }
+
+    /// The Unity Catalog type name of a column as the rule wrote it (`None` for an expression).
+    pub(super) fn column_type(&self, written: &str) -> Option<&str> {
+        let position = self
+            .columns
+            .iter()
+            .position(|c| c.as_str() == written)
+            .or_else(|| {
+                self.columns
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(written))
+            })?;
+        self.column_types.get(position).map(String::as_str)
     }
 
     pub(super) fn lit(&self, text: &str) -> String {

@@ -218,16 +218,29 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
         "is_not_in_future" | "is_not_in_near_future" => {
             let offset = arg_i64(args, "offset", 0);
             let now = cx.dialect.epoch_seconds(&cx.now);
-            let value = cx.dialect.epoch_seconds(&c);
             let limit_time = cx.dialect.format_epoch(&format!("({now} + {offset})"));
+            // DQX compares the column with `from_unixtime(...)`, a 'yyyy-MM-dd HH:mm:ss' string:
+            // a string column is compared as text (as Spark does), anything else as a time.
+            let as_text = cx
+                .column_type(written)
+                .is_some_and(|t| t.eq_ignore_ascii_case("STRING"));
+            let (value, now_cmp, limit_cmp) = if as_text {
+                (c.clone(), cx.dialect.format_epoch(&now), limit_time.clone())
+            } else {
+                (
+                    cx.dialect.epoch_seconds(&c),
+                    now.clone(),
+                    format!("{now} + {offset}"),
+                )
+            };
             if f == "is_not_in_future" {
                 row_check(
-                    format!("{value} > {now} + {offset}"),
+                    format!("{value} > {limit_cmp}"),
                     cx.concat(&[value_in("is greater than time '"), limit_time, cx.lit("'")]),
                 )
             } else {
                 row_check(
-                    format!("({value} > {now} AND {value} < {now} + {offset})"),
+                    format!("({value} > {now_cmp} AND {value} < {limit_cmp})"),
                     cx.concat(&[
                         value_in("is greater than '"),
                         cx.dialect.format_epoch(&now),

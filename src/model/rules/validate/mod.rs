@@ -357,7 +357,11 @@ fn validate_rule(
             check_arguments(spec, args, known, out);
         }
     }
-    if out.problems.len() > before || criticality.is_none() {
+    // Warnings (a column the table lacks, say) keep the rule: DQX runs it, skipped on every row.
+    let errors = out.problems[before..]
+        .iter()
+        .any(|p| p.severity == Severity::Error);
+    if errors || criticality.is_none() {
         return Vec::new();
     }
     let criticality = criticality.unwrap_or(Criticality::Error);
