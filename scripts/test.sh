@@ -12,6 +12,11 @@ export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 # The Spark parity test runs the warehouse's SQL on this venv's pyspark.
 export DQX_SPARK_PYTHON="${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}/bin/python"
 
+# cargo-leptos compiles with LEPTOS_OUTPUT_NAME set, which leptos reads with option_env!: the same
+# value here keeps clippy's and cargo test's builds of leptos (and everything above it) the ones
+# `cargo leptos build` reuses, instead of compiling them again.
+export LEPTOS_OUTPUT_NAME=dqx-manager
+
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "cargo fmt --check"
