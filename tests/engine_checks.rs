@@ -837,3 +837,92 @@ async fn rules_on_missing_columns_are_kept_and_skipped_with_their_criticality() 
     assert_eq!(r.invalid_rows, 8);
     assert_eq!(r.rows_with_warnings, 0);
 }
+
+/// `is_valid_email` and `is_valid_uuid` on values whose answers follow DQX 0.17's patterns.
+#[tokio::test]
+async fn email_and_uuid_patterns() {
+    let values = [
+        (
+            Some("a@example.com"),
+            true,
+            Some("123e4567-e89b-42d3-a456-426614174000"),
+        ),
+        (
+            Some("\"john@doe\"@example.com"),
+            true,
+            Some("00000000-0000-0000-0000-000000000000"),
+        ),
+        (
+            Some("x@[10.0.0.1]"),
+            true,
+            Some("123E4567-E89B-42D3-A456-426614174000"),
+        ),
+        (Some("a@b"), false, Some("123e4567e89b42d3a456426614174000")),
+        (
+            Some("a..b@example.com"),
+            false,
+            Some("123e4567-e89b-92d3-a456-426614174000"),
+        ),
+        (
+            Some("a@example.com\n"),
+            false,
+            Some("123e4567-e89b-42d3-a456-42661417400"),
+        ),
+        (None, true, None),
+    ];
+    let long_local = format!("{}@example.com", "a".repeat(65));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("email", DataType::Utf8, true),
+        Field::new("id", DataType::Utf8, true),
+    ]));
+    let mut emails: Vec<Option<&str>> = values.iter().map(|v| v.0).collect();
+    emails.push(Some(&long_local));
+    let mut ids: Vec<Option<&str>> = values.iter().map(|v| v.2).collect();
+    ids.push(None);
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(emails)),
+            Arc::new(StringArray::from(ids)),
+        ],
+    )
+    .unwrap();
+    let ctx = SessionContext::new();
+    ctx.register_table(
+        "p",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    let rules = json!([
+        check("is_valid_email", json!({"column": "email"})),
+        check("is_valid_uuid", json!({"column": "id"})),
+        check("is_valid_uuid", json!({"column": "id", "strict": true})),
+    ]);
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let names: Vec<&str> = validation.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "email_does_not_match_pattern_email_address",
+            "id_does_not_match_pattern_uuid",
+            "id_does_not_match_pattern_uuid_strict"
+        ]
+    );
+    let e = evaluate(&ctx, "p", "p", &validation.rules, &EvalOptions::default())
+        .await
+        .unwrap();
+    let counts: Vec<u64> = e
+        .result
+        .rule_results
+        .iter()
+        .map(|r| r.violation_count)
+        .collect();
+    // E-mail: a@b, a..b@…, the trailing newline and the 65-character local part.
+    // UUID: no hyphens and one digit short; strict also refuses Nil and version 9.
+    assert_eq!(counts, [4, 2, 4]);
+    assert_eq!(
+        e.result.rule_results[0].sample_violations[0]["_message"].as_str(),
+        Some("Value 'a@b' in Column 'email' does not match pattern 'EMAIL_ADDRESS'")
+    );
+}

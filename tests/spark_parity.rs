@@ -102,6 +102,7 @@ fn customers() -> Table {
             ("lat", "DOUBLE"),
             ("day_text", "STRING"),
             ("tags", "ARRAY<STRING>"),
+            ("uid", "STRING"),
         ],
         rows: vec![
             vec![
@@ -118,6 +119,7 @@ fn customers() -> Table {
                 Sql("45.0"),
                 Sql("'2024-01-01'"),
                 Strings(&["x"]),
+                Sql("'123e4567-e89b-42d3-a456-426614174000'"),
             ],
             vec![
                 Sql("2"),
@@ -133,6 +135,7 @@ fn customers() -> Table {
                 Sql("91.0"),
                 Sql("'2024-13-01'"),
                 Strings(&[]),
+                Sql("'00000000-0000-0000-0000-000000000000'"),
             ],
             vec![
                 Sql("3"),
@@ -147,6 +150,7 @@ fn customers() -> Table {
                 Sql("'[1, 2]'"),
                 Sql("NULL"),
                 Sql("'not a date'"),
+                Sql("NULL"),
                 Sql("NULL"),
             ],
             vec![
@@ -163,6 +167,7 @@ fn customers() -> Table {
                 Sql("-90.0"),
                 Sql("'2024-02-29'"),
                 Strings(&["a", "b"]),
+                Sql("'123E4567-E89B-42D3-A456-426614174000'"),
             ],
             vec![
                 Sql("5"),
@@ -178,6 +183,7 @@ fn customers() -> Table {
                 Sql("180.5"),
                 Sql("NULL"),
                 Strings(&["c"]),
+                Sql("'123e4567e89b42d3a456426614174000'"),
             ],
             vec![
                 Sql("6"),
@@ -193,6 +199,7 @@ fn customers() -> Table {
                 Sql("0.0"),
                 Sql("'2025-01-31'"),
                 Strings(&["d", "e"]),
+                Sql("'123e4567-e89b-92d3-a456-426614174000'"),
             ],
             vec![
                 Sql("7"),
@@ -208,6 +215,7 @@ fn customers() -> Table {
                 Sql("12.5"),
                 Sql("'2024-06-30'"),
                 Strings(&["f"]),
+                Sql("'123e4567-e89b-42d3-c456-426614174000'"),
             ],
             vec![
                 Sql("NULL"),
@@ -223,6 +231,7 @@ fn customers() -> Table {
                 Sql("30.0"),
                 Sql("'05/05/2024'"),
                 Strings(&["g"]),
+                Sql("'not-a-uuid'"),
             ],
         ],
     }
@@ -334,6 +343,9 @@ fn customer_rules() -> Value {
         {"check": {"function": "regex_match", "arguments": {"column": "email", "regex": "^[^@ ]+@[^@ ]+[.][a-z]+$"}}},
         {"check": {"function": "regex_match", "arguments": {"column": "email", "regex": "@x[.]com$", "negate": true}}, "name": "not_x_com"},
         {"check": {"function": "is_valid_ipv4_address", "arguments": {"column": "ip"}}},
+        {"check": {"function": "is_valid_email", "arguments": {"column": "email"}}},
+        {"check": {"function": "is_valid_uuid", "arguments": {"column": "uid"}}},
+        {"check": {"function": "is_valid_uuid", "arguments": {"column": "uid", "strict": true}}},
         {"check": {"function": "is_ipv4_address_in_cidr", "arguments": {"column": "ip", "cidr_block": "10.0.0.0/8"}}},
         {"check": {"function": "is_ipv4_address_in_cidr", "arguments": {"column": "ip", "cidr_block": "10.1.0.0/23"}}, "name": "ip_in_small_block"},
         {"check": {"function": "is_valid_ipv6_address", "arguments": {"column": "ip6"}}},

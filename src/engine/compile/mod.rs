@@ -6,6 +6,7 @@
 mod aggr_types;
 mod aggregate;
 mod keys;
+mod patterns;
 mod query;
 mod row;
 mod schema;

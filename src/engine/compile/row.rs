@@ -1,8 +1,8 @@
 //! Row-level checks: each a condition and a DQX message over one row's columns.
 
 use super::{
-    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit, row_check,
-    spark_forms, str_list,
+    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit, patterns,
+    row_check, spark_forms, str_list,
 };
 use crate::engine::sql::{Dialect, check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
@@ -318,6 +318,21 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
                     cx.lit(&format!("{col_label} is not matching regex")),
                 )
             }
+        }
+        "is_valid_email" => row_check(
+            format!("NOT {}", patterns::email_condition(cx.dialect, &cs)),
+            value_in("does not match pattern 'EMAIL_ADDRESS'"),
+        ),
+        "is_valid_uuid" => {
+            let strict = arg_bool(args, "strict", false);
+            let name = if strict { "UUID_STRICT" } else { "UUID" };
+            row_check(
+                format!(
+                    "NOT {}",
+                    cx.dialect.regex_like(&cs, patterns::uuid_pattern(strict))
+                ),
+                value_in(&format!("does not match pattern '{name}'")),
+            )
         }
         "is_valid_ipv4_address" => row_check(
             format!("NOT {}", cx.dialect.regex_like(&cs, IPV4_PATTERN)),

@@ -107,6 +107,11 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         "regex_match" if negate => format!("{col}_matching_regex"),
         "regex_match" => format!("{col}_not_matching_regex"),
         "is_valid_ipv4_address" => format!("{col}_does_not_match_pattern_ipv4_address"),
+        "is_valid_email" => format!("{col}_does_not_match_pattern_email_address"),
+        "is_valid_uuid" if arg_bool(args, "strict", false) => {
+            format!("{col}_does_not_match_pattern_uuid_strict")
+        }
+        "is_valid_uuid" => format!("{col}_does_not_match_pattern_uuid"),
         "is_ipv4_address_in_cidr" => format!("{col}_is_not_ipv4_in_cidr"),
         "is_valid_ipv6_address" => format!("{col}_does_not_match_pattern_ipv6_address"),
         "is_ipv6_address_in_cidr" => format!("{col}_is_not_ipv6_in_cidr"),
