@@ -2,8 +2,9 @@
 .PHONY: dev test setup build release bundle sample-data fmt clean-data
 
 # Set up the toolchain and serve the app on the embedded local workspace with live reload.
+# --split: the lazy pages' code is in its own files; an unsplit build cannot load them.
 dev: setup
-	cargo leptos watch
+	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos watch --split
 
 # Set up everything and run every check and test (what CI runs).
 test:
@@ -13,7 +14,7 @@ setup:
 	scripts/setup.sh
 
 build: setup
-	cargo leptos build
+	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --split
 
 # Release build: optimised server binary and a size-optimised wasm split by route (lazy pages are
 # separate files fetched when first shown; needs binaryen's wasm-opt).

@@ -1,7 +1,7 @@
 // Playwright against the app in local mode, on its own port and a fresh data folder, with
 // Debian's Chromium (Playwright cannot download browsers here). scripts/test.sh builds first: the
 // release server and the split site (`cargo leptos build --release --split`), so the tests drive
-// what the bundle ships; E2E_PROFILE=debug runs them on a `cargo leptos build` instead.
+// what the bundle ships; E2E_PROFILE=debug runs them on a `cargo leptos build --split` instead.
 import { defineConfig } from "@playwright/test";
 import * as path from "path";
 

@@ -1,9 +1,7 @@
-// The release site is split by route: the tables page, where everybody starts, loads only the
+// The site is split by route (`--split`, in debug and release builds alike): the tables page, where everybody starts, loads only the
 // main wasm; a page's own code arrives when the page is first shown, and then it works.
 import { test, expect } from "@playwright/test";
 import { alice } from "./users";
-
-test.skip(process.env.E2E_PROFILE === "debug", "only the release build is split by route");
 
 test("the tables page loads no page chunk; the generate page's arrives on navigation", async ({ page }) => {
   const wasm: string[] = [];
