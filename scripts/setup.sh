@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing the app needs, and only what is missing (safe to run again):
 # the wasm target, cargo-leptos 0.3.0 (no_downloads) and the wasm-bindgen CLI matching Cargo.lock
-# (both compiled at once, quickly),
+# (both compiled at once, beside the package installs),
 # the end2end npm packages (Playwright, binaryen's wasm-opt) and, with --browser, Debian's Chromium.
 # With --postgres it also makes sure the PostgreSQL server binaries are present; with --spark it
 # makes a cached Python venv with pyspark (Java 17 runs it) for the Spark parity tests, at
@@ -46,9 +46,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# The two build tools are compiled at opt-level 1 without LTO (cargo-leptos's own release profile
-# is fat LTO with one codegen unit: 11 minutes on 2 cores), both at once; they only orchestrate
-# the build, so their own speed hardly matters.
+# The two build tools are compiled at opt-level 1 without LTO instead of cargo-leptos's own fat-LTO
+# profile, both at once and alongside the package installs below; they only orchestrate the build,
+# so their own speed hardly matters. Measured on 2 cores: cargo-leptos still takes about 11.5
+# minutes (its dependencies are large), wasm-bindgen-cli under 2.
 quick_tool_build=(--config profile.release.opt-level=1 --config profile.release.lto=false
   --config profile.release.codegen-units=16 --config profile.release.debug=false)
 tool_pids=()
@@ -65,6 +66,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
   cargo install wasm-bindgen-cli --version "${bindgen_version}" --force "${quick_tool_build[@]}" &
   tool_pids+=($!)
 fi
+
 if ! command -v npm >/dev/null; then
   say "installing Node.js and npm"
   apt_install nodejs npm
