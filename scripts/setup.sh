@@ -12,11 +12,17 @@ cd "$(dirname "$0")/.."
 want_browser=false
 want_postgres=false
 want_spark=false
+# --no-tools skips the two compiled build tools; --tools-only installs just them. scripts/test.sh
+# runs them apart, so that the tools compile while the lints and tests do.
+want_tools=true
+want_packages=true
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --postgres) want_postgres=true ;;
     --spark) want_spark=true ;;
+    --no-tools) want_tools=false ;;
+    --tools-only) want_packages=false ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +47,7 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if $want_packages && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
@@ -53,7 +59,9 @@ fi
 quick_tool_build=(--config profile.release.opt-level=1 --config profile.release.lto=false
   --config profile.release.codegen-units=16 --config profile.release.debug=false)
 tool_pids=()
-if ! cargo leptos --version 2>/dev/null | grep -q "0.3.0"; then
+# Stopped (test.sh stops it when a step fails), it stops the compilations it started.
+trap 'kill "${tool_pids[@]}" 2>/dev/null; exit 143' TERM INT
+if $want_tools && ! cargo leptos --version 2>/dev/null | grep -q "0.3.0"; then
   say "installing cargo-leptos 0.3.0 (no_downloads)"
   cargo install cargo-leptos --version 0.3.0 --locked --features no_downloads "${quick_tool_build[@]}" &
   tool_pids+=($!)
@@ -61,10 +69,18 @@ fi
 
 # The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
+if $want_tools && ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
   say "installing wasm-bindgen-cli ${bindgen_version}"
   cargo install wasm-bindgen-cli --version "${bindgen_version}" --force "${quick_tool_build[@]}" &
   tool_pids+=($!)
+fi
+
+if ! $want_packages; then
+  for pid in "${tool_pids[@]}"; do
+    wait "$pid" || { echo "setup.sh: installing a build tool failed (see above)" >&2; exit 1; }
+  done
+  say "build tools ready"
+  exit 0
 fi
 
 if ! command -v npm >/dev/null; then

@@ -7,7 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh --browser --postgres --spark
+# cargo-leptos and the wasm-bindgen CLI compile in the background (about 11 minutes cold) while
+# the lints and the tests run; they are first needed by the site build.
+mkdir -p target
+tools_log=target/setup-tools.log
+scripts/setup.sh --tools-only >"$tools_log" 2>&1 &
+tools_pid=$!
+cleanup() {
+  kill "$tools_pid" 2>/dev/null || true
+  if [ -n "${pg_dir:-}" ]; then scripts/pg-cluster.sh stop "$pg_dir"; fi
+}
+trap cleanup EXIT
+scripts/setup.sh --browser --postgres --spark --no-tools
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 # The Spark parity test runs the warehouse's SQL on this venv's pyspark.
 export DQX_SPARK_PYTHON="${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}/bin/python"
@@ -35,7 +46,6 @@ python3 -m unittest discover -s resources/notebooks -p 'test_*.py'
 
 step "private Postgres cluster for the store tests (SSL, scram-sha-256, a role per test user)"
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/dqx-pg.XXXXXX")
-trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
 scripts/pg-cluster.sh start "$pg_dir" >/dev/null
 set -a
 # shellcheck disable=SC1091
@@ -45,6 +55,14 @@ echo "Postgres on 127.0.0.1:$DQX_TEST_PG_PORT"
 
 step "cargo test --release (unit and integration)"
 cargo test --release --features ssr
+
+step "waiting for the build tools (cargo-leptos, wasm-bindgen), compiled in the background"
+if ! wait "$tools_pid"; then
+  tail -n 40 "$tools_log" >&2
+  echo "test.sh: installing the build tools failed; the whole log is $tools_log" >&2
+  exit 1
+fi
+tail -n 1 "$tools_log"
 
 step "cargo leptos build --release --split (the server binary and the site the bundle ships)"
 cargo leptos build --release --split

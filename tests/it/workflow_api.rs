@@ -2,7 +2,7 @@
 //! with `run_status`, list and cancel runs; bad input gets a precise 4xx; another user's run is
 //! not found.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::http::{ALICE, BOB, app, call, wait_for_run as wait};

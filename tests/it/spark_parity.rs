@@ -6,8 +6,6 @@
 //! Needs a Python with pyspark: `DQX_SPARK_PYTHON` (set by scripts/test.sh from the cached venv).
 //! Without it the test fails under CI and says how to get it elsewhere.
 
-#![recursion_limit = "512"]
-
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use datafusion::execution::context::SessionContext;
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};

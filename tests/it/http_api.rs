@@ -2,7 +2,7 @@
 //! forwarded headers (401 when it does not hold), statuses per error kind, `/healthz`, request ids,
 //! and no token in any response or log line.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -3,7 +3,7 @@
 //! identity, the read probe before any job, run ownership, one token refresh under load, retries
 //! on 429, complete chunked results, paginated listings, and no token in the logs.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::fake_workspace::{self, Fake, ROWS};

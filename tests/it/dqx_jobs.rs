@@ -6,7 +6,7 @@
 //!
 //! Needs a Python with pyspark and databricks-labs-dqx: `DQX_SPARK_PYTHON` (scripts/test.sh).
 
-mod common;
+use crate::common;
 
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::model::rules::validate::validate_rule_set;

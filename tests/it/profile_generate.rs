@@ -1,7 +1,7 @@
 //! Profiling the sample tables finds the planted defects' traces, and the generated rules are
 //! valid DQX rules that run.
 
-mod common;
+use crate::common;
 
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::engine::generate::{GeneratorOptions, rules_from_profile};

@@ -2,7 +2,7 @@
 //! rule says it came from the prompt, and run over the data it finds exactly the planted defects
 //! listed in docs/sample-data.md.
 
-mod common;
+use crate::common;
 
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::engine::generate::GeneratorOptions;

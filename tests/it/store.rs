@@ -3,7 +3,7 @@
 //! the user's token as password). Postgres-only cases cover identity, the older app's schema and
 //! what reaches logs and errors.
 
-mod common;
+use crate::common;
 
 use dqx_manager::model::rules::RulesFormat;
 use dqx_manager::server::caller::{Caller, IdentitySource};

@@ -2,7 +2,7 @@
 //! the table), history, get, diff, restore, export, import, status; permission to read the table
 //! is checked first, and no response carries a token.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::http::{ALICE, BOB, app, call, wait_for_run};

@@ -1,7 +1,7 @@
 //! The local workspace honours grants as Unity Catalog would: listings per user, refusals with
 //! clear messages, and SQL that cannot reach a table the caller may not read.
 
-mod common;
+use crate::common;
 
 use dqx_manager::model::table_name::TableName;
 use dqx_manager::server::error::AppError;

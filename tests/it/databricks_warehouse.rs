@@ -5,7 +5,7 @@
 //! run first probes, as the caller, every table the rules read, refuses rules whose reads cannot
 //! be determined, and its sample rows are read again as the caller.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::fake_workspace::{Fake, app_on_fake};

@@ -2,7 +2,7 @@
 //! sample tables, and a fake OpenAI-compatible server answering well, in a code fence, with
 //! text that is not JSON, too slowly, and with rules of which some are invalid.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use axum::routing::post;

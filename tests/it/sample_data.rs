@@ -1,7 +1,7 @@
 //! docs/sample-data.md states the exact count of every planted defect; this runs each documented
 //! query on the generated data and compares.
 
-mod common;
+use crate::common;
 
 use datafusion::arrow::array::{Array, Int64Array};
 use dqx_manager::server::workspace::local::LocalWorkspace;

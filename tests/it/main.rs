@@ -1,0 +1,27 @@
+//! The integration tests, as one test binary: each module is a suite that used to be a binary of
+//! its own. One binary links the app (DataFusion and all) once instead of sixteen times, which
+//! took minutes of every cold `make test`. The hostile-input suite (it bounds the process's RSS)
+//! and the bundle start test (run on its own after the bundle is built) stay separate binaries.
+
+// The Spark parity suite's rule set is one large `json!` literal.
+#![recursion_limit = "512"]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod assistant;
+mod cli;
+mod databricks;
+mod databricks_warehouse;
+mod dqx_jobs;
+mod engine_checks;
+mod engine_formats;
+mod history_api;
+mod http_api;
+mod local_workspace;
+mod profile_generate;
+mod prompt_generation;
+mod sample_data;
+mod spark_parity;
+mod store;
+mod workflow_api;
