@@ -110,9 +110,10 @@ async fn the_bound_holds_one_job_while_another_runs() {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    assert_eq!(
-        most_running, 1,
-        "more jobs ran at once than permits allowed"
+    // A fast job can end between two polls, so none may be seen running; two never may.
+    assert!(
+        most_running <= 1,
+        "{most_running} jobs ran at once with one permit free"
     );
     for id in &ids {
         assert_eq!(
