@@ -68,13 +68,32 @@ pub fn field_changes(before: &Value, after: &Value) -> Vec<FieldChange> {
         .collect()
 }
 
+/// Each rule's key: its name, and from the second rule of a name on, `name (n)` — DQX lets rules
+/// share a name, and the n-th of a name in one set is matched with the n-th in the other.
+fn occurrence_keys(rules: &[Value]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    rules
+        .iter()
+        .map(|rule| {
+            let name = rule_key(rule);
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                name
+            } else {
+                format!("{name} ({n})")
+            }
+        })
+        .collect()
+}
+
 /// Rules added, removed and changed from `from` to `to`, and how many are the same.
 pub fn diff_rules(
     from: &[Value],
     to: &[Value],
 ) -> (Vec<Value>, Vec<Value>, Vec<RuleChange>, usize) {
-    let from_keys: Vec<String> = from.iter().map(rule_key).collect();
-    let to_keys: Vec<String> = to.iter().map(rule_key).collect();
+    let from_keys = occurrence_keys(from);
+    let to_keys = occurrence_keys(to);
     let mut added = Vec::new();
     let mut changed = Vec::new();
     let mut unchanged = 0;
@@ -107,6 +126,20 @@ pub fn diff_rules(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rules_sharing_a_name_are_matched_in_order() {
+        let rule = |filter: &str| json!({"name": "a", "filter": filter, "check": {"function": "is_not_null", "arguments": {"column": "a"}}});
+        let from = vec![rule("x > 0"), rule("y > 0")];
+        let to = vec![rule("x > 0"), rule("y > 1"), rule("z > 0")];
+        let (added, removed, changed, unchanged) = diff_rules(&from, &to);
+        assert_eq!(unchanged, 1);
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].name, "a (2)");
+        assert_eq!(changed[0].fields[0].field, "filter");
+        assert_eq!(added, vec![rule("z > 0")]);
+        assert!(removed.is_empty());
+    }
 
     #[test]
     fn rules_are_matched_by_name_and_fields_compared() {

@@ -154,21 +154,26 @@ pub fn validate_rule_set(rules: &Value, columns: Option<&[String]>) -> Validatio
         };
         resolved.extend(validate_rule(item, known.as_ref(), &mut out));
     }
+    // DQX runs rules that share a name and reports each under it; its per-check metrics count
+    // them apart (by fingerprint), as the results here do, rule by rule. Worth a warning: the
+    // results and the history are easier to read with a name per rule.
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for rule in &resolved {
-        if let Some(first) = seen.insert(rule.name.as_str(), rule.index) {
+        if let Some(first) = seen.get(rule.name.as_str()).copied() {
             problems.push(RuleProblem {
-                severity: Severity::Error,
+                severity: Severity::Warning,
                 rule_index: Some(rule.index),
                 rule_name: Some(rule.name.clone()),
                 field: "name".to_string(),
                 message: format!(
-                    "the name '{}' is already used by rule {}; rule names must be unique (results are counted per name)",
+                    "the name '{}' is also used by rule {}; DQX runs both and reports their rows under this one name, and each is counted on its own here; give each rule its own name to tell their results apart",
                     rule.name,
                     first + 1
                 ),
-                suggestion: None,
+                suggestion: Some(format!("{}_{}", rule.name, rule.index + 1)),
             });
+        } else {
+            seen.insert(rule.name.as_str(), rule.index);
         }
     }
     let valid = !problems.iter().any(|p| p.severity == Severity::Error);

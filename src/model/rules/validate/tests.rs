@@ -148,14 +148,36 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
-fn duplicate_names_and_empty_sets() {
-    let p = only_error(json!([
-        {"check": {"function": "is_not_null", "arguments": {"column": "a"}}},
-        {"check": {"function": "is_not_null", "arguments": {"column": "a"}}},
-    ]));
-    assert_eq!(p.field, "name");
-    assert_eq!(p.rule_index, Some(1));
-    assert!(p.message.contains("a_is_null"));
+fn duplicate_names_warn_and_keep_both_rules() {
+    let v = validate_rule_set(
+        &json!([
+            {"check": {"function": "is_not_null", "arguments": {"column": "a"}}},
+            {"check": {"function": "is_not_null", "arguments": {"column": "a"}}, "filter": "b > 0"},
+            {"check": {"function": "is_not_null", "arguments": {"column": "a"}}, "criticality": "warn"},
+        ]),
+        None,
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.rules.len(), 3);
+    let warnings: Vec<&RuleProblem> = v.problems.iter().filter(|p| p.field == "name").collect();
+    assert_eq!(warnings.len(), 2);
+    assert!(warnings.iter().all(|p| p.severity == Severity::Warning));
+    assert_eq!(warnings[0].rule_index, Some(1));
+    assert!(
+        warnings[0]
+            .message
+            .contains("'a_is_null' is also used by rule 1")
+    );
+    assert!(
+        warnings[1].message.contains("rule 1"),
+        "{}",
+        warnings[1].message
+    );
+    assert_eq!(warnings[1].suggestion.as_deref(), Some("a_is_null_3"));
+}
+
+#[test]
+fn empty_sets_are_refused() {
     assert!(only_error(json!([])).message.contains("empty"));
 }
 
