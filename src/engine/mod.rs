@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod files;
 pub mod generate;
 pub mod generation;
+pub mod iso;
 pub mod profile;
 pub mod prompt;
 pub mod references;

@@ -1,5 +1,6 @@
 //! Scalar functions DataFusion lacks, registered into every evaluation session: JSON validity
-//! and top-level keys, IPv6 validity, CIDR membership, and timestamp parsing with Spark patterns.
+//! and top-level keys, IPv6 validity, CIDR membership, timestamp parsing with Spark patterns,
+//! ISO code membership and DQX's letter-case normalisations.
 //! All return NULL for NULL input, so NULL passes as in DQX.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
@@ -205,6 +206,45 @@ pub fn parses_as_timestamp(text: &str, format: Option<&str>) -> bool {
     }
 }
 
+/// Java's `\s`: the whitespace Spark's regexes know.
+fn is_java_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+}
+
+/// `text` with its first character upper-cased (as Spark's `upper(substring(text, 1, 1))`).
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `text` as DQX's `has_valid_string_case` normalises it for `case`: upper, lower, title (the
+/// first character of each space-separated word upper-cased) or sentence (the first
+/// non-whitespace character of each period-separated segment upper-cased); `None` for another case.
+pub fn normalized_case(text: &str, case: &str) -> Option<String> {
+    Some(match case {
+        "upper" => text.to_uppercase(),
+        "lower" => text.to_lowercase(),
+        "title" => text
+            .split(' ')
+            .map(upper_first)
+            .collect::<Vec<_>>()
+            .join(" "),
+        "sentence" => text
+            .split('.')
+            .map(|segment| {
+                let rest = segment.trim_start_matches(is_java_space);
+                let prefix = &segment[..segment.len() - rest.len()];
+                format!("{prefix}{}", upper_first(rest))
+            })
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => return None,
+    })
+}
+
 /// Registers the functions into `ctx` (replacing earlier registrations).
 pub fn register(ctx: &SessionContext) {
     let utf8 = || DataType::Utf8;
@@ -250,6 +290,29 @@ pub fn register(ctx: &SessionContext) {
         }),
     ));
     ctx.register_udf(create_udf(
+        "dqx_is_iso_code",
+        vec![utf8(), utf8(), DataType::Boolean],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            string_predicate(args, |s, extra| {
+                let list = crate::engine::iso::by_key(extra[0].as_deref().unwrap_or_default())?;
+                Some(list.contains(s, extra[1].as_deref() != Some("false")))
+            })
+        }),
+    ));
+    ctx.register_udf(create_udf(
+        "dqx_has_string_case",
+        vec![utf8(), utf8()],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            string_predicate(args, |s, extra| {
+                normalized_case(s, extra[0].as_deref().unwrap_or_default()).map(|n| n == s)
+            })
+        }),
+    ));
+    ctx.register_udf(create_udf(
         "dqx_parses_as_timestamp",
         vec![utf8(), utf8()],
         DataType::Boolean,
@@ -265,6 +328,29 @@ pub fn register(ctx: &SessionContext) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_cases_normalise_as_dqx() {
+        assert_eq!(
+            normalized_case("hello World", "title").unwrap(),
+            "Hello World"
+        );
+        assert_eq!(
+            normalized_case("HELLO  world", "title").unwrap(),
+            "HELLO  World"
+        );
+        assert_eq!(
+            normalized_case("hello\tworld", "title").unwrap(),
+            "Hello\tworld"
+        );
+        assert_eq!(
+            normalized_case("first. second.  third", "sentence").unwrap(),
+            "First. Second.  Third"
+        );
+        assert_eq!(normalized_case("straße", "upper").unwrap(), "STRASSE");
+        assert_eq!(normalized_case("", "sentence").unwrap(), "");
+        assert!(normalized_case("x", "camel").is_none());
+    }
 
     #[test]
     fn json_follows_the_variant_parser() {

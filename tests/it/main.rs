@@ -16,6 +16,7 @@ mod databricks_warehouse;
 mod dqx_jobs;
 mod engine_checks;
 mod engine_formats;
+mod format_checks;
 mod history_api;
 mod http_api;
 mod local_workspace;

@@ -5,6 +5,7 @@
 
 mod aggr_types;
 mod aggregate;
+mod formats;
 mod keys;
 mod patterns;
 mod query;

@@ -1,8 +1,8 @@
 //! Row-level checks: each a condition and a DQX message over one row's columns.
 
 use super::{
-    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, limit, patterns,
-    row_check, spark_forms, str_list,
+    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, formats, limit,
+    opt_str, patterns, row_check, spark_forms, str_list,
 };
 use crate::engine::sql::{Dialect, check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
@@ -333,6 +333,43 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
                 ),
                 value_in(&format!("does not match pattern '{name}'")),
             )
+        }
+        "is_valid_url" => row_check(
+            format!(
+                "NOT {}",
+                cx.dialect.regex_like(&cs, &patterns::url_pattern())
+            ),
+            value_in("does not match pattern 'URL'"),
+        ),
+        "is_valid_national_id" => {
+            let country = opt_str(args, "country").unwrap_or("US");
+            let id = patterns::NationalId::for_country(country).ok_or_else(|| {
+                Skip(format!(
+                    "Check evaluation skipped: Unsupported country code for national ID validation: '{country}'. Supported: [GB, IN, US]."
+                ))
+            })?;
+            row_check(
+                format!(
+                    "NOT {}",
+                    patterns::national_id_condition(cx.dialect, &cs, id)
+                ),
+                value_in(&format!("does not match pattern '{}'", id.name())),
+            )
+        }
+        "has_valid_string_case" => {
+            let case = arg_str(args, "case");
+            row_check(
+                format!("NOT {}", formats::has_string_case(cx, &cs, case)?),
+                value_in(&format!("does not have valid '{case}' string case")),
+            )
+        }
+        "is_valid_country_code" | "is_valid_currency_code" | "is_valid_language_code" => {
+            formats::iso_code(rule, cx, &cs, value_in)?
+        }
+        "is_valid_subdivision_code" => formats::subdivision_code(args, cx, &cs, &col_label)?,
+        "has_num_decimal_places" => {
+            let (condition, message) = formats::decimal_places(args, cx, &c, &cs, &col_label)?;
+            nullable(condition, message)
         }
         "is_valid_ipv4_address" => row_check(
             format!("NOT {}", cx.dialect.regex_like(&cs, IPV4_PATTERN)),

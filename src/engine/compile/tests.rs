@@ -37,6 +37,7 @@ fn every_supported_function_compiles() {
                 }
                 (ArgKind::Str, "cidr_block") => json!("10.0.0.0/8"),
                 (ArgKind::Str, "expression") => json!("a > 1"),
+                (ArgKind::Str, "case") => json!("upper"),
                 (ArgKind::Str, "query") => {
                     json!("SELECT TRUE AS condition FROM {{ input_view }}")
                 }

@@ -112,6 +112,23 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
             format!("{col}_does_not_match_pattern_uuid_strict")
         }
         "is_valid_uuid" => format!("{col}_does_not_match_pattern_uuid"),
+        "is_valid_url" => format!("{col}_does_not_match_pattern_url"),
+        "is_valid_national_id" => {
+            let pattern = match arg_str(args, "country").to_ascii_uppercase().as_str() {
+                "GB" => "nino_gb",
+                "IN" => "pan_in",
+                _ => "ssn_us",
+            };
+            format!("{col}_does_not_match_pattern_{pattern}")
+        }
+        "is_valid_country_code" => format!("{col}_is_not_a_valid_country_code"),
+        "is_valid_currency_code" => format!("{col}_is_not_a_valid_currency_code"),
+        "is_valid_language_code" => format!("{col}_is_not_a_valid_language_code"),
+        "is_valid_subdivision_code" => format!("{col}_is_not_a_valid_subdivision_code"),
+        "has_valid_string_case" => {
+            format!("{col}_has_invalid_{}_string_case", arg_str(args, "case"))
+        }
+        "has_num_decimal_places" => nullable("num_decimal_places_greater_than_limit"),
         "is_ipv4_address_in_cidr" => format!("{col}_is_not_ipv4_in_cidr"),
         "is_valid_ipv6_address" => format!("{col}_does_not_match_pattern_ipv6_address"),
         "is_ipv6_address_in_cidr" => format!("{col}_is_not_ipv6_in_cidr"),
