@@ -244,10 +244,18 @@ fn formats(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) {
         );
         let name = &c.name;
         match found.format {
+            // DQX 0.17's own checks, as its generator proposes them.
             ValueFormat::Email => rules.push(rule(
-                format!("{name}_is_valid_email"),
-                "regex_match",
-                json!({"column": name, "regex": ValueFormat::Email.pattern()}),
+                format!("{name}_does_not_match_pattern_email_address"),
+                "is_valid_email",
+                json!({"column": name}),
+                reason,
+                o.criticality,
+            )),
+            ValueFormat::Uuid => rules.push(rule(
+                format!("{name}_does_not_match_pattern_uuid"),
+                "is_valid_uuid",
+                json!({"column": name}),
                 reason,
                 o.criticality,
             )),
@@ -378,7 +386,25 @@ mod tests {
             matching: 990,
         }];
         let rules = generate(vec![c]);
-        assert!(functions(&rules).contains(&"regex_match".to_string()));
+        assert!(functions(&rules).contains(&"is_valid_email".to_string()));
+    }
+
+    #[test]
+    fn uuid_columns_get_is_valid_uuid() {
+        let mut c = column("id", "string");
+        c.empty_count = Some(0);
+        c.formats = vec![FormatMatch {
+            format: ValueFormat::Uuid,
+            matching: 1000,
+        }];
+        let rules = generate(vec![c]);
+        assert!(functions(&rules).contains(&"is_valid_uuid".to_string()));
+        c = column("id", "string");
+        c.formats = vec![FormatMatch {
+            format: ValueFormat::Uuid,
+            matching: 500,
+        }];
+        assert!(!functions(&generate(vec![c])).contains(&"is_valid_uuid".to_string()));
     }
 
     #[test]

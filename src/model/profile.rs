@@ -12,15 +12,17 @@ pub enum ValueFormat {
     IsoDate,
     IsoTimestamp,
     Json,
+    Uuid,
 }
 
 impl ValueFormat {
-    pub const ALL: [ValueFormat; 5] = [
+    pub const ALL: [ValueFormat; 6] = [
         ValueFormat::Email,
         ValueFormat::Ipv4,
         ValueFormat::IsoDate,
         ValueFormat::IsoTimestamp,
         ValueFormat::Json,
+        ValueFormat::Uuid,
     ];
 
     pub fn label(self) -> &'static str {
@@ -30,6 +32,7 @@ impl ValueFormat {
             ValueFormat::IsoDate => "ISO date",
             ValueFormat::IsoTimestamp => "ISO timestamp",
             ValueFormat::Json => "JSON object or array",
+            ValueFormat::Uuid => "UUID",
         }
     }
 
@@ -45,6 +48,9 @@ impl ValueFormat {
                 r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
             }
             ValueFormat::Json => r"^\s*[\[{].*[\]}]\s*$",
+            ValueFormat::Uuid => {
+                r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ mod assistant;
 mod cli;
 mod databricks;
 mod databricks_warehouse;
+mod dataset_checks;
 mod dqx_jobs;
 mod engine_checks;
 mod engine_formats;

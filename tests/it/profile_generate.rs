@@ -100,7 +100,10 @@ async fn generated_rules_validate_and_run() {
         v.problems
     );
     let names: Vec<&str> = v.rules.iter().map(|r| r.name.as_str()).collect();
-    assert!(names.contains(&"email_is_valid_email"), "{names:?}");
+    assert!(
+        names.contains(&"email_does_not_match_pattern_email_address"),
+        "{names:?}"
+    );
     // Ten countries is not fewer than DQX's max_in_count (10): no in-list rule.
     assert!(!names.contains(&"country_other_value"), "{names:?}");
     let e = evaluate(
@@ -116,7 +119,7 @@ async fn generated_rules_validate_and_run() {
         .result
         .rule_results
         .iter()
-        .find(|r| r.rule_name == "email_is_valid_email")
+        .find(|r| r.rule_name == "email_does_not_match_pattern_email_address")
         .unwrap();
     assert_eq!(email.violation_count, 20);
     assert!(

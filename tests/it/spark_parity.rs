@@ -384,7 +384,14 @@ fn customer_rules() -> Value {
         {"check": {"function": "is_not_null", "arguments": {"column": "no_such_column"}}, "name": "missing_column"},
         {"check": {"function": "is_not_null", "for_each_column": ["email", "country"]}, "criticality": "warn"},
         {"check": {"function": "is_not_null", "arguments": {"column": "email"}}, "filter": "country = 'US'", "name": "email_when_us"},
-        {"check": {"function": "is_unique", "arguments": {"columns": ["country"]}}, "filter": "age > 20", "name": "country_unique_adults"}
+        {"check": {"function": "is_unique", "arguments": {"columns": ["country"]}}, "filter": "age > 20", "name": "country_unique_adults"},
+        {"check": {"function": "has_no_outliers", "arguments": {"column": "age"}}},
+        {"check": {"function": "has_no_outliers", "arguments": {"column": "score"}}, "filter": "age > 0"},
+        {"check": {"function": "has_no_outliers", "arguments": {"column": "id", "row_filter": "country <> 'US'"}}, "name": "id_outliers_outside_us"},
+        {"check": {"function": "is_data_fresh_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440, "min_records_per_window": 2}}},
+        {"check": {"function": "is_data_fresh_per_time_window", "arguments": {"column": "seen", "window_minutes": 60, "min_records_per_window": 1, "lookback_windows": 48, "row_filter": "age > 0"}}, "name": "seen_recent_adults"},
+        {"check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440}}},
+        {"check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440, "trailing_gap": true, "group_by": ["country"]}}, "name": "seen_gaps_per_country"}
     ])
 }
 

@@ -7,11 +7,13 @@ mod aggr_types;
 mod aggregate;
 mod formats;
 mod keys;
+mod outliers;
 mod patterns;
 mod query;
 mod row;
 mod schema;
 pub mod spark_forms;
+mod windows;
 
 use super::sql::{Dialect, check_expression, limit_sql};
 use crate::model::rules::ResolvedRule;
@@ -232,6 +234,9 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         | "is_aggr_not_equal" => aggregate::is_aggr(rule, cx),
         "sql_query" => query::sql_query(rule, cx, row_filter(rule)?),
         "has_valid_schema" => schema::has_valid_schema(rule, cx),
+        "has_no_outliers" => outliers::has_no_outliers(rule, cx),
+        "is_data_fresh_per_time_window" => windows::is_data_fresh_per_time_window(rule, cx),
+        "has_no_gaps_per_time_window" => windows::has_no_gaps_per_time_window(rule, cx),
         _ => row::column_check(rule, cx),
     }
 }

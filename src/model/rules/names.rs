@@ -113,6 +113,9 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         }
         "is_valid_uuid" => format!("{col}_does_not_match_pattern_uuid"),
         "is_valid_url" => format!("{col}_does_not_match_pattern_url"),
+        "has_no_outliers" => format!("{col}_has_outliers"),
+        "is_data_fresh_per_time_window" => format!("{col}_is_data_fresh_per_time_window"),
+        "has_no_gaps_per_time_window" => format!("{col}_has_no_gaps_per_time_window"),
         "is_valid_national_id" => {
             let pattern = match arg_str(args, "country").to_ascii_uppercase().as_str() {
                 "GB" => "nino_gb",

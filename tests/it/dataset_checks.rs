@@ -1,0 +1,231 @@
+//! DQX 0.17's statistical dataset checks in the embedded engine, on hand-made tables whose answers
+//! follow DQX's definitions. `spark_parity.rs` runs the same functions on Spark.
+
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::execution::context::SessionContext;
+use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
+use dqx_manager::model::results::ValidationResult;
+use dqx_manager::model::rules::validate::validate_rule_set;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+async fn run(fields: Vec<Field>, arrays: Vec<ArrayRef>, rules: Value) -> ValidationResult {
+    run_at(fields, arrays, rules, None).await
+}
+
+async fn run_at(
+    fields: Vec<Field>,
+    arrays: Vec<ArrayRef>,
+    rules: Value,
+    now: Option<&str>,
+) -> ValidationResult {
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+    let ctx = SessionContext::new();
+    ctx.register_table(
+        "d",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let options = EvalOptions {
+        now: now.map(str::to_string),
+        ..Default::default()
+    };
+    evaluate(&ctx, "d", "d", &validation.rules, &options)
+        .await
+        .unwrap()
+        .result
+}
+
+fn counts(result: &ValidationResult) -> Vec<u64> {
+    result
+        .rule_results
+        .iter()
+        .map(|r| r.violation_count)
+        .collect()
+}
+
+fn outliers(column: &str) -> Value {
+    json!({"check": {"function": "has_no_outliers", "arguments": {"column": column}}})
+}
+
+#[tokio::test]
+async fn outliers_lie_outside_the_mad_band() {
+    // 1..9 and 100: median 5, MAD 2, band [-2, 12]. Even count 1, 2, 4, 8, 9, 16: the lower
+    // middle 4 (not 6), MAD 3, band [-6.5, 14.5], so 16 is an outlier (an interpolated median
+    // would give [-6.25, 18.25] and pass it).
+    let mut odd: Vec<Option<i64>> = (1..=9).map(Some).collect();
+    odd.extend([Some(100), None]);
+    let mut even: Vec<Option<f64>> = [1.0, 2.0, 4.0, 8.0, 9.0, 16.0].map(Some).to_vec();
+    even.extend([None, None, None, None, None]);
+    let r = run(
+        vec![
+            Field::new("v", DataType::Int64, true),
+            Field::new("w", DataType::Float64, true),
+        ],
+        vec![
+            Arc::new(Int64Array::from(odd)),
+            Arc::new(Float64Array::from(even)),
+        ],
+        json!([outliers("v"), outliers("w")]),
+    )
+    .await;
+    assert_eq!(r.rule_results[0].rule_name, "v_has_outliers");
+    assert_eq!(counts(&r), [1, 1]);
+    assert_eq!(
+        r.rule_results[0].sample_violations[0]["_message"].as_str(),
+        Some("Value '100' in Column 'v' is an outlier as per MAD.")
+    );
+    assert_eq!(
+        r.rule_results[1].sample_violations[0]["w"].as_str(),
+        Some("16.0")
+    );
+}
+
+#[tokio::test]
+async fn outliers_with_a_filter_and_without_values() {
+    // Group a: 10, 11, 12, 13, 1000 (median 12, MAD 1, band [8.5, 15.5]); group b: 1000, 1000.
+    // Unfiltered: median 13, MAD 3, band [2.5, 23.5], so the three 1000s fail.
+    let grp = StringArray::from(vec!["a", "a", "a", "a", "a", "b", "b"]);
+    let v = Int64Array::from(vec![10, 11, 12, 13, 1000, 1000, 1000]);
+    let none = Int64Array::from(vec![None::<i64>; 7]);
+    let text = StringArray::from(vec!["1"; 7]);
+    let r = run(
+        vec![
+            Field::new("grp", DataType::Utf8, false),
+            Field::new("v", DataType::Int64, false),
+            Field::new("none", DataType::Int64, true),
+            Field::new("text", DataType::Utf8, false),
+        ],
+        vec![
+            Arc::new(grp),
+            Arc::new(v),
+            Arc::new(none),
+            Arc::new(text),
+        ],
+        json!([
+            {"name": "a_only", "filter": "grp = 'a'", "check": {"function": "has_no_outliers", "arguments": {"column": "v"}}},
+            {"name": "a_arg", "check": {"function": "has_no_outliers", "arguments": {"column": "v", "row_filter": "grp = 'a'"}}},
+            outliers("v"),
+            outliers("none"),
+            outliers("text"),
+        ]),
+    )
+    .await;
+    assert_eq!(counts(&r)[..4], [1, 1, 3, 0]);
+    // A text column is skipped with DQX's error, on every row.
+    assert_eq!(counts(&r)[4], 7);
+    assert!(
+        r.rule_results[4]
+            .message
+            .contains("must be of numeric type to perform outlier detection using MAD method, but got type 'string'"),
+        "{}",
+        r.rule_results[4].message
+    );
+}
+
+fn message(result: &ValidationResult, rule: usize) -> Option<&str> {
+    result.rule_results[rule].sample_violations[0]["_message"].as_str()
+}
+
+#[tokio::test]
+async fn data_freshness_per_window_counts_rows_up_to_now() {
+    // Hourly windows, at least 2 rows each, now 2025-01-31 12:00: 09:00 has 2, 10:00 one,
+    // 11:00 two, 12:00 one (now itself counts; 12:30 is in the future and neither counts nor
+    // fails), and the day before one. Five windows of lookback (from 07:00) leave that one out.
+    let ts = StringArray::from(vec![
+        Some("2025-01-31 09:10:00"),
+        Some("2025-01-31 09:50:00"),
+        Some("2025-01-31 10:30:00"),
+        Some("2025-01-31 11:05:00"),
+        Some("2025-01-31 11:59:00"),
+        Some("2025-01-31 12:30:00"),
+        Some("2025-01-31 12:00:00"),
+        Some("2025-01-30 08:00:00"),
+        None,
+    ]);
+    let fresh = |extra: Value| {
+        let mut arguments =
+            json!({"column": "ts", "window_minutes": 60, "min_records_per_window": 2});
+        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        json!({"check": {"function": "is_data_fresh_per_time_window", "arguments": arguments}})
+    };
+    let mut with_lookback = fresh(json!({"lookback_windows": 5}));
+    with_lookback["name"] = json!("ts_recent");
+    let r = run_at(
+        vec![Field::new("ts", DataType::Utf8, true)],
+        vec![Arc::new(ts)],
+        json!([fresh(json!({})), with_lookback]),
+        Some("2025-01-31T12:00:00"),
+    )
+    .await;
+    assert_eq!(
+        r.rule_results[0].rule_name,
+        "ts_is_data_fresh_per_time_window"
+    );
+    assert_eq!(counts(&r), [3, 2]);
+    assert_eq!(
+        message(&r, 0),
+        Some(
+            "Data arrival completeness check failed: only 1 records found in 60-minute interval starting at 2025-01-31 10:00:00 and ending at 2025-01-31 11:00:00, expected at least 2 records"
+        )
+    );
+}
+
+#[tokio::test]
+async fn gaps_between_windows_flag_the_window_before_the_gap() {
+    // Hourly windows 00:00 (two rows), 01:00, 04:00 and 05:00: the gap after 01:00 flags its row;
+    // with trailing_gap (now 12:00) the last window, 05:00, is flagged too. Per group: a has
+    // 00:00 and 04:00 (two rows flagged), b has 01:00 and 05:00 (one).
+    let ts = StringArray::from(vec![
+        Some("2025-01-31 00:10:00"),
+        Some("2025-01-31 00:50:00"),
+        Some("2025-01-31 01:20:00"),
+        Some("2025-01-31 04:00:00"),
+        Some("2025-01-31 05:30:00"),
+        None,
+    ]);
+    let g = StringArray::from(vec!["a", "a", "b", "a", "b", "a"]);
+    let r = run_at(
+        vec![
+            Field::new("ts", DataType::Utf8, true),
+            Field::new("g", DataType::Utf8, false),
+        ],
+        vec![Arc::new(ts), Arc::new(g)],
+        json!([
+            {"check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "ts", "window_minutes": 60}}},
+            {"name": "trailing", "check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "ts", "window_minutes": 60, "trailing_gap": true}}},
+            {"name": "per_group", "check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "ts", "window_minutes": 60, "group_by": ["g"]}}},
+        ]),
+        Some("2025-01-31T12:00:00"),
+    )
+    .await;
+    assert_eq!(
+        r.rule_results[0].rule_name,
+        "ts_has_no_gaps_per_time_window"
+    );
+    assert_eq!(counts(&r), [1, 2, 3]);
+    assert_eq!(
+        message(&r, 0),
+        Some(
+            "Gap in time series: no data between the window starting at 2025-01-31 01:00:00 and the next present window starting at 2025-01-31 04:00:00"
+        )
+    );
+    let trailing: Vec<&str> = r.rule_results[1]
+        .sample_violations
+        .iter()
+        .filter_map(|s| s["_message"].as_str())
+        .collect();
+    assert!(
+        trailing.contains(
+            &"Gap in time series: no data between the window starting at 2025-01-31 05:00:00 and the current time; the current window starts at 2025-01-31 12:00:00"
+        ),
+        "{trailing:?}"
+    );
+}
