@@ -38,9 +38,12 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
         } else {
             row_check(
                 format!("({c} IS NULL OR ({condition}))"),
+                // Both branches cast alike: DataFusion mistypes a CASE of a literal and a
+                // concat over Utf8View (Parquet) columns otherwise.
                 format!(
-                    "CASE WHEN {c} IS NULL THEN {} ELSE {message} END",
-                    cx.lit(&format!("{col_label} value is null"))
+                    "CASE WHEN {c} IS NULL THEN {} ELSE {} END",
+                    cx.s(&cx.lit(&format!("{col_label} value is null"))),
+                    cx.s(&message)
                 ),
             )
         }
