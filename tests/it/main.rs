@@ -14,6 +14,7 @@ mod cli;
 mod databricks;
 mod databricks_warehouse;
 mod dataset_checks;
+mod dqx_catalogue;
 mod dqx_jobs;
 mod engine_checks;
 mod engine_formats;
