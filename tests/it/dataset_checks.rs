@@ -229,3 +229,207 @@ async fn gaps_between_windows_flag_the_window_before_the_gap() {
         "{trailing:?}"
     );
 }
+
+#[tokio::test]
+async fn aggregates_match_a_reference_table() {
+    // Checked: grp a, a, b, NULL with amounts 1, 2, 3, 4. Reference: g a, b, b, c with 1, 2, 1, 9.
+    let ctx = SessionContext::new();
+    let table = |fields: Vec<Field>, arrays: Vec<ArrayRef>| {
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap())
+    };
+    ctx.register_table(
+        "d",
+        table(
+            vec![
+                Field::new("grp", DataType::Utf8, true),
+                Field::new("amount", DataType::Int64, false),
+            ],
+            vec![
+                Arc::new(StringArray::from(vec![
+                    Some("a"),
+                    Some("a"),
+                    Some("b"),
+                    None,
+                ])),
+                Arc::new(Int64Array::from(vec![1, 2, 3, 4])),
+            ],
+        ),
+    )
+    .unwrap();
+    ctx.register_table(
+        "reference",
+        table(
+            vec![
+                Field::new("g", DataType::Utf8, false),
+                Field::new("amt", DataType::Int64, false),
+            ],
+            vec![
+                Arc::new(StringArray::from(vec!["a", "b", "b", "c"])),
+                Arc::new(Int64Array::from(vec![1, 2, 1, 9])),
+            ],
+        ),
+    )
+    .unwrap();
+    let rule = |name: &str, extra: Value| {
+        let mut arguments =
+            json!({"column": "amount", "ref_table": "reference", "ref_column": "amt"});
+        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        json!({"name": name, "check": {"function": "aggr_matches_dataset", "arguments": arguments}})
+    };
+    let rules = json!([
+        {"check": {"function": "aggr_matches_dataset", "arguments": {"column": "amount", "ref_table": "reference", "ref_column": "amt"}}},
+        rule("sums", json!({"aggr_type": "sum"})),
+        rule("sums_per_group", json!({"aggr_type": "sum", "group_by": ["grp"], "ref_group_by": ["g"]})),
+        rule("small_counts_within_one", json!({"ref_row_filter": "amt < 5", "abs_tolerance": 1})),
+        rule("small_counts", json!({"ref_row_filter": "amt < 5"})),
+        rule("no_ref_groups", json!({"ref_group_by": ["g"]})),
+    ]);
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let r = evaluate(&ctx, "d", "d", &validation.rules, &EvalOptions::default())
+        .await
+        .unwrap()
+        .result;
+    assert_eq!(
+        r.rule_results[0].rule_name,
+        "amount_count_not_equal_to_upstream_limit"
+    );
+    // Counts 4 and 4 match; sums 10 and 13 do not (every row); per group a (3 vs 1) fails and
+    // the NULL group, which the reference lacks, fails; b (3 vs 3) passes. The reference's
+    // filtered count is 3: within 1 of 4, but not equal to it. ref_group_by without group_by
+    // is DQX's error.
+    assert_eq!(counts(&r), [0, 4, 3, 0, 4, 4]);
+    assert_eq!(
+        message(&r, 1),
+        Some(
+            "Sum value 10 in column 'amount' is not equal to table 'reference' column 'amt' limit: 13"
+        )
+    );
+    assert!(
+        r.rule_results[5]
+            .message
+            .contains("'ref_group_by' was provided without 'group_by'")
+    );
+}
+
+#[tokio::test]
+async fn aggregate_outliers_compare_the_latest_bucket_with_its_history() {
+    // Daily sums of v for group a: 10, 12, 11, 13, 10, 12, 11, 13, then 30 (mean 11.5, population
+    // stddev 1.118: 30 is 18.5 away, more than 3 x 1.118). Group b is 5 every day (stddev 0).
+    let mut values = Vec::new();
+    let history = [10, 12, 11, 13, 10, 12, 11, 13, 30];
+    for (day, v) in history.iter().enumerate() {
+        values.push(format!(
+            "(TIMESTAMP '2025-01-{:02} 08:00:00', {v}, 'a')",
+            day + 1
+        ));
+        values.push(format!(
+            "(TIMESTAMP '2025-01-{:02} 09:00:00', 5, 'b')",
+            day + 1
+        ));
+    }
+    let ctx = SessionContext::new();
+    ctx.sql(&format!(
+        "CREATE TABLE d AS SELECT column1 AS ts, CAST(column2 AS BIGINT) AS v, column3 AS g FROM (VALUES {})",
+        values.join(", ")
+    ))
+    .await
+    .unwrap();
+    let rule = |name: &str, extra: Value| {
+        let mut arguments = json!({"column": "v", "time_column": "ts", "aggr_type": "sum"});
+        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        json!({"name": name, "check": {"function": "has_no_aggr_outliers", "arguments": arguments}})
+    };
+    let rules = json!([
+        {"check": {"function": "has_no_aggr_outliers", "arguments": {"column": "v", "time_column": "ts", "aggr_type": "sum", "group_by": ["g"]}}},
+        rule("too_little_history", json!({"group_by": ["g"], "warmup_num_intervals": 9})),
+        rule("wide_band", json!({"group_by": ["g"], "sigma": 20.0})),
+        rule("short_lookback", json!({"group_by": ["g"], "lookback_num_intervals": 2, "warmup_num_intervals": 2})),
+        rule("whole_table", json!({})),
+        rule("text_time", json!({"time_column": "g"})),
+    ]);
+    let validation = validate_rule_set(&rules, None);
+    assert!(validation.is_valid(), "{:?}", validation.problems);
+    let r = evaluate(&ctx, "d", "d", &validation.rules, &EvalOptions::default())
+        .await
+        .unwrap()
+        .result;
+    assert_eq!(r.rule_results[0].rule_name, "v_sum_outlier_group_by_g");
+    // Every row of group a fails; b never does. Eight earlier days are fewer than a warm-up of
+    // nine; 20 x 1.118 is wider than 18.5; the last two days (11, 13) give mean 12, stddev 1.
+    // The whole table's daily sums (15 to 18, then 35) flag all 18 rows. A text time column is
+    // DQX's error.
+    assert_eq!(counts(&r), [9, 0, 0, 9, 18, 18]);
+    let m = message(&r, 0).unwrap_or_default();
+    assert!(
+        m.starts_with("sum(v): current=30")
+            && m.ends_with(" exceeds 3.0 x stddev (lookback=14 intervals)"),
+        "{m}"
+    );
+    assert!(
+        r.rule_results[5]
+            .message
+            .contains("must be of date or timestamp type")
+    );
+}
+
+#[tokio::test]
+async fn value_shares_against_an_expected_distribution() {
+    // a five times, b three, c twice, two NULLs (not counted).
+    let mut status: Vec<Option<&str>> = [vec!["a"; 5], vec!["b"; 3], vec!["c"; 2]]
+        .concat()
+        .into_iter()
+        .map(Some)
+        .collect();
+    status.extend([None, None]);
+    let share = Float64Array::from(vec![0.5; 12]);
+    let rule = |name: &str, distribution: Value, distance: f64, extra: Value| {
+        let mut arguments =
+            json!({"column": "status", "distribution": distribution, "distance": distance});
+        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        json!({"name": name, "check": {"function": "is_in_distribution", "arguments": arguments}})
+    };
+    let r = run(
+        vec![
+            Field::new("status", DataType::Utf8, true),
+            Field::new("share", DataType::Float64, false),
+        ],
+        vec![Arc::new(StringArray::from(status)), Arc::new(share)],
+        json!([
+            {"check": {"function": "is_in_distribution", "arguments": {"column": "status", "distribution": {"a": 0.5, "b": 0.3, "c": 0.2}, "distance": 0.0}}},
+            rule("two_keys", json!({"a": 0.6, "b": 0.4}), 0.1, json!({})),
+            rule("at_the_limit", json!({"a": 0.6, "b": 0.4}), 0.2, json!({})),
+            rule("any_case", json!({"A": 0.5, "B": 0.3, "C": 0.2}), 0.0, json!({"case_sensitive": false})),
+            rule("wrong_case", json!({"A": 0.5, "B": 0.3, "C": 0.2}), 0.0, json!({})),
+            rule("only_b", json!({"b": 1.0}), 0.0, json!({"row_filter": "status = 'b'"})),
+            {"name": "doubles", "check": {"function": "is_in_distribution", "arguments": {"column": "share", "distribution": {"0.5": 1.0}, "distance": 0.0}}},
+        ]),
+    )
+    .await;
+    assert_eq!(r.rule_results[0].rule_name, "status_is_not_in_distribution");
+    // TVD 0; 0.5 x (0.1 + 0.1 + 0.2) = 0.2 > 0.1 (every row); 0.2 at 0.2 passes; lower-cased
+    // keys match; upper-case keys leave all the mass in the residual (TVD 1); the filter keeps
+    // only b; a DOUBLE column is DQX's error.
+    assert_eq!(counts(&r), [0, 12, 0, 0, 12, 0, 12]);
+    assert_eq!(
+        message(&r, 1),
+        Some(
+            "Column 'status' actual distribution deviates from expected by TVD=0.200000, which exceeds the allowed distance=0.1."
+        )
+    );
+    assert!(
+        r.rule_results[6]
+            .message
+            .contains("unsupported type 'double'"),
+        "{}",
+        r.rule_results[6].message
+    );
+}

@@ -386,11 +386,15 @@ fn customer_rules() -> Value {
         {"check": {"function": "is_not_null", "arguments": {"column": "email"}}, "filter": "country = 'US'", "name": "email_when_us"},
         {"check": {"function": "is_unique", "arguments": {"columns": ["country"]}}, "filter": "age > 20", "name": "country_unique_adults"},
         {"check": {"function": "has_no_outliers", "arguments": {"column": "age"}}},
+        {"check": {"function": "is_in_distribution", "arguments": {"column": "country", "distribution": {"US": 0.4, "DE": 0.2, "FR": 0.2}, "distance": 0.1}}},
+        {"check": {"function": "is_in_distribution", "arguments": {"column": "country", "distribution": {"us": 0.5}, "distance": 0.3, "case_sensitive": false}}, "name": "country_mostly_us"},
         {"check": {"function": "has_no_outliers", "arguments": {"column": "score"}}, "filter": "age > 0"},
         {"check": {"function": "has_no_outliers", "arguments": {"column": "id", "row_filter": "country <> 'US'"}}, "name": "id_outliers_outside_us"},
         {"check": {"function": "is_data_fresh_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440, "min_records_per_window": 2}}},
         {"check": {"function": "is_data_fresh_per_time_window", "arguments": {"column": "seen", "window_minutes": 60, "min_records_per_window": 1, "lookback_windows": 48, "row_filter": "age > 0"}}, "name": "seen_recent_adults"},
         {"check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440}}},
+        {"check": {"function": "has_no_aggr_outliers", "arguments": {"column": "score", "time_column": "seen", "lookback_num_intervals": 3, "warmup_num_intervals": 1, "sigma": 0.5}}},
+        {"check": {"function": "has_no_aggr_outliers", "arguments": {"column": "*", "time_column": "signup", "aggr_type": "count", "time_interval": "month", "group_by": ["country"], "lookback_num_intervals": 2, "warmup_num_intervals": 1}}},
         {"check": {"function": "has_no_gaps_per_time_window", "arguments": {"column": "seen", "window_minutes": 1440, "trailing_gap": true, "group_by": ["country"]}}, "name": "seen_gaps_per_country"}
     ])
 }
@@ -398,6 +402,9 @@ fn customer_rules() -> Value {
 fn order_rules() -> Value {
     json!([
         {"check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["id"], "ref_table": "spark_catalog.sales.customers"}}},
+        {"check": {"function": "aggr_matches_dataset", "arguments": {"column": "customer_id", "ref_table": "spark_catalog.sales.customers", "ref_column": "id", "aggr_type": "count_distinct"}}},
+        {"check": {"function": "aggr_matches_dataset", "arguments": {"column": "amount", "ref_table": "spark_catalog.sales.customers", "ref_column": "score", "aggr_type": "sum", "ref_row_filter": "age > 0", "rel_tolerance": 0.5}}, "name": "amount_like_scores"},
+        {"check": {"function": "aggr_matches_dataset", "arguments": {"column": "*", "ref_table": "spark_catalog.sales.customers", "group_by": ["customer_id"], "ref_group_by": ["id"]}}, "name": "orders_per_customer"},
         {"check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["id"], "ref_table": "spark_catalog.sales.customers", "negate": true}}, "name": "customer_listed"},
         {"check": {"function": "is_unique", "arguments": {"columns": ["order_id"]}}},
         {"check": {"function": "is_unique", "arguments": {"columns": ["order_id", "customer_id"]}}, "name": "order_customer_unique"},

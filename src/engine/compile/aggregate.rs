@@ -2,9 +2,10 @@
 //! group, compared with a limit, joined in as a one-row or per-group helper.
 
 use super::aggr_types::{self, Form};
+use super::keys::reference_table;
 use super::{
-    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, key_join_parts, limit,
-    row_filter, str_list,
+    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, key_join_parts, limit, opt_str,
+    other_relation_column, row_filter, str_list,
 };
 use crate::model::rules::ResolvedRule;
 use serde_json::Value;
@@ -39,7 +40,13 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
         .map(|g| cx.column(g))
         .collect::<Result<Vec<_>>>()?;
     let metric = format!("{alias}.{alias}_m");
-    let join = metric_join(&aggregate.form, &filtered, &groups, cx.table_sql, &alias);
+    let join = metric_join(
+        &aggregate.form,
+        &filtered,
+        (&groups, &groups),
+        cx.table_sql,
+        &alias,
+    );
     let display = aggregate.display;
     let (op, label) = match rule.function.as_str() {
         "is_aggr_not_greater_than" => (">", "greater than"),
@@ -80,16 +87,146 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
     })
 }
 
-/// The helper relation holding the metric (`{alias}_m`): one row, or one row per group keyed by
-/// `{alias}_k{i}`. The rows' (filtered) values are `{alias}_v`.
+/// `aggr_matches_dataset`: the aggregate of the checked table (per group, or whole) against the
+/// same aggregate of a reference table (its `ref_row_filter` applied, per `ref_group_by`); two
+/// NULLs are equal, a one-sided NULL differs (a group the reference lacks fails).
+pub(super) fn aggr_matches_dataset(
+    rule: &ResolvedRule,
+    cx: &CompileContext<'_>,
+) -> Result<CompiledRule> {
+    let args = &rule.arguments;
+    let written = arg_str(args, "column");
+    let aggr = opt_str(args, "aggr_type").unwrap_or("count");
+    let (reference, ref_label) = match (opt_str(args, "ref_table"), opt_str(args, "ref_df_name")) {
+        (Some(t), None) => (reference_table(t)?, format!("table '{t}'")),
+        (None, Some(d)) => (reference_table(d)?, format!("DataFrame '{d}'")),
+        (Some(_), Some(_)) => {
+            return Err(Skip("Check evaluation skipped: Both 'ref_df_name' and 'ref_table' were provided. Please provide only one to avoid ambiguity.".into()));
+        }
+        (None, None) => {
+            return Err(Skip("Check evaluation skipped: Either 'ref_df_name' or 'ref_table' is required but neither was provided.".into()));
+        }
+    };
+    let ref_written = opt_str(args, "ref_column").unwrap_or(written);
+    let star = |w: &str, resolve: &dyn Fn(&str) -> Result<String>| -> Result<String> {
+        if w == "*" {
+            if aggr == "count" {
+                Ok("1".to_string())
+            } else {
+                Err(Skip(
+                    "Check evaluation skipped: column '*' is allowed only with count".into(),
+                ))
+            }
+        } else {
+            resolve(w)
+        }
+    };
+    let target = star(written, &|w| cx.column(w))?;
+    let ref_target = star(ref_written, &other_relation_column)?;
+    let group_written = str_list(args, "group_by");
+    let ref_group_given = str_list(args, "ref_group_by");
+    if !ref_group_given.is_empty() && group_written.is_empty() {
+        return Err(Skip("Check evaluation skipped: 'ref_group_by' was provided without 'group_by'. Please provide 'group_by' for the checked DataFrame as well.".into()));
+    }
+    let ref_group_written = if ref_group_given.is_empty() {
+        group_written.clone()
+    } else {
+        ref_group_given
+    };
+    if group_written.len() != ref_group_written.len() {
+        return Err(Skip(format!(
+            "Check evaluation skipped: 'group_by' has {} entries but 'ref_group_by' has {}. Both must have the same length to allow comparison.",
+            group_written.len(),
+            ref_group_written.len()
+        )));
+    }
+    let groups = group_written
+        .iter()
+        .map(|g| cx.column(g))
+        .collect::<Result<Vec<_>>>()?;
+    let ref_groups = ref_group_written
+        .iter()
+        .map(|g| other_relation_column(g))
+        .collect::<Result<Vec<_>>>()?;
+    let filtered = match row_filter(rule)? {
+        Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
+        None => target,
+    };
+    let ref_relation = match opt_str(args, "ref_row_filter") {
+        Some(f) => {
+            crate::engine::sql::check_expression(f).map_err(|_| {
+                Skip(format!(
+                    "Check evaluation skipped due to invalid check filter: '{f}'"
+                ))
+            })?;
+            format!("(SELECT * FROM {reference} WHERE ({f})) __dqx_rf{}", cx.id)
+        }
+        None => reference,
+    };
+    let params = arg(args, "aggr_params").and_then(Value::as_object);
+    let alias = format!("__dqx_a{}", cx.id);
+    let ref_alias = format!("__dqx_u{}", cx.id);
+    let ours = aggr_types::resolve(aggr, params, &format!("{alias}_v"), cx.dialect)?;
+    let theirs = aggr_types::resolve(aggr, params, &format!("{ref_alias}_v"), cx.dialect)?;
+    let joins = vec![
+        metric_join(
+            &ours.form,
+            &filtered,
+            (&groups, &groups),
+            cx.table_sql,
+            &alias,
+        ),
+        metric_join(
+            &theirs.form,
+            &ref_target,
+            (&groups, &ref_groups),
+            &ref_relation,
+            &ref_alias,
+        ),
+    ];
+    let (m, r) = (
+        format!("{alias}.{alias}_m"),
+        format!("{ref_alias}.{ref_alias}_m"),
+    );
+    let differs = match tolerance(args)? {
+        Some((abs_t, rel_t)) => format!(
+            "NOT (abs({m} - {r}) <= {abs_t} OR abs({m} - {r}) <= {rel_t} * greatest(abs({m}), abs({r})))"
+        ),
+        None => format!("{m} <> {r}"),
+    };
+    let group_label = if group_written.is_empty() {
+        String::new()
+    } else {
+        format!(" per group of columns '{}'", group_written.join(", "))
+    };
+    Ok(CompiledRule {
+        condition: format!(
+            "(CASE WHEN {m} IS NULL AND {r} IS NULL THEN FALSE WHEN {m} IS NULL OR {r} IS NULL THEN TRUE ELSE {differs} END)"
+        ),
+        message: cx.concat(&[
+            cx.lit(&format!("{} value ", ours.display)),
+            cx.s(&m),
+            cx.lit(&format!(
+                " in column '{written}'{group_label} is not equal to {ref_label} column '{ref_written}' limit: "
+            )),
+            cx.s(&r),
+        ]),
+        joins,
+    })
+}
+
+/// The helper relation holding the metric (`{alias}_m`) of `table_sql`: one row, or one row per
+/// group keyed by `{alias}_k{i}` — `groups.1` evaluated in that table, joined null-safe to the
+/// checked rows' `groups.0`. The rows' (filtered) values are `{alias}_v`.
 pub(super) fn metric_join(
     form: &Form,
     filtered: &str,
-    groups: &[String],
+    groups: (&[String], &[String]),
     table_sql: &str,
     alias: &str,
 ) -> Join {
-    let (select, on) = key_join_parts(alias, groups, groups, true);
+    let (select, on) = key_join_parts(alias, groups.0, groups.1, true);
+    let groups = groups.1;
     let keys: Vec<String> = (0..groups.len()).map(|i| format!("{alias}_k{i}")).collect();
     let keys_comma = |suffix: &str| {
         if keys.is_empty() {

@@ -52,7 +52,7 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
 }
 
 /// A reference table named in a rule: a three-part name, or a plain name the session knows.
-fn reference_table(name: &str) -> Result<String> {
+pub(super) fn reference_table(name: &str) -> Result<String> {
     if name.contains('.') {
         TableName::parse(name).map(|t| t.quoted()).map_err(|e| {
             Skip(format!(

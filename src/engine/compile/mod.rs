@@ -3,8 +3,10 @@
 //! the helper subquery joined in. Rules that cannot be resolved against the table are "skipped"
 //! as DQX does: every row gets the skip message.
 
+mod aggr_outliers;
 mod aggr_types;
 mod aggregate;
+mod distribution;
 mod formats;
 mod keys;
 mod outliers;
@@ -235,6 +237,9 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         "sql_query" => query::sql_query(rule, cx, row_filter(rule)?),
         "has_valid_schema" => schema::has_valid_schema(rule, cx),
         "has_no_outliers" => outliers::has_no_outliers(rule, cx),
+        "aggr_matches_dataset" => aggregate::aggr_matches_dataset(rule, cx),
+        "has_no_aggr_outliers" => aggr_outliers::has_no_aggr_outliers(rule, cx),
+        "is_in_distribution" => distribution::is_in_distribution(rule, cx),
         "is_data_fresh_per_time_window" => windows::is_data_fresh_per_time_window(rule, cx),
         "has_no_gaps_per_time_window" => windows::has_no_gaps_per_time_window(rule, cx),
         _ => row::column_check(rule, cx),

@@ -7,14 +7,18 @@ use serde_json::json;
 fn compile_one(rules: Value, dialect: Dialect) -> Result<CompiledRule> {
     let v = validate_rule_set(&rules, None);
     assert!(v.is_valid(), "{:?}", v.problems);
-    let columns = vec!["a".to_string(), "b".to_string()];
-    let types = vec!["bigint".to_string(), "string".to_string()];
+    let columns = vec!["a".to_string(), "b".to_string(), "t".to_string()];
+    let types = vec![
+        "bigint".to_string(),
+        "string".to_string(),
+        "timestamp".to_string(),
+    ];
     let cx = CompileContext {
         dialect,
         table_sql: "`t`",
         columns: &columns,
         column_types: &types,
-        nullable: &[true, true],
+        nullable: &[true, true, true],
         now: "now()".to_string(),
         id: 0,
     };
@@ -38,17 +42,19 @@ fn every_supported_function_compiles() {
                 (ArgKind::Str, "cidr_block") => json!("10.0.0.0/8"),
                 (ArgKind::Str, "expression") => json!("a > 1"),
                 (ArgKind::Str, "case") => json!("upper"),
+                (ArgKind::Str, "time_column") => json!("t"),
                 (ArgKind::Str, "query") => {
                     json!("SELECT TRUE AS condition FROM {{ input_view }}")
                 }
                 (ArgKind::Str, _) => json!("x"),
                 (ArgKind::StrList, _) => json!(["k"]),
                 (ArgKind::Bool, _) => json!(true),
+                (ArgKind::Map, "distribution") => json!({"a": 1.0}),
                 (ArgKind::Map, _) => json!({}),
             };
             args.insert(p.name.to_string(), value);
         }
-        if spec.name == "foreign_key" {
+        if spec.name == "foreign_key" || spec.name == "aggr_matches_dataset" {
             args.insert("ref_df_name".into(), json!("r"));
         }
         if spec.name == "has_valid_schema" {

@@ -335,6 +335,48 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     ),
     dataset("has_no_outliers", &[COLUMN, ROW_FILTER]),
     dataset(
+        "is_in_distribution",
+        &[
+            COLUMN,
+            req("distribution", Map),
+            req("distance", Float),
+            CASE,
+            ROW_FILTER,
+        ],
+    ),
+    dataset(
+        "has_no_aggr_outliers",
+        &[
+            COLUMN,
+            req("time_column", Str),
+            opt("aggr_type", Str),
+            opt("sigma", Float),
+            opt("lookback_num_intervals", Int),
+            opt("warmup_num_intervals", Int),
+            opt("time_interval", Str),
+            opt("group_by", ColumnList),
+            ROW_FILTER,
+            opt("aggr_params", Map),
+        ],
+    ),
+    dataset(
+        "aggr_matches_dataset",
+        &[
+            COLUMN,
+            opt("ref_table", Str),
+            opt("ref_df_name", Str),
+            opt("ref_column", Column),
+            opt("aggr_type", Str),
+            opt("aggr_params", Map),
+            opt("group_by", ColumnList),
+            opt("ref_group_by", ColumnList),
+            ROW_FILTER,
+            opt("ref_row_filter", Str),
+            opt("abs_tolerance", Float),
+            opt("rel_tolerance", Float),
+        ],
+    ),
+    dataset(
         "is_data_fresh_per_time_window",
         &[
             COLUMN,
@@ -355,9 +397,6 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     ),
     unsupported("has_valid_json_schema", Level::Row),
     unsupported("compare_datasets", Level::Dataset),
-    unsupported("aggr_matches_dataset", Level::Dataset),
-    unsupported("has_no_aggr_outliers", Level::Dataset),
-    unsupported("is_in_distribution", Level::Dataset),
 ];
 
 /// The function named `name`, if DQX defines it.

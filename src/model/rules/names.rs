@@ -114,6 +114,19 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         "is_valid_uuid" => format!("{col}_does_not_match_pattern_uuid"),
         "is_valid_url" => format!("{col}_does_not_match_pattern_url"),
         "has_no_outliers" => format!("{col}_has_outliers"),
+        "is_in_distribution" => format!("{col}_is_not_in_distribution"),
+        "has_no_aggr_outliers" => {
+            let aggr = arg_str(args, "aggr_type");
+            let aggr = if aggr.is_empty() { "avg" } else { aggr };
+            let group_by = str_list(args, "group_by");
+            let group = if group_by.is_empty() {
+                String::new()
+            } else {
+                format!("_group_by_{}", group_by.join("_"))
+            };
+            let base = format!("{col}_{aggr}_outlier{group}");
+            base.trim_start_matches('_').to_string()
+        }
         "is_data_fresh_per_time_window" => format!("{col}_is_data_fresh_per_time_window"),
         "has_no_gaps_per_time_window" => format!("{col}_has_no_gaps_per_time_window"),
         "is_valid_national_id" => {
@@ -161,11 +174,13 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         "is_aggr_not_greater_than"
         | "is_aggr_not_less_than"
         | "is_aggr_equal"
-        | "is_aggr_not_equal" => {
+        | "is_aggr_not_equal"
+        | "aggr_matches_dataset" => {
             let op = match function {
                 "is_aggr_not_greater_than" => "greater_than",
                 "is_aggr_not_less_than" => "less_than",
                 "is_aggr_equal" => "not_equal_to",
+                "aggr_matches_dataset" => "not_equal_to_upstream",
                 _ => "equal_to",
             };
             let aggr = args
