@@ -522,3 +522,25 @@ fn iso_code_lists_match_dqx() {
     expected.sort();
     assert_eq!(differences, expected);
 }
+
+/// `is_unique` with DQX 0.17's `trim_strings`: string keys are compared trimmed, and the
+/// message shows the value as written.
+#[tokio::test]
+async fn uniqueness_of_trimmed_strings() {
+    let r = run(
+        &[(
+            "k",
+            vec![Some(" a"), Some("a"), Some("a "), Some("b"), None, None],
+        )],
+        json!([
+            check("is_unique", json!({"columns": ["k"]})),
+            json!({"name": "k_trimmed_unique", "check": {"function": "is_unique", "arguments": {"columns": ["k"], "trim_strings": true}}}),
+        ]),
+    )
+    .await;
+    assert_eq!(counts(&r), [0, 3]);
+    assert_eq!(
+        first_message(&r, 1),
+        Some("Value ' a' in column 'k' is not unique, found 3 duplicates")
+    );
+}

@@ -566,6 +566,7 @@ fn format_rules() -> Value {
         {"check": {"function": "has_num_decimal_places", "arguments": {"column": "amount_text", "limit": 2}}},
         {"check": {"function": "has_num_decimal_places", "arguments": {"column": "amount", "limit": 1}}},
         {"check": {"function": "has_num_decimal_places", "arguments": {"column": "price", "limit": 2, "allow_nulls": false}}},
+        {"check": {"function": "is_unique", "arguments": {"columns": ["sub"], "trim_strings": true}}, "name": "sub_unique_trimmed"},
         {"check": {"function": "is_not_null", "arguments": {"column": "cc"}}, "name": "cc_present", "filter": "ssn IS NOT NULL"},
         {"check": {"function": "is_not_null", "arguments": {"column": "cc"}}, "name": "cc_present", "criticality": "warn"}
     ])

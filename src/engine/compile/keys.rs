@@ -5,6 +5,7 @@ use super::{
     CompileContext, CompiledRule, Join, Result, Skip, arg_bool, key_join_parts, opt_str,
     other_relation_column, row_filter, str_list,
 };
+use crate::engine::types::{TypeKind, kind_of_uc_type};
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::{TableName, quote_identifier};
 
@@ -27,13 +28,29 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
     } else {
         counted.join(" AND ")
     };
+    // trim_strings (DQX 0.17) groups string keys trimmed; messages show the values as written.
+    let trim = arg_bool(&rule.arguments, "trim_strings", false);
+    let grouped: Vec<String> = keys
+        .iter()
+        .zip(&written)
+        .map(|(k, w)| {
+            let text = cx
+                .column_type(w)
+                .is_some_and(|t| kind_of_uc_type(t) == TypeKind::Text);
+            if trim && text {
+                format!("trim({k})")
+            } else {
+                k.clone()
+            }
+        })
+        .collect();
     let alias = format!("__dqx_u{}", cx.id);
-    let (select, on) = key_join_parts(&alias, &keys, &keys, true);
+    let (select, on) = key_join_parts(&alias, &grouped, &grouped, true);
     let join = Join {
         relation: format!(
             "(SELECT {select}, count(*) AS {alias}_n FROM {} WHERE {counted} GROUP BY {}) {alias}",
             cx.table_sql,
-            keys.join(", ")
+            grouped.join(", ")
         ),
         on: Some(on),
     };
