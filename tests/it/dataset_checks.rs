@@ -41,6 +41,14 @@ async fn run_at(
         .result
 }
 
+/// A rule named `name` of `function`, its `base` arguments overridden by `extra`.
+fn named(name: &str, function: &str, mut base: Value, extra: Value) -> Value {
+    if let (Some(a), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        a.extend(e.clone());
+    }
+    json!({"name": name, "check": {"function": function, "arguments": base}})
+}
+
 fn counts(result: &ValidationResult) -> Vec<u64> {
     result
         .rule_results
@@ -148,20 +156,19 @@ async fn data_freshness_per_window_counts_rows_up_to_now() {
         Some("2025-01-30 08:00:00"),
         None,
     ]);
-    let fresh = |extra: Value| {
-        let mut arguments =
-            json!({"column": "ts", "window_minutes": 60, "min_records_per_window": 2});
-        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
-            a.extend(e.clone());
-        }
-        json!({"check": {"function": "is_data_fresh_per_time_window", "arguments": arguments}})
-    };
-    let mut with_lookback = fresh(json!({"lookback_windows": 5}));
-    with_lookback["name"] = json!("ts_recent");
+    let base = json!({"column": "ts", "window_minutes": 60, "min_records_per_window": 2});
+    let unnamed =
+        json!({"check": {"function": "is_data_fresh_per_time_window", "arguments": base}});
+    let with_lookback = named(
+        "ts_recent",
+        "is_data_fresh_per_time_window",
+        base.clone(),
+        json!({"lookback_windows": 5}),
+    );
     let r = run_at(
         vec![Field::new("ts", DataType::Utf8, true)],
         vec![Arc::new(ts)],
-        json!([fresh(json!({})), with_lookback]),
+        json!([unnamed, with_lookback]),
         Some("2025-01-31T12:00:00"),
     )
     .await;
@@ -273,12 +280,12 @@ async fn aggregates_match_a_reference_table() {
     )
     .unwrap();
     let rule = |name: &str, extra: Value| {
-        let mut arguments =
-            json!({"column": "amount", "ref_table": "reference", "ref_column": "amt"});
-        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
-            a.extend(e.clone());
-        }
-        json!({"name": name, "check": {"function": "aggr_matches_dataset", "arguments": arguments}})
+        named(
+            name,
+            "aggr_matches_dataset",
+            json!({"column": "amount", "ref_table": "reference", "ref_column": "amt"}),
+            extra,
+        )
     };
     let rules = json!([
         {"check": {"function": "aggr_matches_dataset", "arguments": {"column": "amount", "ref_table": "reference", "ref_column": "amt"}}},
@@ -340,11 +347,12 @@ async fn aggregate_outliers_compare_the_latest_bucket_with_its_history() {
     .await
     .unwrap();
     let rule = |name: &str, extra: Value| {
-        let mut arguments = json!({"column": "v", "time_column": "ts", "aggr_type": "sum"});
-        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
-            a.extend(e.clone());
-        }
-        json!({"name": name, "check": {"function": "has_no_aggr_outliers", "arguments": arguments}})
+        named(
+            name,
+            "has_no_aggr_outliers",
+            json!({"column": "v", "time_column": "ts", "aggr_type": "sum"}),
+            extra,
+        )
     };
     let rules = json!([
         {"check": {"function": "has_no_aggr_outliers", "arguments": {"column": "v", "time_column": "ts", "aggr_type": "sum", "group_by": ["g"]}}},
@@ -390,12 +398,8 @@ async fn value_shares_against_an_expected_distribution() {
     status.extend([None, None]);
     let share = Float64Array::from(vec![0.5; 12]);
     let rule = |name: &str, distribution: Value, distance: f64, extra: Value| {
-        let mut arguments =
-            json!({"column": "status", "distribution": distribution, "distance": distance});
-        if let (Some(a), Some(e)) = (arguments.as_object_mut(), extra.as_object()) {
-            a.extend(e.clone());
-        }
-        json!({"name": name, "check": {"function": "is_in_distribution", "arguments": arguments}})
+        let base = json!({"column": "status", "distribution": distribution, "distance": distance});
+        named(name, "is_in_distribution", base, extra)
     };
     let r = run(
         vec![

@@ -5,7 +5,7 @@
 //! non-zero deviation), every row of the group fails, as in DQX.
 
 use super::aggr_types;
-use super::aggregate::metric_join;
+use super::aggregate::{aggregate_target, metric_join};
 use super::{
     CompileContext, CompiledRule, Join, Result, Skip, arg, arg_i64, arg_str, key_join_parts,
     opt_str, row_filter, str_list,
@@ -64,16 +64,7 @@ pub(super) fn has_no_aggr_outliers(
     let b = band(args)?;
     let written = arg_str(args, "column");
     let aggr = opt_str(args, "aggr_type").unwrap_or("avg");
-    let target = if written == "*" {
-        if aggr != "count" {
-            return Err(Skip(
-                "Check evaluation skipped: column '*' is allowed only with count".into(),
-            ));
-        }
-        "1".to_string()
-    } else {
-        cx.column(written)?
-    };
+    let target = aggregate_target(written, aggr, |w| cx.column(w))?;
     let time_written = arg_str(args, "time_column");
     let time = cx.column(time_written)?;
     if let Some(t) = cx.column_type(time_written)

@@ -16,16 +16,7 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
     let aggr = arg(args, "aggr_type")
         .and_then(Value::as_str)
         .unwrap_or("count");
-    let target = if written == "*" {
-        if aggr != "count" {
-            return Err(Skip(
-                "Check evaluation skipped: column '*' is allowed only with count".into(),
-            ));
-        }
-        "1".to_string()
-    } else {
-        cx.column(written)?
-    };
+    let target = aggregate_target(written, aggr, |w| cx.column(w))?;
     let filtered = match row_filter(rule)? {
         Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
         None => target,
@@ -62,9 +53,7 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
     let column_label = if written == "*" { "*" } else { written };
     let condition = match tolerance(args)? {
         Some((abs_t, rel_t)) if matches!(op, "<>" | "=") => {
-            let within = format!(
-                "(abs({metric} - {l}) <= {abs_t} OR abs({metric} - {l}) <= {rel_t} * greatest(abs({metric}), abs({l})))"
-            );
+            let within = within_tolerance(&metric, &l, &abs_t, &rel_t);
             if op == "<>" {
                 format!("NOT {within}")
             } else {
@@ -108,21 +97,8 @@ pub(super) fn aggr_matches_dataset(
         }
     };
     let ref_written = opt_str(args, "ref_column").unwrap_or(written);
-    let star = |w: &str, resolve: &dyn Fn(&str) -> Result<String>| -> Result<String> {
-        if w == "*" {
-            if aggr == "count" {
-                Ok("1".to_string())
-            } else {
-                Err(Skip(
-                    "Check evaluation skipped: column '*' is allowed only with count".into(),
-                ))
-            }
-        } else {
-            resolve(w)
-        }
-    };
-    let target = star(written, &|w| cx.column(w))?;
-    let ref_target = star(ref_written, &other_relation_column)?;
+    let target = aggregate_target(written, aggr, |w| cx.column(w))?;
+    let ref_target = aggregate_target(ref_written, aggr, other_relation_column)?;
     let group_written = str_list(args, "group_by");
     let ref_group_given = str_list(args, "ref_group_by");
     if !ref_group_given.is_empty() && group_written.is_empty() {
@@ -189,9 +165,7 @@ pub(super) fn aggr_matches_dataset(
         format!("{ref_alias}.{ref_alias}_m"),
     );
     let differs = match tolerance(args)? {
-        Some((abs_t, rel_t)) => format!(
-            "NOT (abs({m} - {r}) <= {abs_t} OR abs({m} - {r}) <= {rel_t} * greatest(abs({m}), abs({r})))"
-        ),
+        Some((abs_t, rel_t)) => format!("NOT {}", within_tolerance(&m, &r, &abs_t, &rel_t)),
         None => format!("{m} <> {r}"),
     };
     let group_label = if group_written.is_empty() {
@@ -288,6 +262,29 @@ pub(super) fn metric_join(
         relation,
         on: (!groups.is_empty()).then_some(on),
     }
+}
+
+/// The value an aggregate reads from each row: the column (resolved by `resolve`), or `1` for
+/// `*`, which DQX allows with `count` only.
+pub(super) fn aggregate_target(
+    written: &str,
+    aggr: &str,
+    resolve: impl Fn(&str) -> Result<String>,
+) -> Result<String> {
+    match (written, aggr) {
+        ("*", "count") => Ok("1".to_string()),
+        ("*", _) => Err(Skip(
+            "Check evaluation skipped: column '*' is allowed only with count".into(),
+        )),
+        (column, _) => resolve(column),
+    }
+}
+
+/// DQX's tolerance match of `a` and `b`: within `abs_t`, or within `rel_t` of the larger magnitude.
+pub(super) fn within_tolerance(a: &str, b: &str, abs_t: &str, rel_t: &str) -> String {
+    format!(
+        "(abs({a} - {b}) <= {abs_t} OR abs({a} - {b}) <= {rel_t} * greatest(abs({a}), abs({b})))"
+    )
 }
 
 /// `abs_tolerance` / `rel_tolerance` as SQL doubles, when either is above zero (DQX compares

@@ -1,8 +1,8 @@
 //! Row-level checks: each a condition and a DQX message over one row's columns.
 
 use super::{
-    CompileContext, CompiledRule, Result, Skip, arg, arg_bool, arg_i64, arg_str, formats, limit,
-    opt_str, patterns, row_check, spark_forms, str_list,
+    CompileContext, CompiledRule, Result, Skip, aggregate, arg, arg_bool, arg_i64, arg_str,
+    formats, limit, opt_str, patterns, row_check, spark_forms, str_list,
 };
 use crate::engine::sql::{Dialect, check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
@@ -194,15 +194,9 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
             let abs = arg(args, "abs_tolerance").and_then(Value::as_f64);
             let rel = arg(args, "rel_tolerance").and_then(Value::as_f64);
             let equal = if numeric && (abs.is_some() || rel.is_some()) {
-                let diff = format!("abs({c} - {v})");
-                let mut parts = Vec::new();
-                if let Some(a) = abs {
-                    parts.push(format!("{diff} <= {a:?}"));
-                }
-                if let Some(r) = rel {
-                    parts.push(format!("{diff} <= {r:?} * greatest(abs({c}), abs({v}))"));
-                }
-                format!("({})", parts.join(" OR "))
+                // A missing tolerance is 0.0, as in DQX: it adds nothing to the other's match.
+                let (a, r) = (abs.unwrap_or(0.0), rel.unwrap_or(0.0));
+                aggregate::within_tolerance(&c, &v, &format!("{a:?}"), &format!("{r:?}"))
             } else {
                 format!("{c} = {v}")
             };
