@@ -220,6 +220,9 @@ fn upper_first(text: &str) -> String {
     }
 }
 
+/// The letter cases `normalized_case` knows, sorted as DQX lists them in its error.
+pub const STRING_CASES: [&str; 4] = ["lower", "sentence", "title", "upper"];
+
 /// `text` as DQX's `has_valid_string_case` normalises it for `case`: upper, lower, title (the
 /// first character of each space-separated word upper-cased) or sentence (the first
 /// non-whitespace character of each period-separated segment upper-cased); `None` for another case.
@@ -350,6 +353,11 @@ mod tests {
         assert_eq!(normalized_case("straße", "upper").unwrap(), "STRASSE");
         assert_eq!(normalized_case("", "sentence").unwrap(), "");
         assert!(normalized_case("x", "camel").is_none());
+        assert!(
+            STRING_CASES
+                .iter()
+                .all(|c| normalized_case("a", c).is_some())
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use super::aggr_types;
 use super::aggregate::{aggregate_target, metric_join};
 use super::{
-    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_i64, arg_str, key_join_parts,
-    opt_str, row_filter, str_list,
+    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_i64, arg_str, filtered_target,
+    key_join_parts, opt_str, str_list,
 };
 use crate::engine::types::{TypeKind, kind_of_uc_type};
 use crate::model::rules::ResolvedRule;
@@ -75,17 +75,16 @@ pub(super) fn has_no_aggr_outliers(
             t.to_ascii_lowercase()
         )));
     }
-    let filtered = match row_filter(rule)? {
-        Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
-        None => target,
-    };
+    let filtered = filtered_target(rule, target)?;
     let groups = str_list(args, "group_by")
         .iter()
         .map(|g| cx.column(g))
         .collect::<Result<Vec<_>>>()?;
     let alias = format!("__dqx_t{}", cx.id);
     let params = arg(args, "aggr_params").and_then(Value::as_object);
-    let aggregate = aggr_types::resolve(aggr, params, &format!("{alias}_v"), cx.dialect)?;
+    // The per-bucket metrics: `{bucket}_k{i}` the group keys, then the bucket's start.
+    let bucket = format!("{alias}_b");
+    let aggregate = aggr_types::resolve(aggr, params, &format!("{bucket}_v"), cx.dialect)?;
     let mut keys = groups.clone();
     keys.push(format!("date_trunc('{}', {time})", b.interval));
     let buckets = metric_join(
@@ -93,14 +92,21 @@ pub(super) fn has_no_aggr_outliers(
         &filtered,
         (&keys, &keys),
         cx.table_sql,
-        &alias,
+        &bucket,
     );
+    let inner_keys: Vec<String> = (0..groups.len())
+        .map(|i| format!("{bucket}_k{i}"))
+        .collect();
     let group_keys: Vec<String> = (0..groups.len()).map(|i| format!("{alias}_k{i}")).collect();
-    let grain = format!("{alias}_k{}", groups.len());
-    let partition = if group_keys.is_empty() {
+    let renamed: String = inner_keys
+        .iter()
+        .zip(&group_keys)
+        .map(|(inner, outer)| format!("{inner} AS {outer}, "))
+        .collect();
+    let partition = if inner_keys.is_empty() {
         String::new()
     } else {
-        format!("PARTITION BY {} ", group_keys.join(", "))
+        format!("PARTITION BY {} ", inner_keys.join(", "))
     };
     let (keys_comma, group_by) = if group_keys.is_empty() {
         (String::new(), String::new())
@@ -116,10 +122,11 @@ pub(super) fn has_no_aggr_outliers(
          avg(CASE WHEN {history} THEN m END) AS {alias}_mu, \
          stddev_pop(CASE WHEN {history} THEN m END) AS {alias}_sd, \
          count(CASE WHEN {history} THEN 1 END) AS {alias}_n \
-         FROM (SELECT {keys_comma}CAST({alias}_m AS DOUBLE) AS m, \
-         row_number() OVER ({partition}ORDER BY {grain} DESC NULLS LAST) AS rn \
-         FROM {} {alias}_b) {alias}_r{group_by}) {alias}",
-        bucket_relation(&buckets.relation, &alias)
+         FROM (SELECT {renamed}CAST({bucket}_m AS DOUBLE) AS m, \
+         row_number() OVER ({partition}ORDER BY {bucket}_k{} DESC NULLS LAST) AS rn \
+         FROM {}) {alias}_r{group_by}) {alias}",
+        groups.len(),
+        buckets.relation
     );
     let (_, on) = key_join_parts(&alias, &groups, &groups, true);
     let field = |f: &str| format!("{alias}.{alias}_{f}");
@@ -155,12 +162,4 @@ pub(super) fn has_no_aggr_outliers(
             on: (!on.is_empty()).then_some(on),
         }],
     })
-}
-
-/// The per-bucket metric relation without its trailing alias (`(SELECT ...) alias` → `(SELECT ...)`).
-fn bucket_relation(relation: &str, alias: &str) -> String {
-    relation
-        .strip_suffix(&format!(" {alias}"))
-        .unwrap_or(relation)
-        .to_string()
 }

@@ -4,8 +4,8 @@
 use super::aggr_types::{self, Form};
 use super::keys::reference_table;
 use super::{
-    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, key_join_parts, limit, opt_str,
-    other_relation_column, row_filter, str_list,
+    CompileContext, CompiledRule, Join, Result, Skip, arg, arg_str, checked_filter,
+    filtered_target, key_join_parts, limit, opt_str, other_relation_column, str_list,
 };
 use crate::model::rules::ResolvedRule;
 use serde_json::Value;
@@ -17,10 +17,7 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
         .and_then(Value::as_str)
         .unwrap_or("count");
     let target = aggregate_target(written, aggr, |w| cx.column(w))?;
-    let filtered = match row_filter(rule)? {
-        Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
-        None => target,
-    };
+    let filtered = filtered_target(rule, target)?;
     let alias = format!("__dqx_a{}", cx.id);
     let params = arg(args, "aggr_params").and_then(Value::as_object);
     let aggregate = aggr_types::resolve(aggr, params, &format!("{alias}_v"), cx.dialect)?;
@@ -124,19 +121,13 @@ pub(super) fn aggr_matches_dataset(
         .iter()
         .map(|g| other_relation_column(g))
         .collect::<Result<Vec<_>>>()?;
-    let filtered = match row_filter(rule)? {
-        Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
-        None => target,
-    };
+    let filtered = filtered_target(rule, target)?;
     let ref_relation = match opt_str(args, "ref_row_filter") {
-        Some(f) => {
-            crate::engine::sql::check_expression(f).map_err(|_| {
-                Skip(format!(
-                    "Check evaluation skipped due to invalid check filter: '{f}'"
-                ))
-            })?;
-            format!("(SELECT * FROM {reference} WHERE ({f})) __dqx_rf{}", cx.id)
-        }
+        Some(f) => format!(
+            "(SELECT * FROM {reference} WHERE ({})) __dqx_rf{}",
+            checked_filter(f)?,
+            cx.id
+        ),
         None => reference,
     };
     let params = arg(args, "aggr_params").and_then(Value::as_object);

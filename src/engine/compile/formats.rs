@@ -4,7 +4,7 @@
 use super::{CompileContext, Result, Skip, arg, arg_bool, limit, opt_str};
 use crate::engine::iso::{self, CodeList, Standard};
 use crate::engine::sql::Dialect;
-use crate::engine::udf::normalized_case;
+use crate::engine::udf::STRING_CASES;
 use crate::model::rules::ResolvedRule;
 use serde_json::{Map, Value};
 
@@ -121,9 +121,11 @@ pub(super) fn subdivision_code(
 
 /// TRUE when the string `cs` is already in DQX's letter `case` (NULL for NULL).
 pub(super) fn has_string_case(cx: &CompileContext<'_>, cs: &str, case: &str) -> Result<String> {
-    if normalized_case("", case).is_none() {
+    if !STRING_CASES.contains(&case) {
+        let known: Vec<String> = STRING_CASES.iter().map(|c| format!("'{c}'")).collect();
         return Err(Skip(format!(
-            "Check evaluation skipped: 'case' must be one of ['lower', 'sentence', 'title', 'upper'], got '{case}'"
+            "Check evaluation skipped: 'case' must be one of [{}], got '{case}'",
+            known.join(", ")
         )));
     }
     let normalized = match (cx.dialect, case) {

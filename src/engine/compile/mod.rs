@@ -219,11 +219,7 @@ pub(super) fn row_check(condition: String, message: String) -> CompiledRule {
 pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
     let args = &rule.arguments;
     if let Some(filter) = &rule.filter {
-        check_expression(filter).map_err(|_| {
-            Skip(format!(
-                "Check evaluation skipped due to invalid check filter: '{filter}'"
-            ))
-        })?;
+        checked_filter(filter)?;
     }
     match rule.function.as_str() {
         "sql_expression" => row::sql_expression(args, cx),
@@ -254,13 +250,27 @@ pub(super) fn row_filter(rule: &ResolvedRule) -> Result<Option<String>> {
             .map(str::to_string)
     });
     if let Some(f) = &filter {
-        check_expression(f).map_err(|_| {
-            Skip(format!(
-                "Check evaluation skipped due to invalid check filter: '{f}'"
-            ))
-        })?;
+        checked_filter(f)?;
     }
     Ok(filter)
+}
+
+/// `filter` when it is one SQL expression, or the skip DQX reports for an invalid filter.
+pub(super) fn checked_filter(filter: &str) -> Result<&str> {
+    check_expression(filter).map_err(|_| {
+        Skip(format!(
+            "Check evaluation skipped due to invalid check filter: '{filter}'"
+        ))
+    })?;
+    Ok(filter)
+}
+
+/// What a dataset aggregate reads from each row: `target`, NULL outside the rule's row filter.
+pub(super) fn filtered_target(rule: &ResolvedRule, target: String) -> Result<String> {
+    Ok(match row_filter(rule)? {
+        Some(f) => format!("CASE WHEN ({f}) THEN {target} END"),
+        None => target,
+    })
 }
 
 /// A column of a relation other than the checked table (a reference table, a query's output):
