@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod engine;
 pub mod fake_workspace;
 pub mod http;
 pub mod logs;
+pub mod spark;
 
 /// The sample workspace at standard sizes, written once per test binary.
 pub fn sample_workspace() -> &'static Path {

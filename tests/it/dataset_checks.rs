@@ -1,13 +1,11 @@
 //! DQX 0.17's statistical dataset checks in the embedded engine, on hand-made tables whose answers
 //! follow DQX's definitions. `spark_parity.rs` runs the same functions on Spark.
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::datasource::MemTable;
+use crate::common::engine::{add_table, counts, evaluate_rules, first_message as message};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::execution::context::SessionContext;
-use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::model::results::ValidationResult;
-use dqx_manager::model::rules::validate::validate_rule_set;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -21,24 +19,9 @@ async fn run_at(
     rules: Value,
     now: Option<&str>,
 ) -> ValidationResult {
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
     let ctx = SessionContext::new();
-    ctx.register_table(
-        "d",
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
-    )
-    .unwrap();
-    let validation = validate_rule_set(&rules, None);
-    assert!(validation.is_valid(), "{:?}", validation.problems);
-    let options = EvalOptions {
-        now: now.map(str::to_string),
-        ..Default::default()
-    };
-    evaluate(&ctx, "d", "d", &validation.rules, &options)
-        .await
-        .unwrap()
-        .result
+    add_table(&ctx, "d", fields, arrays);
+    evaluate_rules(&ctx, "d", &rules, now).await
 }
 
 /// A rule named `name` of `function`, its `base` arguments overridden by `extra`.
@@ -47,14 +30,6 @@ fn named(name: &str, function: &str, mut base: Value, extra: Value) -> Value {
         a.extend(e.clone());
     }
     json!({"name": name, "check": {"function": function, "arguments": base}})
-}
-
-fn counts(result: &ValidationResult) -> Vec<u64> {
-    result
-        .rule_results
-        .iter()
-        .map(|r| r.violation_count)
-        .collect()
 }
 
 fn outliers(column: &str) -> Value {
@@ -134,10 +109,6 @@ async fn outliers_with_a_filter_and_without_values() {
         "{}",
         r.rule_results[4].message
     );
-}
-
-fn message(result: &ValidationResult, rule: usize) -> Option<&str> {
-    result.rule_results[rule].sample_violations[0]["_message"].as_str()
 }
 
 #[tokio::test]
@@ -241,44 +212,35 @@ async fn gaps_between_windows_flag_the_window_before_the_gap() {
 async fn aggregates_match_a_reference_table() {
     // Checked: grp a, a, b, NULL with amounts 1, 2, 3, 4. Reference: g a, b, b, c with 1, 2, 1, 9.
     let ctx = SessionContext::new();
-    let table = |fields: Vec<Field>, arrays: Vec<ArrayRef>| {
-        let schema = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap())
-    };
-    ctx.register_table(
+    add_table(
+        &ctx,
         "d",
-        table(
-            vec![
-                Field::new("grp", DataType::Utf8, true),
-                Field::new("amount", DataType::Int64, false),
-            ],
-            vec![
-                Arc::new(StringArray::from(vec![
-                    Some("a"),
-                    Some("a"),
-                    Some("b"),
-                    None,
-                ])),
-                Arc::new(Int64Array::from(vec![1, 2, 3, 4])),
-            ],
-        ),
-    )
-    .unwrap();
-    ctx.register_table(
+        vec![
+            Field::new("grp", DataType::Utf8, true),
+            Field::new("amount", DataType::Int64, false),
+        ],
+        vec![
+            Arc::new(StringArray::from(vec![
+                Some("a"),
+                Some("a"),
+                Some("b"),
+                None,
+            ])),
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4])),
+        ],
+    );
+    add_table(
+        &ctx,
         "reference",
-        table(
-            vec![
-                Field::new("g", DataType::Utf8, false),
-                Field::new("amt", DataType::Int64, false),
-            ],
-            vec![
-                Arc::new(StringArray::from(vec!["a", "b", "b", "c"])),
-                Arc::new(Int64Array::from(vec![1, 2, 1, 9])),
-            ],
-        ),
-    )
-    .unwrap();
+        vec![
+            Field::new("g", DataType::Utf8, false),
+            Field::new("amt", DataType::Int64, false),
+        ],
+        vec![
+            Arc::new(StringArray::from(vec!["a", "b", "b", "c"])),
+            Arc::new(Int64Array::from(vec![1, 2, 1, 9])),
+        ],
+    );
     let rule = |name: &str, extra: Value| {
         named(
             name,
@@ -295,12 +257,7 @@ async fn aggregates_match_a_reference_table() {
         rule("small_counts", json!({"ref_row_filter": "amt < 5"})),
         rule("no_ref_groups", json!({"ref_group_by": ["g"]})),
     ]);
-    let validation = validate_rule_set(&rules, None);
-    assert!(validation.is_valid(), "{:?}", validation.problems);
-    let r = evaluate(&ctx, "d", "d", &validation.rules, &EvalOptions::default())
-        .await
-        .unwrap()
-        .result;
+    let r = evaluate_rules(&ctx, "d", &rules, None).await;
     assert_eq!(
         r.rule_results[0].rule_name,
         "amount_count_not_equal_to_upstream_limit"
@@ -362,12 +319,7 @@ async fn aggregate_outliers_compare_the_latest_bucket_with_its_history() {
         rule("whole_table", json!({})),
         rule("text_time", json!({"time_column": "g"})),
     ]);
-    let validation = validate_rule_set(&rules, None);
-    assert!(validation.is_valid(), "{:?}", validation.problems);
-    let r = evaluate(&ctx, "d", "d", &validation.rules, &EvalOptions::default())
-        .await
-        .unwrap()
-        .result;
+    let r = evaluate_rules(&ctx, "d", &rules, None).await;
     assert_eq!(r.rule_results[0].rule_name, "v_sum_outlier_group_by_g");
     // Every row of group a fails; b never does. Eight earlier days are fewer than a warm-up of
     // nine; 20 x 1.118 is wider than 18.5; the last two days (11, 13) give mean 12, stddev 1.

@@ -295,15 +295,8 @@ async fn every_function_checks_runs_and_dqx_accepts_it() {
         "the bad row fails something"
     );
 
-    let Some(python) = std::env::var("DQX_SPARK_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
+    let Some(python) = crate::common::spark::spark_python("DQX's validate_checks on the catalogue")
     else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "DQX_SPARK_PYTHON is not set: CI must check the catalogue with DQX's validate_checks"
-        );
-        eprintln!("skipping DQX's validate_checks: set DQX_SPARK_PYTHON");
         return;
     };
     // A script file, not `python -c`: pyspark's doctest hooks end a `-c` run before it prints.

@@ -14,20 +14,6 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn python() -> Option<String> {
-    match std::env::var("DQX_SPARK_PYTHON") {
-        Ok(p) if !p.trim().is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "DQX_SPARK_PYTHON is not set: CI must run the DQX job tests (scripts/test.sh sets it)"
-            );
-            eprintln!("skipping: set DQX_SPARK_PYTHON to a python with pyspark and DQX 0.17");
-            None
-        }
-    }
-}
-
 fn run_notebook(python: &str, notebook: &str, params: Value, tables: Value) -> Value {
     let warehouse = tempfile::tempdir().unwrap();
     let job = json!({
@@ -98,7 +84,9 @@ fn order_rules() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validation_job_on_dqx_counts_what_the_embedded_engine_counts() {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::common::spark::spark_python("the DQX job tests") else {
+        return;
+    };
     let ctx = common::alice_session().await;
     let root = common::sample_workspace();
     let mut table_lines = Vec::new();
@@ -173,7 +161,9 @@ async fn the_validation_job_on_dqx_counts_what_the_embedded_engine_counts() {
 
 #[test]
 fn the_generation_job_returns_rules_dqx_accepts() {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::common::spark::spark_python("the DQX job tests") else {
+        return;
+    };
     let path = common::sample_workspace().join("main/sales/customers.parquet");
     let answer = run_notebook(
         &python,

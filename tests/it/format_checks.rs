@@ -2,11 +2,10 @@
 //! DQX's definitions: national identification numbers, URLs, ISO codes, letter cases and decimal
 //! places (NULLs and edge values included). `spark_parity.rs` runs the same functions on Spark.
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::datasource::MemTable;
+use crate::common::engine::{add_table, counts, evaluate_rules, first_message, names};
+use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::execution::context::SessionContext;
-use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::model::results::ValidationResult;
 use dqx_manager::model::rules::validate::validate_rule_set;
 use serde_json::{Value, json};
@@ -14,57 +13,25 @@ use std::sync::Arc;
 
 /// Runs `rules` over one table `f` of string columns.
 async fn run(columns: &[(&str, Vec<Option<&str>>)], rules: Value) -> ValidationResult {
-    let schema = Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(n, _)| Field::new(*n, DataType::Utf8, true))
-            .collect::<Vec<_>>(),
-    ));
+    let fields = columns
+        .iter()
+        .map(|(n, _)| Field::new(*n, DataType::Utf8, true))
+        .collect();
     let arrays: Vec<ArrayRef> = columns
         .iter()
         .map(|(_, v)| Arc::new(StringArray::from(v.clone())) as ArrayRef)
         .collect();
-    run_batch(schema, arrays, rules).await
+    run_batch(fields, arrays, rules).await
 }
 
-async fn run_batch(schema: Arc<Schema>, arrays: Vec<ArrayRef>, rules: Value) -> ValidationResult {
-    let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+async fn run_batch(fields: Vec<Field>, arrays: Vec<ArrayRef>, rules: Value) -> ValidationResult {
     let ctx = SessionContext::new();
-    ctx.register_table(
-        "f",
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
-    )
-    .unwrap();
-    let validation = validate_rule_set(&rules, None);
-    assert!(validation.is_valid(), "{:?}", validation.problems);
-    evaluate(&ctx, "f", "f", &validation.rules, &EvalOptions::default())
-        .await
-        .unwrap()
-        .result
+    add_table(&ctx, "f", fields, arrays);
+    evaluate_rules(&ctx, "f", &rules, None).await
 }
 
 fn check(function: &str, arguments: Value) -> Value {
     json!({"check": {"function": function, "arguments": arguments}})
-}
-
-fn counts(result: &ValidationResult) -> Vec<u64> {
-    result
-        .rule_results
-        .iter()
-        .map(|r| r.violation_count)
-        .collect()
-}
-
-fn names(result: &ValidationResult) -> Vec<&str> {
-    result
-        .rule_results
-        .iter()
-        .map(|r| r.rule_name.as_str())
-        .collect()
-}
-
-fn first_message(result: &ValidationResult, rule: usize) -> Option<&str> {
-    result.rule_results[rule].sample_violations[0]["_message"].as_str()
 }
 
 #[tokio::test]
@@ -356,10 +323,10 @@ async fn string_cases() {
 
 #[tokio::test]
 async fn decimal_places_count_significant_fraction_digits() {
-    let schema = Arc::new(Schema::new(vec![
+    let fields = vec![
         Field::new("text", DataType::Utf8, true),
         Field::new("amount", DataType::Float64, true),
-    ]));
+    ];
     let text = StringArray::from(vec![
         Some("1.25"),
         Some("1.250"),
@@ -389,7 +356,7 @@ async fn decimal_places_count_significant_fraction_digits() {
         None,
     ]);
     let r = run_batch(
-        schema,
+        fields,
         vec![Arc::new(text), Arc::new(amount)],
         json!([
             check(
@@ -474,15 +441,8 @@ async fn rules_sharing_a_name_run_and_count_apart() {
 fn iso_code_lists_match_dqx() {
     use dqx_manager::engine::iso;
     use std::collections::BTreeSet;
-    let Some(python) = std::env::var("DQX_SPARK_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
+    let Some(python) = crate::common::spark::spark_python("the ISO list comparison with DQX's")
     else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "DQX_SPARK_PYTHON is not set: CI must compare the ISO lists with DQX's"
-        );
-        eprintln!("skipping: set DQX_SPARK_PYTHON to the venv python with databricks-labs-dqx");
         return;
     };
     let out = std::process::Command::new(python)

@@ -577,22 +577,6 @@ struct Case {
     rules: Value,
 }
 
-fn python() -> Option<String> {
-    match std::env::var("DQX_SPARK_PYTHON") {
-        Ok(p) if !p.trim().is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "DQX_SPARK_PYTHON is not set: CI must run the Spark parity test (scripts/test.sh sets it)"
-            );
-            eprintln!(
-                "skipping: set DQX_SPARK_PYTHON to a python with pyspark (scripts/setup.sh --spark makes one)"
-            );
-            None
-        }
-    }
-}
-
 fn run_spark(python: &str, setup: &[String], statements: &[String]) -> Vec<Value> {
     let warehouse = tempfile::tempdir().unwrap();
     let job = json!({
@@ -700,7 +684,7 @@ fn compare(label: &str, local: &ValidationResult, spark: &ValidationResult) -> V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
-    let Some(python) = python() else {
+    let Some(python) = crate::common::spark::spark_python("the Spark parity test") else {
         return;
     };
     let cases = [
