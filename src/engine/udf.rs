@@ -3,6 +3,9 @@
 //! ISO code membership and DQX's letter-case normalisations.
 //! All return NULL for NULL input, so NULL passes as in DQX.
 
+use super::json::{self, Json};
+use super::json_schema;
+use crate::model::rules::ddl::parse_struct;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -56,21 +59,23 @@ fn string_predicate(
     }
 }
 
-/// JSON as DQX's VARIANT parser accepts it: any JSON value, scalars included; surrounding
-/// whitespace allowed; `''` is not JSON.
+/// JSON as DQX's `try_parse_json` accepts it (see `engine::json`): any JSON value, scalars
+/// included; `''` is not JSON.
 pub fn is_json(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text).is_ok()
+    json::is_valid(text)
 }
 
 /// For a JSON object: whether it has all (or any) of `keys` at the top level. `None` for valid
 /// JSON that is not an object (DQX lets it pass) and for invalid JSON.
 pub fn json_has_keys(text: &str, keys: &[String], require_all: bool) -> Option<bool> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let object = value.as_object()?;
+    let Json::Object(members) = json::parse(text)? else {
+        return None;
+    };
+    let has = |k: &String| members.iter().any(|(m, _)| m == k);
     Some(if require_all {
-        keys.iter().all(|k| object.contains_key(k))
+        keys.iter().all(has)
     } else {
-        keys.iter().any(|k| object.contains_key(k))
+        keys.iter().any(has)
     })
 }
 
@@ -248,6 +253,26 @@ pub fn normalized_case(text: &str, case: &str) -> Option<String> {
     })
 }
 
+/// `dqx_json_conforms(value, schema)`: whether each JSON text conforms to the DDL schema (parsed
+/// once per batch), as `has_valid_json_schema` decides on Spark.
+fn json_conforms(args: &[ColumnarValue]) -> Result<ColumnarValue, DataFusionError> {
+    let schema = match args.get(1) {
+        Some(ColumnarValue::Scalar(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)),
+        )) => s.clone(),
+        _ => {
+            return Err(DataFusionError::Execution(
+                "dqx_json_conforms takes a literal schema".into(),
+            ));
+        }
+    };
+    let fields = parse_struct(&schema)
+        .map_err(|e| DataFusionError::Execution(format!("invalid JSON schema '{schema}': {e}")))?;
+    string_predicate(&args[..1], |s, _| Some(json_schema::conforms(s, &fields)))
+}
+
 /// Registers the functions into `ctx` (replacing earlier registrations).
 pub fn register(ctx: &SessionContext) {
     let utf8 = || DataType::Utf8;
@@ -273,6 +298,13 @@ pub fn register(ctx: &SessionContext) {
                 json_has_keys(s, &keys, require_all)
             })
         }),
+    ));
+    ctx.register_udf(create_udf(
+        "dqx_json_conforms",
+        vec![utf8(), utf8()],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(json_conforms),
     ));
     ctx.register_udf(create_udf(
         "dqx_is_ipv6",

@@ -112,6 +112,10 @@ fn catalogue() -> Vec<(&'static str, Value)> {
         ("is_longitude", json!({"column": "lon"})),
         ("has_json_keys", json!({"column": "doc", "keys": ["a"]})),
         (
+            "has_valid_json_schema",
+            json!({"column": "doc", "schema": "a INT NOT NULL, b STRUCT<c: STRING>"}),
+        ),
+        (
             "sql_expression",
             json!({"expression": "amount < 500", "msg": "amount too large"}),
         ),

@@ -22,13 +22,16 @@ use std::time::Instant;
 
 const NOW: &str = "2025-01-31T12:00:00";
 
-/// A cell: SQL text valid in both dialects, or an array of strings (spelled per dialect).
+/// A cell: SQL text valid in both dialects, a string (quoted here; it holds no quote or
+/// backslash, which the dialects escape differently), or an array of strings (spelled per
+/// dialect).
 enum Cell {
     Sql(&'static str),
+    Text(&'static str),
     Strings(&'static [&'static str]),
 }
 
-use Cell::{Sql, Strings};
+use Cell::{Sql, Strings, Text};
 
 struct Table {
     name: &'static str,
@@ -47,6 +50,7 @@ impl Table {
                     .iter()
                     .map(|c| match c {
                         Sql(s) => s.to_string(),
+                        Text(s) => format!("'{s}'"),
                         Strings(items) => {
                             let quoted: Vec<String> =
                                 items.iter().map(|i| format!("'{i}'")).collect();
@@ -572,6 +576,144 @@ fn format_rules() -> Value {
     ])
 }
 
+/// JSON documents for `is_valid_json`, `has_json_keys` and `has_valid_json_schema`: one column
+/// per schema, each with the edge cases observed on Spark (conversions, decimals, dates and
+/// timestamps, nested required fields, root values that are no object, duplicate keys, text
+/// after the first value).
+fn json_docs() -> Table {
+    let columns: [&[&'static str]; 5] = [
+        &[
+            r#"{"a":1,"b":"x"}"#,
+            r#"{"a":"1"}"#,
+            r#"{"a":1.0}"#,
+            r#"{"a":2147483648}"#,
+            r#"{"a":null}"#,
+            "{}",
+            "null",
+            "123",
+            "[]",
+            r#"[{"a":1}]"#,
+            r#"{"A":1}"#,
+            r#"{"b":{"c":1}}"#,
+            r#"{"t":255}"#,
+            r#"{"t":256}"#,
+            r#"{"s":32768}"#,
+            r#"{"d":"NaN"}"#,
+            r#"{"d":"INF"}"#,
+            r#"{"d":"-Infinity"}"#,
+            r#"{"d":"1.5"}"#,
+            r#"{"bo":1}"#,
+            r#"{"bin":"aGVsbG8="}"#,
+            r#"{"bin":"aGVsbG8"}"#,
+            r#"{"l":9223372036854775808}"#,
+            r#"{"arr":[1,null,2]}"#,
+            r#"{"arr":[1,"x"]}"#,
+            r#"{"m":{"k":1}}"#,
+            r#"{"m":{"k":"v"}}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":01}"#,
+        ],
+        &[
+            r#"{"c":"1,234.5"}"#,
+            r#"{"c":""}"#,
+            r#"{"c":" 12.5"}"#,
+            r#"{"c":"+1.5"}"#,
+            r#"{"c":"1e3"}"#,
+            r#"{"c":9999.995}"#,
+            r#"{"c":9999.994}"#,
+            r#"{"c":-0.001}"#,
+            r#"{"c":1e-10}"#,
+            r#"{"c":"1e3000"}"#,
+            r#"{"c":true}"#,
+            r#"{"c":0.005}"#,
+        ],
+        &[
+            r#"{"req":1}"#,
+            "{}",
+            r#"{"req":null}"#,
+            r#"{"req":1,"o":null}"#,
+            r#"{"req":1,"o":{}}"#,
+            r#"{"req":1,"o":{"p":null}}"#,
+            r#"{"req":1,"o":{"p":{}}}"#,
+            r#"{"req":1,"o":{"p":{"q":1}}}"#,
+            r#"{"req":"x","o":{"p":{"q":1}}}"#,
+        ],
+        &[
+            r#"{"dt":"2024-1-5"}"#,
+            r#"{"dt":"2024-01-01 junk"}"#,
+            r#"{"dt":"2024-02-30"}"#,
+            r#"{"dt":"2024/01/01"}"#,
+            r#"{"dt":"+2024-01-01"}"#,
+            r#"{"dt":"2024"}"#,
+            r#"{"dt":20240101}"#,
+            r#"{"ts":"2024-01-01T10:00"}"#,
+            r#"{"ts":"10:00:00"}"#,
+            r#"{"ts":"2024-01-01 10:00:00 UTC"}"#,
+            r#"{"ts":"2024-01-01T25:00:00"}"#,
+            r#"{"ts":1700000000}"#,
+            r#"{"ts":1.5}"#,
+            r#"{"ts":""}"#,
+            r#"{"ts":"1700000000"}"#,
+            r#"{"n":"2024-01-01 10:00:00"}"#,
+            r#"{"n":"2024-01-01T10:00:00Z"}"#,
+            r#"{"n":"10:00:00"}"#,
+            r#"{"n":"2024"}"#,
+            r#"{"n":2}"#,
+        ],
+        &[
+            r#"{"a":1} {"b":2}"#,
+            "1 2",
+            "[1]]",
+            "1x",
+            "truex",
+            "true false",
+            "1,2",
+            r#"{"a":{"b":1,"b":2}}"#,
+            r#"{"a":1,"b":2}x"#,
+            "-0",
+            "01",
+            "tru",
+            "",
+        ],
+    ];
+    let rows = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+    Table {
+        name: "json_docs",
+        columns: &[
+            ("scalars", "STRING"),
+            ("decimals", "STRING"),
+            ("nested", "STRING"),
+            ("times", "STRING"),
+            ("loose", "STRING"),
+        ],
+        rows: (0..=rows)
+            .map(|i| {
+                columns
+                    .iter()
+                    .map(|c| c.get(i).map(|v| Text(v)).unwrap_or(Sql("NULL")))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn json_rules() -> Value {
+    let schema = |column: &str, schema: &str, name: &str| json!({"check": {"function": "has_valid_json_schema", "arguments": {"column": column, "schema": schema}}, "name": name});
+    json!([
+        schema("scalars", "a INT, b STRING, t TINYINT, s SMALLINT, d DOUBLE, bo BOOLEAN, l BIGINT, bin BINARY, arr ARRAY<INT>, m MAP<STRING, INT>", "scalar_types"),
+        schema("decimals", "c DECIMAL(6,2)", "decimal_fit"),
+        schema("nested", "req INT NOT NULL, o STRUCT<p: STRUCT<q: INT NOT NULL>>", "nested_required"),
+        schema("nested", "struct<req:string>", "nested_as_struct"),
+        schema("times", "dt DATE, ts TIMESTAMP, n TIMESTAMP_NTZ", "times"),
+        schema("loose", "a INT", "loose_docs"),
+        {"check": {"function": "is_valid_json", "arguments": {"column": "loose"}}},
+        {"check": {"function": "is_valid_json", "arguments": {"column": "scalars"}}},
+        {"check": {"function": "has_json_keys", "arguments": {"column": "loose", "keys": ["a"]}}},
+        {"check": {"function": "has_json_keys", "arguments": {"column": "scalars", "keys": ["a", "b"], "require_all": false}}}
+    ])
+}
+
 struct Case {
     table: Table,
     rules: Value,
@@ -699,6 +841,10 @@ async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
         Case {
             table: formats(),
             rules: format_rules(),
+        },
+        Case {
+            table: json_docs(),
+            rules: json_rules(),
         },
     ];
     let tables: Vec<&Table> = cases.iter().map(|c| &c.table).collect();

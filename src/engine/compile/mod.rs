@@ -8,6 +8,7 @@ mod aggr_types;
 mod aggregate;
 mod distribution;
 mod formats;
+mod json_schema;
 mod keys;
 mod outliers;
 mod patterns;

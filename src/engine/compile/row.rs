@@ -2,7 +2,7 @@
 
 use super::{
     CompileContext, CompiledRule, Result, Skip, aggregate, arg, arg_bool, arg_i64, arg_str,
-    formats, limit, opt_str, patterns, row_check, spark_forms, str_list,
+    formats, json_schema, limit, opt_str, patterns, row_check, spark_forms, str_list,
 };
 use crate::engine::sql::{Dialect, check_expression, first_line, limit_sql};
 use crate::engine::udf::{parse_cidr, spark_pattern_to_chrono};
@@ -447,6 +447,13 @@ pub(super) fn column_check(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resu
                 ),
             )
         }
+        "has_valid_json_schema" => json_schema::has_valid_json_schema(
+            cx,
+            &cs,
+            written,
+            arg_str(args, "schema"),
+            &is_json(cx, &cs),
+        )?,
         "is_valid_ipv6_address" => row_check(
             format!("NOT {}", is_ipv6(cx, &cs)),
             value_in("does not match pattern 'IPV6_ADDRESS'"),

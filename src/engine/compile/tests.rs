@@ -42,6 +42,7 @@ fn every_supported_function_compiles() {
                 (ArgKind::Str, "cidr_block") => json!("10.0.0.0/8"),
                 (ArgKind::Str, "expression") => json!("a > 1"),
                 (ArgKind::Str, "case") => json!("upper"),
+                (ArgKind::Str, "schema") => json!("a INT, b STRING NOT NULL"),
                 (ArgKind::Str, "time_column") => json!("t"),
                 (ArgKind::Str, "query") => {
                     json!("SELECT TRUE AS condition FROM {{ input_view }}")

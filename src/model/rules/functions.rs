@@ -246,6 +246,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     row("is_valid_ipv6_address", &[COLUMN]),
     row("is_ipv6_address_in_cidr", &[COLUMN, req("cidr_block", Str)]),
     row("is_valid_json", &[COLUMN]),
+    row("has_valid_json_schema", &[COLUMN, req("schema", Str)]),
     row("is_latitude", &[COLUMN]),
     row("is_longitude", &[COLUMN]),
     row(
@@ -396,7 +397,6 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             opt("trailing_gap", Bool),
         ],
     ),
-    unsupported("has_valid_json_schema", Level::Row),
     unsupported("compare_datasets", Level::Dataset),
     // DQX's geo module (Databricks' spatial SQL functions), known by name but not evaluated.
     unsupported("is_geometry", Level::Row),

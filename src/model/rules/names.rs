@@ -152,6 +152,7 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
         "is_latitude" => format!("{col}_is_not_valid_latitude"),
         "is_longitude" => format!("{col}_is_not_valid_longitude"),
         "has_json_keys" => format!("{col}_does_not_have_json_keys"),
+        "has_valid_json_schema" => format!("{col}_has_invalid_json_schema"),
         "sql_expression" => {
             let explicit = arg_str(args, "name");
             if !explicit.is_empty() {

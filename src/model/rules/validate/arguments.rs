@@ -3,6 +3,7 @@
 //! bare strings that were surely meant as quoted literals.
 
 use super::{Collector, Severity};
+use crate::model::rules::ddl;
 use crate::model::rules::functions::{self, ArgKind, FunctionSpec, Param};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -196,6 +197,17 @@ fn check_value(
                         spec.name
                     ),
                     suggestion,
+                );
+            }
+        }
+        ArgKind::Str if spec.name == "has_valid_json_schema" && param.name == "schema" => {
+            if let Some(Err(e)) = value.as_str().map(ddl::parse_struct) {
+                out.error(
+                    field,
+                    format!(
+                        "invalid schema string '{}': {e}; give a DDL struct such as 'id INT NOT NULL, name STRING'",
+                        value.as_str().unwrap_or_default()
+                    ),
                 );
             }
         }

@@ -115,6 +115,21 @@ fn wrong_argument_types() {
 }
 
 #[test]
+fn json_schemas_are_read_before_the_run() {
+    let p = only_error(
+        json!([{"check": {"function": "has_valid_json_schema", "arguments": {"column": "doc", "schema": "id VARCHAR(5)"}}}]),
+    );
+    assert_eq!(p.field, "check.arguments.schema");
+    assert!(p.message.contains("use STRING"), "{}", p.message);
+    let v = validate_rule_set(
+        &json!([{"check": {"function": "has_valid_json_schema", "arguments": {"column": "doc", "schema": "id INT NOT NULL, tags ARRAY<STRING>"}}}]),
+        None,
+    );
+    assert!(v.is_valid());
+    assert_eq!(v.rules[0].name, "doc_has_invalid_json_schema");
+}
+
+#[test]
 fn invalid_criticality_and_structure() {
     let p = only_error(
         json!([{"criticality": "warning", "check": {"function": "is_not_null", "arguments": {"column": "a"}}}]),
