@@ -2,7 +2,10 @@
 //! table (dataset-level checks join in their per-key or whole-table aggregates), and the result is
 //! streamed once to count violations per rule name, split valid/invalid rows and keep samples.
 
-use super::compile::{CompileContext, Join, Skip, compile, joined_from};
+use super::compile::{
+    CompileContext, Join, Layer, RefShape, References, Skip, compile, joined_from, layered_base,
+    reference_names, reference_table,
+};
 use super::sql::{Dialect, first_line, read_only_options};
 use crate::model::results::{CheckResultItem, RowResult, RuleResult, RuleStatus, ValidationResult};
 use crate::model::rules::validate::looks_like_iso_date_or_time;
@@ -67,7 +70,44 @@ struct PlacedRule<'a> {
     rule: &'a ResolvedRule,
     column_sql: String,
     joins: Vec<Join>,
+    layers: Vec<Layer>,
     skipped: Option<String>,
+}
+
+/// The columns of every reference relation the rules compare against, read from the session
+/// (`SELECT * ... LIMIT 0`); one that cannot be read keeps the reason.
+async fn read_references(ctx: &SessionContext, rules: &[ResolvedRule]) -> References {
+    let mut references = References::new();
+    for name in rules.iter().flat_map(reference_names) {
+        if references.contains_key(&name) {
+            continue;
+        }
+        let shape = match reference_table(&name) {
+            Err(Skip(message)) => Err(message),
+            Ok(sql) => match ctx
+                .sql_with_options(&format!("SELECT * FROM {sql} LIMIT 0"), read_only_options())
+                .await
+            {
+                Ok(frame) => Ok(RefShape {
+                    columns: frame
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                    types: frame
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| super::types::uc_type_name(f.data_type()))
+                        .collect(),
+                }),
+                Err(e) => Err(first_line(&e.to_string()).to_string()),
+            },
+        };
+        references.insert(name, shape);
+    }
+    references
 }
 
 /// Evaluates `rules` over `table_sql` (a table reference the session can read) in one query.
@@ -109,6 +149,7 @@ pub async fn evaluate(
         .map(|f| super::types::uc_type_name(f.data_type()))
         .collect();
     let nullable: Vec<bool> = fields.iter().map(|f| f.is_nullable()).collect();
+    let references = read_references(ctx, rules).await;
 
     let mut placed = Vec::with_capacity(rules.len());
     for (id, rule) in rules.iter().enumerate() {
@@ -120,6 +161,7 @@ pub async fn evaluate(
             nullable: &nullable,
             now: now.clone(),
             id,
+            references: &references,
         };
         let outcome = match compile(rule, &cx) {
             Ok(compiled) => {
@@ -130,14 +172,15 @@ pub async fn evaluate(
                 let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
                 // Plan the rule on its own first, so one bad rule is reported as skipped instead
                 // of failing the whole run.
-                let base = format!("(SELECT * FROM {table_sql}) __dqx_base");
+                let layers: Vec<&Layer> = compiled.layers.iter().collect();
+                let base = layered_base(table_sql, "", &columns, &layers);
                 let joins: Vec<&Join> = compiled.joins.iter().collect();
                 let probe = format!(
                     "SELECT {column_sql} FROM {} LIMIT 0",
                     joined_from(&base, &joins)
                 );
                 match ctx.sql_with_options(&probe, read_only_options()).await {
-                    Ok(_) => Ok((column_sql, compiled.joins)),
+                    Ok(_) => Ok((column_sql, compiled.joins, compiled.layers)),
                     Err(e) => Err(Skip(format!(
                         "Check evaluation skipped: {}",
                         first_line(&e.to_string())
@@ -147,16 +190,18 @@ pub async fn evaluate(
             Err(skip) => Err(skip),
         };
         placed.push(match outcome {
-            Ok((column_sql, joins)) => PlacedRule {
+            Ok((column_sql, joins, layers)) => PlacedRule {
                 rule,
                 column_sql,
                 joins,
+                layers,
                 skipped: None,
             },
             Err(Skip(message)) => PlacedRule {
                 rule,
                 column_sql: dialect.literal(&message),
                 joins: Vec::new(),
+                layers: Vec::new(),
                 skipped: Some(message),
             },
         });
@@ -173,7 +218,12 @@ pub async fn evaluate(
         .map(|(i, p)| format!("{} AS __dqx_r{i}", p.column_sql))
         .collect();
     let joins: Vec<&Join> = placed.iter().flat_map(|p| p.joins.iter()).collect();
-    let base = format!("(SELECT *{row_number} FROM {table_sql}) __dqx_base");
+    let layers: Vec<&Layer> = placed.iter().flat_map(|p| p.layers.iter()).collect();
+    let mut base_columns = columns.clone();
+    if options.collect_rows {
+        base_columns.push("__dqx_row".into());
+    }
+    let base = layered_base(table_sql, row_number, &base_columns, &layers);
     let mut query = format!(
         "SELECT __dqx_base.*{} FROM {}",
         selected
@@ -284,7 +334,7 @@ impl Tally {
         let schema = batch.schema();
         let base_fields: Vec<(usize, String)> = (0..n_base)
             .map(|i| (i, schema.field(i).name().clone()))
-            .filter(|(_, name)| name != "__dqx_row")
+            .filter(|(_, name)| !name.starts_with("__dqx_"))
             .collect();
         let options = FormatOptions::default();
         let mut formatters = None;

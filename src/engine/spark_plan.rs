@@ -4,7 +4,7 @@
 //! also reads the statements' text rows back into the §5 validation document, so the warehouse
 //! and the embedded engine give the same answers in the same shape.
 
-use super::compile::{CompileContext, Join, Skip, compile};
+use super::compile::{CompileContext, Join, Layer, References, Skip, compile, layered_base};
 use super::evaluate::{RowTotals, SAMPLE_ROWS_PER_RULE, assemble_result, sample_cell};
 use super::sql::Dialect;
 use crate::model::results::ValidationResult;
@@ -21,6 +21,8 @@ pub struct TableShape {
     /// Unity Catalog type names, in the same order.
     pub types: Vec<String>,
     pub nullable: Vec<bool>,
+    /// The reference relations rules compare against (`compare_datasets`), read as the caller.
+    pub references: References,
 }
 
 struct PlanRule {
@@ -28,6 +30,7 @@ struct PlanRule {
     /// The rule's message column (NULL when the row passes).
     column_sql: String,
     joins: Vec<Join>,
+    layers: Vec<Layer>,
     skipped: Option<String>,
 }
 
@@ -95,6 +98,7 @@ impl SparkPlan {
                     nullable: &shape.nullable,
                     now: now_sql.to_string(),
                     id,
+                    references: &shape.references,
                 };
                 match compile(rule, &cx) {
                     Ok(compiled) => {
@@ -109,6 +113,7 @@ impl SparkPlan {
                                 compiled.message
                             ),
                             joins: compiled.joins,
+                            layers: compiled.layers,
                             skipped: None,
                         }
                     }
@@ -116,6 +121,7 @@ impl SparkPlan {
                         rule: rule.clone(),
                         column_sql: Dialect::Spark.literal(&message),
                         joins: Vec::new(),
+                        layers: Vec::new(),
                         skipped: Some(message),
                     },
                 }
@@ -163,7 +169,7 @@ impl SparkPlan {
             let sql = format!(
                 "SELECT {} FROM {}",
                 rule.column_sql,
-                flat_from(&self.base(), &joins)
+                flat_from(&self.base(&[rule]), &joins)
             );
             super::references::referenced_tables(&sql).map_err(|why| {
                 format!(
@@ -180,12 +186,15 @@ impl SparkPlan {
         if let Some(rule) = self.rules.get_mut(index) {
             rule.column_sql = Dialect::Spark.literal(&message);
             rule.joins.clear();
+            rule.layers.clear();
             rule.skipped = Some(message);
         }
     }
 
-    fn base(&self) -> String {
-        format!("(SELECT * FROM {}) __dqx_base", self.table_sql)
+    /// The checked rows with the layers of `rules` applied.
+    fn base(&self, rules: &[&PlanRule]) -> String {
+        let layers: Vec<&Layer> = rules.iter().flat_map(|r| r.layers.iter()).collect();
+        layered_base(&self.table_sql, "", &self.base_columns, &layers)
     }
 
     /// A zero-row statement that only analyses rule `index`, to find which rule a failed
@@ -196,7 +205,7 @@ impl SparkPlan {
         Some(format!(
             "SELECT {} AS __dqx_r FROM {} LIMIT 0",
             rule.column_sql,
-            flat_from(&self.base(), &joins)
+            flat_from(&self.base(&[rule]), &joins)
         ))
     }
 
@@ -211,7 +220,7 @@ impl SparkPlan {
         let joins: Vec<&Join> = self.rules.iter().flat_map(|r| r.joins.iter()).collect();
         format!(
             "WITH __dqx_checked AS (SELECT __dqx_base.*{selected} FROM {})",
-            flat_from(&self.base(), &joins)
+            flat_from(&self.base(&self.rules.iter().collect::<Vec<_>>()), &joins)
         )
     }
 
@@ -381,6 +390,7 @@ mod tests {
             columns: vec!["id".into(), "email".into()],
             types: vec!["bigint".into(), "string".into()],
             nullable: vec![true, true],
+            references: Default::default(),
         };
         SparkPlan::new(
             "`c`.`s`.`t`",

@@ -152,6 +152,7 @@ pub async fn run(
     .map(String::from)
     .to_vec();
     let nullable = [false, true, true, true, true, true, true];
+    let references = crate::engine::compile::References::new();
     let compiled = rules
         .iter()
         .enumerate()
@@ -164,6 +165,7 @@ pub async fn run(
                 nullable: &nullable,
                 now: now.clone(),
                 id,
+                references: &references,
             };
             compile(rule, &cx).map_err(|s| s.0)
         })

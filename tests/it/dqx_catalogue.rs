@@ -184,6 +184,10 @@ fn catalogue() -> Vec<(&'static str, Value)> {
             json!({"column": "id", "ref_df_name": "reference", "aggr_type": "count"}),
         ),
         (
+            "compare_datasets",
+            json!({"columns": ["id"], "ref_columns": ["id"], "ref_df_name": "reference", "check_missing_records": true}),
+        ),
+        (
             "is_data_fresh_per_time_window",
             json!({"column": "ts", "window_minutes": 60, "min_records_per_window": 1}),
         ),

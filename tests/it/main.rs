@@ -11,6 +11,7 @@ mod common;
 
 mod assistant;
 mod cli;
+mod compare_datasets;
 mod databricks;
 mod databricks_warehouse;
 mod dataset_checks;

@@ -8,6 +8,7 @@
 
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use datafusion::execution::context::SessionContext;
+use dqx_manager::engine::compile::{RefShape, References, reference_table};
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::engine::spark_plan::{Counts, SparkPlan, TableShape, spark_now};
 use dqx_manager::engine::types::uc_type_name;
@@ -714,6 +715,67 @@ fn json_rules() -> Value {
     ])
 }
 
+/// The two sides of `compare_datasets` (the data of `compare_datasets.rs`, whose answers DQX gave).
+fn compare_tables() -> (Table, Table) {
+    let row = |cells: [&'static str; 5]| cells.iter().map(|c| Sql(c)).collect::<Vec<Cell>>();
+    let columns: &'static [(&'static str, &'static str)] = &[
+        ("id", "INT"),
+        ("name", "STRING"),
+        ("amount", "DOUBLE"),
+        ("tag", "STRING"),
+        ("side", "STRING"),
+    ];
+    let source = Table {
+        name: "cmp_src",
+        columns,
+        rows: vec![
+            row(["1", "'a'", "10.0", "'t1'", "'s'"]),
+            row(["2", "'b'", "20.0", "'t2'", "'s'"]),
+            row(["3", "'c'", "30.0", "'t3'", "'s'"]),
+            row(["NULL", "'n'", "1.0", "'t4'", "'s'"]),
+            row(["5", "'x'", "1.0", "'t5'", "'s'"]),
+            row(["5", "'y'", "2.0", "'t6'", "'s'"]),
+            row(["7", "NULL", "NULL", "'t7'", "'s'"]),
+        ],
+    };
+    let reference = Table {
+        name: "cmp_ref",
+        columns,
+        rows: vec![
+            row(["1", "'a'", "10.0", "'zz'", "'r'"]),
+            row(["2", "'b'", "21.0", "'t2'", "'r'"]),
+            row(["NULL", "'n'", "1.0", "'t4'", "'r'"]),
+            row(["5", "'y'", "2.0", "'t6'", "'r'"]),
+            row(["5", "'z'", "3.0", "'t6'", "'r'"]),
+            row(["7", "NULL", "5.0", "'t7'", "'r'"]),
+            row(["8", "'h'", "8.0", "'t8'", "'r'"]),
+            row(["9", "'i'", "9.0", "'t9'", "'r'"]),
+            row(["9", "'j'", "9.5", "'t9'", "'r'"]),
+        ],
+    };
+    (source, reference)
+}
+
+fn compare_rules() -> Value {
+    let rule = |name: &str, extra: Value| {
+        let mut args = json!({"columns": ["id"], "ref_columns": ["id"], "ref_table": "spark_catalog.sales.cmp_ref", "exclude_columns": ["side"]});
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            args[k] = v;
+        }
+        json!({"check": {"function": "compare_datasets", "arguments": args}, "name": name})
+    };
+    json!([
+        rule("cmp_plain", json!({})),
+        rule("cmp_tolerance", json!({"abs_tolerance": 2.0, "exclude_columns": ["side", "tag"]})),
+        rule("cmp_values_not_null_safe", json!({"null_safe_column_value_matching": false, "rel_tolerance": 0.1})),
+        rule("cmp_filtered", json!({"row_filter": "id <> 2"})),
+        rule("cmp_keys_not_null_safe", json!({"null_safe_row_matching": false})),
+        rule("cmp_missing", json!({"check_missing_records": true})),
+        rule("cmp_filtered_missing", json!({"row_filter": "id <> 9 AND id <> 2", "check_missing_records": true, "null_safe_row_matching": false})),
+        {"check": {"function": "compare_datasets", "arguments": {"columns": ["id", "name"], "ref_columns": ["id", "name"], "ref_table": "spark_catalog.sales.cmp_ref"}}, "filter": "amount > 1"}
+    ])
+}
+
 struct Case {
     table: Table,
     rules: Value,
@@ -784,6 +846,34 @@ async fn local_context(tables: &[&Table]) -> SessionContext {
     ctx
 }
 
+/// The columns of the relations `rules` compare against, read from the embedded session (they
+/// are the same views on Spark).
+async fn reference_shapes(ctx: &SessionContext, rules: &Value) -> References {
+    let mut references = References::new();
+    for rule in rules.as_array().into_iter().flatten() {
+        let Some(name) = rule
+            .pointer("/check/arguments/ref_table")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let sql = reference_table(name).unwrap();
+        let frame = ctx
+            .sql(&format!("SELECT * FROM {sql} LIMIT 0"))
+            .await
+            .unwrap();
+        let fields = frame.schema().fields();
+        references.insert(
+            name.to_string(),
+            Ok(RefShape {
+                columns: fields.iter().map(|f| f.name().clone()).collect(),
+                types: fields.iter().map(|f| uc_type_name(f.data_type())).collect(),
+            }),
+        );
+    }
+    references
+}
+
 fn compare(label: &str, local: &ValidationResult, spark: &ValidationResult) -> Vec<String> {
     let mut problems = Vec::new();
     let totals = |r: &ValidationResult| {
@@ -846,8 +936,14 @@ async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
             table: json_docs(),
             rules: json_rules(),
         },
+        Case {
+            table: compare_tables().0,
+            rules: compare_rules(),
+        },
     ];
-    let tables: Vec<&Table> = cases.iter().map(|c| &c.table).collect();
+    let reference = compare_tables().1;
+    let mut tables: Vec<&Table> = cases.iter().map(|c| &c.table).collect();
+    tables.push(&reference);
     let ctx = local_context(&tables).await;
     let mut setup = vec!["CREATE DATABASE IF NOT EXISTS sales".to_string()];
     for t in &tables {
@@ -888,6 +984,7 @@ async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
                 .iter()
                 .map(|f| f.is_nullable())
                 .collect(),
+            references: reference_shapes(&ctx, &case.rules).await,
         };
         let checked = validate_rule_set(&case.rules, Some(&shape.columns));
         assert!(checked.errors().next().is_none(), "{:?}", checked.problems);

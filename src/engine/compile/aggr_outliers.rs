@@ -155,6 +155,7 @@ pub(super) fn has_no_aggr_outliers(
         )),
     ]);
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition,
         message,
         joins: vec![Join {

@@ -60,6 +60,7 @@ pub(super) fn is_aggr(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<Co
         _ => format!("{metric} {op} {l}"),
     };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition,
         message: cx.concat(&[
             cx.lit(&format!("{display} value ")),
@@ -165,6 +166,7 @@ pub(super) fn aggr_matches_dataset(
         format!(" per group of columns '{}'", group_written.join(", "))
     };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!(
             "(CASE WHEN {m} IS NULL AND {r} IS NULL THEN FALSE WHEN {m} IS NULL OR {r} IS NULL THEN TRUE ELSE {differs} END)"
         ),
@@ -280,7 +282,7 @@ pub(super) fn within_tolerance(a: &str, b: &str, abs_t: &str, rel_t: &str) -> St
 
 /// `abs_tolerance` / `rel_tolerance` as SQL doubles, when either is above zero (DQX compares
 /// exactly otherwise); a negative one skips the rule with DQX's message.
-fn tolerance(args: &serde_json::Map<String, Value>) -> Result<Option<(String, String)>> {
+pub(super) fn tolerance(args: &serde_json::Map<String, Value>) -> Result<Option<(String, String)>> {
     let read = |key| arg(args, key).and_then(Value::as_f64).unwrap_or(0.0);
     let (abs_t, rel_t) = (read("abs_tolerance"), read("rel_tolerance"));
     if abs_t < 0.0 || rel_t < 0.0 {

@@ -112,6 +112,7 @@ pub(super) fn is_in_distribution(
     );
     let (n, d) = (format!("{alias}.{alias}_n"), format!("{alias}.{alias}_tvd"));
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!(
             "(CASE WHEN {n} = 0 THEN FALSE ELSE {d} > {distance:?} AND NOT abs({d} - {distance:?}) <= {NOISE:?} END)"
         ),

@@ -56,6 +56,7 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
     };
     let (value, label) = key_display(cx, &keys, &written, !nulls_distinct);
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!("({counted}) AND {alias}.{alias}_n > 1"),
         message: cx.concat(&[
             cx.lit("Value '"),
@@ -69,7 +70,7 @@ pub(super) fn is_unique(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<
 }
 
 /// A reference table named in a rule: a three-part name, or a plain name the session knows.
-pub(super) fn reference_table(name: &str) -> Result<String> {
+pub fn reference_table(name: &str) -> Result<String> {
     if name.contains('.') {
         TableName::parse(name).map(|t| t.quoted()).map_err(|e| {
             Skip(format!(
@@ -134,6 +135,7 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
     let ref_label = key_label(&written_ref);
     let verb = if negate { "found" } else { "not found" };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!("({})", parts.join(" AND ")),
         message: cx.concat(&[
             cx.lit("Value '"),

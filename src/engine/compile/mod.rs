@@ -6,6 +6,7 @@
 mod aggr_outliers;
 mod aggr_types;
 mod aggregate;
+mod compare;
 mod distribution;
 mod formats;
 mod json_schema;
@@ -17,6 +18,8 @@ mod row;
 mod schema;
 pub mod spark_forms;
 mod windows;
+
+pub use keys::reference_table;
 
 use super::sql::{Dialect, check_expression, limit_sql};
 use crate::model::rules::ResolvedRule;
@@ -32,6 +35,74 @@ pub struct CompiledRule {
     pub message: String,
     /// Helper relations of dataset checks (per-key or whole-table aggregates, reference keys).
     pub joins: Vec<Join>,
+    /// Steps applied to the checked rows before any rule reads them (`compare_datasets`' pairing
+    /// ranks and the reference rows it adds), in order.
+    pub layers: Vec<Layer>,
+}
+
+/// One step over the checked rows, which every rule then reads (as DQX applies a dataset
+/// check's transformation to the DataFrame before the conditions are read).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Layer {
+    /// `SELECT __dqx_lN.*, <expr> AS <alias>... FROM (rows) __dqx_lN [LEFT JOIN relation ON on]`:
+    /// columns (window functions allowed) named `alias`, which must start with `__dqx_`.
+    Columns {
+        items: Vec<(String, String)>,
+        join: Option<Join>,
+    },
+    /// The rows, then the rows of `relation`: each column named in `values` takes that
+    /// expression, every other column is NULL.
+    AddRows {
+        relation: String,
+        values: Vec<(String, String)>,
+    },
+}
+
+/// The checked rows as `(...) __dqx_base`: `SELECT *{extra} FROM table`, then each layer.
+/// `columns` are the table's columns plus those `extra` adds.
+pub fn layered_base(table_sql: &str, extra: &str, columns: &[String], layers: &[&Layer]) -> String {
+    let mut rows = format!("SELECT *{extra} FROM {table_sql}");
+    let mut names: Vec<String> = columns.to_vec();
+    for (i, layer) in layers.iter().enumerate() {
+        let alias = format!("__dqx_l{i}");
+        rows = match layer {
+            Layer::Columns { items, join } => {
+                let added: String = items
+                    .iter()
+                    .map(|(expr, name)| format!(", {expr} AS {name}"))
+                    .collect();
+                names.extend(items.iter().map(|(_, name)| name.clone()));
+                let joined = match join {
+                    Some(Join {
+                        relation,
+                        on: Some(on),
+                    }) => format!(" LEFT JOIN {relation} ON {on}"),
+                    Some(Join { relation, on: None }) => format!(" CROSS JOIN {relation}"),
+                    None => String::new(),
+                };
+                format!("SELECT {alias}.*{added} FROM ({rows}) {alias}{joined}")
+            }
+            Layer::AddRows { relation, values } => {
+                let quoted: Vec<String> = names.iter().map(|n| quote_identifier(n)).collect();
+                let filled: Vec<String> = names
+                    .iter()
+                    .map(|n| {
+                        let value = values
+                            .iter()
+                            .find(|(c, _)| c == n)
+                            .map_or("NULL", |(_, v)| v.as_str());
+                        format!("{value} AS {}", quote_identifier(n))
+                    })
+                    .collect();
+                format!(
+                    "SELECT {} FROM ({rows}) {alias} UNION ALL SELECT {} FROM {relation}",
+                    quoted.join(", "),
+                    filled.join(", ")
+                )
+            }
+        };
+    }
+    format!("({rows}) __dqx_base")
 }
 
 /// A small relation joined to the checked table: `relation` is `(SELECT ...) alias`; `on` the
@@ -77,6 +148,20 @@ pub struct CompileContext<'a> {
     pub now: String,
     /// Unique number for this rule's helper aliases.
     pub id: usize,
+    /// The columns of the reference tables rules name (as written in `ref_table` or
+    /// `ref_df_name`), as far as they could be read.
+    pub references: &'a References,
+}
+
+/// Reference relations by the name a rule gives them: their columns and Unity Catalog types, or
+/// why they could not be read.
+pub type References = std::collections::BTreeMap<String, std::result::Result<RefShape, String>>;
+
+/// A reference relation's columns and their Unity Catalog type names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefShape {
+    pub columns: Vec<String>,
+    pub types: Vec<String>,
 }
 
 /// Why a rule cannot be evaluated; the text is DQX's skip message.
@@ -210,6 +295,7 @@ pub(super) fn limit(cx: &CompileContext<'_>, value: Option<&Value>) -> Result<St
 
 pub(super) fn row_check(condition: String, message: String) -> CompiledRule {
     CompiledRule {
+        layers: Vec::new(),
         condition,
         message,
         joins: Vec::new(),
@@ -227,6 +313,7 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         "is_older_than_col2_for_n_days" => row::older_than_col2(args, cx),
         "is_unique" => keys::is_unique(rule, cx),
         "foreign_key" => keys::foreign_key(rule, cx),
+        "compare_datasets" => compare::compare_datasets(rule, cx),
         "is_aggr_not_greater_than"
         | "is_aggr_not_less_than"
         | "is_aggr_equal"
@@ -241,6 +328,18 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
         "has_no_gaps_per_time_window" => windows::has_no_gaps_per_time_window(rule, cx),
         _ => row::column_check(rule, cx),
     }
+}
+
+/// The reference relations whose columns compiling `rule` needs (`compare_datasets`' reference).
+pub fn reference_names(rule: &ResolvedRule) -> Vec<String> {
+    if rule.function != "compare_datasets" {
+        return Vec::new();
+    }
+    ["ref_table", "ref_df_name"]
+        .iter()
+        .filter_map(|k| opt_str(&rule.arguments, k))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The row filter of a dataset check: the rule's `filter` wins over `row_filter` (DQX pushes it down).

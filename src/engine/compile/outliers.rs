@@ -57,6 +57,7 @@ pub(super) fn has_no_outliers(
         None => outside,
     };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition,
         message: cx.concat(&[
             cx.lit("Value '"),

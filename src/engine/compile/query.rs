@@ -104,6 +104,7 @@ pub(super) fn sql_query(
             .dialect
             .literal("Dataset-level sql_query without merge_columns must return exactly one row");
         return Ok(CompiledRule {
+            layers: Vec::new(),
             condition: format!("({alias}.{alias}_n > 1 OR {alias}.{alias}_v = {want})"),
             message: format!("CASE WHEN {alias}.{alias}_n > 1 THEN {too_many} ELSE {message} END"),
             joins: vec![join],
@@ -122,6 +123,7 @@ pub(super) fn sql_query(
         on: Some(on),
     };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!("{alias}.{alias}_v = {want}"),
         message,
         joins: vec![join],

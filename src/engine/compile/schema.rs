@@ -201,12 +201,14 @@ pub(super) fn has_valid_schema(
     }
     Ok(if errors.is_empty() {
         CompiledRule {
+            layers: Vec::new(),
             condition: "FALSE".into(),
             message: format!("CAST(NULL AS {})", cx.dialect.string_type()),
             joins: Vec::new(),
         }
     } else {
         CompiledRule {
+            layers: Vec::new(),
             condition: "TRUE".into(),
             message: cx
                 .dialect

@@ -13,6 +13,14 @@ fn compile_one(rules: Value, dialect: Dialect) -> Result<CompiledRule> {
         "string".to_string(),
         "timestamp".to_string(),
     ];
+    let mut references = References::new();
+    references.insert(
+        "r".to_string(),
+        Ok(RefShape {
+            columns: vec!["a".into(), "b".into()],
+            types: vec!["bigint".into(), "string".into()],
+        }),
+    );
     let cx = CompileContext {
         dialect,
         table_sql: "`t`",
@@ -21,6 +29,7 @@ fn compile_one(rules: Value, dialect: Dialect) -> Result<CompiledRule> {
         nullable: &[true, true, true],
         now: "now()".to_string(),
         id: 0,
+        references: &references,
     };
     compile(&v.rules[0], &cx)
 }
@@ -55,7 +64,7 @@ fn every_supported_function_compiles() {
             };
             args.insert(p.name.to_string(), value);
         }
-        if spec.name == "foreign_key" || spec.name == "aggr_matches_dataset" {
+        if ["foreign_key", "aggr_matches_dataset", "compare_datasets"].contains(&spec.name) {
             args.insert("ref_df_name".into(), json!("r"));
         }
         if spec.name == "has_valid_schema" {

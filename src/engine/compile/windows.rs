@@ -58,6 +58,7 @@ pub(super) fn is_data_fresh_per_time_window(
     );
     let n = format!("{alias}.{alias}_n");
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: format!("({counted} AND {n} < {min_records})"),
         message: cx.concat(&[
             cx.lit("Data arrival completeness check failed: only "),
@@ -139,6 +140,7 @@ pub(super) fn has_no_gaps_per_time_window(
         cx.lit(" and the next present window starting at ")
     };
     Ok(CompiledRule {
+        layers: Vec::new(),
         condition: field("gap"),
         message: cx.concat(&[
             cx.lit("Gap in time series: no data between the window starting at "),

@@ -200,6 +200,11 @@ pub fn default_name(function: &str, args: &Map<String, Value>) -> String {
                 format!("{col}_{aggr}{group}_{op}_limit")
             }
         }
+        "compare_datasets" => normalize(&format!(
+            "datasets_diff_pk_{}_ref_{}",
+            str_list(args, "columns").join("_"),
+            str_list(args, "ref_columns").join("_")
+        )),
         "foreign_key" => {
             let key = key_name(&str_list(args, "columns"));
             let reference = key_name(&str_list(args, "ref_columns"));

@@ -8,6 +8,7 @@
 use super::JobRequest;
 use super::local::RunWork;
 use super::local::record::{Output, RunRecord};
+use crate::engine::compile::{RefShape, References, reference_names};
 use crate::engine::generate::GeneratorOptions;
 use crate::engine::generation::generation_result;
 use crate::engine::profile::profile_with;
@@ -15,6 +16,7 @@ use crate::engine::spark_plan::{Counts, SparkPlan, TableShape, spark_now};
 use crate::engine::sql::{Dialect, first_line};
 use crate::engine::text_query::{TextQuery, TextRows};
 use crate::model::results::ValidationResult;
+use crate::model::rules::ResolvedRule;
 use crate::model::rules::validate::validate_rule_set;
 use crate::model::table_name::TableName;
 use crate::server::assistant::Assistant;
@@ -92,13 +94,42 @@ pub async fn plan_for(
         validate_rule_set(&Value::Array(rules), Some(&names)).rules
     };
     let now = spark_now(None).map_err(AppError::BadRequest)?;
+    let mut shape = shape_of(&columns);
+    shape.references = reference_shapes(workspace, caller, &resolved).await;
     Ok(SparkPlan::new(
         &table.quoted(),
         &table.to_string(),
-        &shape_of(&columns),
+        &shape,
         &resolved,
         &now,
     ))
+}
+
+/// The columns of the tables `compare_datasets` rules compare against, read as the caller (a
+/// name that is not `catalog.schema.table`, or a table the caller cannot read, keeps why).
+async fn reference_shapes(
+    workspace: &dyn Workspace,
+    caller: &Caller,
+    rules: &[ResolvedRule],
+) -> References {
+    let mut references = References::new();
+    for name in rules.iter().flat_map(reference_names) {
+        if references.contains_key(&name) {
+            continue;
+        }
+        let shape = match TableName::parse(&name) {
+            Err(e) => Err(format!("'{name}' is not a catalog.schema.table name: {e}")),
+            Ok(reference) => match workspace.columns(caller, &reference).await {
+                Ok(columns) => Ok(RefShape {
+                    columns: columns.iter().map(|c| c.name.clone()).collect(),
+                    types: columns.iter().map(|c| c.data_type.clone()).collect(),
+                }),
+                Err(e) => Err(e.user_message()),
+            },
+        };
+        references.insert(name, shape);
+    }
+    references
 }
 
 /// The shape of a table from its Unity Catalog columns.
@@ -107,6 +138,7 @@ pub fn shape_of(columns: &[crate::model::catalog::ColumnInfo]) -> TableShape {
         columns: columns.iter().map(|c| c.name.clone()).collect(),
         types: columns.iter().map(|c| c.data_type.clone()).collect(),
         nullable: columns.iter().map(|c| c.nullable).collect(),
+        references: References::new(),
     }
 }
 

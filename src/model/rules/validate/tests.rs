@@ -65,7 +65,8 @@ fn unknown_function_suggests_the_closest() {
 
 #[test]
 fn unsupported_function_is_an_error_not_a_silent_pass() {
-    let p = only_error(json!([{"check": {"function": "compare_datasets", "arguments": {}}}]));
+    let p =
+        only_error(json!([{"check": {"function": "is_geometry", "arguments": {"column": "g"}}}]));
     assert!(p.message.contains("not supported"));
 }
 
