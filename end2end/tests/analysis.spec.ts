@@ -5,6 +5,8 @@ import { alice } from "./users";
 test("alice analyses the generated rules and adds a recommended rule", async ({ page }) => {
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/generate?table=main.sales.customers");
+  // Typed before hydration, text would be reset: wait until the page is live.
+  await expect(page.getByRole("button", { name: "Generate rules" })).toBeEnabled();
   await page.getByLabel("What must be true of this table's data?").fill("customer ids unique");
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();

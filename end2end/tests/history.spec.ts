@@ -7,6 +7,8 @@ test("alice saves two versions, compares them, restores and exports", async ({ p
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/generate?table=main.sales.orders");
   await expect(page.getByLabel("Storage").first()).toContainText("Saving to sqlite as alice@example.com");
+  // Typed before hydration, text would be reset: wait until the page is live.
+  await expect(page.getByRole("button", { name: "Generate rules" })).toBeEnabled();
   await page.getByLabel("What must be true of this table's data?").fill("order ids are unique");
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();

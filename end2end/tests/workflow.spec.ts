@@ -5,6 +5,8 @@ import { test, expect, Page } from "@playwright/test";
 import { alice, bob } from "./users";
 
 async function generate(page: Page, prompt: string) {
+  // Typed before hydration, text would be reset: wait until the page is live.
+  await expect(page.getByRole("button", { name: "Generate rules" })).toBeEnabled();
   await page.getByLabel("What must be true of this table's data?").fill(prompt);
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();
@@ -102,6 +104,8 @@ test("bad input is explained next to the action and nothing is lost", async ({ p
   await page.getByRole("button", { name: "Generate rules" }).click();
   await expect(page.getByText("Describe what good data means first")).toBeVisible();
   // Out-of-range sample size: the server's reason, the prompt kept.
+  // Typed before hydration, text would be reset: wait until the page is live.
+  await expect(page.getByRole("button", { name: "Generate rules" })).toBeEnabled();
   await page.getByLabel("What must be true of this table's data?").fill("emails must be valid");
   await page.getByLabel("Rows to profile").fill("5");
   await page.getByRole("button", { name: "Generate rules" }).click();
