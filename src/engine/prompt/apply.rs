@@ -3,7 +3,7 @@
 //! prompt is the user's word), other profile rules stay. "Warn only" makes every rule a warning.
 
 use super::ColumnFacts;
-use super::read::{Asked, Intent, PromptReading};
+use super::read::{Asked, Format, Intent, PromptReading};
 use crate::model::profile::ValueFormat;
 use crate::model::rules::names::{default_name, unique_name};
 use crate::model::rules::{rule_columns as columns_of, rule_function as function_of};
@@ -56,12 +56,84 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
                 replaces: &["regex_match"],
             })
             .collect(),
+        Intent::ValidFormat { columns, format } => columns
+            .iter()
+            .map(|c| {
+                let (function, arguments) = match format {
+                    Format::Ipv4 => ("is_valid_ipv4_address", json!({ "column": c })),
+                    Format::Ipv6 => ("is_valid_ipv6_address", json!({ "column": c })),
+                    Format::Json => ("is_valid_json", json!({ "column": c })),
+                    Format::Uuid => ("is_valid_uuid", json!({ "column": c })),
+                    Format::Date => ("is_valid_date", json!({ "column": c })),
+                    Format::Timestamp => ("is_valid_timestamp", json!({ "column": c })),
+                };
+                Proposal {
+                    function,
+                    arguments,
+                    replaces: &["regex_match", "is_valid_ipv4_address", "is_valid_uuid"],
+                }
+            })
+            .collect(),
         Intent::NonNegative(cols) => cols
             .iter()
             .map(|c| Proposal {
                 function: "is_not_less_than",
                 arguments: json!({"column": c, "limit": 0}),
-                replaces: &["is_not_less_than"],
+                replaces: &["is_not_less_than", "is_in_range"],
+            })
+            .collect(),
+        Intent::Positive(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "sql_expression",
+                arguments: json!({
+                    "expression": format!("{} > 0", crate::model::table_name::quote_identifier(c)),
+                    "msg": format!("{c} is not positive"),
+                    "name": format!("{c}_is_not_positive"),
+                    "columns": [c],
+                }),
+                replaces: &["is_not_less_than", "is_in_range"],
+            })
+            .collect(),
+        Intent::Bound {
+            columns,
+            limit,
+            upper,
+        } => columns
+            .iter()
+            .map(|c| Proposal {
+                function: if *upper {
+                    "is_not_greater_than"
+                } else {
+                    "is_not_less_than"
+                },
+                arguments: json!({"column": c, "limit": number(limit)}),
+                replaces: if *upper {
+                    &["is_not_greater_than", "is_in_range"]
+                } else {
+                    &["is_not_less_than", "is_in_range"]
+                },
+            })
+            .collect(),
+        Intent::NotEmpty(cols) => cols
+            .iter()
+            .map(|c| Proposal {
+                function: "is_not_null_and_not_empty",
+                arguments: json!({ "column": c }),
+                replaces: &["is_not_null", "is_not_null_and_not_empty", "is_not_empty"],
+            })
+            .collect(),
+        Intent::References { column, table } => vec![Proposal {
+            function: "foreign_key",
+            arguments: json!({"columns": [column], "ref_columns": [column], "ref_table": table}),
+            replaces: &["foreign_key"],
+        }],
+        Intent::Matches { columns, regex } => columns
+            .iter()
+            .map(|c| Proposal {
+                function: "regex_match",
+                arguments: json!({"column": c, "regex": regex}),
+                replaces: &["regex_match"],
             })
             .collect(),
         Intent::Unique(cols) => cols
@@ -141,7 +213,11 @@ fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
         "name": name,
         "criticality": if asked.warn { "warn" } else { "error" },
         "check": {"function": proposal.function, "arguments": proposal.arguments},
-        "user_metadata": {"source": "prompt", "reason": format!("asked for in the prompt: \u{201c}{}\u{201d}", asked.clause)},
+        "user_metadata": {
+            "source": "prompt",
+            "clause": asked.clause,
+            "reason": format!("asked for in the prompt: \u{201c}{}\u{201d}", asked.clause),
+        },
     }));
 }
 

@@ -16,6 +16,11 @@ pub fn words(text: &str) -> Vec<String> {
 /// The forms a word may take: itself and its singular guesses.
 fn forms(word: &str) -> Vec<&str> {
     let mut out = vec![word];
+    if word.len() >= 4
+        && let Some(stem) = word.strip_suffix("ies")
+    {
+        out.push(stem);
+    }
     if word.len() >= 3 {
         if let Some(stem) = word.strip_suffix("es") {
             out.push(stem);
@@ -27,11 +32,22 @@ fn forms(word: &str) -> Vec<&str> {
     out
 }
 
-/// Whether two words are the same up to a plural ending.
+/// Whether two words are the same up to a plural ending (`salaries` and `salary` share
+/// `salar`).
 pub fn same_word(a: &str, b: &str) -> bool {
     let (fa, fb) = (forms(a), forms(b));
+    let fb: Vec<&str> = fb
+        .iter()
+        .flat_map(|w| {
+            let stem = w.strip_suffix('y').filter(|s| s.len() >= 3);
+            std::iter::once(*w).chain(stem)
+        })
+        .collect();
     fa.iter().any(|x| fb.contains(x))
 }
+
+/// Name parts that only say "this identifies a ...": `customer` names `customer_id`.
+const KEY_SUFFIXES: &[&str] = &["id", "key", "code", "number", "no", "ref"];
 
 /// A column mentioned in a clause, and the words of the clause it took.
 #[derive(Debug, Clone)]
@@ -101,8 +117,13 @@ pub fn mentioned(clause: &str, columns: &[ColumnFacts]) -> Vec<usize> {
             continue;
         }
         for (i, column) in columns.iter().enumerate() {
-            let last = words(&column.name).pop().unwrap_or_default();
-            if same_word(word, &last) && !out.contains(&i) {
+            let parts = words(&column.name);
+            let last = parts.last().cloned().unwrap_or_default();
+            // `customer` → `customer_id`: the name without its key suffix.
+            let entity = parts.len() == 2
+                && KEY_SUFFIXES.contains(&last.as_str())
+                && same_word(word, &parts[0]);
+            if (same_word(word, &last) || entity) && !out.contains(&i) {
                 out.push(i);
             }
         }

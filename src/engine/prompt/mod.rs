@@ -3,9 +3,12 @@
 //! (`read`), and intents become DQX rules that are added to, or replace, the profile's (`apply`).
 
 mod apply;
+mod clauses;
 mod columns;
 mod read;
 
+#[cfg(test)]
+mod corpus;
 #[cfg(test)]
 mod tests;
 

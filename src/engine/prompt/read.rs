@@ -1,10 +1,11 @@
-//! From prompt text to intents: the prompt is cut into sentences and clauses ("emails must be
-//! valid and customer ids unique" is two clauses), each clause is searched for what it asks
-//! (validity, uniqueness, a list of values, a bound, a time limit, presence) and for the columns
-//! it names. A clause that asks something without naming a column takes the previous clause's
-//! columns ("customer ids must be unique and not null").
+//! From prompt text to intents, clause by clause (`clauses`): each clause is searched for what it
+//! asks (its predicate), the columns it is about (its subject) and whether it asks for a warning.
+//! A clause never takes a predicate from a neighbour; one that names no column takes the previous
+//! clause's ("customer ids must be unique and not null"). A predicate is applied only to columns
+//! whose type fits it, and a clause that cannot become a rule is reported, with what to try.
 
 use super::ColumnFacts;
+use super::clauses::{LIST_MARKERS, clauses, sentences};
 use super::columns::{mentioned, same_word, words};
 
 /// One thing the prompt asks for.
@@ -12,8 +13,21 @@ use super::columns::{mentioned, same_word, words};
 pub enum Intent {
     /// Values must be well-formed e-mail addresses.
     ValidEmail(Vec<String>),
+    /// Values must be in a format DQX checks: `ipv4`, `ipv6`, `json`, `uuid`, `date`, `timestamp`.
+    ValidFormat {
+        columns: Vec<String>,
+        format: Format,
+    },
     /// Values must not be below zero.
     NonNegative(Vec<String>),
+    /// Values must be above zero.
+    Positive(Vec<String>),
+    /// Values must be at most (`upper`) or at least the limit, as written.
+    Bound {
+        columns: Vec<String>,
+        limit: String,
+        upper: bool,
+    },
     /// Each column's values must be unique on their own.
     Unique(Vec<String>),
     /// The combination of the columns must be unique.
@@ -24,15 +38,33 @@ pub enum Intent {
     NotInFuture(Vec<String>),
     /// Values must be present.
     NotNull(Vec<String>),
+    /// Text must not be empty.
+    NotEmpty(Vec<String>),
     /// Values must lie between two numbers.
     Range {
         column: String,
         min: String,
         max: String,
     },
+    /// Values must exist in the same-named column of `table` (`catalog.schema.table`).
+    References { column: String, table: String },
+    /// Values must match a regular expression.
+    Matches { columns: Vec<String>, regex: String },
 }
 
-/// An intent with the clause that asked for it and whether that clause asked only for warnings.
+/// The formats `ValidFormat` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ipv4,
+    Ipv6,
+    Json,
+    Uuid,
+    Date,
+    Timestamp,
+}
+
+/// An intent with the clause that asked for it (the user's exact words) and whether that clause
+/// asked only for a warning.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asked {
     pub intent: Intent,
@@ -46,45 +78,46 @@ pub struct PromptReading {
     pub asked: Vec<Asked>,
     /// Every rule should only warn ("warn only").
     pub warn_only: bool,
-    /// Clauses that could not become rules, with the reason, for the user to see.
+    /// Clauses that could not become rules, each with why and what to try, for the user to see.
     pub notes: Vec<String>,
+    /// The clauses that gave no rule, as written.
+    pub not_understood: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Email,
+    Format(Format),
     NonNegative,
+    Positive,
+    AtMost,
+    AtLeast,
     Unique,
     InList,
     Future,
     NotNull,
+    NotEmpty,
     Range,
+    References,
+    Matches,
 }
-
-const LIST_MARKERS: &[&str] = &[
-    " one of ",
-    " one of:",
-    " in the list ",
-    " must be in ",
-    " should be in ",
-    " allowed values ",
-    " allowed values:",
-    " either ",
-];
 
 const WARN_ONLY: &[&str] = &[
     "warn only",
     "warning only",
     "warnings only",
     "only warn",
-    "just warn",
     "only as warning",
-    "as warnings",
+    "all as warnings",
+    "everything as warnings",
     "don't block",
     "do not block",
     "non-blocking",
     "non blocking",
 ];
+
+/// Words that make one clause a warning.
+const WARN_WORDS: &[&str] = &["warn", "warning", "warnings", "soft"];
 
 fn has_any(text: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| text.contains(n))
@@ -94,100 +127,94 @@ fn has_word(clause_words: &[String], word: &str) -> bool {
     clause_words.iter().any(|w| same_word(w, word))
 }
 
-/// What a clause asks for (lower-case text), in a fixed order.
-fn kinds(text: &str) -> Vec<Kind> {
-    let w = words(text);
-    let mut out = Vec::new();
-    let padded = format!(" {text} ");
-    let email = has_word(&w, "email") || text.contains("e-mail");
-    let valid = has_any(
-        text,
-        &[
-            "valid",
-            "format",
-            "well-formed",
-            "well formed",
-            "proper",
-            "correct",
-        ],
-    );
-    if email && valid {
-        out.push(Kind::Email);
+/// A number as written (`10,000` → `10000`, `zero` → `0`).
+fn number(word: &str) -> Option<String> {
+    let w = word.trim_matches(|c: char| "(),;:'\"".contains(c));
+    match w.to_lowercase().as_str() {
+        "zero" => return Some("0".into()),
+        "one" => return Some("1".into()),
+        "ten" => return Some("10".into()),
+        "hundred" => return Some("100".into()),
+        _ => {}
     }
-    let negation = has_any(
-        &padded,
-        &[
-            " no ",
-            " not ",
-            " never ",
-            " cannot ",
-            "can't",
-            "mustn't",
-            " without ",
-            " non",
-        ],
-    );
-    if (text.contains("negative") && negation)
-        || has_any(
-            text,
-            &[
-                ">= 0",
-                "non-negative",
-                "nonnegative",
-                "at least 0",
-                "at least zero",
-            ],
-        )
-    {
-        out.push(Kind::NonNegative);
-    }
-    if has_any(text, &["unique", "duplicate", "distinct"]) {
-        out.push(Kind::Unique);
-    }
-    if has_any(&padded, LIST_MARKERS) {
-        out.push(Kind::InList);
-    }
-    if text.contains("future") {
-        out.push(Kind::Future);
-    }
-    if has_any(
-        &padded,
-        &[
-            "not null",
-            "non-null",
-            "no null",
-            "never null",
-            "required",
-            "mandatory",
-            "must be present",
-            "must be set",
-            "always set",
-            "always present",
-            " missing",
-            "not be empty",
-            "not empty",
-            "never empty",
-        ],
-    ) {
-        out.push(Kind::NotNull);
-    }
-    if between(text).is_some() {
-        out.push(Kind::Range);
-    }
-    out
+    let plain: String = w.chars().filter(|c| *c != ',' && *c != '_').collect();
+    plain.parse::<f64>().ok().map(|_| plain)
 }
 
-/// `between A and B` (numbers), as written.
-fn between(text: &str) -> Option<(String, String)> {
+/// The number after one of `markers` (`"at most"` → `"10"` in "at most 10 items").
+fn number_after(text: &str, markers: &[&str]) -> Option<String> {
+    for m in markers {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(m) {
+            let rest = &text[from + at + m.len()..];
+            if let Some(n) = rest.split_whitespace().next().and_then(number) {
+                return Some(n);
+            }
+            from += at + m.len();
+        }
+    }
+    None
+}
+
+const AT_MOST: &[&str] = &[
+    "at most ",
+    "not exceed ",
+    "never exceed ",
+    "mustn't exceed ",
+    "cannot exceed ",
+    "can't exceed ",
+    "no more than ",
+    "not more than ",
+    "maximum of ",
+    "maximum ",
+    "max ",
+    "not above ",
+    "not be above ",
+    "not greater than ",
+    "not be greater than ",
+    "not be more than ",
+    "not be over ",
+    "up to ",
+    "<= ",
+];
+
+const AT_LEAST: &[&str] = &[
+    "at least ",
+    "minimum of ",
+    "minimum ",
+    "min ",
+    "not below ",
+    "not be below ",
+    "not less than ",
+    "not be less than ",
+    "no less than ",
+    "not be under ",
+    ">= ",
+];
+
+const NEGATIONS: &[&str] = &[
+    " no ",
+    " not ",
+    " never ",
+    " cannot ",
+    "can't",
+    "mustn't",
+    " without ",
+    " non-",
+    "n't ",
+];
+
+/// `between A and B` or `from A to B` (numbers), as written.
+fn range(text: &str) -> Option<(String, String)> {
     let w: Vec<&str> = text.split_whitespace().collect();
-    let number = |s: &str| {
-        let s = s.trim_matches(|c: char| c == ',' || c == '(' || c == ')');
-        let plain: String = s.chars().filter(|c| *c != ',' && *c != '_').collect();
-        plain.parse::<f64>().ok().map(|_| plain)
-    };
     for i in 0..w.len() {
-        if w[i] == "between"
-            && w.get(i + 2) == Some(&"and")
+        let (open, close) = match w[i] {
+            "between" => ("between", "and"),
+            "from" => ("from", "to"),
+            _ => continue,
+        };
+        let _ = open;
+        if w.get(i + 2) == Some(&close)
             && let (Some(a), Some(b)) = (
                 w.get(i + 1).and_then(|s| number(s)),
                 w.get(i + 3).and_then(|s| number(s)),
@@ -199,108 +226,222 @@ fn between(text: &str) -> Option<(String, String)> {
     None
 }
 
-/// Sentences: cut at `;`, `!`, `?`, new lines, and at `.` followed by a space or the end.
-fn sentences(prompt: &str) -> Vec<String> {
-    let chars: Vec<char> = prompt.chars().collect();
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let end = match c {
-            ';' | '!' | '?' | '\n' => true,
-            '.' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
-            _ => false,
-        };
-        if end {
-            out.push(std::mem::take(&mut current));
-        } else {
-            current.push(c);
-        }
-    }
-    out.push(current);
-    out.into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+/// A `catalog.schema.table` name in the clause.
+fn table_name(clause: &str) -> Option<String> {
+    clause
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "()[],;:'\"`".contains(c)))
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && parts.iter().all(|p| {
+                    !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+        })
+        .map(str::to_string)
 }
 
-/// Clauses of a sentence: cut at "and", "but" and commas, except inside a list of values or a
-/// "between A and B"; a piece that asks nothing is joined to the next.
-fn clauses(sentence: &str) -> Vec<String> {
-    let lower = format!(" {} ", sentence.to_lowercase());
-    if has_any(&lower, LIST_MARKERS) || between(&lower).is_some() {
-        return vec![sentence.to_string()];
-    }
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
-    for token in sentence.split_whitespace() {
-        let bare = token.to_lowercase();
-        if bare == "and" || bare == "but" || bare == "while" {
-            pieces.push(current.join(" "));
-            current.clear();
-            continue;
-        }
-        if let Some(stripped) = token.strip_suffix(',') {
-            current.push(stripped);
-            pieces.push(current.join(" "));
-            current.clear();
-            continue;
-        }
-        current.push(token);
-    }
-    pieces.push(current.join(" "));
-    let mut merged: Vec<String> = Vec::new();
-    let mut carry = String::new();
-    for piece in pieces.into_iter().filter(|p| !p.trim().is_empty()) {
-        let joined = if carry.is_empty() {
-            piece
-        } else {
-            format!("{carry} and {piece}")
-        };
-        if kinds(&joined.to_lowercase()).is_empty() {
-            carry = joined;
-        } else {
-            merged.push(joined);
-            carry.clear();
-        }
-    }
-    if !carry.is_empty() {
-        match merged.last_mut() {
-            Some(last) if words(&carry).len() <= 2 => {
-                last.push_str(" and ");
-                last.push_str(&carry);
-            }
-            _ => merged.push(carry),
-        }
-    }
-    merged
-}
-
-/// The values after a list marker: split at commas, "or", "and", `/` and `|`, quotes removed.
-fn list_values(clause: &str) -> Vec<String> {
+/// A regular expression given in quotes or back-quotes after "match"/"pattern".
+fn regex(clause: &str) -> Option<String> {
     let lower = clause.to_lowercase();
-    let padded = format!(" {lower} ");
-    let start = LIST_MARKERS
+    let at = ["match", "pattern", "regex", "like"]
         .iter()
-        .filter_map(|m| padded.find(m).map(|at| at + m.len()))
-        .min();
-    let Some(start) = start else {
-        return Vec::new();
-    };
-    // `padded` has one extra leading space; map back into `clause`.
-    let rest = clause.get(start.saturating_sub(1)..).unwrap_or_default();
-    let mut values = Vec::new();
-    for part in rest.split([',', '/', '|']) {
-        for piece in part.split(" or ").flat_map(|p| p.split(" and ")) {
-            let value = piece
-                .trim()
-                .trim_matches(|c: char| "()[]{}:\"'`".contains(c) || c.is_whitespace());
-            let value = value.strip_prefix("either ").unwrap_or(value).trim();
-            if !value.is_empty() && !values.iter().any(|v: &String| v == value) {
-                values.push(value.to_string());
+        .filter_map(|m| lower.find(m))
+        .min()?;
+    let rest = &clause[at..];
+    for quote in ['`', '\'', '"', '/'] {
+        if let Some(open) = rest.find(quote)
+            && let Some(len) = rest[open + 1..].find(quote)
+        {
+            let body = &rest[open + 1..open + 1 + len];
+            if !body.is_empty() {
+                return Some(body.to_string());
             }
         }
     }
-    values
+    None
+}
+
+/// What a clause asks for (lower-case text, padded with spaces), in a fixed order.
+fn kinds(text: &str) -> Vec<Kind> {
+    let w = words(text);
+    let mut out = Vec::new();
+    let valid = has_any(
+        text,
+        &[
+            "valid",
+            "format",
+            "well-formed",
+            "well formed",
+            "proper",
+            "correct",
+            "look like",
+        ],
+    );
+    let email = has_word(&w, "email") || text.contains("e-mail") || has_word(&w, "mail");
+    let formats = [
+        (
+            has_word(&w, "ipv4") || (valid && has_word(&w, "ip") && !has_word(&w, "ipv6")),
+            Format::Ipv4,
+        ),
+        (has_word(&w, "ipv6"), Format::Ipv6),
+        (has_word(&w, "json"), Format::Json),
+        (has_word(&w, "uuid") || has_word(&w, "guid"), Format::Uuid),
+        (
+            valid && (text.contains("valid date") || text.contains("date format")),
+            Format::Date,
+        ),
+        (
+            valid && (text.contains("valid timestamp") || text.contains("timestamp format")),
+            Format::Timestamp,
+        ),
+    ];
+    if email && valid {
+        out.push(Kind::Email);
+    }
+    for (asked, format) in formats {
+        if asked
+            && (valid
+                || matches!(
+                    format,
+                    Format::Json | Format::Uuid | Format::Ipv4 | Format::Ipv6
+                ))
+        {
+            out.push(Kind::Format(format));
+        }
+    }
+    let negated = has_any(text, NEGATIONS);
+    if (text.contains("negative") && (negated || text.contains("non-negative")))
+        || has_any(text, &["nonnegative", "zero or more", "zero or above"])
+    {
+        out.push(Kind::NonNegative);
+    } else if (text.contains("positive") && !negated)
+        || has_any(
+            text,
+            &["greater than zero", "greater than 0", "above zero", "> 0"],
+        )
+    {
+        out.push(Kind::Positive);
+    }
+    if number_after(text, AT_MOST).is_some() {
+        out.push(Kind::AtMost);
+    }
+    if number_after(text, AT_LEAST).is_some() && !out.contains(&Kind::NonNegative) {
+        out.push(Kind::AtLeast);
+    }
+    if has_any(
+        text,
+        &[
+            "unique",
+            "duplicate",
+            "distinct",
+            "appears once",
+            "appear once",
+            "only once",
+            "occurs once",
+            "never repeat",
+        ],
+    ) {
+        out.push(Kind::Unique);
+    }
+    if LIST_MARKERS
+        .iter()
+        .any(|m| text.contains(&format!(" {m} ")))
+    {
+        out.push(Kind::InList);
+    }
+    if text.contains("future") {
+        out.push(Kind::Future);
+    }
+    let references = table_name(text).is_some()
+        && has_any(
+            text,
+            &["reference", "exist", "foreign key", " in ", "known"],
+        );
+    if references {
+        out.push(Kind::References);
+    }
+    if has_any(
+        text,
+        &[
+            "not empty",
+            "not be empty",
+            "not be blank",
+            "never empty",
+            "non-empty",
+            "no empty",
+            "not blank",
+            "never blank",
+            "no blank",
+        ],
+    ) {
+        out.push(Kind::NotEmpty);
+    } else if !references
+        && (has_any(
+            text,
+            &[
+                "not null",
+                "non-null",
+                "no null",
+                "never null",
+                "required",
+                "mandatory",
+                "must be present",
+                "must be set",
+                "always set",
+                "always present",
+                "always filled",
+                "missing",
+                "must have",
+                "be filled",
+            ],
+        ) || has_word(&w, "needs")
+            || has_word(&w, "need")
+            || has_word(&w, "requires"))
+    {
+        out.push(Kind::NotNull);
+    }
+    if range(text).is_some() {
+        out.push(Kind::Range);
+        out.retain(|k| !matches!(k, Kind::AtMost | Kind::AtLeast));
+    }
+    if regex(text).is_some() && has_any(text, &["match", "pattern", "regex"]) {
+        out.push(Kind::Matches);
+    }
+    out
+}
+
+/// Whether the clause asks for a warning rather than an error.
+fn asks_warning(lower: &str) -> bool {
+    let w = words(lower);
+    w.iter().any(|x| WARN_WORDS.contains(&x.as_str()))
+}
+
+/// The part of a clause that names the columns, for "every order needs a customer": the words
+/// after the verb when an entity ("every order") comes first.
+fn subject_text(lower: &str) -> &str {
+    let starts_with_entity = lower.trim_start().starts_with("every ")
+        || lower.trim_start().starts_with("each ")
+        || lower.trim_start().starts_with("all ");
+    if starts_with_entity {
+        for verb in [
+            " needs ",
+            " need ",
+            " must have ",
+            " requires ",
+            " has ",
+            " have ",
+            " must reference ",
+            " references ",
+            " reference ",
+            " must point to ",
+        ] {
+            if let Some(at) = lower.find(verb) {
+                return &lower[at + verb.len()..];
+            }
+        }
+    }
+    lower
 }
 
 /// Reads `prompt` against the table's `columns`.
@@ -311,35 +452,97 @@ pub fn read_prompt(prompt: &str, columns: &[ColumnFacts]) -> PromptReading {
     };
     for sentence in sentences(prompt) {
         let mut previous: Vec<usize> = Vec::new();
-        for clause in clauses(&sentence) {
-            let lower = clause.to_lowercase();
-            let found = kinds(&lower);
-            let named = mentioned(&lower, columns);
+        let pieces = clauses(&sentence);
+        let mut i = 0;
+        while i < pieces.len() {
+            let mut clause = pieces[i].clone();
+            let mut lower = format!(" {} ", clause.to_lowercase());
+            let mut found = kinds(&lower);
+            let only_names = found.is_empty()
+                && !mentioned(&lower, columns).is_empty()
+                && words(&lower).len() <= 6;
+            // "..., warn": a modifier alone applies to the clause before it.
+            let lone_modifier = found.is_empty()
+                && asks_warning(&lower)
+                && words(&lower).iter().all(|w| {
+                    [
+                        "warn", "warning", "just", "a", "as", "only", "soft", "please", "but",
+                    ]
+                    .contains(&w.as_str())
+                });
+            if lone_modifier && i > 0 {
+                let before = pieces[i - 1].as_str();
+                for asked in reading
+                    .asked
+                    .iter_mut()
+                    .filter(|a| a.clause.ends_with(before))
+                {
+                    asked.warn = true;
+                }
+                i += 1;
+                continue;
+            }
+            // "needs a customer and a currency": names after a presence clause join its columns.
+            if only_names
+                && i > 0
+                && let Some(last) = reading.asked.last_mut()
+                && last.clause.ends_with(pieces[i - 1].as_str())
+                && let Intent::NotNull(cols) | Intent::NotEmpty(cols) = &mut last.intent
+            {
+                for name in names(columns, &mentioned(&lower, columns)) {
+                    if !cols.contains(&name) {
+                        cols.push(name);
+                    }
+                }
+                last.clause = format!("{} and {clause}", last.clause);
+                i += 1;
+                continue;
+            }
+            // "emails and ip addresses must be valid": names alone join the clause after them.
+            if only_names
+                && let Some(next) = pieces.get(i + 1)
+                && !kinds(&format!(" {} ", next.to_lowercase())).is_empty()
+            {
+                clause = format!("{clause} and {next}");
+                i += 1;
+                lower = format!(" {} ", clause.to_lowercase());
+                found = kinds(&lower);
+            }
+            i += 1;
             if found.is_empty() {
                 if !has_any(&lower, WARN_ONLY) {
+                    reading.not_understood.push(clause.clone());
                     reading.notes.push(format!(
-                        "\u{201c}{clause}\u{201d}: not understood offline, so no rule was added for it"
+                        "not understood: \u{201c}{clause}\u{201d} \u{2014} try \u{2018}status must be one of new, paid\u{2019}, \u{2018}amount must not exceed 100\u{2019} or \u{2018}emails must be valid\u{2019}"
                     ));
                 }
                 continue;
             }
+            let named = mentioned(subject_text(&lower), columns);
             let subject = if named.is_empty() {
                 previous.clone()
             } else {
                 named
             };
-            let warn = words(&lower).iter().any(|w| w.starts_with("warn"));
+            let warn = asks_warning(&lower);
+            let mut gave = false;
             for kind in found {
                 match intent(kind, &clause, &lower, &subject, columns) {
-                    Ok(intent) => reading.asked.push(Asked {
-                        intent,
-                        clause: clause.clone(),
-                        warn,
-                    }),
-                    Err(why) => reading
-                        .notes
-                        .push(format!("\u{201c}{clause}\u{201d}: {why}")),
+                    Ok(intent) => {
+                        gave = true;
+                        reading.asked.push(Asked {
+                            intent,
+                            clause: clause.clone(),
+                            warn,
+                        })
+                    }
+                    Err(why) => reading.notes.push(format!(
+                        "not understood: \u{201c}{clause}\u{201d} \u{2014} {why}"
+                    )),
                 }
+            }
+            if !gave {
+                reading.not_understood.push(clause.clone());
             }
             if !subject.is_empty() {
                 previous = subject;
@@ -370,6 +573,20 @@ fn pick(
         return Ok(names(columns, &kept));
     }
     if !subject.is_empty() {
+        // "order timestamps": `order` named `order_id`, but the fitting column is `order_ts`.
+        let near: Vec<usize> = (0..columns.len())
+            .filter(|&i| fallback(&columns[i]) && keep(&columns[i]))
+            .filter(|&i| {
+                words(&columns[i].name).iter().any(|part| {
+                    subject
+                        .iter()
+                        .any(|&s| words(&columns[s].name).contains(part))
+                })
+            })
+            .collect();
+        if !near.is_empty() {
+            return Ok(names(columns, &near));
+        }
         return Err(format!(
             "{} is not {what}, so no rule was added",
             names(columns, subject).join(", ")
@@ -380,11 +597,17 @@ fn pick(
         .collect();
     if guessed.is_empty() {
         Err(format!(
-            "no column of the table is named here or is {what}, so no rule was added"
+            "no column of the table is named here or is {what}; name the column, e.g. \u{2018}{} must \u{2026}\u{2019}",
+            columns.first().map(|c| c.name.as_str()).unwrap_or("amount")
         ))
     } else {
         Ok(names(columns, &guessed))
     }
+}
+
+fn named_like(c: &ColumnFacts, parts: &[&str]) -> bool {
+    let n = c.name.to_lowercase();
+    parts.iter().any(|p| n.contains(p))
 }
 
 fn intent(
@@ -398,15 +621,33 @@ fn intent(
     let generic_time = ["date", "time", "timestamp", "day"]
         .iter()
         .any(|g| has_word(&w, g));
+    let text = |c: &ColumnFacts| c.is_text();
     match kind {
         Kind::Email => pick(
             columns,
             subject,
-            |c| c.is_text(),
-            |c| c.is_text() && (c.email_like || c.name.to_lowercase().contains("email")),
-            "a text column",
+            |c| c.is_text() && (c.email_like || named_like(c, &["mail"])),
+            |c| c.is_text() && (c.email_like || named_like(c, &["mail"])),
+            "a text column of e-mail addresses",
         )
         .map(Intent::ValidEmail),
+        Kind::Format(format) => {
+            let hint: &[&str] = match format {
+                Format::Ipv4 | Format::Ipv6 => &["ip"],
+                Format::Json => &["json", "payload", "memo", "doc", "meta"],
+                Format::Uuid => &["uuid", "guid"],
+                Format::Date => &["date"],
+                Format::Timestamp => &["ts", "time"],
+            };
+            pick(
+                columns,
+                subject,
+                text,
+                |c| text(c) && named_like(c, hint),
+                "a text column",
+            )
+            .map(|columns| Intent::ValidFormat { columns, format })
+        }
         Kind::NonNegative => pick(
             columns,
             subject,
@@ -415,6 +656,31 @@ fn intent(
             "numeric",
         )
         .map(Intent::NonNegative),
+        Kind::Positive => pick(
+            columns,
+            subject,
+            ColumnFacts::is_numeric,
+            |_| false,
+            "numeric",
+        )
+        .map(Intent::Positive),
+        Kind::AtMost | Kind::AtLeast => {
+            let upper = kind == Kind::AtMost;
+            let limit = number_after(lower, if upper { AT_MOST } else { AT_LEAST })
+                .ok_or("no number found for the limit")?;
+            pick(
+                columns,
+                subject,
+                ColumnFacts::is_numeric,
+                |_| false,
+                "numeric",
+            )
+            .map(|columns| Intent::Bound {
+                columns,
+                limit,
+                upper,
+            })
+        }
         Kind::Future => pick(
             columns,
             subject,
@@ -424,6 +690,9 @@ fn intent(
         )
         .map(Intent::NotInFuture),
         Kind::NotNull => pick(columns, subject, |_| true, |_| false, "named").map(Intent::NotNull),
+        Kind::NotEmpty => {
+            pick(columns, subject, text, |_| false, "a text column").map(Intent::NotEmpty)
+        }
         Kind::Unique => {
             let picked = pick(columns, subject, |_| true, |_| false, "named")?;
             let together = has_any(lower, &["together", "combination", "composite", "pair"]);
@@ -445,7 +714,7 @@ fn intent(
             Ok(Intent::InList { column, values })
         }
         Kind::Range => {
-            let (min, max) = between(lower).ok_or("no numbers found for the range")?;
+            let (min, max) = range(lower).ok_or("no numbers found for the range")?;
             let column = pick(
                 columns,
                 subject,
@@ -456,5 +725,49 @@ fn intent(
             .remove(0);
             Ok(Intent::Range { column, min, max })
         }
+        Kind::References => {
+            let table = table_name(clause).ok_or("no catalog.schema.table named")?;
+            let column = subject
+                .first()
+                .map(|&i| columns[i].name.clone())
+                .ok_or("no column of the table is named for the reference")?;
+            Ok(Intent::References { column, table })
+        }
+        Kind::Matches => {
+            let regex = regex(clause).ok_or("no pattern found in quotes")?;
+            pick(columns, subject, text, |_| false, "a text column")
+                .map(|columns| Intent::Matches { columns, regex })
+        }
     }
+}
+
+/// The values after a list marker: split at commas, "or", "and", `/` and `|`, quotes removed.
+fn list_values(clause: &str) -> Vec<String> {
+    let lower = clause.to_lowercase();
+    let padded = format!(" {lower} ");
+    let start = LIST_MARKERS
+        .iter()
+        .filter_map(|m| padded.find(&format!(" {m} ")).map(|at| at + m.len()))
+        .min();
+    let Some(start) = start else {
+        return Vec::new();
+    };
+    let rest = clause.get(start..).unwrap_or_default();
+    let mut values = Vec::new();
+    for part in rest.split([',', '/', '|']) {
+        for piece in part.split(" or ").flat_map(|p| p.split(" and ")) {
+            let value = piece
+                .trim()
+                .trim_matches(|c: char| "()[]{}:\"'`".contains(c) || c.is_whitespace());
+            let value = value
+                .strip_prefix("or ")
+                .or_else(|| value.strip_prefix("and "))
+                .unwrap_or(value)
+                .trim();
+            if !value.is_empty() && !values.iter().any(|v: &String| v == value) {
+                values.push(value.to_string());
+            }
+        }
+    }
+    values
 }

@@ -166,6 +166,8 @@ pub fn RuleCard(editor: Editor, id: u64) -> impl IntoView {
         editor.notes.with(|n| n.get(&key).cloned())
     };
     let reason = move || text_at("/user_metadata/reason");
+    // A prompt rule names the words of the prompt that asked for it.
+    let clause = move || text_at("/user_metadata/clause");
     let other_problems = move || {
         let Some(i) = index.get() else {
             return Vec::new();
@@ -259,7 +261,14 @@ pub fn RuleCard(editor: Editor, id: u64) -> impl IntoView {
                     <button type="button" class="secondary danger" aria-label=move || format!("Delete {}", heading()) on:click=move |_| editor.remove(id)>"Delete"</button>
                 </span>
             </header>
-            {move || (!reason().is_empty()).then(|| view! { <p class="rule-reason">{reason()}</p> })}
+            {move || {
+                let (clause, reason) = (clause(), reason());
+                if !clause.is_empty() {
+                    Some(view! { <p class="rule-reason">"Asked for in the prompt: " <mark class="prompt-clause">{clause}</mark></p> }.into_any())
+                } else {
+                    (!reason.is_empty()).then(|| view! { <p class="rule-reason">{reason}</p> }.into_any())
+                }
+            }}
             {move || note().map(|n| view! { <p class="rule-note"><strong>"Analysis: "</strong>{n}</p> })}
             {move || other_problems().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
             <Show when=is_object fallback=|| view! { <p class="field-error">"This rule is not a mapping; fix it in the text view."</p> }>
