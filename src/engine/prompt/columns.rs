@@ -21,6 +21,12 @@ fn forms(word: &str) -> Vec<&str> {
     {
         out.push(stem);
     }
+    if word.len() >= 5
+        && let Some(stem) = word.strip_suffix("ed")
+    {
+        out.push(stem);
+        out.push(&word[..word.len() - 1]);
+    }
     if word.len() >= 3 {
         if let Some(stem) = word.strip_suffix("es") {
             out.push(stem);
@@ -111,6 +117,26 @@ pub fn mentioned(clause: &str, columns: &[ColumnFacts]) -> Vec<usize> {
             }
         }
         return out;
+    }
+    // "an order timestamp", "the hire date": a type word with the first part of a temporal
+    // column's name.
+    let type_word = clause_words.iter().any(|w| {
+        ["timestamp", "date", "time", "datetime"]
+            .iter()
+            .any(|t| same_word(w, t))
+    });
+    if type_word {
+        let timed: Vec<usize> = (0..columns.len())
+            .filter(|&i| columns[i].is_temporal())
+            .filter(|&i| {
+                words(&columns[i].name)
+                    .first()
+                    .is_some_and(|first| clause_words.iter().any(|w| same_word(w, first)))
+            })
+            .collect();
+        if !timed.is_empty() {
+            return timed;
+        }
     }
     for word in &clause_words {
         if GENERIC.contains(&word.as_str()) {

@@ -361,20 +361,9 @@ fn kinds(text: &str) -> Vec<Kind> {
     if references {
         out.push(Kind::References);
     }
-    if has_any(
-        text,
-        &[
-            "not empty",
-            "not be empty",
-            "not be blank",
-            "never empty",
-            "non-empty",
-            "no empty",
-            "not blank",
-            "never blank",
-            "no blank",
-        ],
-    ) {
+    if has_any(text, &["non-empty", "nonempty"])
+        || (negated && (has_word(&w, "empty") || has_word(&w, "blank")))
+    {
         out.push(Kind::NotEmpty);
     } else if !references
         && (has_any(
@@ -393,11 +382,12 @@ fn kinds(text: &str) -> Vec<Kind> {
                 "always filled",
                 "missing",
                 "must have",
+                "always have",
+                "always has",
                 "be filled",
             ],
-        ) || has_word(&w, "needs")
-            || has_word(&w, "need")
-            || has_word(&w, "requires"))
+        ) || ((has_word(&w, "needs") || has_word(&w, "need") || has_word(&w, "requires"))
+            && !has_any(text, &["need to ", "needs to ", "requires to "])))
     {
         out.push(Kind::NotNull);
     }
@@ -576,13 +566,6 @@ fn pick(
         // "order timestamps": `order` named `order_id`, but the fitting column is `order_ts`.
         let near: Vec<usize> = (0..columns.len())
             .filter(|&i| fallback(&columns[i]) && keep(&columns[i]))
-            .filter(|&i| {
-                words(&columns[i].name).iter().any(|part| {
-                    subject
-                        .iter()
-                        .any(|&s| words(&columns[s].name).contains(part))
-                })
-            })
             .collect();
         if !near.is_empty() {
             return Ok(names(columns, &near));
@@ -621,6 +604,12 @@ fn intent(
     let generic_time = ["date", "time", "timestamp", "day"]
         .iter()
         .any(|g| has_word(&w, g));
+    // "hired in the future": a word naming the first part of a date column (`hire_date`).
+    let names_time_column = |c: &ColumnFacts| {
+        words(&c.name)
+            .first()
+            .is_some_and(|first| w.iter().any(|x| same_word(x, first)))
+    };
     let text = |c: &ColumnFacts| c.is_text();
     match kind {
         Kind::Email => pick(
@@ -685,7 +674,7 @@ fn intent(
             columns,
             subject,
             ColumnFacts::is_temporal,
-            |c| generic_time && c.is_temporal(),
+            |c| c.is_temporal() && (generic_time || names_time_column(c)),
             "a date or timestamp",
         )
         .map(Intent::NotInFuture),
