@@ -10,6 +10,8 @@ test("alice analyses the generated rules and adds a recommended rule", async ({ 
   await page.getByLabel("What must be true of this table's data?").fill("customer ids unique");
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();
+  // Cards, not the table a longer rule set opens on.
+  await page.getByRole("tab", { name: "Form" }).click();
   await expect(page.locator("li.rule-card").first()).toBeVisible({ timeout: 30_000 });
   const before = await page.locator("li.rule-card").count();
 

@@ -12,6 +12,8 @@ test("alice saves two versions, compares them, restores and exports", async ({ p
   await page.getByLabel("What must be true of this table's data?").fill("order ids are unique");
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();
+  // Cards, not the table a longer rule set opens on.
+  await page.getByRole("tab", { name: "Form" }).click();
   await expect(page.locator("li.rule-card").first()).toBeVisible({ timeout: 30_000 });
   await page.getByRole("button", { name: "Save as a new version" }).click();
   const saved = page.getByText(/Saved as version (\d+)/);

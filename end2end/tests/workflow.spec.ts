@@ -10,6 +10,8 @@ async function generate(page: Page, prompt: string) {
   await page.getByLabel("What must be true of this table's data?").fill(prompt);
   await page.getByLabel("Rows to profile").fill("1000");
   await page.getByRole("button", { name: "Generate rules" }).click();
+  // Cards, not the table a longer rule set opens on.
+  await page.getByRole("tab", { name: "Form" }).click();
 }
 
 function card(page: Page, name: RegExp) {
@@ -71,6 +73,7 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   await expect(runs.getByRole("row").filter({ hasText: "main.sales.customers" }).filter({ hasText: "Generation" }).first()).toBeVisible();
   await page.goBack();
   await expect(page.getByRole("table", { name: "Rule results" })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("tab", { name: "Form" }).click();
   await expect(card(page, /customer_ids_are_unique/)).toBeVisible();
 });
 
@@ -109,6 +112,8 @@ test("bad input is explained next to the action and nothing is lost", async ({ p
   await page.getByLabel("What must be true of this table's data?").fill("emails must be valid");
   await page.getByLabel("Rows to profile").fill("5");
   await page.getByRole("button", { name: "Generate rules" }).click();
+  // Cards, not the table a longer rule set opens on.
+  await page.getByRole("tab", { name: "Form" }).click();
   await expect(page.getByRole("alert")).toContainText("between 10 and");
   await expect(page.getByLabel("What must be true of this table's data?")).toHaveValue("emails must be valid");
   // A table bob may not read.

@@ -53,9 +53,11 @@ pub fn generation_result(
     let reading = read_prompt(prompt, &columns);
     let profile_rules = rules_from_profile(profile, options);
     let column_profiles = profile_rules.iter().filter_map(profile_entry).collect();
+    let profile_count = profile_rules.len();
     let rules = apply_prompt(profile_rules, &reading, &columns);
     let from_prompt = rules.iter().filter(|r| source_of(r) == "prompt").count();
     let from_profile = rules.len() - from_prompt;
+    let replaced = profile_count - from_profile;
     let sampled = if profile.row_count < profile.total_row_count {
         format!(
             "a sample of {} of its {} rows",
@@ -68,12 +70,17 @@ pub fn generation_result(
         "Profiled {sampled} of {}: {from_profile} rules from the profile, {from_prompt} from the prompt.",
         profile.table_name
     );
+    if replaced > 0 {
+        summary.push_str(&format!(
+            " The prompt's rules replaced {replaced} of the profile's on the same columns (the prompt is your word)."
+        ));
+    }
     if reading.warn_only {
         summary.push_str(" Every rule only warns, as the prompt asked.");
     }
     if !reading.notes.is_empty() {
         summary.push_str(&format!(
-            " {} part(s) of the prompt did not become rules (see the notes).",
+            " {} part(s) of the prompt gave no rule (see the notes).",
             reading.notes.len()
         ));
     }

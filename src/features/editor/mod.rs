@@ -1,8 +1,9 @@
-//! Editing rules: the editor's state, its form and text views, and checking pasted rule sets.
+//! Editing rules: the editor's state, its form, table and text views, and checking pasted rule sets.
 
 pub mod api;
 pub mod draft;
 pub mod fields;
 pub mod form;
 pub mod state;
+pub mod table;
 pub mod view;

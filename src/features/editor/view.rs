@@ -1,8 +1,10 @@
-//! The rule editor: a toolbar (add, undo, views, download), the rule cards, and the raw JSON/YAML
-//! view, kept in step. Problems are counted at the top and shown at their fields.
+//! The rule editor: a toolbar (add, undo, views, download), the rule cards or the dense table
+//! (the default past eight rules), and the raw JSON/YAML view, kept in step. Problems are counted
+//! at the top and shown at their fields.
 
 use super::form::{COLUMNS_LIST_ID, RuleCard};
 use super::state::Editor;
+use super::table::RuleTable;
 use crate::model::rules::RulesFormat;
 use crate::model::rules::validate::Severity;
 use crate::ui::download::DownloadLink;
@@ -11,13 +13,25 @@ use leptos::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum View {
     Form,
+    Table,
     Text,
 }
+
+/// Past this many rules the editor opens on the table, not the cards.
+const CARDS_UP_TO: usize = 8;
 
 /// The editor for `editor`'s rules; `table` names the downloads.
 #[component]
 pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl IntoView {
-    let view_mode = RwSignal::new(View::Form);
+    // The view the user picked, else cards for a few rules and the table for more.
+    let chosen: RwSignal<Option<View>> = RwSignal::new(None);
+    let view_mode = Signal::derive(move || {
+        chosen.get().unwrap_or(if editor.len() > CARDS_UP_TO {
+            View::Table
+        } else {
+            View::Form
+        })
+    });
     let counts = move || {
         editor.validation.with(|v| {
             let errors = v
@@ -77,9 +91,11 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
             <div class="editor-toolbar" role="toolbar" aria-label="Rule editor">
                 <div class="tabs" role="tablist">
                     <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Form).to_string()
-                        on:click=move |_| view_mode.set(View::Form)>"Form"</button>
+                        on:click=move |_| chosen.set(Some(View::Form))>"Form"</button>
+                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Table).to_string()
+                        on:click=move |_| chosen.set(Some(View::Table))>"Table"</button>
                     <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Text).to_string()
-                        on:click=move |_| view_mode.set(View::Text)>"JSON / YAML"</button>
+                        on:click=move |_| chosen.set(Some(View::Text))>"JSON / YAML"</button>
                 </div>
                 <button type="button" on:click=move |_| editor.add()>"Add rule"</button>
                 <button type="button" class="secondary" disabled=move || !editor.can_undo() on:click=move |_| editor.undo()>"Undo"</button>
@@ -98,15 +114,17 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
                 <p class="editor-summary" role="status" aria-live="polite">{summary}</p>
             </div>
             {move || set_problems().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
-            <div hidden=move || view_mode.get() != View::Form>
+            <Show when=move || view_mode.get() != View::Text>
                 <Show when=move || !editor.is_empty() fallback=|| view! { <p class="empty">"No rules yet. Generate some, or add one."</p> }>
-                    <ol class="rule-list">
-                        <For each=move || editor.entries.with(|e| e.iter().map(|x| x.id).collect::<Vec<_>>()) key=|id| *id let:id>
-                            <RuleCard editor id/>
-                        </For>
-                    </ol>
+                    <Show when=move || view_mode.get() == View::Form fallback=move || view! { <RuleTable editor/> }>
+                        <ol class="rule-list">
+                            <For each=move || editor.entries.with(|e| e.iter().map(|x| x.id).collect::<Vec<_>>()) key=|id| *id let:id>
+                                <RuleCard editor id/>
+                            </For>
+                        </ol>
+                    </Show>
                 </Show>
-            </div>
+            </Show>
             <div hidden=move || view_mode.get() != View::Text class="text-view">
                 <label for="rules-text" class="visually-hidden">"Rules as text"</label>
                 <textarea id="rules-text" class="mono" rows="24" spellcheck="false"
