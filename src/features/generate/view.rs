@@ -221,13 +221,14 @@ fn Workflow(table: String) -> impl IntoView {
             {move || generation.status.get().and_then(|s| s.generation).map(|g| view! {
                 <div class="generation-summary">
                     <p>{g.summary.clone()} " " <span class="tag">{g.metadata.generator.clone()}</span></p>
-                    {(!g.prompt_notes.is_empty()).then(|| view! {
-                        <ul class="prompt-notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-                    })}
                     <ProfilePanel columns=g.column_stats.clone() rows=g.metadata.row_count/>
                 </div>
             })}
             <RuleEditor editor table=table_signal/>
+            // What the prompt reader could not use, under the rules, so the user can rephrase.
+            {move || generation.status.get().and_then(|s| s.generation).filter(|g| !g.prompt_notes.is_empty()).map(|g| view! {
+                <ul class="prompt-notes" aria-label="Prompt notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+            })}
         </section>
         <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis/>
         <ValidateStep table=table_signal editor watch=validation hydrated
