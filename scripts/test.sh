@@ -33,6 +33,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "layers: model/ and engine/ import neither server:: nor features::; ui/ not features::"
+bash scripts/check-layers.sh
+
 step "clippy: server (ssr)"
 # --release: build scripts and proc macros are then the same artefacts the release build uses.
 cargo clippy --release --features ssr --all-targets -- -D warnings

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod features;
 pub mod model;
 pub mod ui;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod server;

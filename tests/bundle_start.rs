@@ -6,6 +6,9 @@
 //! Runs when `DQX_BUNDLE_DIR` names a built bundle (scripts/test.sh builds one with
 //! `make bundle` and sets it); `DQX_REQUIRE_BUNDLE=1` makes its absence a failure.
 
+// Test code: an unwrap that fails is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::{Command, Stdio};

@@ -5,6 +5,9 @@
 //! must end in a state (not a crash), the process must be alive at the end, and its memory (RSS)
 //! under a stated bound. The counts are printed for the closing note.
 
+// Test code: an unwrap that fails is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::http::{ALICE, BOB, Reply, app, call, call_raw};

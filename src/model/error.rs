@@ -118,8 +118,19 @@ impl FromServerFnError for ApiError {
             other => other.to_string(),
         };
         #[cfg(feature = "ssr")]
-        crate::server::request::set_response_status(kind);
+        set_response_status(kind);
         ApiError::new(kind, message)
+    }
+}
+
+/// Sets the HTTP status of the current server-function response (no-op outside a request).
+#[cfg(feature = "ssr")]
+pub fn set_response_status(kind: ErrorKind) {
+    use axum::http::StatusCode;
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
 }
 

@@ -5,9 +5,8 @@ use crate::model::error::{ApiError, ErrorKind};
 use crate::server::caller::{Caller, ForwardedHeaders, HEADER_REQUEST_ID};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
 
 /// What a server function needs to act for its caller.
 pub struct RequestContext {
@@ -110,11 +109,4 @@ pub fn reject(err: &AppError, request_id: &str) -> ApiError {
     api
 }
 
-/// Sets the HTTP status of the current server-function response (no-op outside a request).
-pub fn set_response_status(kind: ErrorKind) {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(
-            StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
-    }
-}
+pub use crate::model::error::set_response_status;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 pub fn data_url(mime: &str, text: &str) -> String {
     format!(
         "data:{mime};charset=utf-8,{}",
-        crate::features::catalog::selection::encode_query_value(text)
+        crate::url::encode_query_value(text)
     )
 }
 

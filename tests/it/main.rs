@@ -3,6 +3,8 @@
 //! took minutes of every cold `make test`. The hostile-input suite (it bounds the process's RSS)
 //! and the bundle start test (run on its own after the bundle is built) stay separate binaries.
 
+// Test code: an unwrap that fails is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // The Spark parity suite's rule set is one large `json!` literal.
 #![recursion_limit = "512"]
 

@@ -55,19 +55,7 @@ impl Selection {
     }
 }
 
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
+pub use crate::url::encode_query_value;
 
 /// Link to a catalog.
 pub fn catalog_href(catalog: &str) -> String {

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Query values and path segments are percent-encoded like the app's own links.
-pub use crate::features::catalog::selection::encode_query_value as encode;
+pub use crate::url::encode_query_value as encode;
 
 /// Pages safeguard: a listing longer than this many pages is an error, not a hang.
 const MAX_PAGES: usize = 1_000;
