@@ -54,3 +54,18 @@ test("a clause the reader cannot use is said, with what to try", async ({ page }
   await expect(page.locator(".prompt-notes")).toContainText("not understood: \u201cbe careful with refunds\u201d", { timeout: 30_000 });
   await expect(page.locator(".prompt-notes")).toContainText("try");
 });
+
+test("what is typed before the page comes alive is kept", async ({ page }) => {
+  await page.setExtraHTTPHeaders(alice);
+  // Hold the app's code back, so the first keystrokes land on the server-rendered page.
+  await page.route("**/*.wasm", async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    await route.continue();
+  });
+  await page.goto("/generate?table=main.sales.customers");
+  await page.getByLabel("What must be true of this table's data?").fill("order of typing test: emails must be valid");
+  await page.getByLabel("Rows to profile").fill("1000");
+  await expect(page.getByRole("button", { name: "Generate rules" })).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByLabel("What must be true of this table's data?")).toHaveValue("order of typing test: emails must be valid");
+  await expect(page.getByLabel("Rows to profile")).toHaveValue("1000");
+});

@@ -292,6 +292,20 @@ fn TableStep(
 }
 
 /// Step 2: the prompt, the sample size, Generate, and the run's progress.
+/// The value of the server-rendered field `id`, when something was typed into it.
+#[cfg(feature = "hydrate")]
+fn typed_before_hydration(id: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let element = document().get_element_by_id(id)?;
+    let value = if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.value()
+    } else {
+        element.dyn_ref::<web_sys::HtmlInputElement>()?.value()
+    };
+    let initial = element.get_attribute("value").unwrap_or_default();
+    (!value.is_empty() && value != initial).then_some(value)
+}
+
 #[component]
 fn PromptStep(
     table: String,
@@ -302,6 +316,16 @@ fn PromptStep(
     on_started: Callback<String>,
 ) -> impl IntoView {
     let sample = RwSignal::new(DEFAULT_GENERATION_SAMPLE.to_string());
+    // What was typed into the server-rendered page before it came alive is kept, not reset.
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(typed) = typed_before_hydration("prompt") {
+            prompt.set(typed);
+        }
+        if let Some(typed) = typed_before_hydration("sample-size") {
+            sample.set(typed);
+        }
+    }
     let local_error: RwSignal<Option<String>> = RwSignal::new(None);
     let table = StoredValue::new(table);
     let generate = move |_| {
