@@ -74,9 +74,20 @@ struct PlacedRule<'a> {
     skipped: Option<String>,
 }
 
+/// Column names and Unity Catalog type names of a relation's schema.
+fn shape_of(fields: &datafusion::arrow::datatypes::Fields) -> RefShape {
+    RefShape {
+        columns: fields.iter().map(|f| f.name().clone()).collect(),
+        types: fields
+            .iter()
+            .map(|f| super::types::uc_type_name(f.data_type()))
+            .collect(),
+    }
+}
+
 /// The columns of every reference relation the rules compare against, read from the session
 /// (`SELECT * ... LIMIT 0`); one that cannot be read keeps the reason.
-async fn read_references(ctx: &SessionContext, rules: &[ResolvedRule]) -> References {
+pub async fn read_references(ctx: &SessionContext, rules: &[ResolvedRule]) -> References {
     let mut references = References::new();
     for name in rules.iter().flat_map(reference_names) {
         if references.contains_key(&name) {
@@ -88,20 +99,7 @@ async fn read_references(ctx: &SessionContext, rules: &[ResolvedRule]) -> Refere
                 .sql_with_options(&format!("SELECT * FROM {sql} LIMIT 0"), read_only_options())
                 .await
             {
-                Ok(frame) => Ok(RefShape {
-                    columns: frame
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect(),
-                    types: frame
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| super::types::uc_type_name(f.data_type()))
-                        .collect(),
-                }),
+                Ok(frame) => Ok(shape_of(frame.schema().fields())),
                 Err(e) => Err(first_line(&e.to_string()).to_string()),
             },
         };
@@ -143,11 +141,10 @@ pub async fn evaluate(
         .await
         .map_err(table_err)?;
     let fields = schema_frame.schema().fields();
-    let columns: Vec<String> = fields.iter().map(|f| f.name().clone()).collect();
-    let column_types: Vec<String> = fields
-        .iter()
-        .map(|f| super::types::uc_type_name(f.data_type()))
-        .collect();
+    let RefShape {
+        columns,
+        types: column_types,
+    } = shape_of(fields);
     let nullable: Vec<bool> = fields.iter().map(|f| f.is_nullable()).collect();
     let references = read_references(ctx, rules).await;
 

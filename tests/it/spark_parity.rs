@@ -8,8 +8,7 @@
 
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use datafusion::execution::context::SessionContext;
-use dqx_manager::engine::compile::{RefShape, References, reference_table};
-use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
+use dqx_manager::engine::evaluate::{EvalOptions, evaluate, read_references};
 use dqx_manager::engine::spark_plan::{Counts, SparkPlan, TableShape, spark_now};
 use dqx_manager::engine::types::uc_type_name;
 use dqx_manager::model::results::ValidationResult;
@@ -846,34 +845,6 @@ async fn local_context(tables: &[&Table]) -> SessionContext {
     ctx
 }
 
-/// The columns of the relations `rules` compare against, read from the embedded session (they
-/// are the same views on Spark).
-async fn reference_shapes(ctx: &SessionContext, rules: &Value) -> References {
-    let mut references = References::new();
-    for rule in rules.as_array().into_iter().flatten() {
-        let Some(name) = rule
-            .pointer("/check/arguments/ref_table")
-            .and_then(Value::as_str)
-        else {
-            continue;
-        };
-        let sql = reference_table(name).unwrap();
-        let frame = ctx
-            .sql(&format!("SELECT * FROM {sql} LIMIT 0"))
-            .await
-            .unwrap();
-        let fields = frame.schema().fields();
-        references.insert(
-            name.to_string(),
-            Ok(RefShape {
-                columns: fields.iter().map(|f| f.name().clone()).collect(),
-                types: fields.iter().map(|f| uc_type_name(f.data_type())).collect(),
-            }),
-        );
-    }
-    references
-}
-
 fn compare(label: &str, local: &ValidationResult, spark: &ValidationResult) -> Vec<String> {
     let mut problems = Vec::new();
     let totals = |r: &ValidationResult| {
@@ -984,7 +955,7 @@ async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
                 .iter()
                 .map(|f| f.is_nullable())
                 .collect(),
-            references: reference_shapes(&ctx, &case.rules).await,
+            references: read_references(&ctx, &validate_rule_set(&case.rules, None).rules).await,
         };
         let checked = validate_rule_set(&case.rules, Some(&shape.columns));
         assert!(checked.errors().next().is_none(), "{:?}", checked.problems);

@@ -7,10 +7,10 @@
 //! take reference rows of keys with no in-scope row. The message is DQX's JSON.
 
 use super::aggregate::{tolerance, within_tolerance};
-use super::keys::reference_table;
+use super::keys::{paired_reference, reference_table};
 use super::{
-    CompileContext, CompiledRule, Join, Layer, RefShape, Result, Skip, arg_bool, opt_str,
-    row_filter, str_list,
+    CompileContext, CompiledRule, Join, Layer, RefShape, Result, Skip, arg_bool, row_filter,
+    str_list,
 };
 use crate::engine::sql::Dialect;
 use crate::engine::types::{TypeKind, kind_of_uc_type};
@@ -197,21 +197,7 @@ pub(super) fn compare_datasets(
     cx: &CompileContext<'_>,
 ) -> Result<CompiledRule> {
     let args = &rule.arguments;
-    let written = str_list(args, "columns");
-    let written_ref = str_list(args, "ref_columns");
-    if written.is_empty() || written.len() != written_ref.len() {
-        return Err(Skip(
-            "Check evaluation skipped: columns and ref_columns must have the same length".into(),
-        ));
-    }
-    let name = match (opt_str(args, "ref_table"), opt_str(args, "ref_df_name")) {
-        (Some(t), None) | (None, Some(t)) => t,
-        _ => {
-            return Err(Skip(
-                "Check evaluation skipped: give exactly one of ref_table and ref_df_name".into(),
-            ));
-        }
-    };
+    let (written, written_ref, name) = paired_reference(args)?;
     let relation = reference_table(name)?;
     let shape: &RefShape = match cx.references.get(name) {
         Some(Ok(shape)) => shape,

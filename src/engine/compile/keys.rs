@@ -86,8 +86,11 @@ pub fn reference_table(name: &str) -> Result<String> {
     }
 }
 
-pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
-    let args = &rule.arguments;
+/// `columns` and `ref_columns` (as written, the same non-zero number of each) and the one
+/// reference named by `ref_table` or `ref_df_name`, for `foreign_key` and `compare_datasets`.
+pub(super) fn paired_reference(
+    args: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(Vec<String>, Vec<String>, &str)> {
     let written = str_list(args, "columns");
     let written_ref = str_list(args, "ref_columns");
     if written.is_empty() || written.len() != written_ref.len() {
@@ -95,14 +98,18 @@ pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Resul
             "Check evaluation skipped: columns and ref_columns must have the same length".into(),
         ));
     }
-    let reference = match (opt_str(args, "ref_table"), opt_str(args, "ref_df_name")) {
-        (Some(t), None) | (None, Some(t)) => reference_table(t)?,
-        _ => {
-            return Err(Skip(
-                "Check evaluation skipped: give exactly one of ref_table and ref_df_name".into(),
-            ));
-        }
-    };
+    match (opt_str(args, "ref_table"), opt_str(args, "ref_df_name")) {
+        (Some(t), None) | (None, Some(t)) => Ok((written, written_ref, t)),
+        _ => Err(Skip(
+            "Check evaluation skipped: give exactly one of ref_table and ref_df_name".into(),
+        )),
+    }
+}
+
+pub(super) fn foreign_key(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
+    let args = &rule.arguments;
+    let (written, written_ref, name) = paired_reference(args)?;
+    let reference = reference_table(name)?;
     let keys = written
         .iter()
         .map(|w| cx.column(w))

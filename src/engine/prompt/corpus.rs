@@ -3,39 +3,15 @@
 //! reader should say it did not understand. The suite asserts every expected rule, no other
 //! prompt rule, each rule's clause (words of the prompt), and prints precision and recall.
 
+use super::tests::{customers, facts, orders};
 use super::*;
 use crate::model::rules::{rule_columns, rule_function};
 use serde_json::Value;
 
-fn facts(spec: &[(&str, &str)]) -> Vec<ColumnFacts> {
-    spec.iter()
-        .map(|(name, data_type)| ColumnFacts {
-            name: name.to_string(),
-            data_type: data_type.to_string(),
-            email_like: name.contains("email"),
-        })
-        .collect()
-}
-
 fn table(name: &str) -> Vec<ColumnFacts> {
     match name {
-        "customers" => facts(&[
-            ("customer_id", "bigint"),
-            ("email", "string"),
-            ("full_name", "string"),
-            ("country", "string"),
-            ("signup_date", "date"),
-            ("lifetime_value", "double"),
-            ("ip_address", "string"),
-        ]),
-        "orders" => facts(&[
-            ("order_id", "bigint"),
-            ("customer_id", "bigint"),
-            ("order_ts", "timestamp"),
-            ("status", "string"),
-            ("amount", "double"),
-            ("currency", "string"),
-        ]),
+        "customers" => customers(),
+        "orders" => orders(),
         "employees" => facts(&[
             ("employee_id", "bigint"),
             ("full_name", "string"),

@@ -4,7 +4,7 @@ use super::*;
 use crate::engine::prompt::read::Intent;
 use serde_json::{Value, json};
 
-fn facts(spec: &[(&str, &str)]) -> Vec<ColumnFacts> {
+pub(super) fn facts(spec: &[(&str, &str)]) -> Vec<ColumnFacts> {
     spec.iter()
         .map(|(name, data_type)| ColumnFacts {
             name: name.to_string(),
@@ -14,7 +14,7 @@ fn facts(spec: &[(&str, &str)]) -> Vec<ColumnFacts> {
         .collect()
 }
 
-fn customers() -> Vec<ColumnFacts> {
+pub(super) fn customers() -> Vec<ColumnFacts> {
     facts(&[
         ("customer_id", "bigint"),
         ("email", "string"),
@@ -26,7 +26,7 @@ fn customers() -> Vec<ColumnFacts> {
     ])
 }
 
-fn orders() -> Vec<ColumnFacts> {
+pub(super) fn orders() -> Vec<ColumnFacts> {
     facts(&[
         ("order_id", "bigint"),
         ("customer_id", "bigint"),
