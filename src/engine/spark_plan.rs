@@ -145,6 +145,18 @@ impl SparkPlan {
         self.rules.is_empty()
     }
 
+    /// The criticality of rule `index`, and why it was skipped when it was.
+    pub(crate) fn rule_state(&self, index: usize) -> Option<(Criticality, Option<&str>)> {
+        self.rules
+            .get(index)
+            .map(|r| (r.rule.criticality, r.skipped.as_deref()))
+    }
+
+    /// The checked table's columns.
+    pub(crate) fn columns(&self) -> &[String] {
+        &self.base_columns
+    }
+
     /// The rule at `index`, for messages.
     pub fn rule_name(&self, index: usize) -> &str {
         self.rules.get(index).map_or("", |r| r.rule.name.as_str())
@@ -209,8 +221,9 @@ impl SparkPlan {
         ))
     }
 
-    /// `WITH __dqx_checked AS (...)`: every row of the table with one message column per rule.
-    fn checked_cte(&self) -> String {
+    /// `WITH __dqx_checked AS (...)`: every row of the table with one message column per rule
+    /// (`__dqx_r{i}`, NULL where the row passes).
+    pub(crate) fn checked_cte(&self) -> String {
         let selected: String = self
             .rules
             .iter()

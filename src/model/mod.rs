@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod error;
 pub mod profile;
 pub mod results;
+pub mod review;
 pub mod rules;
 pub mod rulesets;
 pub mod runs;

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::review::VersionStatus;
+
 /// Versions listed per page of history at most.
 pub const MAX_HISTORY: u32 = 500;
 
@@ -26,6 +28,26 @@ pub struct RuleSetSummary {
     /// The saved analysis in one line ("7.5/10: …"), when there is one.
     #[serde(default)]
     pub ai_overview: Option<String>,
+    /// Where the version is in its review (older versions count as approved).
+    #[serde(default)]
+    pub status: VersionStatus,
+    /// Who submitted it for review, and when (RFC 3339, UTC).
+    #[serde(default)]
+    pub submitted_by: Option<String>,
+    #[serde(default)]
+    pub submitted_at: Option<String>,
+    /// Who approved it and when; `None` for versions active without review.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub approved_at: Option<String>,
+    /// Who rejected it, when and why.
+    #[serde(default)]
+    pub rejected_by: Option<String>,
+    #[serde(default)]
+    pub rejected_at: Option<String>,
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
 }
 
 /// One version with everything in it.
@@ -44,6 +66,12 @@ pub struct SavedRuleSet {
     pub id: String,
     pub version: i32,
     pub created_at: String,
+    /// `approved` (active at once: no review applies) or `draft` (waiting to be submitted).
+    #[serde(default)]
+    pub status: VersionStatus,
+    /// Whether this version is now the active one.
+    #[serde(default)]
+    pub is_active: bool,
 }
 
 /// Whether saving works, in words.
@@ -100,7 +128,8 @@ pub struct ExportedRuleSet {
 pub struct AuditEvent {
     pub at: String,
     pub actor: String,
-    /// `save`, `restore`, `import`, `export`, `validate`.
+    /// `save`, `restore`, `import`, `export`, `validate`, `submit`, `approve`, `reject`,
+    /// `comment`, `preview`.
     pub action: String,
     pub table_name: String,
     pub version: Option<i32>,

@@ -20,6 +20,8 @@ pub const MAX_PROMPT_CHARS: usize = 4_000;
 pub enum RunKind {
     Generation,
     Validation,
+    /// A change-impact preview: a new version and the active one on the same sample.
+    Impact,
 }
 
 impl RunKind {
@@ -27,6 +29,7 @@ impl RunKind {
         match self {
             RunKind::Generation => "Generation",
             RunKind::Validation => "Validation",
+            RunKind::Impact => "Impact preview",
         }
     }
 }
@@ -126,6 +129,9 @@ pub struct RunStatus {
     /// Where the run reads the data, in words ("on SQL warehouse W, as you").
     #[serde(default)]
     pub runs_on: Option<String>,
+    /// A completed impact preview.
+    #[serde(default)]
+    pub impact: Option<super::review::ImpactPreview>,
 }
 
 /// One profile DQX's profiler would emit (`DQProfile`): a kind of finding for a column.

@@ -67,6 +67,19 @@ pub struct Config {
     pub ai_timeout: std::time::Duration,
     /// What one request may make the server hold or compute, and the allowed origins.
     pub limits: crate::server::limits::Limits,
+    /// Who approves rule sets (overrides the local users file's `[review]`).
+    pub review: ReviewConfig,
+}
+
+/// The review settings from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewConfig {
+    /// `DQX_APPROVER_GROUPS`: `group=catalog[.schema],…;group2=*`, or `none`.
+    pub approver_groups: Option<String>,
+    /// `DQX_ADMIN_GROUPS`, the same syntax.
+    pub admin_groups: Option<String>,
+    /// `DQX_ALLOW_SELF_APPROVAL=true`: authors may approve their own versions (one-person teams).
+    pub allow_self_approval: bool,
 }
 
 /// An OpenAI-compatible chat-completions endpoint.
@@ -260,6 +273,24 @@ impl Config {
 
         let limits = crate::server::limits::Limits::from_lookup(get)?;
 
+        let review = ReviewConfig {
+            approver_groups: get("DQX_APPROVER_GROUPS"),
+            admin_groups: get("DQX_ADMIN_GROUPS"),
+            allow_self_approval: match get("DQX_ALLOW_SELF_APPROVAL") {
+                None => false,
+                Some(v) => parse_bool("DQX_ALLOW_SELF_APPROVAL", &v)?,
+            },
+        };
+        for (variable, text) in [
+            ("DQX_APPROVER_GROUPS", &review.approver_groups),
+            ("DQX_ADMIN_GROUPS", &review.admin_groups),
+        ] {
+            if let Some(text) = text {
+                crate::server::review::policy::parse_groups(variable, text)
+                    .map_err(|problem| ConfigError::new(variable, problem))?;
+            }
+        }
+
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -281,6 +312,7 @@ impl Config {
             ai,
             ai_timeout,
             limits,
+            review,
         })
     }
 }

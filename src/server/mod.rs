@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod limits;
 pub mod request;
 pub mod request_guard;
+pub mod review;
 pub mod routes;
 pub mod runtime;
 pub mod secret;

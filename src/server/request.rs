@@ -45,15 +45,28 @@ impl RequestContext {
                     &request_id,
                 ));
             };
-            let (email, display) = state
+            let info = state
                 .identities
                 .me(client, token)
                 .await
                 .map_err(|e| reject(&e, &request_id))?;
-            caller.email = email;
-            caller.display_name = caller.display_name.or(display);
+            caller.email = info.email;
+            caller.display_name = caller.display_name.or(info.display_name);
         }
         Ok(Self { state, caller })
+    }
+
+    /// Resolves the caller and proves, as the caller, that they may read `table` (its canonical
+    /// name is returned); a bad name is a 400, an unreadable table the workspace's refusal.
+    pub async fn for_table(
+        table: &str,
+    ) -> Result<(Self, crate::model::table_name::TableName), ApiError> {
+        let ctx = Self::resolve().await?;
+        let name = crate::model::table_name::TableName::parse(table)
+            .map_err(|e| ctx.bad_request(e.to_string()))?;
+        let probed = ctx.state.workspace.probe_read(&ctx.caller, &name).await;
+        ctx.respond(probed)?;
+        Ok((ctx, name))
     }
 
     /// Maps a backend result to the server function's result.

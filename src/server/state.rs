@@ -30,6 +30,8 @@ pub struct AppState {
     pub databricks: Option<crate::server::databricks::DatabricksClient>,
     /// Who each token belongs to, when no proxy forwarded an e-mail (SCIM `Me`, cached).
     pub identities: Arc<crate::server::databricks::scim::MeCache>,
+    /// Who approves what, and the callers' groups.
+    pub review: Arc<crate::server::review::ReviewService>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -113,7 +115,16 @@ impl AppState {
             )
             .with_bounds((&config.limits).into()),
         );
+        let review = crate::server::review::ReviewService {
+            policy: crate::server::review::policy::ReviewPolicy::from_config(
+                &config.review,
+                directory.review.as_ref(),
+            )
+            .map_err(StartupError)?,
+            groups: crate::server::review::GroupSource::Local(directory.clone()),
+        };
         Ok(Self {
+            review: Arc::new(review),
             leptos_options,
             config: Arc::new(config),
             identity: Arc::new(IdentityPolicy::Local { directory }),

@@ -159,7 +159,17 @@ pub async fn build(
             personal_token: dbx.token.clone(),
         },
     };
+    let identities: Arc<crate::server::databricks::scim::MeCache> = Arc::default();
+    let review = crate::server::review::ReviewService {
+        policy: crate::server::review::policy::ReviewPolicy::from_config(&config.review, None)
+            .map_err(StartupError)?,
+        groups: crate::server::review::GroupSource::Workspace {
+            client: client.clone(),
+            cache: identities.clone(),
+        },
+    };
     Ok(AppState {
+        review: Arc::new(review),
         leptos_options,
         config: Arc::new(config),
         identity: Arc::new(identity),
@@ -168,7 +178,7 @@ pub async fn build(
         store,
         analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
         databricks: Some(client),
-        identities: Arc::default(),
+        identities,
     })
 }
 
@@ -190,7 +200,7 @@ async fn migrate(
             .map_err(|e| e.to_string()),
         (_, _, Some(pat)) => crate::server::databricks::scim::me(client, pat)
             .await
-            .map(|(email, _)| (email, pat.clone()))
+            .map(|info| (info.email, pat.clone()))
             .map_err(|e| e.to_string()),
         _ => Err("no identity to create the tables with".into()),
     };

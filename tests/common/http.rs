@@ -59,10 +59,21 @@ pub const ALICE: [(&str, &str); 2] = [
     ("x-forwarded-email", "alice@example.com"),
 ];
 pub const BOB: [(&str, &str); 1] = [("x-forwarded-access-token", "local-bob")];
+pub const CAROL: [(&str, &str); 1] = [("x-forwarded-access-token", "local-carol")];
 
+/// The app on the sample workspace, where `dq-approvers` (carol) reviews every table.
 pub async fn app() -> (axum::Router, tempfile::TempDir) {
+    app_with(&[]).await
+}
+
+/// The app with no review configured (`DQX_APPROVER_GROUPS=none`): saves are active at once.
+pub async fn app_without_review() -> (axum::Router, tempfile::TempDir) {
+    app_with(&[("DQX_APPROVER_GROUPS", "none")]).await
+}
+
+pub async fn app_with(extra: &[(&'static str, &str)]) -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let state = super::local_state(dir.path()).await;
+    let state = super::local_state_with(dir.path(), extra).await;
     (router(state), dir)
 }
 

@@ -38,13 +38,21 @@ pub fn sample_workspace() -> &'static Path {
 
 /// App state in local mode over the shared sample workspace, with its own users file.
 pub async fn local_state(data_dir: &Path) -> AppState {
-    let vars: HashMap<&str, String> = HashMap::from([
+    local_state_with(data_dir, &[]).await
+}
+
+/// The local app on the sample workspace with extra settings (`DQX_APPROVER_GROUPS`, ...).
+pub async fn local_state_with(data_dir: &Path, extra: &[(&'static str, &str)]) -> AppState {
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("DQX_DATA_DIR", data_dir.display().to_string()),
         (
             "DQX_WORKSPACE_DIR",
             sample_workspace().display().to_string(),
         ),
     ]);
+    for (k, v) in extra {
+        vars.insert(k, v.to_string());
+    }
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
     let options = LeptosOptions::builder().output_name("dqx-manager").build();
     AppState::build(config, options).await.expect("app state")

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use dqx_manager::model::review::VersionStatus;
 use dqx_manager::model::rules::RulesFormat;
 use dqx_manager::server::caller::{Caller, IdentitySource};
 use dqx_manager::server::error::AppError;
@@ -12,7 +13,7 @@ use dqx_manager::server::secret::SecretToken;
 use dqx_manager::server::store::postgres::PgStore;
 use dqx_manager::server::store::postgres::pools::{PgTarget, PoolLimits};
 use dqx_manager::server::store::sqlite::SqliteStore;
-use dqx_manager::server::store::{AuditAction, NewRuleSet, RuleStore, ops};
+use dqx_manager::server::store::{AuditAction, NewRuleSet, RuleStore, Transition, ops};
 use serde_json::{Value, json};
 use sqlx::Connection;
 use std::sync::Arc;
@@ -155,6 +156,11 @@ on_both!(
     history_diff_restore_export_import_round_trip,
     invalid_rules_are_refused_and_nothing_is_saved,
     validation_runs_are_recorded_once,
+    a_draft_is_submitted_approved_and_becomes_the_only_active_version,
+    stale_transitions_are_conflicts_that_change_nothing,
+    twenty_concurrent_approvals_leave_exactly_one_active_version,
+    a_rejection_keeps_its_reason_and_the_active_version,
+    impact_previews_are_kept_once_per_run,
 );
 
 mod cases {
@@ -269,7 +275,7 @@ mod cases {
         assert_eq!(diff.changed[0].name, "b");
         assert_eq!(diff.changed[0].fields[0].field, "criticality");
 
-        let restored = ops::restore(store, &me, &table, 1).await.unwrap();
+        let restored = ops::restore(store, &me, &table, 1, false).await.unwrap();
         assert_eq!(restored.version, 3);
         let v3 = store.get(&me, &table, None).await.unwrap();
         assert_eq!(v3.rules, first);
@@ -284,9 +290,17 @@ mod cases {
             exported.file_name
         );
         assert!(exported.text.contains("function: is_not_null"));
-        let imported = ops::import(store, &me, &table, &exported.text, RulesFormat::Yaml, None)
-            .await
-            .unwrap();
+        let imported = ops::import(
+            store,
+            &me,
+            &table,
+            &exported.text,
+            RulesFormat::Yaml,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(imported.version, 4);
         assert_eq!(store.get(&me, &table, None).await.unwrap().rules, first);
 
@@ -329,6 +343,7 @@ mod cases {
             "- {check: [",
             RulesFormat::Yaml,
             None,
+            false,
         )
         .await
         .unwrap_err();
@@ -367,6 +382,288 @@ mod cases {
                 .await
                 .unwrap()
         );
+    }
+
+    /// The second person in these cases (the store does not check roles; the service does).
+    fn carol() -> Caller {
+        caller("bob@example.com", Some(BOB_TOKEN))
+    }
+
+    fn draft(table: &str, rules: Vec<Value>) -> NewRuleSet {
+        NewRuleSet {
+            draft: true,
+            ..new_set(table, rules)
+        }
+    }
+
+    fn moving(table: &str, version: i32, expected: VersionStatus, to: VersionStatus) -> Transition {
+        Transition {
+            table_name: table.into(),
+            version,
+            expected,
+            to,
+            reason: None,
+        }
+    }
+
+    async fn submitted_draft(store: &dyn RuleStore, table: &str, rules: Vec<Value>) -> i32 {
+        let v = store.save(&alice(), draft(table, rules)).await.unwrap();
+        store
+            .transition(
+                &alice(),
+                &moving(
+                    table,
+                    v.version,
+                    VersionStatus::Draft,
+                    VersionStatus::Pending,
+                ),
+            )
+            .await
+            .unwrap();
+        v.version
+    }
+
+    pub async fn a_draft_is_submitted_approved_and_becomes_the_only_active_version(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        let v1 = store
+            .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+            .await
+            .unwrap();
+        assert_eq!((v1.status, v1.is_active), (VersionStatus::Approved, true));
+        let v2 = store
+            .save(&alice(), draft(&table, vec![rule("b", "b")]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (v2.version, v2.status, v2.is_active),
+            (2, VersionStatus::Draft, false)
+        );
+        // A draft does not replace the active version.
+        let active = store.get(&alice(), &table, None).await.unwrap();
+        assert_eq!(active.summary.version, 1);
+        let pending = store
+            .transition(
+                &alice(),
+                &moving(&table, 2, VersionStatus::Draft, VersionStatus::Pending),
+            )
+            .await
+            .unwrap();
+        assert_eq!(pending.status, VersionStatus::Pending);
+        assert_eq!(pending.submitted_by.as_deref(), Some("alice@example.com"));
+        let queue = store.pending(&carol(), 200).await.unwrap();
+        assert!(
+            queue
+                .iter()
+                .any(|s| s.table_name == table && s.version == 2)
+        );
+        let approved = store
+            .transition(
+                &carol(),
+                &moving(&table, 2, VersionStatus::Pending, VersionStatus::Approved),
+            )
+            .await
+            .unwrap();
+        assert_eq!(approved.status, VersionStatus::Approved);
+        assert!(approved.is_active);
+        assert_eq!(approved.approved_by.as_deref(), Some("bob@example.com"));
+        assert!(approved.approved_at.is_some());
+        let history = store.history(&alice(), &table, 10).await.unwrap();
+        let active: Vec<i32> = history
+            .iter()
+            .filter(|h| h.is_active)
+            .map(|h| h.version)
+            .collect();
+        assert_eq!(active, [2]);
+        assert_eq!(
+            history[1].status,
+            VersionStatus::Approved,
+            "the old version stays as history"
+        );
+        let queue = store.pending(&carol(), 200).await.unwrap();
+        assert!(!queue.iter().any(|s| s.table_name == table));
+        let thread = store.version_trail(&alice(), &table, 2).await.unwrap();
+        let moves: Vec<(&str, &str)> = thread
+            .iter()
+            .map(|e| (e.action.as_str(), e.actor.as_str()))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("submit", "alice@example.com"),
+                ("approve", "bob@example.com")
+            ]
+        );
+    }
+
+    pub async fn stale_transitions_are_conflicts_that_change_nothing(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        submitted_draft(store.as_ref(), &table, vec![rule("a", "a")]).await;
+        store
+            .transition(
+                &carol(),
+                &moving(&table, 1, VersionStatus::Pending, VersionStatus::Approved),
+            )
+            .await
+            .unwrap();
+        // Someone who still saw "pending" rejects it.
+        let stale = Transition {
+            reason: Some("no".into()),
+            ..moving(&table, 1, VersionStatus::Pending, VersionStatus::Rejected)
+        };
+        let err = store.transition(&alice(), &stale).await.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+        assert!(
+            text.contains("approved by bob@example.com just now"),
+            "{text}"
+        );
+        let now = store.get(&alice(), &table, Some(1)).await.unwrap().summary;
+        assert_eq!((now.status, now.is_active), (VersionStatus::Approved, true));
+        assert!(now.rejection_reason.is_none());
+        let missing = store
+            .transition(
+                &carol(),
+                &moving(&table, 9, VersionStatus::Pending, VersionStatus::Approved),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, AppError::NotFound(_)), "{missing:?}");
+        let actions: Vec<String> = store
+            .version_trail(&alice(), &table, 1)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            ["submit", "approve"],
+            "a refused move is not audited"
+        );
+    }
+
+    pub async fn twenty_concurrent_approvals_leave_exactly_one_active_version(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        store
+            .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+            .await
+            .unwrap();
+        for i in 0..20 {
+            submitted_draft(store.as_ref(), &table, vec![rule(&format!("r{i}"), "a")]).await;
+        }
+        let approvals = (2..=21).map(|version| {
+            let store = store.clone();
+            let table = table.clone();
+            tokio::spawn(async move {
+                let approve = moving(
+                    &table,
+                    version,
+                    VersionStatus::Pending,
+                    VersionStatus::Approved,
+                );
+                store.transition(&carol(), &approve).await
+            })
+        });
+        for done in futures::future::join_all(approvals).await {
+            done.unwrap().unwrap();
+        }
+        let history = store.history(&alice(), &table, 50).await.unwrap();
+        assert_eq!(history.len(), 21);
+        assert_eq!(history.iter().filter(|h| h.is_active).count(), 1);
+        assert!(history.iter().all(|h| h.status == VersionStatus::Approved));
+        let approvals = store
+            .audit_trail(&alice(), &table, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "approve")
+            .count();
+        assert_eq!(approvals, 20);
+    }
+
+    pub async fn a_rejection_keeps_its_reason_and_the_active_version(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        store
+            .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+            .await
+            .unwrap();
+        submitted_draft(store.as_ref(), &table, vec![rule("b", "b")]).await;
+        let reject = Transition {
+            reason: Some("b is the wrong column".into()),
+            ..moving(&table, 2, VersionStatus::Pending, VersionStatus::Rejected)
+        };
+        let rejected = store.transition(&carol(), &reject).await.unwrap();
+        assert_eq!(rejected.status, VersionStatus::Rejected);
+        assert_eq!(rejected.rejected_by.as_deref(), Some("bob@example.com"));
+        assert_eq!(
+            rejected.rejection_reason.as_deref(),
+            Some("b is the wrong column")
+        );
+        assert!(!rejected.is_active && rejected.approved_by.is_none());
+        let active = store.get(&alice(), &table, None).await.unwrap();
+        assert_eq!(active.summary.version, 1);
+        let thread = store.version_trail(&alice(), &table, 2).await.unwrap();
+        let last = thread.last().unwrap();
+        assert_eq!(last.action, "reject");
+        assert_eq!(
+            last.detail.as_ref().unwrap()["reason"],
+            "b is the wrong column"
+        );
+    }
+
+    pub async fn impact_previews_are_kept_once_per_run(store: Arc<dyn RuleStore>) {
+        let table = fresh_table();
+        let none = store.latest_preview(&alice(), &table, 1).await.unwrap();
+        assert!(none.is_none());
+        let preview = |rows: u64| dqx_manager::model::review::ImpactPreview {
+            table_name: table.clone(),
+            version: 1,
+            against_version: None,
+            sample_rows: 10,
+            rows_checked: rows,
+            sample: "the first 10 rows".into(),
+            invalid_before: 0,
+            invalid_after: 3,
+            pass_rate_before: 100.0,
+            pass_rate_after: 70.0,
+            rows_start_failing: 3,
+            rows_stop_failing: 0,
+            start_failing_samples: Vec::new(),
+            stop_failing_samples: Vec::new(),
+            rules: Vec::new(),
+            computed_at: "2026-12-01T00:00:00Z".into(),
+            computed_by: "bob@example.com".into(),
+            duration_ms: 4,
+        };
+        let (run1, run2) = (fresh_table(), fresh_table());
+        assert!(
+            store
+                .save_preview(&carol(), &run1, &preview(10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .save_preview(&carol(), &run1, &preview(10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .save_preview(&carol(), &run2, &preview(9))
+                .await
+                .unwrap()
+        );
+        let kept = store
+            .latest_preview(&alice(), &table, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.rows_checked, 9, "the newest preview is read");
     }
 }
 
@@ -486,6 +783,8 @@ async fn a_store_written_by_the_older_app_is_read_and_migrated() {
     );
     // Of the two rows the older app left active, only the newest is active now.
     assert_eq!(history.iter().filter(|h| h.is_active).count(), 1);
+    // Versions from before review count as approved.
+    assert!(history.iter().all(|h| h.status == VersionStatus::Approved));
     assert!(history[0].is_active);
     let v2 = store.get(&me, "main.sales.orders", None).await.unwrap();
     assert_eq!(v2.ai_summary.unwrap()["overall_quality_score"], 7);
@@ -514,6 +813,20 @@ async fn a_store_written_by_the_older_app_is_read_and_migrated() {
         [3]
     );
     assert_eq!(history[0].created_by.as_deref(), Some("alice@example.com"));
+    // The older app keeps writing rows without a status: they read as approved.
+    sqlx::raw_sql(
+        "UPDATE dq_rules_events SET is_active = FALSE WHERE table_name = 'main.sales.orders'; \
+         INSERT INTO dq_rules_events (id, table_name, version, rules, created_by, is_active) VALUES \
+         ('8b0f3c1e-0000-4000-8000-000000000009', 'main.sales.orders', 4, '[]', 'dq-rule-generator-app', TRUE)",
+    )
+    .execute(&mut legacy)
+    .await
+    .unwrap();
+    let newest = store.get(&me, "main.sales.orders", None).await.unwrap();
+    assert_eq!(
+        (newest.summary.version, newest.summary.status),
+        (4, VersionStatus::Approved)
+    );
     // Running the migrations again changes nothing.
     store
         .migrate(&pg.admin, &SecretToken::new(pg.admin_password.clone()))
@@ -641,6 +954,15 @@ async fn the_audit_is_append_only_and_other_roles_see_nothing() {
         let refused = sqlx::raw_sql(forged).execute(&mut as_alice).await;
         assert!(refused.is_err(), "alice could run: {forged}");
     }
+    // Not even the tables' owner rewrites the audit trail.
+    let mut owner = admin_conn(&pg, &pg.database).await;
+    for forged in [
+        "UPDATE dq_audit_events SET actor = 'someone-else'",
+        "DELETE FROM dq_audit_events",
+    ] {
+        let refused = sqlx::raw_sql(forged).execute(&mut owner).await;
+        assert!(refused.is_err(), "the owner could run: {forged}");
+    }
     let (audits,): (i64,) = sqlx::query_as("SELECT count(*) FROM dq_audit_events")
         .fetch_one(&mut as_alice)
         .await
@@ -674,4 +996,36 @@ async fn the_servers_certificate_is_verified() {
         refused.is_err(),
         "a self-signed server certificate was accepted without its CA"
     );
+}
+
+#[tokio::test]
+async fn the_local_audit_trail_is_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.sqlite");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let table = fresh_table();
+    store
+        .audit(
+            &alice(),
+            AuditAction::Comment,
+            &table,
+            Some(1),
+            Some(json!({"text": "looks right"})),
+        )
+        .await
+        .unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    for forged in [
+        "UPDATE dq_audit_events SET actor = 'someone-else'",
+        "DELETE FROM dq_audit_events",
+    ] {
+        let refused = sqlx::raw_sql(forged).execute(&mut conn).await;
+        let err = refused.expect_err(forged).to_string();
+        assert!(err.contains("append-only"), "{err}");
+    }
+    let trail = store.audit_trail(&alice(), &table, 10).await.unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].actor, "alice@example.com");
 }

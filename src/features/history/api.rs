@@ -12,7 +12,7 @@ use leptos::server_fn::codec::Json;
 use serde_json::Value;
 
 #[cfg(feature = "ssr")]
-mod guard {
+pub(crate) mod guard {
     use crate::model::error::ApiError;
     use crate::model::table_name::TableName;
     use crate::server::request::RequestContext;
@@ -41,10 +41,16 @@ mod guard {
         };
         Ok((ctx, name.to_string(), cols))
     }
+
+    /// Whether saves of the table are drafts (review applies to it).
+    pub fn drafts(ctx: &RequestContext, table: &str) -> bool {
+        TableName::parse(table).is_ok_and(|name| ctx.state.review.saves_draft(&name))
+    }
 }
 
 /// `POST /api/save_rule_set` with `{table, rules, user_prompt?, ai_summary?, metadata?}`: validates
-/// the rules against the table, then saves them as the next version (the only active one).
+/// the rules against the table, then saves them as the next version: a draft where review applies
+/// (submit it with `submit_rule_set`), else at once the only active one.
 #[server(prefix = "/api", endpoint = "save_rule_set", input = Json)]
 pub async fn save_rule_set(
     table: String,
@@ -56,6 +62,7 @@ pub async fn save_rule_set(
     use crate::server::store::{AuditAction, NewRuleSet, ops};
     let (ctx, table, columns) = guard::table(&table, true).await?;
     let rules = ctx.rules_in(rules)?;
+    let draft = guard::drafts(&ctx, &table);
     let new = NewRuleSet {
         table_name: table,
         rules,
@@ -63,6 +70,7 @@ pub async fn save_rule_set(
         ai_summary,
         metadata,
         restored_from: None,
+        draft,
     };
     let saved = ops::save_checked(
         ctx.state.store.as_ref(),
@@ -115,9 +123,15 @@ pub async fn diff_rule_sets(table: String, from: i32, to: i32) -> Result<RuleSet
 #[server(prefix = "/api", endpoint = "restore_rule_set", input = Json)]
 pub async fn restore_rule_set(table: String, version: i32) -> Result<SavedRuleSet, ApiError> {
     let (ctx, table, _) = guard::table(&table, false).await?;
-    let saved =
-        crate::server::store::ops::restore(ctx.state.store.as_ref(), &ctx.caller, &table, version)
-            .await;
+    let draft = guard::drafts(&ctx, &table);
+    let saved = crate::server::store::ops::restore(
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        &table,
+        version,
+        draft,
+    )
+    .await;
     ctx.respond(saved)
 }
 
@@ -150,6 +164,7 @@ pub async fn import_rule_set(
 ) -> Result<SavedRuleSet, ApiError> {
     let (ctx, table, columns) = guard::table(&table, true).await?;
     ctx.rules_from_text(&text, format)?;
+    let draft = guard::drafts(&ctx, &table);
     let saved = crate::server::store::ops::import(
         ctx.state.store.as_ref(),
         &ctx.caller,
@@ -157,6 +172,7 @@ pub async fn import_rule_set(
         &text,
         format,
         columns.as_deref(),
+        draft,
     )
     .await;
     ctx.respond(saved)

@@ -1,5 +1,7 @@
-//! The workflow's save step: "Save as version N+1" with the storage status beside it; the new
-//! version and a link to the table's history once saved. A failed save keeps every edit.
+//! The workflow's save step, with the storage status beside it. Where review applies to the
+//! table it offers "Save draft" and "Submit for review" (save, then submit); elsewhere "Save as
+//! a new version" (active at once) and says that no review is configured. Once saved: the new
+//! version and a link to its review page or the history. A failed save keeps every edit.
 
 use super::api::save_rule_set;
 use super::status::StorageBadge;
@@ -35,7 +37,18 @@ pub fn SaveStep(
             None
         }
     };
-    let save = move |_| {
+    let roles = Resource::new(
+        move || table.get(),
+        |table| crate::features::review::api::my_roles(Some(table)),
+    );
+    let review_required = move || {
+        roles
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|r| r.review_required)
+    };
+    let submitted = RwSignal::new(false);
+    let save = move |submit: bool| {
         if blocked().is_some() {
             return;
         }
@@ -47,10 +60,19 @@ pub fn SaveStep(
         let ai_summary = ai_summary.get_untracked();
         leptos::task::spawn_local(async move {
             let metadata = Some(serde_json::json!({"saved_from": "generate page"}));
-            match save_rule_set(table, rules, prompt, ai_summary, metadata).await {
+            match save_rule_set(table.clone(), rules, prompt, ai_summary, metadata).await {
                 Ok(done) => {
-                    saved.set(Some(done));
                     editor.dirty.set(false);
+                    let version = done.version;
+                    let draft = done.status == crate::model::review::VersionStatus::Draft;
+                    saved.set(Some(done));
+                    submitted.set(false);
+                    if submit && draft {
+                        match crate::features::review::api::submit_rule_set(table, version).await {
+                            Ok(_) => submitted.set(true),
+                            Err(e) => error.set(Some(e)),
+                        }
+                    }
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -58,21 +80,49 @@ pub fn SaveStep(
         });
     };
     let history = move || format!("/history?table={}", encode_query_value(&table.get()));
+    let disabled = move || !hydrated.get() || saving.get() || blocked().is_some();
+    let outcome = move |s: &SavedRuleSet| {
+        if s.status != crate::model::review::VersionStatus::Draft {
+            format!("Saved as version {} at {}. ", s.version, s.created_at)
+        } else if submitted.get() {
+            format!("Submitted version {} for review. ", s.version)
+        } else {
+            format!(
+                "Saved as draft version {}: submit it for review when it is ready. ",
+                s.version
+            )
+        }
+    };
     view! {
         <section class="step" aria-labelledby="step-save">
             <h2 id="step-save"><span class="step-number">"6"</span>"Save"</h2>
             <p><StorageBadge/></p>
-            <button type="button" class="primary" on:click=save
-                disabled=move || !hydrated.get() || saving.get() || blocked().is_some()>
-                {move || if saving.get() { "Saving…" } else { "Save as a new version" }}
-            </button>
+            {move || if review_required() {
+                view! {
+                    <p class="muted">"Rules for this table are reviewed: a save is a draft, and it becomes active once someone else approves it."</p>
+                    <button type="button" class="secondary" on:click=move |_| save(false) disabled=disabled>
+                        {move || if saving.get() { "Saving…" } else { "Save draft" }}
+                    </button>
+                    " "
+                    <button type="button" class="primary" on:click=move |_| save(true) disabled=disabled>"Submit for review"</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="primary" on:click=move |_| save(false) disabled=disabled>
+                        {move || if saving.get() { "Saving…" } else { "Save as a new version" }}
+                    </button>
+                    <p class="muted">"No review is configured for this table: a save becomes the active version at once."</p>
+                }.into_any()
+            }}
             {move || blocked().map(|why| view! { <p class="muted">{why}</p> })}
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
-            {move || saved.get().map(|s| view! {
-                <p class="notice" role="status">
-                    {format!("Saved as version {} at {}. ", s.version, s.created_at)}
-                    <a href=history()>"See the history"</a>
-                </p>
+            {move || saved.get().map(|s| {
+                let link = if s.status == crate::model::review::VersionStatus::Draft {
+                    view! { <a href=crate::features::review::review_href(&table.get(), Some(s.version))>"Open its review page"</a> }.into_any()
+                } else {
+                    view! { <a href=history()>"See the history"</a> }.into_any()
+                };
+                view! { <p class="notice" role="status">{outcome(&s)}{link}</p> }
             })}
         </section>
     }

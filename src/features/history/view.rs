@@ -10,7 +10,7 @@ use crate::features::catalog::selection::{Selection, encode_query_value};
 use crate::features::catalog::table_form::TableNameForm;
 use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
-use crate::model::rulesets::{ExportedRuleSet, RuleSetSummary};
+use crate::model::rulesets::{ExportedRuleSet, RuleSetSummary, VersionStatus};
 use crate::ui::download::DownloadLink;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use leptos::prelude::*;
@@ -86,7 +86,7 @@ fn Versions(
             let restore = move |_| {
                 let ok = window()
                     .confirm_with_message(&format!(
-                        "Save version {version}'s rules as a new, active version?"
+                        "Save version {version}'s rules as a new version? Where review applies it is a draft until approved."
                     ))
                     .unwrap_or(false);
                 if !ok {
@@ -96,8 +96,9 @@ fn Versions(
                 leptos::task::spawn_local(async move {
                     match restore_rule_set(table.get_value(), version).await {
                         Ok(saved) => {
+                            let draft = if saved.is_active { "" } else { " (a draft: submit it for review)" };
                             notice.set(Some(format!(
-                                "Restored version {version} as version {}.",
+                                "Restored version {version} as version {}{draft}.",
                                 saved.version
                             )));
                             refresh.update(|n| *n += 1);
@@ -126,7 +127,7 @@ fn Versions(
             view! {
                 <tr class:active=v.is_active>
                     <th scope="row">{format!("v{version}")}</th>
-                    <td>{if v.is_active { "✓ active" } else { "" }}</td>
+                    <td>{status_cell(&v)}</td>
                     <td class="mono">{v.created_by.clone().unwrap_or_default()}</td>
                     <td>{v.created_at.clone().unwrap_or_default()}</td>
                     <td class="prompt-cell" title=v.user_prompt.clone().unwrap_or_default()>{v.user_prompt.clone().unwrap_or_default()}</td>
@@ -135,6 +136,9 @@ fn Versions(
                     <td class="prompt-cell" title=v.ai_overview.clone().unwrap_or_default()>{v.ai_overview.clone().unwrap_or_default()}</td>
                     <td class="actions">
                         <a href=open>"Open in editor"</a>
+                        {(v.status != VersionStatus::Approved).then(|| view! {
+                            " " <a href=crate::features::review::review_href(&table.get_value(), Some(version))>"Review"</a>
+                        })}
                         " "
                         <button type="button" class="secondary" aria-label=format!("Restore version {version}") on:click=restore disabled=v.is_active>"Restore"</button>
                         " "
@@ -151,7 +155,7 @@ fn Versions(
             <table class="data-grid versions">
                 <caption>"Saved versions"</caption>
                 <thead><tr>
-                    <th scope="col">"Version"</th><th scope="col">"Active"</th><th scope="col">"Author"</th>
+                    <th scope="col">"Version"</th><th scope="col">"Status"</th><th scope="col">"Author"</th>
                     <th scope="col">"Saved (UTC)"</th><th scope="col">"Prompt"</th><th scope="col" class="num">"Rules"</th>
                     <th scope="col">"Origin"</th><th scope="col">"AI analysis"</th><th scope="col">"Actions"</th>
                 </tr></thead>
@@ -170,6 +174,30 @@ fn Versions(
             }
         })}
     }
+}
+
+/// A version's status: active, and who approved it when; or where it is in review.
+fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
+    let head = if v.is_active {
+        "✓ active".to_string()
+    } else {
+        v.status.label().to_string()
+    };
+    let by = match (&v.status, &v.approved_by, &v.approved_at) {
+        (VersionStatus::Approved, Some(who), Some(at)) => {
+            Some(format!("approved by {who} at {at}"))
+        }
+        (VersionStatus::Approved, None, _) if v.is_active => Some("no review".to_string()),
+        (VersionStatus::Rejected, _, _) => v.rejected_by.as_ref().map(|who| {
+            format!(
+                "by {who}: {}",
+                v.rejection_reason.clone().unwrap_or_default()
+            )
+        }),
+        (VersionStatus::Pending, _, _) => v.submitted_at.as_ref().map(|at| format!("since {at}")),
+        _ => None,
+    };
+    view! { {head} {by.map(|b| view! { <br/><small class="muted">{b}</small> })} }
 }
 
 /// Pick two versions and see their diff.

@@ -22,7 +22,47 @@ pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus,
         )
         .await;
     }
+    if let Some(preview) = &status.impact {
+        keep_preview(&ctx, &status.summary.run_id, preview).await;
+    }
     Ok(status)
+}
+
+/// Keeps a finished impact preview with its version's review (once per run, counts only) and
+/// audits it; a failure is logged and the preview is still shown to the user.
+#[cfg(feature = "ssr")]
+async fn keep_preview(
+    ctx: &crate::server::request::RequestContext,
+    run_id: &str,
+    preview: &crate::model::review::ImpactPreview,
+) {
+    use crate::server::store::{AuditAction, ops::audit_quietly};
+    let store = ctx.state.store.as_ref();
+    let kept = crate::server::review::service::kept_preview(preview);
+    match store.save_preview(&ctx.caller, run_id, &kept).await {
+        Ok(true) => {
+            let detail = serde_json::json!({
+                "run_id": run_id,
+                "against_version": preview.against_version,
+                "rows_checked": preview.rows_checked,
+                "invalid_before": preview.invalid_before,
+                "invalid_after": preview.invalid_after,
+            });
+            audit_quietly(
+                store,
+                &ctx.caller,
+                AuditAction::Preview,
+                &preview.table_name,
+                Some(preview.version),
+                Some(detail),
+            )
+            .await;
+        }
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(request_id = %ctx.caller.request_id, %error, run_id, "impact preview not kept")
+        }
+    }
 }
 
 /// Keeps a finished validation in the store (once per run) with an audit entry; a store that is

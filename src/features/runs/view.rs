@@ -91,6 +91,7 @@ pub fn RunPage() -> impl IntoView {
                         let open = match summary.kind {
                             RunKind::Generation => generate_href(&summary.table_name, Some(&summary.run_id), None),
                             RunKind::Validation => generate_href(&summary.table_name, None, Some(&summary.run_id)),
+                            RunKind::Impact => crate::features::review::review_href(&summary.table_name, s.rule_set_version),
                         };
                         let rules_text = s.generation.as_ref().and_then(|g| {
                             rules_to_text(&serde_json::Value::Array(g.rules.clone()), RulesFormat::Yaml).ok()

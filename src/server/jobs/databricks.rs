@@ -320,6 +320,9 @@ impl DatabricksJobRunner {
         Ok(match kind {
             RunKind::Generation => (Some(serde_json::from_str(text).map_err(bad)?), None),
             RunKind::Validation => (None, Some(read_validation(text).map_err(bad)?)),
+            RunKind::Impact => {
+                return Err(("an impact preview is not a job's result".into(), false));
+            }
         })
     }
 }
@@ -401,6 +404,11 @@ impl JobRunner for DatabricksJobRunner {
                     ),
                 )]),
             ),
+            JobRequest::Impact { .. } => {
+                return Err(AppError::BadRequest(
+                    "impact previews run on the SQL warehouse as you, not as a job".into(),
+                ));
+            }
         };
         let job_id = job_id.ok_or_else(|| {
             AppError::Unavailable(format!(
@@ -420,11 +428,11 @@ impl JobRunner for DatabricksJobRunner {
             JobRequest::Validation {
                 rule_set_version, ..
             } => *rule_set_version,
-            JobRequest::Generation { .. } => None,
+            JobRequest::Generation { .. } | JobRequest::Impact { .. } => None,
         };
         let rules = match &request {
             JobRequest::Validation { rules, .. } => rules.clone(),
-            JobRequest::Generation { .. } => Vec::new(),
+            JobRequest::Generation { .. } | JobRequest::Impact { .. } => Vec::new(),
         };
         let owned = Owned {
             owner: caller.email.clone(),
@@ -501,6 +509,7 @@ impl JobRunner for DatabricksJobRunner {
             truncated,
             rule_set_version: owned.rule_set_version,
             runs_on: Some("as a DQX job run by the app".into()),
+            impact: None,
         };
         owned.last = Some(status.clone());
         Ok(status)

@@ -34,12 +34,26 @@ pub enum JobRequest {
         /// Databricks mode: the warehouse as the caller (default) or the validation job.
         engine: EngineChoice,
     },
+    /// Run a new version and the active one on the same fixed sample and compare them (always
+    /// as the caller: on the warehouse in Databricks mode).
+    Impact {
+        table: TableName,
+        version: i32,
+        against_version: Option<i32>,
+        before: Vec<Value>,
+        after: Vec<Value>,
+        /// Rule name → `added`, `removed`, `changed`.
+        changes: std::collections::BTreeMap<String, String>,
+        sample_rows: u64,
+    },
 }
 
 impl JobRequest {
     pub fn table(&self) -> &TableName {
         match self {
-            JobRequest::Generation { table, .. } | JobRequest::Validation { table, .. } => table,
+            JobRequest::Generation { table, .. }
+            | JobRequest::Validation { table, .. }
+            | JobRequest::Impact { table, .. } => table,
         }
     }
 
@@ -48,6 +62,7 @@ impl JobRequest {
             JobRequest::Generation { engine, .. } | JobRequest::Validation { engine, .. } => {
                 *engine
             }
+            JobRequest::Impact { .. } => EngineChoice::Warehouse,
         }
     }
 }

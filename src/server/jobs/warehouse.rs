@@ -402,6 +402,7 @@ impl RunWork for WarehouseWork {
                 self.generate(caller, record, &table, &prompt, sample_limit)
                     .await
             }
+            impact @ JobRequest::Impact { .. } => self.preview(caller, record, impact).await,
         }
     }
 
@@ -414,5 +415,93 @@ impl RunWork for WarehouseWork {
         if let (Some(id), Ok(token)) = (id, user_token(caller)) {
             self.statements.cancel(token, &id).await;
         }
+    }
+}
+
+impl WarehouseWork {
+    /// The change-impact preview on the warehouse, as the caller: both versions in one plan
+    /// over the same fixed sample, one counting statement and, when rows change, one sampling
+    /// statement.
+    async fn preview(
+        &self,
+        caller: &Caller,
+        record: &RunRecord,
+        request: JobRequest,
+    ) -> Result<Option<Output>, AppError> {
+        let JobRequest::Impact {
+            table,
+            version,
+            against_version,
+            before,
+            after,
+            changes,
+            sample_rows,
+        } = request
+        else {
+            return Err(AppError::internal(
+                "an impact preview",
+                "not an impact request",
+            ));
+        };
+        let started = Instant::now();
+        if !record.enter("reading the table's columns (Unity Catalog, as you)", None) {
+            return Ok(None);
+        }
+        let columns = self.workspace.columns(caller, &table).await?;
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let after = super::valid_rules_for(&table, after, &names)?;
+        let before = validate_rule_set(&Value::Array(before), Some(&names)).rules;
+        let mut rules = before.clone();
+        rules.extend(after.iter().cloned());
+        let mut shape = shape_of(&columns);
+        shape.references = reference_shapes(self.workspace.as_ref(), caller, &rules).await;
+        let now = spark_now(None).map_err(AppError::BadRequest)?;
+        let input = crate::engine::spark_impact::SparkImpactInput {
+            table_sql: &table.quoted(),
+            table_name: &table.to_string(),
+            shape: &shape,
+            before: &before,
+            after: &after,
+            changes: &changes,
+            version,
+            against_version,
+            sample_rows,
+            now_sql: &now,
+            computed_by: &caller.email,
+        };
+        let mut impact = crate::engine::spark_impact::SparkImpact::new(&input);
+        let phase = format!(
+            "checking both versions on {sample_rows} rows on warehouse {} (as you)",
+            self.statements.warehouse
+        );
+        if !record.enter(&phase, None) {
+            return Ok(None);
+        }
+        let sql = self.as_caller(caller, record)?;
+        let counts = match sql.run(&impact.counts_sql()).await {
+            Ok(rows) => rows,
+            Err(AppError::BadRequest(why)) => {
+                if skip_unanalysable(&sql, &mut impact.plan).await? == 0 {
+                    return Err(AppError::BadRequest(why));
+                }
+                sql.run(&impact.counts_sql()).await?
+            }
+            Err(other) => return Err(other),
+        };
+        let row = counts.rows.first().cloned().ok_or_else(|| {
+            AppError::internal("counting the impact", "the statement returned no row")
+        })?;
+        let samples = if crate::engine::spark_impact::SparkImpact::worth_sampling(&row) {
+            if !record.enter("keeping rows that start or stop failing (as you)", None) {
+                return Ok(None);
+            }
+            sql.run(&impact.samples_sql()).await?.rows
+        } else {
+            Vec::new()
+        };
+        let preview = impact
+            .read(&row, &samples, started.elapsed().as_millis() as u64)
+            .map_err(|e| AppError::internal("reading the impact counts", e))?;
+        Ok(Some(Output::Impact(Box::new(preview))))
     }
 }

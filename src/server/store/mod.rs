@@ -2,15 +2,18 @@
 //! (local, a file under the data folder) or Postgres (Lakebase, reached as the user). Both hold
 //! the same tables, created by versioned migrations at start-up, never on a request path.
 
+pub mod lifecycle;
 pub mod ops;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
 
 use crate::model::results::ValidationResult;
+use crate::model::review::ImpactPreview;
 use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
+pub use lifecycle::Transition;
 use serde_json::Value;
 
 /// Saves that lose a race on the (table, version) key are retried this many times.
@@ -25,6 +28,8 @@ pub struct NewRuleSet {
     pub ai_summary: Option<Value>,
     pub metadata: Option<Value>,
     pub restored_from: Option<i32>,
+    /// Saved as a draft for review (not active) instead of as the active version.
+    pub draft: bool,
 }
 
 /// What was done, for the audit trail.
@@ -35,6 +40,11 @@ pub enum AuditAction {
     Import,
     Export,
     Validate,
+    Submit,
+    Approve,
+    Reject,
+    Comment,
+    Preview,
 }
 
 impl AuditAction {
@@ -45,6 +55,11 @@ impl AuditAction {
             AuditAction::Import => "import",
             AuditAction::Export => "export",
             AuditAction::Validate => "validate",
+            AuditAction::Submit => "submit",
+            AuditAction::Approve => "approve",
+            AuditAction::Reject => "reject",
+            AuditAction::Comment => "comment",
+            AuditAction::Preview => "preview",
         }
     }
 }
@@ -54,8 +69,8 @@ impl AuditAction {
 pub trait RuleStore: Send + Sync {
     /// Whether saving works for the caller, in words.
     async fn status(&self, caller: &Caller) -> StorageStatus;
-    /// Saves the next version of the table's rule set and makes it the only active one; the
-    /// caller is its author.
+    /// Saves the next version of the table's rule set: the only active one, or a draft when
+    /// `new.draft`; the caller is its author.
     async fn save(&self, caller: &Caller, new: NewRuleSet) -> Result<SavedRuleSet, AppError>;
     /// Versions of a table, newest first.
     async fn history(
@@ -95,7 +110,40 @@ pub trait RuleStore: Send + Sync {
         version: Option<i32>,
         result: &ValidationResult,
     ) -> Result<bool, AppError>;
+    /// Moves a version through review if it still has the status the caller saw, in one
+    /// transaction with its audit entry; approving makes it the table's only active version.
+    async fn transition(
+        &self,
+        caller: &Caller,
+        transition: &Transition,
+    ) -> Result<RuleSetSummary, AppError>;
+    /// Versions waiting for review, of every table, oldest submission first.
+    async fn pending(&self, caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError>;
+    /// The audit entries of one version, oldest first (its review thread).
+    async fn version_trail(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: i32,
+    ) -> Result<Vec<AuditEvent>, AppError>;
+    /// Keeps an impact preview with the version's review, once per run; whether it was new.
+    async fn save_preview(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        preview: &ImpactPreview,
+    ) -> Result<bool, AppError>;
+    /// The newest impact preview of a version.
+    async fn latest_preview(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: i32,
+    ) -> Result<Option<ImpactPreview>, AppError>;
 }
+
+/// Review-thread entries read per version at most.
+pub const MAX_THREAD: i64 = 500;
 
 /// No store: saving says clearly that storage is not configured.
 pub struct NoStore {
@@ -148,6 +196,31 @@ impl RuleStore for NoStore {
         _: Option<i32>,
         _: &ValidationResult,
     ) -> Result<bool, AppError> {
+        Err(self.refuse())
+    }
+    async fn transition(&self, _: &Caller, _: &Transition) -> Result<RuleSetSummary, AppError> {
+        Err(self.refuse())
+    }
+    async fn pending(&self, _: &Caller, _: u32) -> Result<Vec<RuleSetSummary>, AppError> {
+        Err(self.refuse())
+    }
+    async fn version_trail(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: i32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        Err(self.refuse())
+    }
+    async fn save_preview(&self, _: &Caller, _: &str, _: &ImpactPreview) -> Result<bool, AppError> {
+        Err(self.refuse())
+    }
+    async fn latest_preview(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: i32,
+    ) -> Result<Option<ImpactPreview>, AppError> {
         Err(self.refuse())
     }
 }

@@ -61,7 +61,8 @@ pub async fn save_checked(
     let count = new.rules.len();
     let restored_from = new.restored_from;
     let saved = store.save(caller, new).await?;
-    let detail = json!({"rules": count, "restored_from": restored_from});
+    let detail =
+        json!({"rules": count, "restored_from": restored_from, "status": saved.status.as_str()});
     audit_quietly(
         store,
         caller,
@@ -88,12 +89,14 @@ pub async fn audit_quietly(
     }
 }
 
-/// Saves version `version`'s rules as a new version that records where it came from.
+/// Saves version `version`'s rules as a new version that records where it came from (a draft
+/// when review applies).
 pub async fn restore(
     store: &dyn RuleStore,
     caller: &Caller,
     table: &str,
     version: i32,
+    draft: bool,
 ) -> Result<SavedRuleSet, AppError> {
     let old = store.get(caller, table, Some(version)).await?;
     let new = NewRuleSet {
@@ -103,6 +106,7 @@ pub async fn restore(
         ai_summary: old.ai_summary,
         metadata: old.metadata,
         restored_from: Some(version),
+        draft,
     };
     // Restoring what was saved before is not re-validated against today's columns: it is the
     // user's record; the validator still refuses structurally invalid rules.
@@ -144,7 +148,8 @@ pub async fn export(
     })
 }
 
-/// Parses, validates and saves text as a new version.
+/// Parses, validates and saves text as a new version (a draft when review applies).
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     store: &dyn RuleStore,
     caller: &Caller,
@@ -152,6 +157,7 @@ pub async fn import(
     text: &str,
     format: RulesFormat,
     columns: Option<&[String]>,
+    draft: bool,
 ) -> Result<SavedRuleSet, AppError> {
     let value = parse_rules_text(text, format).map_err(AppError::BadRequest)?;
     let Value::Array(rules) = value else {
@@ -163,6 +169,7 @@ pub async fn import(
         table_name: table.to_string(),
         rules,
         metadata: Some(json!({"imported": true})),
+        draft,
         ..Default::default()
     };
     save_checked(store, caller, new, columns, AuditAction::Import).await

@@ -1,13 +1,14 @@
 //! Rows as both backends return them (the same column names and decodable types), their
 //! conversion to the model, and the SQL they share.
 
+use crate::model::review::VersionStatus;
 use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 use sqlx::types::Json;
 
 /// Columns of a rule-set row, in the order `RuleSetRow` reads them.
-pub const RULE_SET_COLUMNS: &str = "CAST(id AS TEXT) AS id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from";
+pub const RULE_SET_COLUMNS: &str = "CAST(id AS TEXT) AS id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from, status, submitted_by, submitted_at, reviewed_by, reviewed_at, review_reason";
 
 /// One version by number (`$1` table, `$2` version) or the active one (`$1` table).
 pub fn select_one_sql(by_version: bool) -> String {
@@ -19,6 +20,20 @@ pub fn select_one_sql(by_version: bool) -> String {
         format!(
             "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 AND is_active ORDER BY version DESC LIMIT 1"
         )
+    }
+}
+
+/// A new version (`$1`..`$12`: id, table, version, rules, prompt, analysis, created at, author,
+/// active, metadata, restored from, status).
+pub const INSERT_RULE_SET: &str = "INSERT INTO dq_rules_events (id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from, status) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+/// The status a save writes: a draft under review, else approved (active at once).
+pub fn saved_status(draft: bool) -> crate::model::review::VersionStatus {
+    if draft {
+        crate::model::review::VersionStatus::Draft
+    } else {
+        crate::model::review::VersionStatus::Approved
     }
 }
 
@@ -38,6 +53,12 @@ pub struct RuleSetRow {
     pub is_active: Option<bool>,
     pub metadata: Option<Json<Value>>,
     pub restored_from: Option<i32>,
+    pub status: Option<String>,
+    pub submitted_by: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_reason: Option<String>,
 }
 
 /// A row of `dq_audit_events`.
@@ -76,6 +97,19 @@ impl RuleSetRow {
         let rules = rules_of(self.rules.0);
         let ai_summary = self.ai_summary.map(|j| j.0).filter(|v| !v.is_null());
         let ai_overview = ai_summary.as_ref().map(overview);
+        let status = VersionStatus::from_stored(self.status.as_deref());
+        let reviewed_at = self.reviewed_at.map(utc_text);
+        let (approved, rejected) = match status {
+            VersionStatus::Approved => (
+                (self.reviewed_by.clone(), reviewed_at.clone()),
+                (None, None),
+            ),
+            VersionStatus::Rejected => (
+                (None, None),
+                (self.reviewed_by.clone(), reviewed_at.clone()),
+            ),
+            _ => ((None, None), (None, None)),
+        };
         RuleSet {
             summary: RuleSetSummary {
                 id: self.id,
@@ -89,6 +123,16 @@ impl RuleSetRow {
                 restored_from: self.restored_from,
                 has_ai_summary: ai_summary.is_some(),
                 ai_overview,
+                status,
+                submitted_by: self.submitted_by,
+                submitted_at: self.submitted_at.map(utc_text),
+                approved_by: approved.0,
+                approved_at: approved.1,
+                rejected_by: rejected.0,
+                rejected_at: rejected.1,
+                rejection_reason: (status == VersionStatus::Rejected)
+                    .then_some(self.review_reason)
+                    .flatten(),
             },
             rules,
             ai_summary,

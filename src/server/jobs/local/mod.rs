@@ -140,6 +140,7 @@ impl JobRunner for InProcessRunner {
             JobRequest::Validation {
                 rule_set_version, ..
             } => (RunKind::Validation, *rule_set_version),
+            JobRequest::Impact { version, .. } => (RunKind::Impact, Some(*version)),
         };
         let id = format!("{}{}", self.work.id_prefix(), uuid::Uuid::new_v4().simple());
         let mut record = RunRecord::new(

@@ -12,6 +12,7 @@ use tokio::task::AbortHandle;
 pub enum Output {
     Generation(Box<GenerationResult>),
     Validation(Box<ValidationResult>),
+    Impact(Box<crate::model::review::ImpactPreview>),
 }
 
 struct Inner {
@@ -166,10 +167,11 @@ impl RunRecord {
             total: inner.total_rows,
             unit: "rows".into(),
         });
-        let (generation, validation) = match &inner.output {
-            Some(Output::Generation(g)) => (Some((**g).clone()), None),
-            Some(Output::Validation(v)) => (None, Some((**v).clone())),
-            None => (None, None),
+        let (generation, validation, impact) = match &inner.output {
+            Some(Output::Generation(g)) => (Some((**g).clone()), None, None),
+            Some(Output::Validation(v)) => (None, Some((**v).clone()), None),
+            Some(Output::Impact(p)) => (None, None, Some((**p).clone())),
+            None => (None, None, None),
         };
         RunStatus {
             summary: self.summary_of(&inner),
@@ -180,6 +182,7 @@ impl RunRecord {
             truncated: false,
             rule_set_version: self.rule_set_version,
             runs_on: self.runs_on.clone(),
+            impact,
         }
     }
 

@@ -78,6 +78,7 @@ async fn run(
         JobRequest::Validation { table, rules, .. } => {
             validate(workspace, caller, record, &table, rules).await
         }
+        impact @ JobRequest::Impact { .. } => preview(workspace, caller, record, impact).await,
     }
 }
 
@@ -154,4 +155,56 @@ async fn validate(
         .await
         .map_err(|e| AppError::internal(format!("validating {table}"), e))?;
     Ok(Some(Output::Validation(Box::new(evaluation.result))))
+}
+
+/// Runs the active rules and the new ones on the same fixed sample, as the caller.
+async fn preview(
+    workspace: &LocalWorkspace,
+    caller: &Caller,
+    record: &RunRecord,
+    request: JobRequest,
+) -> Result<Option<Output>, AppError> {
+    let JobRequest::Impact {
+        table,
+        version,
+        against_version,
+        before,
+        after,
+        changes,
+        sample_rows,
+    } = request
+    else {
+        return Err(AppError::internal(
+            "an impact preview",
+            "not an impact request",
+        ));
+    };
+    if !record.enter("reading the sample", Some(sample_rows)) {
+        return Ok(None);
+    }
+    let description = workspace.describe_table(caller, &table).await?;
+    let columns: Vec<String> = description.columns.iter().map(|c| c.name.clone()).collect();
+    let after = crate::server::jobs::valid_rules_for(&table, after, &columns)?;
+    // The active version may name columns that are gone: it is compared as far as it runs.
+    let before =
+        crate::model::rules::validate::validate_rule_set(&Value::Array(before), None).rules;
+    let ctx = workspace.session_for_caller(caller)?;
+    if !record.enter("checking both versions on the sample", Some(sample_rows)) {
+        return Ok(None);
+    }
+    let input = crate::engine::impact::ImpactInput {
+        table_sql: &table.quoted(),
+        table_name: &table.to_string(),
+        version,
+        against_version,
+        before: &before,
+        after: &after,
+        changes: &changes,
+        sample_rows,
+        computed_by: &caller.email,
+    };
+    let preview = crate::engine::impact::preview(&ctx, &input)
+        .await
+        .map_err(|e| AppError::internal(format!("previewing version {version} of {table}"), e))?;
+    Ok(Some(Output::Impact(Box::new(preview))))
 }

@@ -7,12 +7,14 @@
 pub mod credential;
 pub mod pools;
 
+use super::lifecycle::{self, StoreFailure, Transition, run_transition};
 use super::rows::{
-    AUDIT_COLUMNS, AuditRow, RULE_SET_COLUMNS, RuleSetRow, no_version, now, select_one_sql,
-    utc_text,
+    AUDIT_COLUMNS, AuditRow, INSERT_RULE_SET, RULE_SET_COLUMNS, RuleSetRow, no_version, now,
+    saved_status, select_one_sql, utc_text,
 };
-use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
+use super::{AuditAction, MAX_THREAD, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
+use crate::model::review::ImpactPreview;
 use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
@@ -119,8 +121,8 @@ impl PgStore {
         }
         let grants = format!(
             "GRANT SELECT, INSERT, UPDATE ON dq_rules_events TO {quoted}; \
-             GRANT SELECT, INSERT ON dq_validation_runs, dq_audit_events TO {quoted}; \
-             REVOKE UPDATE, DELETE, TRUNCATE ON dq_validation_runs, dq_audit_events FROM {quoted}"
+             GRANT SELECT, INSERT ON dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
+             REVOKE UPDATE, DELETE, TRUNCATE ON dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}"
         );
         sqlx::raw_sql(&grants)
             .execute(&mut *conn)
@@ -197,36 +199,55 @@ impl PgStore {
         .bind(&new.table_name)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE dq_rules_events SET is_active = FALSE WHERE table_name = $1 AND is_active",
-        )
-        .bind(&new.table_name)
-        .execute(&mut *tx)
-        .await?;
+        if !new.draft {
+            sqlx::query(lifecycle::DEACTIVATE)
+                .bind(&new.table_name)
+                .bind(false)
+                .execute(&mut *tx)
+                .await?;
+        }
         let id = uuid::Uuid::new_v4();
         let created_at = now();
-        sqlx::query(
-            "INSERT INTO dq_rules_events (id, table_name, version, rules, user_prompt, ai_summary, created_at, created_by, is_active, metadata, restored_from) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10)",
-        )
-        .bind(id)
-        .bind(&new.table_name)
-        .bind(next)
-        .bind(Json(&new.rules))
-        .bind(&new.user_prompt)
-        .bind(new.ai_summary.as_ref().map(Json))
-        .bind(created_at)
-        .bind(&caller.email)
-        .bind(new.metadata.as_ref().map(Json))
-        .bind(new.restored_from)
-        .execute(&mut *tx)
-        .await?;
+        let status = saved_status(new.draft);
+        sqlx::query(INSERT_RULE_SET)
+            .bind(id)
+            .bind(&new.table_name)
+            .bind(next)
+            .bind(Json(&new.rules))
+            .bind(&new.user_prompt)
+            .bind(new.ai_summary.as_ref().map(Json))
+            .bind(created_at)
+            .bind(&caller.email)
+            .bind(!new.draft)
+            .bind(new.metadata.as_ref().map(Json))
+            .bind(new.restored_from)
+            .bind(status.as_str())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(SavedRuleSet {
             id: id.to_string(),
             version: next,
             created_at: utc_text(created_at),
+            status,
+            is_active: !new.draft,
         })
+    }
+
+    async fn try_transition(
+        &self,
+        pool: &PgPool,
+        caller: &Caller,
+        transition: &Transition,
+    ) -> Result<(), StoreFailure> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&transition.table_name)
+            .execute(&mut *tx)
+            .await?;
+        run_transition!(tx, transition, &caller.email, uuid::Uuid::new_v4());
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -407,6 +428,104 @@ impl RuleStore for PgStore {
         .await
         .map_err(|e| self.error("recording the validation run", &caller.email, e))?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn transition(
+        &self,
+        caller: &Caller,
+        transition: &Transition,
+    ) -> Result<RuleSetSummary, AppError> {
+        let pool = self.pool(caller).await?;
+        match self.try_transition(&pool, caller, transition).await {
+            Ok(()) => Ok(self
+                .get(caller, &transition.table_name, Some(transition.version))
+                .await?
+                .summary),
+            Err(StoreFailure::App(e)) => Err(e),
+            Err(StoreFailure::Db(e)) => Err(self.error(
+                &format!(
+                    "moving version {} of {} to {}",
+                    transition.version,
+                    transition.table_name,
+                    transition.to.as_str()
+                ),
+                &caller.email,
+                e,
+            )),
+        }
+    }
+
+    async fn pending(&self, caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError> {
+        let pool = self.pool(caller).await?;
+        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
+            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events {}",
+            lifecycle::PENDING
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| self.error("reading the review queue", &caller.email, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_rule_set().summary)
+            .collect())
+    }
+
+    async fn version_trail(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: i32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let pool = self.pool(caller).await?;
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
+            lifecycle::VERSION_TRAIL
+        ))
+        .bind(table)
+        .bind(version)
+        .bind(MAX_THREAD)
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| self.error("reading the review thread", &caller.email, e))?;
+        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+    }
+
+    async fn save_preview(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+        preview: &ImpactPreview,
+    ) -> Result<bool, AppError> {
+        let pool = self.pool(caller).await?;
+        let done = sqlx::query(lifecycle::INSERT_PREVIEW)
+            .bind(uuid::Uuid::new_v4())
+            .bind(&preview.table_name)
+            .bind(preview.version)
+            .bind(&caller.email)
+            .bind(now())
+            .bind(Json(preview))
+            .bind(run_id)
+            .execute(&pool)
+            .await
+            .map_err(|e| self.error("keeping the impact preview", &caller.email, e))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn latest_preview(
+        &self,
+        caller: &Caller,
+        table: &str,
+        version: i32,
+    ) -> Result<Option<ImpactPreview>, AppError> {
+        let pool = self.pool(caller).await?;
+        let row: Option<(Json<ImpactPreview>,)> = sqlx::query_as(lifecycle::LATEST_PREVIEW)
+            .bind(table)
+            .bind(version)
+            .fetch_optional(&pool)
+            .await
+            .map_err(|e| self.error("reading the impact preview", &caller.email, e))?;
+        Ok(row.map(|(p,)| p.0))
     }
 }
 

@@ -35,8 +35,21 @@ pub struct LocalUser {
     /// The token a request forwards to act as this user; users without one can only be the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Groups the user is in (for review roles; they never grant data access).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     #[serde(default)]
     pub grants: Vec<Grant>,
+}
+
+/// Who approves rule sets in the local workspace, in the syntax of `DQX_APPROVER_GROUPS` /
+/// `DQX_ADMIN_GROUPS` (which, when set, win over these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LocalReview {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_groups: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_groups: Option<String>,
 }
 
 impl LocalUser {
@@ -92,13 +105,16 @@ pub enum DirectoryError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalDirectory {
     pub default_user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<LocalReview>,
     #[serde(rename = "user")]
     pub users: Vec<LocalUser>,
 }
 
 impl LocalDirectory {
     /// The directory written on first start: dev@localhost (default, everything), alice
-    /// (everything) and bob (only `main` and `main.sales`).
+    /// (everything), bob (only `main` and `main.sales`) and carol (everything, in
+    /// `dq-approvers`, which approves rule sets of every table).
     pub fn default_directory() -> Self {
         let everything = vec![Grant {
             on: "*".into(),
@@ -106,23 +122,37 @@ impl LocalDirectory {
         }];
         Self {
             default_user: "dev@localhost".into(),
+            review: Some(LocalReview {
+                approver_groups: Some("dq-approvers=*".into()),
+                admin_groups: None,
+            }),
             users: vec![
                 LocalUser {
                     email: "dev@localhost".into(),
                     display_name: Some("Local developer".into()),
                     token: None,
+                    groups: Vec::new(),
                     grants: everything.clone(),
                 },
                 LocalUser {
                     email: "alice@example.com".into(),
                     display_name: Some("Alice".into()),
                     token: Some("local-alice".into()),
+                    groups: Vec::new(),
+                    grants: everything.clone(),
+                },
+                LocalUser {
+                    email: "carol@example.com".into(),
+                    display_name: Some("Carol".into()),
+                    token: Some("local-carol".into()),
+                    groups: vec!["dq-approvers".into()],
                     grants: everything,
                 },
                 LocalUser {
                     email: "bob@example.com".into(),
                     display_name: Some("Bob".into()),
                     token: Some("local-bob".into()),
+                    groups: Vec::new(),
                     grants: vec![
                         Grant {
                             on: "main".into(),
@@ -201,7 +231,9 @@ impl LocalDirectory {
              # A request forwarding `x-forwarded-access-token: <token>` acts as that user; a request\n\
              # without forwarded headers acts as `default_user`. Grants follow Unity Catalog:\n\
              # `on` is \"*\", a catalog, catalog.schema or catalog.schema.table; privileges are\n\
-             # ALL_PRIVILEGES, USE_CATALOG, USE_SCHEMA, SELECT and apply to everything inside `on`.\n\n{body}"
+             # ALL_PRIVILEGES, USE_CATALOG, USE_SCHEMA, SELECT and apply to everything inside `on`.\n\
+             # [review] names the groups that approve rule sets (`group=catalog[.schema],…`, or\n\
+             # `group=*`); a user's `groups` never grant data access.\n\n{body}"
         )
     }
 

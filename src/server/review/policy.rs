@@ -1,0 +1,207 @@
+//! Who approves what: approver and admin groups, each named for some catalogs, schemas or
+//! tables, or for everything (`DQX_APPROVER_GROUPS`, `DQX_ADMIN_GROUPS`, e.g.
+//! `dq-approvers=main.sales,finance;data-leads=*`), and whether authors may approve their own
+//! versions (`DQX_ALLOW_SELF_APPROVAL`, off unless set to true). A role never grants data access.
+
+use crate::model::review::Roles;
+use crate::model::table_name::TableName;
+
+/// One group and the securables it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupGrant {
+    pub group: String,
+    /// Each `*` (everything) or a path: `[catalog]`, `[catalog, schema]`, `[catalog, schema, table]`.
+    pub scopes: Vec<Vec<String>>,
+}
+
+impl GroupGrant {
+    fn covers(&self, table: Option<&TableName>) -> bool {
+        let Some(table) = table else {
+            return !self.scopes.is_empty();
+        };
+        let path = [
+            table.catalog.to_lowercase(),
+            table.schema.to_lowercase(),
+            table.table.to_lowercase(),
+        ];
+        self.scopes
+            .iter()
+            .any(|scope| scope.iter().zip(&path).all(|(a, b)| a == b))
+    }
+}
+
+/// Parses `group=scope,scope;group2` (a group without `=` covers everything; `*` too; `none`
+/// names no group).
+pub fn parse_groups(variable: &str, text: &str) -> Result<Vec<GroupGrant>, String> {
+    let mut grants = Vec::new();
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(grants);
+    }
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let (group, scopes) = match entry.split_once('=') {
+            Some((g, s)) => (g.trim(), s.trim()),
+            None => (entry, "*"),
+        };
+        if group.is_empty() {
+            return Err(format!(
+                "{variable}: '{entry}' names no group; write group=catalog[.schema],…"
+            ));
+        }
+        let mut parsed = Vec::new();
+        for scope in scopes.split(',').map(str::trim) {
+            if scope == "*" {
+                parsed.push(Vec::new());
+                continue;
+            }
+            let parts: Vec<String> = scope.split('.').map(|p| p.trim().to_lowercase()).collect();
+            if scope.is_empty() || parts.len() > 3 || parts.iter().any(String::is_empty) {
+                return Err(format!(
+                    "{variable}: '{scope}' (for group {group}) is not *, a catalog, catalog.schema or catalog.schema.table"
+                ));
+            }
+            parsed.push(parts);
+        }
+        grants.push(GroupGrant {
+            group: group.to_string(),
+            scopes: parsed,
+        });
+    }
+    Ok(grants)
+}
+
+/// The review policy of the running app.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewPolicy {
+    pub approvers: Vec<GroupGrant>,
+    pub admins: Vec<GroupGrant>,
+    pub allow_self_approval: bool,
+}
+
+impl ReviewPolicy {
+    /// The environment's settings, falling back to the local users file's `[review]`.
+    pub fn from_config(
+        config: &crate::server::config::ReviewConfig,
+        local: Option<&crate::server::workspace::local::directory::LocalReview>,
+    ) -> Result<Self, String> {
+        let approvers = config
+            .approver_groups
+            .as_deref()
+            .or(local.and_then(|l| l.approver_groups.as_deref()));
+        let admins = config
+            .admin_groups
+            .as_deref()
+            .or(local.and_then(|l| l.admin_groups.as_deref()));
+        Self::parse(approvers, admins, config.allow_self_approval)
+    }
+
+    /// From the two group lists' text (either may be absent).
+    pub fn parse(
+        approvers: Option<&str>,
+        admins: Option<&str>,
+        allow_self_approval: bool,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            approvers: parse_groups("DQX_APPROVER_GROUPS", approvers.unwrap_or_default())?,
+            admins: parse_groups("DQX_ADMIN_GROUPS", admins.unwrap_or_default())?,
+            allow_self_approval,
+        })
+    }
+
+    /// Whether saves of the table go through review: some approver group covers it.
+    pub fn review_applies(&self, table: &TableName) -> bool {
+        self.approvers.iter().any(|g| g.covers(Some(table)))
+    }
+
+    /// The approver groups covering the table.
+    pub fn approver_groups_for(&self, table: Option<&TableName>) -> Vec<String> {
+        self.approvers
+            .iter()
+            .filter(|g| g.covers(table))
+            .map(|g| g.group.clone())
+            .collect()
+    }
+
+    /// The caller's roles for a table (or anywhere), given their groups. `author` is set by the
+    /// caller of this function once the table was proved readable.
+    pub fn roles(&self, email: &str, groups: Vec<String>, table: Option<&TableName>) -> Roles {
+        let member = |grants: &[GroupGrant]| {
+            grants.iter().any(|g| {
+                g.covers(table)
+                    && groups
+                        .iter()
+                        .any(|mine| mine.eq_ignore_ascii_case(&g.group))
+            })
+        };
+        Roles {
+            email: email.to_string(),
+            table: table.map(|t| t.to_string()),
+            author: false,
+            approver: member(&self.approvers),
+            admin: member(&self.admins),
+            review_required: table.is_some_and(|t| self.review_applies(t)),
+            self_approval_allowed: self.allow_self_approval,
+            approver_groups: self.approver_groups_for(table),
+            groups,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str) -> TableName {
+        TableName::parse(name).unwrap()
+    }
+
+    #[test]
+    fn groups_cover_their_catalogs_and_schemas_only() {
+        let policy =
+            ReviewPolicy::parse(Some("dq-approvers=main.sales,finance"), None, false).unwrap();
+        assert!(policy.review_applies(&table("main.sales.customers")));
+        assert!(policy.review_applies(&table("finance.ledger.transactions")));
+        assert!(!policy.review_applies(&table("main.hr.employees")));
+        let carol = policy.roles(
+            "carol@x",
+            vec!["dq-approvers".into()],
+            Some(&table("main.sales.orders")),
+        );
+        assert!(carol.approver && carol.review_required && !carol.admin);
+        let hr = policy.roles(
+            "carol@x",
+            vec!["dq-approvers".into()],
+            Some(&table("main.hr.employees")),
+        );
+        assert!(!hr.approver && !hr.review_required);
+        let bob = policy.roles(
+            "bob@x",
+            vec!["users".into()],
+            Some(&table("main.sales.orders")),
+        );
+        assert!(!bob.approver);
+        assert_eq!(bob.approver_groups, vec!["dq-approvers".to_string()]);
+    }
+
+    #[test]
+    fn a_group_without_scopes_covers_everything() {
+        let policy = ReviewPolicy::parse(Some("dq-approvers"), Some("admins=*"), true).unwrap();
+        let roles = policy.roles("a@x", vec!["Admins".into()], Some(&table("x.y.z")));
+        assert!(
+            roles.admin && !roles.approver && roles.review_required && roles.self_approval_allowed
+        );
+    }
+
+    #[test]
+    fn bad_scopes_name_the_variable() {
+        let err = ReviewPolicy::parse(Some("g=a.b.c.d"), None, false).unwrap_err();
+        assert!(err.starts_with("DQX_APPROVER_GROUPS"), "{err}");
+        let err = ReviewPolicy::parse(None, Some("=main"), false).unwrap_err();
+        assert!(err.starts_with("DQX_ADMIN_GROUPS"), "{err}");
+        assert!(
+            ReviewPolicy::parse(Some(""), None, false)
+                .unwrap()
+                .approvers
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,472 @@
+//! Review over HTTP on the sample workspace, where `dq-approvers` (carol) reviews every table:
+//! alice's save is a draft, she submits it, bob (no approver) and alice herself (four-eyes) are
+//! refused, carol sees it in her queue, previews its impact on the same sample as the active
+//! version, and approves it; a stale decision is a 409 that says who moved it; comments and
+//! every move are in the version's thread. Also: no review configured, self-approval switched
+//! on explicitly, and roles never standing in for read access.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::http::{ALICE, BOB, CAROL, app, app_with, call, wait_for_run};
+use serde_json::{Value, json};
+
+const TABLE: &str = "main.sales.customers";
+
+fn rule(name: &str, function: &str, arguments: Value) -> Value {
+    json!({"name": name, "criticality": "error", "check": {"function": function, "arguments": arguments}})
+}
+
+/// The active version of the preview: customer ids present.
+fn active_rules() -> Value {
+    json!([rule(
+        "customer_id_present",
+        "is_not_null",
+        json!({"column": "customer_id"})
+    )])
+}
+
+/// The change: e-mails present too (docs/sample-data.md: 20 NULL e-mails), ids kept.
+fn changed_rules() -> Value {
+    json!([
+        rule(
+            "customer_id_present",
+            "is_not_null",
+            json!({"column": "customer_id"})
+        ),
+        rule("email_present", "is_not_null", json!({"column": "email"})),
+    ])
+}
+
+async fn post(
+    app: &axum::Router,
+    who: &[(&str, &str)],
+    path: &str,
+    body: Value,
+) -> common::http::Reply {
+    call(app, &format!("/api/{path}"), who, body).await
+}
+
+async fn save(app: &axum::Router, who: &[(&str, &str)], rules: Value) -> Value {
+    let saved = post(
+        app,
+        who,
+        "save_rule_set",
+        json!({"table": TABLE, "rules": rules}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    saved.body
+}
+
+/// Saves, submits and approves (alice writes, carol approves): the version becomes active.
+async fn approved(app: &axum::Router, rules: Value) -> i64 {
+    let version = save(app, &ALICE, rules).await["version"].as_i64().unwrap();
+    let submitted = post(
+        app,
+        &ALICE,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    let done = post(
+        app,
+        &CAROL,
+        "approve_rule_set",
+        json!({"table": TABLE, "version": version, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    version
+}
+
+#[tokio::test]
+async fn a_version_needs_a_second_persons_approval_and_the_reviewer_sees_its_impact() {
+    let (app, _dir) = app().await;
+    let v1 = approved(&app, active_rules()).await;
+
+    let saved = save(&app, &ALICE, changed_rules()).await;
+    assert_eq!(saved["status"], "draft");
+    assert_eq!(saved["is_active"], false);
+    let v2 = saved["version"].as_i64().unwrap();
+    let history = post(&app, &ALICE, "rule_history", json!({"table": TABLE})).await;
+    assert_eq!(history.body[0]["status"], "draft");
+    assert_eq!(
+        history.body[1]["is_active"], true,
+        "the approved version stays active"
+    );
+
+    // Only its author (or an admin) submits; bob may read the table but wrote nothing.
+    let by_bob = post(
+        &app,
+        &BOB,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    assert_eq!(by_bob.status, StatusCode::FORBIDDEN, "{}", by_bob.text);
+    let submitted = post(
+        &app,
+        &ALICE,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    assert_eq!(submitted.body["status"], "pending");
+
+    let approve = json!({"table": TABLE, "version": v2, "expected_status": "pending"});
+    let bob = post(&app, &BOB, "approve_rule_set", approve.clone()).await;
+    assert_eq!(bob.status, StatusCode::FORBIDDEN, "{}", bob.text);
+    assert!(
+        bob.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an approver"),
+        "{}",
+        bob.text
+    );
+    assert!(
+        bob.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("dq-approvers"),
+        "{}",
+        bob.text
+    );
+    let own = post(&app, &ALICE, "approve_rule_set", approve.clone()).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    let roles = post(&app, &ALICE, "my_roles", json!({"table": TABLE})).await;
+    assert_eq!(roles.body["approver"], false, "{}", roles.text);
+    let carol_roles = post(&app, &CAROL, "my_roles", json!({"table": TABLE})).await;
+    assert_eq!(carol_roles.body["approver"], true, "{}", carol_roles.text);
+    assert_eq!(carol_roles.body["groups"], json!(["dq-approvers"]));
+    assert_eq!(carol_roles.body["review_required"], true);
+
+    // carol's queue has it; the review page says she may approve and alice may not.
+    let queue = post(&app, &CAROL, "review_queue", json!({})).await;
+    let item = queue
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["table_name"] == TABLE && i["version"] == v2)
+        .unwrap_or_else(|| panic!("not queued: {}", queue.text))
+        .clone();
+    assert_eq!(item["can_approve"], true);
+    let bobs_queue = post(&app, &BOB, "review_queue", json!({})).await;
+    assert_eq!(
+        bobs_queue.body,
+        json!([]),
+        "bob neither approves nor wrote it"
+    );
+    let page = post(
+        &app,
+        &ALICE,
+        "review_detail",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    assert_eq!(page.body["can_approve"], false);
+    assert!(
+        page.body["cannot_approve_because"]
+            .as_str()
+            .unwrap()
+            .contains("you wrote this version"),
+        "{}",
+        page.text
+    );
+    assert_eq!(page.body["active_version"], v1);
+    assert_eq!(page.body["diff"]["added"][0]["name"], "email_present");
+
+    // The impact preview: both versions on the same sample, as carol.
+    let started = post(
+        &app,
+        &CAROL,
+        "impact_preview",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    assert_eq!(started.body["kind"], "impact");
+    let done = wait_for_run(&app, &CAROL, started.body["run_id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "completed", "{done}");
+    let impact = &done["impact"];
+    assert_eq!(
+        impact["rows_checked"], 1000,
+        "docs/sample-data.md: 1000 customers"
+    );
+    assert_eq!(impact["against_version"], v1);
+    assert_eq!(impact["invalid_before"], 0);
+    assert_eq!(impact["invalid_after"], 20, "the 20 NULL e-mails");
+    assert_eq!(impact["rows_start_failing"], 20);
+    assert_eq!(impact["rows_stop_failing"], 0);
+    assert_eq!(impact["pass_rate_before"], 100.0);
+    assert_eq!(impact["pass_rate_after"], 98.0);
+    let rules = impact["rules"].as_array().unwrap();
+    let email = rules
+        .iter()
+        .find(|r| r["rule_name"] == "email_present")
+        .unwrap();
+    assert_eq!(email["change"], "added");
+    assert_eq!(email["violations_before"], Value::Null);
+    assert_eq!(email["violations_after"], 20);
+    assert_eq!(email["rows_start_failing"], 20);
+    assert_eq!(email["samples"].as_array().unwrap().len(), 5);
+    assert_eq!(email["samples"][0]["email"], Value::Null);
+    let ids = rules
+        .iter()
+        .find(|r| r["rule_name"] == "customer_id_present")
+        .unwrap();
+    assert_eq!(
+        (
+            ids["change"].as_str(),
+            ids["violations_before"].as_u64(),
+            ids["violations_after"].as_u64()
+        ),
+        (Some("unchanged"), Some(0), Some(0))
+    );
+    // Kept with the review, counts only: alice reads it on the page without carol's rows.
+    let page = post(
+        &app,
+        &ALICE,
+        "review_detail",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    assert_eq!(page.body["preview"]["invalid_after"], 20, "{}", page.text);
+    assert_eq!(page.body["preview"]["rules"][1]["samples"], json!([]));
+
+    let comment = post(
+        &app,
+        &CAROL,
+        "comment_rule_set",
+        json!({"table": TABLE, "version": v2, "text": "20 customers will fail: expected"}),
+    )
+    .await;
+    assert_eq!(comment.status, StatusCode::OK, "{}", comment.text);
+    let empty = post(
+        &app,
+        &CAROL,
+        "comment_rule_set",
+        json!({"table": TABLE, "version": v2, "text": "  "}),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+
+    let ok = post(&app, &CAROL, "approve_rule_set", approve.clone()).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body["status"], "approved");
+    assert_eq!(ok.body["approved_by"], "carol@example.com");
+    // Someone who still saw "pending".
+    let stale = post(
+        &app,
+        &CAROL,
+        "reject_rule_set",
+        json!({"table": TABLE, "version": v2, "reason": "too late", "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert!(
+        stale.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved by carol@example.com"),
+        "{}",
+        stale.text
+    );
+
+    let history = post(&app, &ALICE, "rule_history", json!({"table": TABLE})).await;
+    assert_eq!(history.body[0]["version"], v2);
+    assert_eq!(history.body[0]["is_active"], true);
+    assert_eq!(history.body[0]["approved_by"], "carol@example.com");
+    assert_eq!(history.body[1]["is_active"], false);
+    let thread = post(
+        &app,
+        &ALICE,
+        "review_detail",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    let actions: Vec<&str> = thread.body["thread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in ["submit", "preview", "comment", "approve"] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rejections_need_a_reason_and_restores_are_drafts() {
+    let (app, _dir) = app().await;
+    let v1 = approved(&app, active_rules()).await;
+    let v2 = save(&app, &ALICE, changed_rules()).await["version"]
+        .as_i64()
+        .unwrap();
+    post(
+        &app,
+        &ALICE,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": v2}),
+    )
+    .await;
+    let no_reason = post(
+        &app,
+        &CAROL,
+        "reject_rule_set",
+        json!({"table": TABLE, "version": v2, "reason": "", "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        no_reason.text
+    );
+    assert!(
+        no_reason.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("reason")
+    );
+    let bad_status = post(
+        &app,
+        &CAROL,
+        "approve_rule_set",
+        json!({"table": TABLE, "version": v2, "expected_status": "done"}),
+    )
+    .await;
+    assert_eq!(
+        bad_status.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_status.text
+    );
+    let rejected = post(&app, &CAROL, "reject_rule_set", json!({"table": TABLE, "version": v2, "reason": "e-mails are optional here", "expected_status": "pending"})).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
+    assert_eq!(
+        rejected.body["rejection_reason"],
+        "e-mails are optional here"
+    );
+    let active = post(&app, &ALICE, "get_rule_set", json!({"table": TABLE})).await;
+    assert_eq!(active.body["version"], v1);
+
+    let restored = post(
+        &app,
+        &ALICE,
+        "restore_rule_set",
+        json!({"table": TABLE, "version": v1}),
+    )
+    .await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    assert_eq!(restored.body["status"], "draft");
+    let active = post(&app, &ALICE, "get_rule_set", json!({"table": TABLE})).await;
+    assert_eq!(
+        active.body["version"], v1,
+        "a restore waits for review like any save"
+    );
+    let imported = post(
+        &app,
+        &ALICE,
+        "import_rule_set",
+        json!({"table": TABLE, "text": changed_rules().to_string(), "format": "json"}),
+    )
+    .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
+    assert_eq!(imported.body["status"], "draft");
+}
+
+#[tokio::test]
+async fn without_review_a_save_is_active_and_self_approval_must_be_switched_on() {
+    let (app, _dir) = app_with(&[("DQX_APPROVER_GROUPS", "dq-approvers=finance")]).await;
+    let saved = save(&app, &ALICE, active_rules()).await;
+    assert_eq!(
+        (saved["status"].as_str(), saved["is_active"].as_bool()),
+        (Some("approved"), Some(true))
+    );
+    let roles = post(&app, &ALICE, "my_roles", json!({"table": TABLE})).await;
+    assert_eq!(roles.body["review_required"], false, "{}", roles.text);
+
+    let (app, _dir) = app_with(&[
+        ("DQX_ALLOW_SELF_APPROVAL", "true"),
+        ("DQX_APPROVER_GROUPS", "dq-approvers"),
+    ])
+    .await;
+    let v = save(&app, &CAROL, active_rules()).await["version"]
+        .as_i64()
+        .unwrap();
+    post(
+        &app,
+        &CAROL,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": v}),
+    )
+    .await;
+    let own = post(
+        &app,
+        &CAROL,
+        "approve_rule_set",
+        json!({"table": TABLE, "version": v, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(
+        own.status,
+        StatusCode::OK,
+        "self-approval was switched on: {}",
+        own.text
+    );
+    let page = post(&app, &CAROL, "my_roles", json!({"table": TABLE})).await;
+    assert_eq!(page.body["self_approval_allowed"], true);
+}
+
+#[tokio::test]
+async fn a_role_never_stands_in_for_read_access() {
+    // bob may read main.sales only; as an admin everywhere he still cannot touch main.hr.
+    let (app, _dir) = app_with(&[("DQX_ADMIN_GROUPS", "dq-approvers")]).await;
+    for path in ["submit_rule_set", "review_detail"] {
+        let refused = post(
+            &app,
+            &BOB,
+            path,
+            json!({"table": "main.hr.employees", "version": 1}),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            refused.text
+        );
+    }
+    let refused = post(
+        &app,
+        &BOB,
+        "impact_preview",
+        json!({"table": "main.hr.employees", "version": 1}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let big = post(
+        &app,
+        &CAROL,
+        "impact_preview",
+        json!({"table": TABLE, "version": 1, "sample_rows": 100_000_000u64}),
+    )
+    .await;
+    assert_eq!(big.status, StatusCode::BAD_REQUEST, "{}", big.text);
+    assert!(
+        big.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("sample_rows"),
+        "{}",
+        big.text
+    );
+}
