@@ -31,6 +31,8 @@ pub struct ImpactInput<'a> {
     pub changes: &'a BTreeMap<String, String>,
     pub sample_rows: u64,
     pub computed_by: &'a str,
+    /// Fixes "now" for time-relative checks (tests); the clock otherwise.
+    pub now: Option<String>,
 }
 
 /// Reads the sample, evaluates both rule sets over it, and compares them.
@@ -42,6 +44,7 @@ pub async fn preview(
     let batches = read_sample(ctx, input.table_sql, input.table_name, input.sample_rows).await?;
     let options = EvalOptions {
         collect_rows: true,
+        now: input.now.clone(),
         ..Default::default()
     };
     let before = evaluate(ctx, SAMPLE_TABLE, input.table_name, input.before, &options).await?;

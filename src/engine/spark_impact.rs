@@ -5,6 +5,7 @@
 //! failing, and a second (only when rows change) keeps a few of those rows.
 
 use super::spark_plan::{SparkPlan, TableShape};
+use super::sql::Dialect;
 use crate::model::review::{ImpactPreview, PREVIEW_SAMPLE_ROWS, RuleImpact};
 use crate::model::rules::{Criticality, ResolvedRule};
 use crate::model::table_name::quote_identifier;
@@ -47,13 +48,21 @@ pub struct SparkImpact {
 }
 
 /// The deterministic sample of `table_sql`: the first `n` rows by a hash of each row's JSON
-/// (ties broken by the JSON itself), as a relation with the table's columns.
+/// (ties broken by the JSON itself), as a relation with the table's columns. (A table without
+/// columns has no rows worth sampling; Spark refuses an empty `named_struct`.)
 pub fn sample_relation(table_sql: &str, columns: &[String], n: u64) -> String {
     let listed: Vec<String> = columns.iter().map(|c| quote_identifier(c)).collect();
+    // named_struct with the columns spelled out: queries that embed the sample (`sql_query`)
+    // are parsed before they run, and `struct(*)` is not portable SQL.
+    let fields: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{}, {}", Dialect::Spark.literal(c), quote_identifier(c)))
+        .collect();
     format!(
-        "(SELECT {cols} FROM (SELECT *, to_json(struct(*)) AS __dqx_key FROM {table_sql}) __dqx_keyed \
+        "(SELECT {cols} FROM (SELECT *, to_json(named_struct({fields})) AS __dqx_key FROM {table_sql}) __dqx_keyed \
          ORDER BY xxhash64(__dqx_key), __dqx_key LIMIT {n}) __dqx_sample",
-        cols = listed.join(", ")
+        cols = listed.join(", "),
+        fields = fields.join(", ")
     )
 }
 

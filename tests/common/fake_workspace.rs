@@ -289,6 +289,50 @@ async fn submit(
         ))
         .into_response();
     }
+    if sql.contains("AS __dqx_i0") {
+        // The impact preview's counting statement: 12 rows, the new version fails one more row,
+        // and every rule name starts failing on it.
+        let columns = sql.matches(" AS __dqx_i").count();
+        let mut row = vec![
+            json!(ROWS.to_string()),
+            json!("0"),
+            json!("1"),
+            json!("1"),
+            json!("0"),
+        ];
+        for i in 5..columns {
+            row.push(json!(if (i - 5) % 4 == 0 || (i - 5) % 4 == 3 {
+                "0"
+            } else {
+                "1"
+            }));
+        }
+        let names: Vec<Value> = (0..columns)
+            .map(|i| json!({"name": format!("__dqx_i{i}"), "type_name": "LONG"}))
+            .collect();
+        return axum::Json(succeeded(
+            &id,
+            json!(names),
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [row]}),
+            1,
+        ))
+        .into_response();
+    }
+    if sql.contains("__dqx_k, __dqx_m") {
+        // Its sampling statement: row 5 starts failing overall and under the first rule name.
+        let columns = json!([{"name": "__dqx_k", "type_name": "INT"}, {"name": "__dqx_m", "type_name": "STRING"}, {"name": "customer_id", "type_name": "LONG"}, {"name": "email", "type_name": "STRING"}]);
+        let rows = json!([
+            ["-1", "", "5", null],
+            ["0", "Column 'email' value is null", "5", null]
+        ]);
+        return axum::Json(succeeded(
+            &id,
+            columns,
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": 2, "data_array": rows}),
+            2,
+        ))
+        .into_response();
+    }
     if sql.contains("__dqx_rule") {
         // The sampling statement: row 5 (NULL e-mail) for every rule asked about.
         let rows: Vec<Value> = sql
@@ -465,13 +509,20 @@ async fn me(State(fake): State<Shared>, headers: HeaderMap) -> Response {
     if let Some(r) = require_user(&token) {
         return r;
     }
-    let who = if token == "alice-token" {
-        "alice@example.com"
+    let (who, groups) = if token == "alice-token" {
+        (
+            "alice@example.com",
+            json!([{"display": "users", "type": "direct", "value": "100"}]),
+        )
     } else {
-        "bob@example.com"
+        // bob approves; SCIM lists inherited groups too, and a group without a name is skipped.
+        (
+            "bob@example.com",
+            json!([{"display": "users", "value": "100"}, {"display": "dq-approvers", "type": "indirect", "value": "200", "$ref": "Groups/200"}, {"value": "300"}]),
+        )
     };
     axum::Json(
-        json!({"userName": who, "displayName": who, "emails": [{"value": who, "primary": true}]}),
+        json!({"userName": who, "displayName": who, "emails": [{"value": who, "primary": true}], "groups": groups}),
     )
     .into_response()
 }
@@ -529,6 +580,18 @@ pub async fn start() -> (String, Shared) {
 /// The app in Databricks Apps mode on a fresh fake workspace (warehouse `wh-1`, jobs 11 and 22),
 /// with `extra` variables on top; the temp dir holds its data folder.
 pub async fn app_on_fake(extra: &[(&str, &str)]) -> (Router, Shared, tempfile::TempDir) {
+    let (state, fake, dir) = state_on_fake(extra).await;
+    (dqx_manager::server::routes::router(state), fake, dir)
+}
+
+/// The app's state in Databricks Apps mode against a new fake.
+pub async fn state_on_fake(
+    extra: &[(&str, &str)],
+) -> (
+    dqx_manager::server::state::AppState,
+    Shared,
+    tempfile::TempDir,
+) {
     let (url, fake) = start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut vars: HashMap<String, String> = HashMap::from([
@@ -551,5 +614,5 @@ pub async fn app_on_fake(extra: &[(&str, &str)]) -> (Router, Shared, tempfile::T
     let state = dqx_manager::server::state::AppState::build(config, options)
         .await
         .unwrap();
-    (dqx_manager::server::routes::router(state), fake, dir)
+    (state, fake, dir)
 }

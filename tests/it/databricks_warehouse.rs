@@ -244,3 +244,124 @@ async fn a_job_refuses_rules_whose_reads_cannot_be_determined() {
     }
     no_service_principal(&fake);
 }
+
+#[tokio::test]
+async fn review_roles_come_from_scim_groups_read_as_the_caller() {
+    let (app, fake, _dir) =
+        app_on_fake(&[("DQX_APPROVER_GROUPS", "dq-approvers=main.sales")]).await;
+    let table = json!({"table": "main.sales.customers"});
+    let alice = call(&app, "/api/my_roles", &ALICE, table.clone()).await;
+    assert_eq!(alice.status, StatusCode::OK, "{}", alice.text);
+    assert_eq!(alice.body["groups"], json!(["users"]));
+    assert_eq!(alice.body["approver"], false);
+    assert_eq!(alice.body["review_required"], true);
+    let bob = call(&app, "/api/my_roles", &BOB, table.clone()).await;
+    assert_eq!(
+        bob.body["groups"],
+        json!(["dq-approvers", "users"]),
+        "{}",
+        bob.text
+    );
+    assert_eq!(bob.body["approver"], true);
+    // Approving main.sales does not let bob see a table he cannot read.
+    let elsewhere = call(
+        &app,
+        "/api/my_roles",
+        &BOB,
+        json!({"table": "main.hr.employees"}),
+    )
+    .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        elsewhere.text
+    );
+    // Asked once per user, with the user's own token, then cached.
+    call(&app, "/api/my_roles", &ALICE, table).await;
+    let scim: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|(what, _)| what == "GET scim Me")
+        .map(|(_, token)| token)
+        .collect();
+    assert_eq!(scim, ["alice-token", "bob-token"]);
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn an_impact_preview_is_two_statements_on_a_fixed_sample_as_the_caller() {
+    use dqx_manager::server::caller::{Caller, IdentitySource};
+    use dqx_manager::server::jobs::JobRequest;
+    let (state, fake, _dir) = common::fake_workspace::state_on_fake(&[]).await;
+    let alice = Caller {
+        email: "alice@example.com".into(),
+        user_name: None,
+        display_name: None,
+        token: Some(dqx_manager::server::secret::SecretToken::new("alice-token")),
+        source: IdentitySource::ForwardedToken,
+        request_id: "impact-test".into(),
+    };
+    let id_rule = json!({"name": "id_present", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "customer_id"}}});
+    let email_rule = json!({"name": "email_present", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}});
+    let request = JobRequest::Impact {
+        table: dqx_manager::model::table_name::TableName::parse("main.sales.customers").unwrap(),
+        version: 2,
+        against_version: Some(1),
+        before: vec![id_rule.clone()],
+        after: vec![id_rule, email_rule],
+        changes: [("email_present".to_string(), "added".to_string())].into(),
+        sample_rows: 500,
+    };
+    let run = state.jobs.start(&alice, request).await.unwrap();
+    assert!(run.run_id.starts_with("wh-"), "{}", run.run_id);
+    let mut status = state.jobs.status(&alice, &run.run_id).await.unwrap();
+    for _ in 0..300 {
+        if status.summary.state.is_terminal() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        status = state.jobs.status(&alice, &run.run_id).await.unwrap();
+    }
+    let impact = status
+        .impact
+        .clone()
+        .unwrap_or_else(|| panic!("no impact: {status:?}"));
+    assert_eq!(
+        (
+            impact.rows_checked,
+            impact.invalid_before,
+            impact.invalid_after
+        ),
+        (12, 0, 1)
+    );
+    assert_eq!(impact.rows_start_failing, 1);
+    assert_eq!(impact.start_failing_samples[0]["customer_id"], "5");
+    let email = impact
+        .rules
+        .iter()
+        .find(|r| r.rule_name == "email_present")
+        .unwrap();
+    assert_eq!(
+        (
+            email.change.as_str(),
+            email.violations_before,
+            email.violations_after
+        ),
+        ("added", None, Some(1))
+    );
+    assert_eq!(
+        impact.rules[0].samples[0]["_message"],
+        "Column 'email' value is null"
+    );
+    let statements = fake.statements.lock().unwrap().clone();
+    assert_eq!(statements.len(), 2, "{statements:?}");
+    for (sql, _) in &statements {
+        assert!(
+            sql.contains("ORDER BY xxhash64(__dqx_key), __dqx_key LIMIT 500"),
+            "{sql}"
+        );
+        assert!(sql.contains("`main`.`sales`.`customers`"), "{sql}");
+    }
+    no_service_principal(&fake);
+}

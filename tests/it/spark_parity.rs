@@ -1018,3 +1018,139 @@ async fn every_check_counts_the_same_on_spark_as_in_the_embedded_engine() {
         problems.join("\n")
     );
 }
+
+/// The warehouse's impact preview on real Spark gives the embedded engine's answer: the same
+/// counts before and after, the same rows starting and stopping to fail, per rule and overall
+/// (the sample holds the whole table, so both engines see the same rows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_impact_preview_counts_the_same_on_spark_as_in_the_embedded_engine() {
+    use dqx_manager::engine::impact::{ImpactInput, preview};
+    use dqx_manager::engine::spark_impact::{SparkImpact, SparkImpactInput};
+    let Some(python) = crate::common::spark::spark_python("the Spark impact parity test") else {
+        return;
+    };
+    let table = customers();
+    let ctx = local_context(&[&table]).await;
+    let table_sql = "`spark_catalog`.`sales`.`customers`";
+    let table_name = "spark_catalog.sales.customers";
+    let all = customer_rules();
+    let all = all.as_array().unwrap();
+    let before_json: Vec<Value> = all[..12].to_vec();
+    let mut after_json: Vec<Value> = all[6..40].to_vec();
+    // One kept error rule becomes a warning, so rows stop failing; the first six are removed.
+    after_json[1]["criticality"] = json!("warn");
+    let frame = ctx
+        .sql(&format!("SELECT * FROM {table_sql} LIMIT 0"))
+        .await
+        .unwrap();
+    let fields = frame.schema().fields().clone();
+    let shape = TableShape {
+        columns: fields.iter().map(|f| f.name().clone()).collect(),
+        types: fields.iter().map(|f| uc_type_name(f.data_type())).collect(),
+        nullable: fields.iter().map(|f| f.is_nullable()).collect(),
+        references: Default::default(),
+    };
+    let before = validate_rule_set(&Value::Array(before_json.clone()), Some(&shape.columns)).rules;
+    let after = validate_rule_set(&Value::Array(after_json.clone()), Some(&shape.columns)).rules;
+    assert_eq!(before.len(), 12);
+    assert_eq!(after.len(), 34);
+    let (added, removed, changed, _) =
+        dqx_manager::model::rules::diff::diff_rules(&before_json, &after_json);
+    let mut changes = BTreeMap::new();
+    for r in &added {
+        changes.insert(
+            dqx_manager::model::rules::diff::rule_key(r),
+            "added".to_string(),
+        );
+    }
+    for r in &removed {
+        changes.insert(
+            dqx_manager::model::rules::diff::rule_key(r),
+            "removed".to_string(),
+        );
+    }
+    for c in &changed {
+        changes.insert(c.name.clone(), "changed".to_string());
+    }
+    let rows = 1_000;
+    let local = preview(
+        &ctx,
+        &ImpactInput {
+            table_sql,
+            table_name,
+            version: 2,
+            against_version: Some(1),
+            before: &before,
+            after: &after,
+            changes: &changes,
+            sample_rows: rows,
+            computed_by: "alice@example.com",
+            now: Some(NOW.into()),
+        },
+    )
+    .await
+    .unwrap();
+    let spark = SparkImpact::new(&SparkImpactInput {
+        table_sql,
+        table_name,
+        shape: &shape,
+        before: &before,
+        after: &after,
+        changes: &changes,
+        version: 2,
+        against_version: Some(1),
+        sample_rows: rows,
+        now_sql: &spark_now(Some(NOW)).unwrap(),
+        computed_by: "alice@example.com",
+    });
+    let setup = vec![
+        "CREATE DATABASE IF NOT EXISTS sales".to_string(),
+        format!(
+            "CREATE OR REPLACE VIEW spark_catalog.sales.customers AS {}",
+            table.select(true)
+        ),
+    ];
+    let answers = run_spark(&python, &setup, &[spark.counts_sql(), spark.samples_sql()]);
+    let counts = answer_rows(&answers[0]);
+    let samples = answer_rows(&answers[1]);
+    let remote = spark.read(&counts[0], &samples, 0).unwrap();
+    let overall = |p: &dqx_manager::model::review::ImpactPreview| {
+        (
+            p.rows_checked,
+            p.invalid_before,
+            p.invalid_after,
+            p.rows_start_failing,
+            p.rows_stop_failing,
+            p.start_failing_samples.len(),
+            p.stop_failing_samples.len(),
+        )
+    };
+    assert_eq!(overall(&local), overall(&remote));
+    assert!(
+        local.rows_start_failing + local.rows_stop_failing > 0,
+        "the change changes rows"
+    );
+    assert_eq!(local.pass_rate_after, remote.pass_rate_after);
+    let per_rule = |p: &dqx_manager::model::review::ImpactPreview| {
+        let mut rules: Vec<_> = p
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.rule_name.clone(),
+                    r.change.clone(),
+                    r.violations_before,
+                    r.violations_after,
+                    r.rows_start_failing,
+                    r.rows_stop_failing,
+                    r.samples.len(),
+                )
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(per_rule(&local), per_rule(&remote));
+    assert!(local.rules.iter().any(|r| r.change == "removed"));
+    assert!(local.rules.iter().any(|r| r.change == "changed"));
+}

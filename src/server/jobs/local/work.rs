@@ -202,6 +202,7 @@ async fn preview(
         changes: &changes,
         sample_rows,
         computed_by: &caller.email,
+        now: None,
     };
     let preview = crate::engine::impact::preview(&ctx, &input)
         .await
