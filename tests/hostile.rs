@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// The resident set size this test process may reach, in MiB, after every input.
 const RSS_BOUND_MIB: u64 = 1536;
 
-const FUNCTIONS: [&str; 21] = [
+const FUNCTIONS: [&str; 29] = [
     "whoami",
     "list_catalogs",
     "list_schemas",
@@ -39,6 +39,14 @@ const FUNCTIONS: [&str; 21] = [
     "export_rule_set",
     "import_rule_set",
     "store_status",
+    "submit_rule_set",
+    "approve_rule_set",
+    "reject_rule_set",
+    "comment_rule_set",
+    "review_queue",
+    "review_detail",
+    "impact_preview",
+    "my_roles",
 ];
 
 /// A small deterministic generator, so a failure names an input that can be replayed.
@@ -196,6 +204,23 @@ fn inputs() -> Vec<Input> {
                 "import_rule_set" => {
                     json!({"table": "main.sales.customers", "text": format!("- check: {{function: {text}}}"), "format": "yaml"})
                 }
+                "submit_rule_set" | "review_detail" => {
+                    json!({"table": text, "version": rng.next() as i64 - (1 << 30)})
+                }
+                "approve_rule_set" => {
+                    json!({"table": "main.sales.customers", "version": rng.next() as i64, "expected_status": text})
+                }
+                "reject_rule_set" => {
+                    json!({"table": "main.sales.customers", "version": 1, "reason": text.repeat(100), "expected_status": "pending"})
+                }
+                "comment_rule_set" => {
+                    json!({"table": "main.sales.customers", "version": 1, "text": text.repeat(100)})
+                }
+                "review_queue" => json!({"x": text}),
+                "impact_preview" => {
+                    json!({"table": "main.sales.customers", "version": 1, "sample_rows": rng.next()})
+                }
+                "my_roles" => json!({"table": text}),
                 _ => json!({"unexpected": text}),
             };
             out.push(json_input(function, body));

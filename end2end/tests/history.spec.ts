@@ -1,5 +1,6 @@
-// Saving rule sets and working with their history as alice: save from the workflow, see the
-// versions, diff two of them, restore one, export one.
+// Saving rule sets and working with their history as alice: save drafts from the workflow (the
+// sample workspace reviews every table), see the versions, diff two of them, restore one (a
+// draft too), export one.
 import { test, expect } from "@playwright/test";
 import { alice } from "./users";
 
@@ -15,23 +16,23 @@ test("alice saves two versions, compares them, restores and exports", async ({ p
   // Cards, not the table a longer rule set opens on.
   await page.getByRole("tab", { name: "Form" }).click();
   await expect(page.locator("li.rule-card").first()).toBeVisible({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Save as a new version" }).click();
-  const saved = page.getByText(/Saved as version (\d+)/);
+  await expect(page.getByText("Rules for this table are reviewed")).toBeVisible();
+  await page.getByRole("button", { name: "Save draft" }).click();
+  const saved = page.getByText(/Saved as draft version (\d+)/);
   await expect(saved).toBeVisible();
   const first = Number((await saved.textContent())!.match(/version (\d+)/)![1]);
 
   // A second version: one rule fewer, one changed.
   await page.getByRole("button", { name: /^Delete Rule 1:/ }).click();
   await page.locator("li.rule-card").first().getByLabel("Criticality").selectOption("warn");
-  await page.getByRole("button", { name: "Save as a new version" }).click();
-  await expect(page.getByText(`Saved as version ${first + 1}`)).toBeVisible();
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByText(`Saved as draft version ${first + 1}`)).toBeVisible();
 
-  await page.getByRole("link", { name: "See the history" }).click();
-  await expect(page).toHaveURL(/\/history\?table=main\.sales\.orders/);
+  await page.goto("/history?table=main.sales.orders");
   const versions = page.getByRole("table", { name: "Saved versions" });
   await expect(versions.getByRole("rowheader", { name: `v${first + 1}` })).toBeVisible();
   const newest = versions.getByRole("row").filter({ has: page.getByRole("rowheader", { name: `v${first + 1}` }) });
-  await expect(newest).toContainText("✓ active");
+  await expect(newest).toContainText("Draft");
   await expect(newest).toContainText("alice@example.com");
   await expect(newest).toContainText("order ids are unique");
 
@@ -39,12 +40,12 @@ test("alice saves two versions, compares them, restores and exports", async ({ p
   await expect(page.getByText(`From version ${first} to ${first + 1}: 0 added, 1 removed, 1 changed`)).toBeVisible();
   await expect(page.getByRole("table", { name: "Changed rules" })).toContainText("criticality");
 
-  // Restore the first version (confirming), which becomes the active one.
+  // Restore the first version (confirming): a new draft, waiting for review like any save.
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: `Restore version ${first}` }).click();
-  await expect(page.getByText(`Restored version ${first} as version ${first + 2}.`)).toBeVisible();
+  await expect(page.getByText(`Restored version ${first} as version ${first + 2} (a draft: submit it for review).`)).toBeVisible();
   const restored = versions.getByRole("row").filter({ has: page.getByRole("rowheader", { name: `v${first + 2}` }) });
-  await expect(restored).toContainText("✓ active");
+  await expect(restored).toContainText("Draft");
   await expect(restored).toContainText(`restored from v${first}`);
 
   // Export as YAML: a DQX-loadable download.
@@ -72,6 +73,6 @@ test("a pasted rule set is checked before anything is imported", async ({ page }
   await page.getByRole("button", { name: "Import as a new version" }).click();
   await expect(page.getByText(/Imported as version \d+\./)).toBeVisible();
   const newest = page.getByRole("table", { name: "Saved versions" }).getByRole("row").nth(1);
-  await expect(newest).toContainText("✓ active");
+  await expect(newest).toContainText("Draft");
   await expect(newest).toContainText("alice@example.com");
 });

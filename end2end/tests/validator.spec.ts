@@ -1,6 +1,6 @@
 // The Validator page: the active saved version of a table, validated against its data.
 import { test, expect } from "@playwright/test";
-import { alice } from "./users";
+import { alice, carol } from "./users";
 
 test("alice validates the active saved rules of main.hr.employees", async ({ page, request }) => {
   const rules = [
@@ -10,6 +10,11 @@ test("alice validates the active saved rules of main.hr.employees", async ({ pag
   const saved = await request.post("/api/save_rule_set", { headers: alice, data: { table: "main.hr.employees", rules } });
   expect(saved.status()).toBe(200);
   const { version } = await saved.json();
+  // The sample workspace reviews every table: alice submits, carol approves.
+  const submitted = await request.post("/api/submit_rule_set", { headers: alice, data: { table: "main.hr.employees", version } });
+  expect(submitted.status()).toBe(200);
+  const approved = await request.post("/api/approve_rule_set", { headers: carol, data: { table: "main.hr.employees", version, expected_status: "pending" } });
+  expect(approved.status()).toBe(200);
 
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/validate?table=main.hr.employees");
