@@ -345,3 +345,60 @@ async fn every_function_checks_runs_and_dqx_accepts_it() {
         status["errors"]
     );
 }
+
+/// Every rule of the catalogue, and the whole set, has DQX 0.17's own fingerprint: DQX computes
+/// `rule_fingerprint` per (expanded) rule and `compute_rule_set_fingerprint_by_metadata` for the
+/// set, and the app's `model::rules::fingerprint` must give the same hex digests.
+#[test]
+fn every_rule_and_the_set_have_dqxs_own_fingerprints() {
+    use dqx_manager::model::rules::fingerprint::{rule_fingerprint, rule_set_fingerprint};
+    let Some(python) = crate::common::spark::spark_python("DQX's fingerprints of the catalogue")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules();
+    let rules_path = dir.path().join("rules.json");
+    std::fs::write(&rules_path, rules.to_string()).unwrap();
+    let script = dir.path().join("fingerprints.py");
+    std::fs::write(
+        &script,
+        "import json, sys\n\
+         from pyspark.sql import SparkSession\n\
+         spark = SparkSession.builder.master('local[1]').config('spark.ui.enabled', 'false').getOrCreate()\n\
+         from databricks.labs.dqx.checks_serializer import deserialize_checks\n\
+         from databricks.labs.dqx.rule_fingerprint import compute_rule_set_fingerprint_by_metadata\n\
+         checks = json.load(open(sys.argv[1]))\n\
+         rules = [[r.name, r.rule_fingerprint] for r in deserialize_checks(checks)]\n\
+         print(json.dumps({'rules': rules, 'set': compute_rule_set_fingerprint_by_metadata(checks)}))\n",
+    )
+    .unwrap();
+    let out = Command::new(python)
+        .arg(&script)
+        .arg(&rules_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "DQX: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dqx: Value = serde_json::from_slice(
+        out.stdout
+            .split(|b| *b == b'\n')
+            .rfind(|l| l.starts_with(b"{"))
+            .unwrap_or_default(),
+    )
+    .unwrap();
+    let ours = dqx_manager::model::rules::validate::validate_rule_set(&rules, None).rules;
+    let theirs = dqx["rules"].as_array().unwrap();
+    assert_eq!(ours.len(), theirs.len(), "expanded rules");
+    let mismatched: Vec<String> = ours
+        .iter()
+        .zip(theirs)
+        .filter(|(r, t)| t[1] != rule_fingerprint(r).as_str() || t[0] != r.name.as_str())
+        .map(|(r, t)| format!("{} ({}): DQX says {} {}", r.name, r.function, t[0], t[1]))
+        .collect();
+    assert!(mismatched.is_empty(), "{mismatched:#?}");
+    assert_eq!(dqx["set"], rule_set_fingerprint(&ours).as_str());
+}

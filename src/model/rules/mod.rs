@@ -4,6 +4,7 @@
 
 pub mod ddl;
 pub mod diff;
+pub mod fingerprint;
 pub mod functions;
 pub mod names;
 pub mod validate;
