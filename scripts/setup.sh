@@ -117,15 +117,17 @@ if $want_spark; then
     apt_install openjdk-17-jre-headless
   fi
   # pyspark runs the warehouse SQL; DQX 0.17 (as the bundle pins it) runs the job notebooks;
-  # pandas and pyarrow are what DQX's checks import on a Databricks runtime.
-  if ! "$spark_venv/bin/python" -c 'import pyspark, pandas, pyarrow, databricks.labs.dqx.engine' >/dev/null 2>&1; then
+  # pandas and pyarrow are what DQX's checks import on a Databricks runtime; psycopg2 is the
+  # driver DQX's Lakebase checks storage loads published rules with.
+  if ! "$spark_venv/bin/python" -c 'import pyspark, pandas, pyarrow, psycopg2, databricks.labs.dqx.engine' >/dev/null 2>&1; then
     say "making the Spark venv at $spark_venv (pyspark and DQX 0.17 from PyPI, about 2 minutes)"
     if ! python3 -m venv "$spark_venv" 2>/dev/null; then
       apt_install python3-venv
       python3 -m venv "$spark_venv"
     fi
     "$spark_venv/bin/pip" install -q --disable-pip-version-check \
-      "pyspark>=4.0,<5" "databricks-labs-dqx==0.17.0" "pandas>=2,<3" "pyarrow>=15"
+      "pyspark>=4.0,<5" "databricks-labs-dqx==0.17.0" "pandas>=2,<3" "pyarrow>=15" \
+      "psycopg2-binary>=2.9,<3"
   fi
 fi
 

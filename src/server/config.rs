@@ -69,6 +69,8 @@ pub struct Config {
     pub limits: crate::server::limits::Limits,
     /// Who approves rule sets (overrides the local users file's `[review]`).
     pub review: ReviewConfig,
+    /// `DQX_PUBLISH_LAKEBASE`: the `database.schema.table` active rule sets are published to.
+    pub publish_lakebase: Option<String>,
 }
 
 /// The review settings from the environment.
@@ -281,6 +283,11 @@ impl Config {
                 Some(v) => parse_bool("DQX_ALLOW_SELF_APPROVAL", &v)?,
             },
         };
+        let publish_lakebase = get("DQX_PUBLISH_LAKEBASE");
+        if let Some(location) = &publish_lakebase {
+            crate::server::publish::lakebase::parse_location(location)
+                .map_err(|problem| ConfigError::new("DQX_PUBLISH_LAKEBASE", problem))?;
+        }
         for (variable, text) in [
             ("DQX_APPROVER_GROUPS", &review.approver_groups),
             ("DQX_ADMIN_GROUPS", &review.admin_groups),
@@ -313,6 +320,7 @@ impl Config {
             ai_timeout,
             limits,
             review,
+            publish_lakebase,
         })
     }
 }

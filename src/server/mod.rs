@@ -9,6 +9,7 @@ pub mod databricks;
 pub mod error;
 pub mod jobs;
 pub mod limits;
+pub mod publish;
 pub mod request;
 pub mod request_guard;
 pub mod review;

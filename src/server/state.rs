@@ -32,6 +32,8 @@ pub struct AppState {
     pub identities: Arc<crate::server::databricks::scim::MeCache>,
     /// Who approves what, and the callers' groups.
     pub review: Arc<crate::server::review::ReviewService>,
+    /// Where active rule sets are published for pipelines.
+    pub publisher: Arc<crate::server::publish::Publisher>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -123,7 +125,13 @@ impl AppState {
             .map_err(StartupError)?,
             groups: crate::server::review::GroupSource::Local(directory.clone()),
         };
+        let publisher = crate::server::publish::Publisher {
+            targets: vec![Box::new(crate::server::publish::local::LocalFolder {
+                root: config.data_dir.join("published"),
+            })],
+        };
         Ok(Self {
+            publisher: Arc::new(publisher),
             review: Arc::new(review),
             leptos_options,
             config: Arc::new(config),

@@ -168,7 +168,21 @@ pub async fn build(
             cache: identities.clone(),
         },
     };
+    let mut publisher = crate::server::publish::Publisher::default();
+    if let (Some(location), Some(lb)) = (&config.publish_lakebase, &config.lakebase) {
+        let target = PgTarget {
+            host: lb.host.clone(),
+            port: lb.port,
+            database: lb.database.clone(),
+            ca_file: lb.ca_file.clone(),
+            app_role: lb.app_role.clone(),
+        };
+        let table = crate::server::publish::lakebase::LakebaseTable::new(target, location)
+            .map_err(StartupError)?;
+        publisher.targets.push(Box::new(table));
+    }
     Ok(AppState {
+        publisher: Arc::new(publisher),
         review: Arc::new(review),
         leptos_options,
         config: Arc::new(config),

@@ -27,6 +27,7 @@ mod http_api;
 mod local_workspace;
 mod profile_generate;
 mod prompt_generation;
+mod publish;
 mod review_api;
 mod sample_data;
 mod spark_parity;

@@ -1029,3 +1029,69 @@ async fn the_local_audit_trail_is_append_only() {
     assert_eq!(trail.len(), 1);
     assert_eq!(trail[0].actor, "alice@example.com");
 }
+
+/// Publishing to a DQX-format Lakebase table as the approving user: written once per rule set
+/// (the same version again writes nothing), and DQX 0.17's own `LakebaseChecksStorageHandler`
+/// loads exactly the approved rules, with DQX's `rule_set_fingerprint` on every row.
+#[tokio::test]
+async fn published_rules_are_what_dqxs_lakebase_loader_loads() {
+    use dqx_manager::server::publish::lakebase::LakebaseTable;
+    use dqx_manager::server::publish::{Outcome, Publication, PublishTarget};
+    let Some(pg) = pg() else { return };
+    let schema = format!("pub_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    sqlx::raw_sql(&format!(
+        "CREATE SCHEMA {schema}; GRANT USAGE, CREATE ON SCHEMA {schema} TO dqx_app_users"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let location = format!("{}.{schema}.checks", pg.database);
+    let target = LakebaseTable::new(target(&pg, &pg.database), &location).unwrap();
+    let rules = crate::publish::approved_rules();
+    let publication =
+        Publication::new("main.sales.customers", 3, rules.as_array().unwrap().clone());
+    let me = alice();
+    assert_eq!(
+        target.publish(&me, &publication).await.unwrap(),
+        Outcome::Written
+    );
+    assert_eq!(
+        target.publish(&me, &publication).await.unwrap(),
+        Outcome::Unchanged
+    );
+    let (rows, authors): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT count(*), count(DISTINCT rule_set_fingerprint) FROM {schema}.checks"
+    ))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!((rows, authors), (3, 1), "one batch of three rows");
+    // Whoever may not connect as an app user cannot publish.
+    let mallory = caller("mallory@example.com", Some("mallory-oauth-token"));
+    assert!(target.publish(&mallory, &publication).await.is_err());
+
+    let Some(python) = crate::common::spark::spark_python("DQX loading the Lakebase table") else {
+        return;
+    };
+    let url = format!(
+        "postgresql+psycopg2://alice%40example.com:{ALICE_TOKEN}@{}:{}/{}",
+        pg.host, pg.port, pg.database
+    );
+    let loaded = crate::publish::dqx_load(
+        &python,
+        &["lakebase", &url, &location, "main.sales.customers"],
+    );
+    crate::publish::assert_same_rules(&loaded["checks"], &rules);
+    assert_eq!(
+        loaded["rule_set_fingerprint"],
+        publication.rule_set_fingerprint.as_str()
+    );
+    let stored: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT rule_set_fingerprint FROM {schema}.checks"
+    ))
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(stored, [(publication.rule_set_fingerprint.clone(),)]);
+}

@@ -42,6 +42,20 @@ pub(crate) mod guard {
         Ok((ctx, name.to_string(), cols))
     }
 
+    /// Publishes the table's active version when this save made one (no review applies).
+    pub async fn publish_if_active(
+        ctx: &RequestContext,
+        table: &str,
+        saved: &crate::model::rulesets::SavedRuleSet,
+    ) {
+        if saved.is_active {
+            ctx.state
+                .publisher
+                .publish_active(ctx.state.store.as_ref(), &ctx.caller, table)
+                .await;
+        }
+    }
+
     /// Whether saves of the table are drafts (review applies to it).
     pub fn drafts(ctx: &RequestContext, table: &str) -> bool {
         TableName::parse(table).is_ok_and(|name| ctx.state.review.saves_draft(&name))
@@ -63,6 +77,7 @@ pub async fn save_rule_set(
     let (ctx, table, columns) = guard::table(&table, true).await?;
     let rules = ctx.rules_in(rules)?;
     let draft = guard::drafts(&ctx, &table);
+    let name = table.clone();
     let new = NewRuleSet {
         table_name: table,
         rules,
@@ -80,7 +95,9 @@ pub async fn save_rule_set(
         AuditAction::Save,
     )
     .await;
-    ctx.respond(saved)
+    let saved = ctx.respond(saved)?;
+    guard::publish_if_active(&ctx, &name, &saved).await;
+    Ok(saved)
 }
 
 /// `POST /api/rule_history` with `{table, limit?}` (default 50): versions, newest first.
@@ -132,7 +149,9 @@ pub async fn restore_rule_set(table: String, version: i32) -> Result<SavedRuleSe
         draft,
     )
     .await;
-    ctx.respond(saved)
+    let saved = ctx.respond(saved)?;
+    guard::publish_if_active(&ctx, &table, &saved).await;
+    Ok(saved)
 }
 
 /// `POST /api/export_rule_set` with `{table, version?, format: yaml|json}`: DQX-loadable text.
@@ -175,7 +194,9 @@ pub async fn import_rule_set(
         draft,
     )
     .await;
-    ctx.respond(saved)
+    let saved = ctx.respond(saved)?;
+    guard::publish_if_active(&ctx, &table, &saved).await;
+    Ok(saved)
 }
 
 /// `POST /api/store_status` with `{}`: configured, connected, backend and user (never a token).

@@ -67,17 +67,25 @@ async fn decide(
         None => None,
     };
     let roles = ctx.respond(ctx.state.review.roles(&ctx.caller, Some(&name)).await)?;
+    let table = name.to_string();
     let done = service::decide(
         ctx.state.store.as_ref(),
         &ctx.caller,
         &roles,
-        &name.to_string(),
+        &table,
         version,
         expected,
         reason,
     )
     .await;
-    ctx.respond(done)
+    let done = ctx.respond(done)?;
+    if done.is_active {
+        ctx.state
+            .publisher
+            .publish_active(ctx.state.store.as_ref(), &ctx.caller, &table)
+            .await;
+    }
+    Ok(done)
 }
 
 /// `POST /api/comment_rule_set` with `{table, version, text}`: adds to the version's thread.

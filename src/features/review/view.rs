@@ -308,7 +308,11 @@ fn Thread(
             let said = e
                 .detail
                 .as_ref()
-                .and_then(|d| d.get("text").or_else(|| d.get("reason")))
+                .and_then(|d| {
+                    d.get("text")
+                        .or_else(|| d.get("reason"))
+                        .or_else(|| d.get("summary"))
+                })
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
                 .unwrap_or_default();

@@ -33,6 +33,68 @@ pub fn rule_fingerprint(rule: &ResolvedRule) -> String {
     sha256_hex(&python_json(&Value::Object(data)))
 }
 
+/// The fingerprint DQX stores for a compact `for_each_column` rule (one row that expands only
+/// when applied): over the rule as written, its `for_each_column` sorted.
+pub fn compact_rule_fingerprint(rule: &Value) -> String {
+    let check = rule.get("check").cloned().unwrap_or(Value::Null);
+    let mut for_each: Vec<Value> = check
+        .get("for_each_column")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for_each.sort_by(python_cmp);
+    let mut data = Map::new();
+    data.insert(
+        "name".into(),
+        rule.get("name").cloned().unwrap_or(Value::Null),
+    );
+    data.insert(
+        "criticality".into(),
+        rule.get("criticality")
+            .cloned()
+            .unwrap_or_else(|| Value::String("error".into())),
+    );
+    data.insert(
+        "function".into(),
+        check.get("function").cloned().unwrap_or(Value::Null),
+    );
+    data.insert(
+        "arguments".into(),
+        check.get("arguments").cloned().unwrap_or(Value::Null),
+    );
+    data.insert(
+        "filter".into(),
+        rule.get("filter").cloned().unwrap_or(Value::Null),
+    );
+    data.insert(
+        "for_each_column".into(),
+        if for_each.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(for_each)
+        },
+    );
+    sha256_hex(&python_json(&Value::Object(data)))
+}
+
+/// Python's ordering of the values a `for_each_column` holds: strings by code point, lists
+/// element by element.
+fn python_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                let o = python_cmp(p, q);
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        _ => python_json(a).cmp(&python_json(b)),
+    }
+}
+
 /// The fingerprint of a rule set, as `compute_rule_set_fingerprint`: order-independent.
 pub fn rule_set_fingerprint(rules: &[ResolvedRule]) -> String {
     let mut prints: Vec<Value> = rules

@@ -45,6 +45,7 @@ pub enum AuditAction {
     Reject,
     Comment,
     Preview,
+    Publish,
 }
 
 impl AuditAction {
@@ -60,6 +61,7 @@ impl AuditAction {
             AuditAction::Reject => "reject",
             AuditAction::Comment => "comment",
             AuditAction::Preview => "preview",
+            AuditAction::Publish => "publish",
         }
     }
 }

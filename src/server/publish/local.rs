@@ -1,0 +1,58 @@
+//! The local target: one DQX YAML file per table under `$DQX_DATA_DIR/published/`
+//! (`catalog.schema.table.yaml`), which DQX's `FileChecksStorageConfig` loads. Written whole
+//! (a temporary file renamed into place), and not at all when it already holds the rule set.
+
+use super::{Outcome, Publication, PublishTarget};
+use crate::model::rules::{RulesFormat, rules_to_text};
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub struct LocalFolder {
+    pub root: PathBuf,
+}
+
+impl LocalFolder {
+    /// The file a table's rules are published to.
+    pub fn path_for(&self, table: &str) -> PathBuf {
+        self.root.join(format!("{table}.yaml"))
+    }
+}
+
+#[async_trait::async_trait]
+impl PublishTarget for LocalFolder {
+    fn describe(&self, table: &str) -> String {
+        format!("file {}", self.path_for(table).display())
+    }
+
+    async fn publish(
+        &self,
+        _caller: &Caller,
+        publication: &Publication,
+    ) -> Result<Outcome, AppError> {
+        let text = rules_to_text(&Value::Array(publication.rules.clone()), RulesFormat::Yaml)
+            .map_err(|e| AppError::internal("writing the rules as YAML", e))?;
+        let text = format!(
+            "# {} version {} (rule_set_fingerprint {}), published by DQX Data Quality Manager.\n{text}",
+            publication.table, publication.version, publication.rule_set_fingerprint
+        );
+        let path = self.path_for(&publication.table);
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || -> Result<Outcome, AppError> {
+            if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+                return Ok(Outcome::Unchanged);
+            }
+            std::fs::create_dir_all(&root)
+                .map_err(|e| AppError::internal(format!("creating {}", root.display()), e))?;
+            let partial = path.with_extension("yaml.partial");
+            std::fs::write(&partial, &text)
+                .map_err(|e| AppError::internal(format!("writing {}", partial.display()), e))?;
+            std::fs::rename(&partial, &path)
+                .map_err(|e| AppError::internal(format!("writing {}", path.display()), e))?;
+            Ok(Outcome::Written)
+        })
+        .await
+        .map_err(|e| AppError::internal("publishing the rules file", e))?
+    }
+}

@@ -1,0 +1,150 @@
+//! Publishing for pipelines, proved with DQX's own code: when carol approves a version locally it
+//! is written to `$DQX_DATA_DIR/published/<table>.yaml`, which DQX 0.17's
+//! `FileChecksStorageHandler` loads as exactly the approved rules with the fingerprint the app
+//! computed; publishing the same version again writes nothing; the approval is audited with
+//! where it was published.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::http::{ALICE, CAROL, call};
+use serde_json::{Value, json};
+use std::process::Command;
+
+const TABLE: &str = "main.sales.customers";
+
+/// Approved rules: two named rules and one compact `for_each_column` rule.
+pub fn approved_rules() -> Value {
+    json!([
+        {"name": "customer_id_present", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "customer_id"}}},
+        {"name": "country_known", "criticality": "warn", "filter": "country IS NOT NULL", "check": {"function": "is_in_list", "arguments": {"column": "country", "allowed": ["'US'", "'DE'", "'FR'"]}}, "user_metadata": {"owner": "sales"}},
+        {"criticality": "warn", "check": {"function": "is_not_null", "for_each_column": ["email", "full_name"]}}
+    ])
+}
+
+/// What DQX's loader printed on its last line.
+pub fn dqx_load(python: &str, args: &[&str]) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spark/load_checks.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "DQX's loader failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(
+        out.stdout
+            .split(|b| *b == b'\n')
+            .rfind(|l| l.starts_with(b"{"))
+            .unwrap_or_default(),
+    )
+    .unwrap()
+}
+
+/// The loaded checks, as the rules they are (DQX adds nothing but what was written).
+pub fn assert_same_rules(loaded: &Value, rules: &Value) {
+    let loaded = loaded.as_array().unwrap();
+    let rules = rules.as_array().unwrap();
+    assert_eq!(loaded.len(), rules.len(), "{loaded:?}");
+    for (l, r) in loaded.iter().zip(rules) {
+        assert_eq!(l["check"], r["check"], "{l}");
+        assert_eq!(l["criticality"], r["criticality"], "{l}");
+        if let Some(name) = r.get("name") {
+            assert_eq!(&l["name"], name);
+        }
+        if let Some(filter) = r.get("filter") {
+            assert_eq!(&l["filter"], filter);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_approved_version_is_published_where_dqx_loads_it_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = common::local_state(dir.path()).await;
+    let app = dqx_manager::server::routes::router(state.clone());
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": TABLE, "rules": approved_rules()}),
+    )
+    .await;
+    let version = saved.body["version"].as_i64().unwrap();
+    let path = dir.path().join("published").join(format!("{TABLE}.yaml"));
+    assert!(!path.exists(), "a draft is not published");
+    call(
+        &app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    let approved = call(
+        &app,
+        "/api/approve_rule_set",
+        &CAROL,
+        json!({"table": TABLE, "version": version, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expanded =
+        dqx_manager::model::rules::validate::validate_rule_set(&approved_rules(), None).rules;
+    let fingerprint = dqx_manager::model::rules::fingerprint::rule_set_fingerprint(&expanded);
+    assert!(text.contains(&fingerprint), "{text}");
+
+    let page = call(
+        &app,
+        "/api/review_detail",
+        &ALICE,
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    let publish = page.body["thread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "publish")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", page.text));
+    assert_eq!(publish["actor"], "carol@example.com");
+    assert!(
+        publish["detail"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("published to 1 of 1 targets"),
+        "{publish}"
+    );
+    assert_eq!(
+        publish["detail"]["report"]["targets"][0]["outcome"],
+        "written"
+    );
+
+    // The same version again: nothing new is written.
+    let caller = common::caller("carol@example.com");
+    let again = state
+        .publisher
+        .publish_active(state.store.as_ref(), &caller, TABLE)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.targets[0].outcome,
+        Some(dqx_manager::server::publish::Outcome::Unchanged)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+
+    let Some(python) = common::spark::spark_python("DQX loading the published file") else {
+        return;
+    };
+    let loaded = dqx_load(&python, &["file", path.to_str().unwrap()]);
+    assert_same_rules(&loaded["checks"], &approved_rules());
+    assert_eq!(
+        loaded["rule_set_fingerprint"],
+        fingerprint.as_str(),
+        "DQX's fingerprint of what it loaded"
+    );
+}
