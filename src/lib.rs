@@ -10,6 +10,8 @@ pub mod ui;
 pub mod url;
 
 #[cfg(feature = "ssr")]
+pub mod pull;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 /// Browser entry point: attaches the client-side app to the server-rendered page.

@@ -93,6 +93,27 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Fetch a table's approved rules from a running app as a DQX file (for CI pipelines): exit
+    /// 0 when written, 2 when the table has no approved version (or VERSION is not approved).
+    Pull {
+        /// The app's URL (a Databricks App's, or http://127.0.0.1:3000 locally).
+        #[arg(long)]
+        app: String,
+        /// catalog.schema.table
+        #[arg(long)]
+        table: String,
+        /// A saved version (default: the active one); it must be approved.
+        #[arg(long)]
+        version: Option<i32>,
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: RulesFormatArg,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Local mode: act as the local user with this token (DATABRICKS_TOKEN is used otherwise).
+        #[arg(long)]
+        local_token: Option<String>,
+    },
     /// Check a rule set without data: exit 0 when valid, 1 with every problem listed.
     CheckRules {
         #[arg(long)]
@@ -145,6 +166,26 @@ fn main() -> ExitCode {
                 .map(|()| 0)
         }),
         Command::CheckRules { rules, columns } => cli::check_rules(&rules, columns.as_deref()),
+        Command::Pull {
+            app,
+            table,
+            version,
+            format,
+            out,
+            local_token,
+        } => run_async(pull(
+            dqx_manager::pull::PullArgs {
+                app,
+                table,
+                version,
+                format: format.into(),
+                databricks_token: std::env::var("DATABRICKS_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty()),
+                local_token,
+            },
+            out,
+        )),
         Command::Validate {
             data,
             rules,
@@ -168,6 +209,31 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("dqx-manager: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `pull`: the approved rules to a file or standard output, or exit 2 saying why there are none.
+async fn pull(args: dqx_manager::pull::PullArgs, out: Option<PathBuf>) -> Result<u8, String> {
+    match dqx_manager::pull::pull(&args).await? {
+        dqx_manager::pull::Pulled::NotApproved(why) => {
+            eprintln!("dqx-manager: no approved version of {}: {why}", args.table);
+            Ok(dqx_manager::pull::NO_APPROVED_VERSION)
+        }
+        dqx_manager::pull::Pulled::Rules { text, version } => {
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &text)
+                        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+                    eprintln!(
+                        "{} version {version} written to {}",
+                        args.table,
+                        path.display()
+                    );
+                }
+                None => print!("{text}"),
+            }
+            Ok(0)
         }
     }
 }

@@ -148,3 +148,93 @@ async fn an_approved_version_is_published_where_dqx_loads_it_and_only_once() {
         "DQX's fingerprint of what it loaded"
     );
 }
+
+/// `dqx-manager pull` against the app over real HTTP: exit 2 while the table has no approved
+/// version (a draft or a pending one does not count), then the approved rules as DQX YAML.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_fetches_only_what_was_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = common::local_state(dir.path()).await;
+    let app = dqx_manager::server::routes::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = app.clone();
+    tokio::spawn(async move { axum::serve(listener, served).await.unwrap() });
+    let pull = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dqx-manager"));
+        command
+            .args([
+                "pull",
+                "--app",
+                &url,
+                "--table",
+                TABLE,
+                "--local-token",
+                "local-alice",
+            ])
+            .args(extra)
+            .env_remove("DATABRICKS_TOKEN");
+        command
+    };
+    let run = |mut command: Command| tokio::task::spawn_blocking(move || command.output().unwrap());
+
+    let none = run(pull(&[])).await.unwrap();
+    assert_eq!(
+        none.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no approved version"));
+
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": TABLE, "rules": approved_rules()}),
+    )
+    .await;
+    let version = saved.body["version"].as_i64().unwrap();
+    let draft = run(pull(&["--version", &version.to_string()]))
+        .await
+        .unwrap();
+    assert_eq!(draft.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&draft.stderr).contains("is draft, not approved"),
+        "{}",
+        String::from_utf8_lossy(&draft.stderr)
+    );
+
+    call(
+        &app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    call(
+        &app,
+        "/api/approve_rule_set",
+        &CAROL,
+        json!({"table": TABLE, "version": version, "expected_status": "pending"}),
+    )
+    .await;
+    let out = dir.path().join("pulled.yaml");
+    let done = run(pull(&["--out", out.to_str().unwrap()])).await.unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let pulled = dqx_manager::model::rules::parse_rules_text(
+        &text,
+        dqx_manager::model::rules::RulesFormat::Yaml,
+    )
+    .unwrap();
+    assert_eq!(pulled, approved_rules());
+    let as_json = run(pull(&["--format", "json"])).await.unwrap();
+    let parsed: Value = serde_json::from_slice(&as_json.stdout).unwrap();
+    assert_eq!(parsed, approved_rules());
+}
