@@ -71,6 +71,8 @@ pub struct Config {
     pub review: ReviewConfig,
     /// `DQX_PUBLISH_LAKEBASE`: the `database.schema.table` active rule sets are published to.
     pub publish_lakebase: Option<String>,
+    /// `DQX_PUBLISH_VOLUME`: the `/Volumes/c/s/v` folder a YAML file per table is written to.
+    pub publish_volume: Option<String>,
 }
 
 /// The review settings from the environment.
@@ -288,6 +290,10 @@ impl Config {
             crate::server::publish::lakebase::parse_location(location)
                 .map_err(|problem| ConfigError::new("DQX_PUBLISH_LAKEBASE", problem))?;
         }
+        let publish_volume = get("DQX_PUBLISH_VOLUME")
+            .map(|v| crate::server::publish::volume::parse_folder(&v))
+            .transpose()
+            .map_err(|problem| ConfigError::new("DQX_PUBLISH_VOLUME", problem))?;
         for (variable, text) in [
             ("DQX_APPROVER_GROUPS", &review.approver_groups),
             ("DQX_ADMIN_GROUPS", &review.admin_groups),
@@ -321,6 +327,7 @@ impl Config {
             limits,
             review,
             publish_lakebase,
+            publish_volume,
         })
     }
 }

@@ -181,6 +181,14 @@ pub async fn build(
             .map_err(StartupError)?;
         publisher.targets.push(Box::new(table));
     }
+    if let Some(folder) = &config.publish_volume {
+        publisher
+            .targets
+            .push(Box::new(crate::server::publish::volume::VolumeFolder {
+                client: client.clone(),
+                folder: folder.clone(),
+            }));
+    }
     Ok(AppState {
         publisher: Arc::new(publisher),
         review: Arc::new(review),

@@ -43,6 +43,9 @@ pub struct Fake {
     slow: Mutex<HashSet<String>>,
     /// Statements canceled, with the token that asked.
     pub canceled: Mutex<Vec<(String, String)>>,
+    /// Files API: path → (bytes, the token that wrote them), and how many uploads there were.
+    pub files: Mutex<HashMap<String, (String, String)>>,
+    pub uploads: AtomicUsize,
 }
 
 impl Fake {
@@ -570,6 +573,7 @@ pub async fn start() -> (String, Shared) {
         .route("/api/2.1/jobs/runs/get-output", get(get_output))
         .route("/api/2.0/preview/scim/v2/Me", get(me))
         .route("/api/2.0/database/credentials", post(database_credential))
+        .route("/api/2.0/fs/files/{*path}", get(file_get).put(file_put))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -615,4 +619,58 @@ pub async fn state_on_fake(
         .await
         .unwrap();
     (state, fake, dir)
+}
+
+/// Files API download: the bytes, or 404 in the common error shape.
+async fn file_get(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+) -> Response {
+    let token = record(&fake, "GET /api/2.0/fs/files".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    match fake.files.lock().unwrap().get(&format!("/{path}")) {
+        Some((bytes, _)) => bytes.clone().into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            json!("NOT_FOUND"),
+            "The file does not exist",
+        ),
+    }
+}
+
+/// Files API upload (`overwrite=true` required for an existing file); only alice may write the
+/// `/Volumes/main/dq/rules` volume.
+async fn file_put(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    let token = record(&fake, "PUT /api/2.0/fs/files".into(), &headers);
+    if let Some(r) = require_user(&token) {
+        return r;
+    }
+    let path = format!("/{path}");
+    if token != "alice-token" {
+        return error(
+            StatusCode::FORBIDDEN,
+            json!("PERMISSION_DENIED"),
+            "User does not have WRITE VOLUME on Volume 'main.dq.rules'.",
+        );
+    }
+    let mut files = fake.files.lock().unwrap();
+    if files.contains_key(&path) && query.get("overwrite").map(String::as_str) != Some("true") {
+        return error(
+            StatusCode::CONFLICT,
+            json!("ALREADY_EXISTS"),
+            "The file being created already exists.",
+        );
+    }
+    files.insert(path, (body, token));
+    fake.uploads.fetch_add(1, Ordering::SeqCst);
+    StatusCode::NO_CONTENT.into_response()
 }

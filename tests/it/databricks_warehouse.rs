@@ -365,3 +365,60 @@ async fn an_impact_preview_is_two_statements_on_a_fixed_sample_as_the_caller() {
     }
     no_service_principal(&fake);
 }
+
+#[tokio::test]
+async fn a_volume_file_is_published_with_the_approvers_token_once() {
+    use dqx_manager::server::caller::{Caller, IdentitySource};
+    use dqx_manager::server::publish::volume::VolumeFolder;
+    use dqx_manager::server::publish::{Outcome, Publication, PublishTarget};
+    let (state, fake, _dir) = common::fake_workspace::state_on_fake(&[]).await;
+    let as_user = |email: &str, token: &str| Caller {
+        email: email.into(),
+        user_name: None,
+        display_name: None,
+        token: Some(dqx_manager::server::secret::SecretToken::new(token)),
+        source: IdentitySource::ForwardedToken,
+        request_id: "publish-test".into(),
+    };
+    let target = VolumeFolder {
+        client: state.databricks.clone().unwrap(),
+        folder: "/Volumes/main/dq/rules".into(),
+    };
+    let rules = crate::publish::approved_rules();
+    let publication =
+        Publication::new("main.sales.customers", 4, rules.as_array().unwrap().clone());
+    let alice = as_user("alice@example.com", "alice-token");
+    assert_eq!(
+        target.publish(&alice, &publication).await.unwrap(),
+        Outcome::Written
+    );
+    assert_eq!(
+        target.publish(&alice, &publication).await.unwrap(),
+        Outcome::Unchanged
+    );
+    assert_eq!(fake.uploads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let files = fake.files.lock().unwrap().clone();
+    let (text, token) = files
+        .get("/Volumes/main/dq/rules/main.sales.customers.yaml")
+        .unwrap_or_else(|| panic!("{files:?}"));
+    assert_eq!(token, "alice-token", "written as the approver");
+    assert!(text.contains(&publication.rule_set_fingerprint));
+    let parsed = dqx_manager::model::rules::parse_rules_text(
+        text,
+        dqx_manager::model::rules::RulesFormat::Yaml,
+    )
+    .unwrap();
+    assert_eq!(parsed, rules);
+    // Without WRITE VOLUME the workspace refuses, and the error says so.
+    let bob = as_user("bob@example.com", "bob-token");
+    let newer = Publication::new("main.sales.customers", 5, rules.as_array().unwrap().clone());
+    let refused = target.publish(&bob, &newer).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            dqx_manager::server::error::AppError::PermissionDenied(_)
+        ),
+        "{refused:?}"
+    );
+    no_service_principal(&fake);
+}

@@ -155,6 +155,63 @@ impl DatabricksClient {
         }
     }
 
+    /// Sends raw bytes (or nothing) and returns the raw answer, with the same retries as `call`
+    /// (the Files API: uploads and downloads of rule files).
+    pub async fn call_bytes(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        token: &SecretToken,
+        body: Option<&[u8]>,
+    ) -> Result<String, CallError> {
+        let url = format!("{}{path_and_query}", self.host);
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose());
+            if let Some(bytes) = body {
+                request = request
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes.to_vec());
+            }
+            match self.outcome_text(request.send().await).await {
+                Ok(text) => return Ok(text),
+                Err((e, wait)) => match self.next_wait(&e, wait, attempt, started) {
+                    Some(w) => tokio::time::sleep(w).await,
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// The answer's text on success, or the error with the server's `Retry-After`.
+    async fn outcome_text(
+        &self,
+        sent: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<String, (CallError, Option<Duration>)> {
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Err((CallError::Transport(e.without_url().to_string()), None)),
+        };
+        let status = response.status();
+        let wait = retry_after(response.headers());
+        let text = response
+            .text()
+            .await
+            .map_err(|e| (CallError::Transport(e.without_url().to_string()), None))?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        Err((
+            CallError::Api(ApiFailure::parse(status.as_u16(), &text)),
+            wait,
+        ))
+    }
+
     async fn send(
         &self,
         method: Method,

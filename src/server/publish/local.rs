@@ -3,10 +3,8 @@
 //! (a temporary file renamed into place), and not at all when it already holds the rule set.
 
 use super::{Outcome, Publication, PublishTarget};
-use crate::model::rules::{RulesFormat, rules_to_text};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
-use serde_json::Value;
 use std::path::PathBuf;
 
 pub struct LocalFolder {
@@ -31,12 +29,7 @@ impl PublishTarget for LocalFolder {
         _caller: &Caller,
         publication: &Publication,
     ) -> Result<Outcome, AppError> {
-        let text = rules_to_text(&Value::Array(publication.rules.clone()), RulesFormat::Yaml)
-            .map_err(|e| AppError::internal("writing the rules as YAML", e))?;
-        let text = format!(
-            "# {} version {} (rule_set_fingerprint {}), published by DQX Data Quality Manager.\n{text}",
-            publication.table, publication.version, publication.rule_set_fingerprint
-        );
+        let text = super::volume::file_text(publication)?;
         let path = self.path_for(&publication.table);
         let root = self.root.clone();
         tokio::task::spawn_blocking(move || -> Result<Outcome, AppError> {

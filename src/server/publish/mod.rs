@@ -7,6 +7,7 @@
 
 pub mod lakebase;
 pub mod local;
+pub mod volume;
 
 use crate::model::rules::ResolvedRule;
 use crate::model::rules::fingerprint::rule_set_fingerprint;
