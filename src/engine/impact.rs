@@ -243,7 +243,7 @@ pub fn compare(
         sample_rows: input.sample_rows,
         rows_checked,
         sample: format!(
-            "the first {} rows of {} in storage order, read as {}",
+            "up to the first {} rows of {} in storage order, read as {}",
             input.sample_rows, input.table_name, input.computed_by
         ),
         invalid_before: before.result.invalid_rows,

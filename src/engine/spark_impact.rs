@@ -300,7 +300,7 @@ impl SparkImpact {
             sample_rows: self.sample_rows,
             rows_checked: total,
             sample: format!(
-                "{} rows of {} chosen by a hash of each row (the same rows every time), read as {}",
+                "up to {} rows of {} chosen by a hash of each row (the same rows every time), read as {}",
                 self.sample_rows, self.table_name, self.computed_by
             ),
             invalid_before,
