@@ -248,39 +248,21 @@ impl DatabricksClient {
         }
     }
 
-    /// The body, or the error with the server's `Retry-After`.
+    /// The body as JSON (`{}` when empty), or the error with the server's `Retry-After`.
     async fn outcome(
         &self,
         sent: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<Value, (CallError, Option<Duration>)> {
-        let response = match sent {
-            Ok(r) => r,
-            // Strip the URL: it holds no token, but keep messages short and uniform.
-            Err(e) => return Err((CallError::Transport(e.without_url().to_string()), None)),
-        };
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let text = response
-            .text()
-            .await
-            .map_err(|e| (CallError::Transport(e.without_url().to_string()), None))?;
-        if status.is_success() {
-            if text.trim().is_empty() {
-                return Ok(Value::Object(Default::default()));
-            }
-            return serde_json::from_str(&text).map_err(|e| {
-                (
-                    CallError::Transport(format!(
-                        "the workspace answered with unreadable JSON: {e}"
-                    )),
-                    None,
-                )
-            });
+        let text = self.outcome_text(sent).await?;
+        if text.trim().is_empty() {
+            return Ok(Value::Object(Default::default()));
         }
-        Err((
-            CallError::Api(ApiFailure::parse(status.as_u16(), &text)),
-            wait,
-        ))
+        serde_json::from_str(&text).map_err(|e| {
+            (
+                CallError::Transport(format!("the workspace answered with unreadable JSON: {e}")),
+                None,
+            )
+        })
     }
 
     /// How long to wait before another attempt, or `None` to give up.

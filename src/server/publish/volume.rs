@@ -71,12 +71,7 @@ impl PublishTarget for VolumeFolder {
         caller: &Caller,
         publication: &Publication,
     ) -> Result<Outcome, AppError> {
-        let token = caller.token.as_ref().ok_or_else(|| {
-            AppError::Unauthorized(format!(
-                "writing to a volume needs {}'s own sign-in token",
-                caller.email
-            ))
-        })?;
+        let token = crate::server::databricks::user_token(caller)?;
         let text = file_text(publication)?;
         let path = self.api_path(&publication.table);
         let site = self.client.site();
