@@ -6,6 +6,7 @@ use crate::features::editor::api::check_rules;
 use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
 use crate::model::rules::validate::{Severity, Validation};
+use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::ErrorNotice;
 use leptos::prelude::*;
 
@@ -30,6 +31,7 @@ pub fn ImportPanel(
     let checked: RwSignal<Option<Validation>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    let live = use_hydrated();
     let reset = move || {
         checked.set(None);
         error.set(None);
@@ -117,7 +119,7 @@ pub fn ImportPanel(
                 </select>
             </label>
             " "
-            <button type="button" class="secondary" on:click=check disabled=move || busy.get() || text.with(|t| t.trim().is_empty())>"Check"</button>
+            <button type="button" class="secondary" on:click=check disabled=move || !live.get() || busy.get() || text.with(|t| t.trim().is_empty())>"Check"</button>
             " "
             <button type="button" class="primary" on:click=import disabled=move || busy.get() || !ready()>"Import as a new version"</button>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}

@@ -12,6 +12,7 @@ use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
 use crate::model::rulesets::{ExportedRuleSet, RuleSetSummary, VersionStatus};
 use crate::ui::download::DownloadLink;
+use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -79,10 +80,12 @@ fn Versions(
 ) -> impl IntoView {
     let exported: RwSignal<Option<ExportedRuleSet>> = RwSignal::new(None);
     let table = StoredValue::new(table);
+    let live = use_hydrated();
     let rows = list
         .into_iter()
         .map(|v| {
             let version = v.version;
+            let is_active = v.is_active;
             let restore = move |_| {
                 let ok = window()
                     .confirm_with_message(&format!(
@@ -140,11 +143,11 @@ fn Versions(
                             " " <a href=crate::features::review::review_href(&table.get_value(), Some(version))>"Review"</a>
                         })}
                         " "
-                        <button type="button" class="secondary" aria-label=format!("Restore version {version}") on:click=restore disabled=v.is_active>"Restore"</button>
+                        <button type="button" class="secondary" aria-label=format!("Restore version {version}") on:click=restore disabled=move || !live.get() || is_active>"Restore"</button>
                         " "
-                        <button type="button" class="secondary" aria-label=format!("Export version {version} as YAML") on:click=move |_| export(RulesFormat::Yaml)>"YAML"</button>
+                        <button type="button" class="secondary" aria-label=format!("Export version {version} as YAML") on:click=move |_| export(RulesFormat::Yaml) disabled=move || !live.get()>"YAML"</button>
                         " "
-                        <button type="button" class="secondary" aria-label=format!("Export version {version} as JSON") on:click=move |_| export(RulesFormat::Json)>"JSON"</button>
+                        <button type="button" class="secondary" aria-label=format!("Export version {version} as JSON") on:click=move |_| export(RulesFormat::Json) disabled=move || !live.get()>"JSON"</button>
                     </td>
                 </tr>
             }

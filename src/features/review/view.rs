@@ -13,6 +13,7 @@ use crate::features::runs::watch::RunWatch;
 use crate::model::error::ApiError;
 use crate::model::review::{DEFAULT_PREVIEW_ROWS, VersionReview, VersionStatus};
 use crate::model::rulesets::AuditEvent;
+use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
@@ -150,7 +151,7 @@ fn Detail(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
             <h3 id="diff-heading">{against}</h3>
             <DiffView diff=detail.diff.clone()/>
         </section>
-        <Impact table=table.get_value() version stored=detail.preview.clone() refresh/>
+        <Impact table=table.get_value() version stored=detail.preview.clone()/>
         <Thread table=table.get_value() version thread=detail.thread.clone() refresh/>
         {(status == VersionStatus::Draft && detail.can_submit).then(|| view! {
             <Submit table=table.get_value() version refresh/>
@@ -170,6 +171,7 @@ fn Decision(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let can = detail.can_approve;
     let why = detail.cannot_approve_because.clone();
+    let live = use_hydrated();
     let approve = move |_| {
         busy.set(true);
         error.set(None);
@@ -197,13 +199,13 @@ fn Decision(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
         <section class="decision" aria-labelledby="decision-heading">
             <h3 id="decision-heading">"Decision"</h3>
             {why.clone().map(|w| view! { <p class="muted" id="why-disabled">{w}</p> })}
-            <button type="button" class="primary" on:click=approve disabled=move || !can || busy.get()
+            <button type="button" class="primary" on:click=approve disabled=move || !can || !live.get() || busy.get()
                 aria-describedby=why.as_ref().map(|_| "why-disabled")>{format!("Approve version {version}")}</button>
             <label class="stacked">"Reason for rejecting (required)"
                 <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) disabled=!can></textarea>
             </label>
             <button type="button" class="secondary" on:click=reject
-                disabled=move || !can || busy.get() || reason.with(|r| r.trim().is_empty())>{format!("Reject version {version}")}</button>
+                disabled=move || !can || !live.get() || busy.get() || reason.with(|r| r.trim().is_empty())>{format!("Reject version {version}")}</button>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
         </section>
     }
@@ -214,20 +216,24 @@ fn Decision(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
 fn Submit(table: String, version: i32, refresh: RwSignal<u32>) -> impl IntoView {
     let table = StoredValue::new(table);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let live = use_hydrated();
     let submit = move |_| {
+        busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
             match submit_rule_set(table.get_value(), version).await {
                 Ok(_) => refresh.update(|n| *n += 1),
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     view! {
         <section aria-labelledby="submit-heading">
             <h3 id="submit-heading">"Draft"</h3>
             <p>"This version is a draft: nobody reviews it until it is submitted."</p>
-            <button type="button" class="primary" on:click=submit>"Submit for review"</button>
+            <button type="button" class="primary" on:click=submit disabled=move || !live.get() || busy.get()>"Submit for review"</button>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
         </section>
     }
@@ -239,7 +245,6 @@ fn Impact(
     table: String,
     version: i32,
     stored: Option<crate::model::review::ImpactPreview>,
-    refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let table = StoredValue::new(table);
     let watch = RunWatch::new();
@@ -254,7 +259,7 @@ fn Impact(
             .with(|s| s.as_ref().and_then(|s| s.impact.clone()))
     };
     let stored = StoredValue::new(stored);
-    let _ = refresh;
+    let live_page = use_hydrated();
     view! {
         <section aria-labelledby="impact-heading">
             <h3 id="impact-heading">"Impact on the data"</h3>
@@ -263,7 +268,7 @@ fn Impact(
                 <input type="number" min="1" max="100000" prop:value=move || rows.get() on:input=move |ev| rows.set(event_target_value(&ev))/>
             </label>
             " "
-            <button type="button" class="secondary" on:click=run disabled=move || watch.busy.get()>"Run impact preview"</button>
+            <button type="button" class="secondary" on:click=run disabled=move || !live_page.get() || watch.busy.get()>"Run impact preview"</button>
             {move || watch.error.get().map(|error| view! { <ErrorNotice error/> })}
             <Show when=move || watch.busy.get()>
                 <RunProgress status=watch.status what="Previewing" on_cancel=Callback::new(move |_| watch.cancel()) canceling=watch.canceling/>
@@ -289,6 +294,7 @@ fn Thread(
     let table = StoredValue::new(table);
     let text = RwSignal::new(String::new());
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let live = use_hydrated();
     let send = move |_| {
         error.set(None);
         let body = text.get_untracked();
@@ -330,7 +336,7 @@ fn Thread(
             <label class="stacked">"Comment"
                 <textarea rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
-            <button type="button" class="secondary" on:click=send disabled=move || text.with(|t| t.trim().is_empty())>"Add comment"</button>
+            <button type="button" class="secondary" on:click=send disabled=move || !live.get() || text.with(|t| t.trim().is_empty())>"Add comment"</button>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
         </section>
     }
