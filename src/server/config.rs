@@ -69,10 +69,8 @@ pub struct Config {
     pub limits: crate::server::limits::Limits,
     /// Who approves rule sets (overrides the local users file's `[review]`).
     pub review: ReviewConfig,
-    /// `DQX_PUBLISH_LAKEBASE`: the `database.schema.table` active rule sets are published to.
-    pub publish_lakebase: Option<String>,
-    /// `DQX_PUBLISH_VOLUME`: the `/Volumes/c/s/v` folder a YAML file per table is written to.
-    pub publish_volume: Option<String>,
+    /// Where active rule sets are published (`DQX_PUBLISH_*`).
+    pub publish: crate::server::publish::config::PublishConfig,
 }
 
 /// The review settings from the environment.
@@ -285,15 +283,8 @@ impl Config {
                 Some(v) => parse_bool("DQX_ALLOW_SELF_APPROVAL", &v)?,
             },
         };
-        let publish_lakebase = get("DQX_PUBLISH_LAKEBASE");
-        if let Some(location) = &publish_lakebase {
-            crate::server::publish::lakebase::parse_location(location)
-                .map_err(|problem| ConfigError::new("DQX_PUBLISH_LAKEBASE", problem))?;
-        }
-        let publish_volume = get("DQX_PUBLISH_VOLUME")
-            .map(|v| crate::server::publish::volume::parse_folder(&v))
-            .transpose()
-            .map_err(|problem| ConfigError::new("DQX_PUBLISH_VOLUME", problem))?;
+        let publish = crate::server::publish::config::PublishConfig::from_lookup(get)
+            .map_err(|(variable, problem)| ConfigError::new(variable, problem))?;
         for (variable, text) in [
             ("DQX_APPROVER_GROUPS", &review.approver_groups),
             ("DQX_ADMIN_GROUPS", &review.admin_groups),
@@ -326,8 +317,7 @@ impl Config {
             ai_timeout,
             limits,
             review,
-            publish_lakebase,
-            publish_volume,
+            publish,
         })
     }
 }

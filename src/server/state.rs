@@ -125,11 +125,16 @@ impl AppState {
             .map_err(StartupError)?,
             groups: crate::server::review::GroupSource::Local(directory.clone()),
         };
-        let publisher = crate::server::publish::Publisher {
-            targets: vec![Box::new(crate::server::publish::local::LocalFolder {
-                root: config.data_dir.join("published"),
-            })],
+        let mut publisher = crate::server::publish::Publisher {
+            run_config: config.publish.run_config.clone(),
+            ..Default::default()
         };
+        publisher.add(
+            crate::server::scopes::Scopes::everything(),
+            crate::server::publish::local::LocalFolder {
+                root: config.data_dir.join("published"),
+            },
+        );
         Ok(Self {
             publisher: Arc::new(publisher),
             review: Arc::new(review),

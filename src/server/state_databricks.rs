@@ -168,27 +168,7 @@ pub async fn build(
             cache: identities.clone(),
         },
     };
-    let mut publisher = crate::server::publish::Publisher::default();
-    if let (Some(location), Some(lb)) = (&config.publish_lakebase, &config.lakebase) {
-        let target = PgTarget {
-            host: lb.host.clone(),
-            port: lb.port,
-            database: lb.database.clone(),
-            ca_file: lb.ca_file.clone(),
-            app_role: lb.app_role.clone(),
-        };
-        let table = crate::server::publish::lakebase::LakebaseTable::new(target, location)
-            .map_err(StartupError)?;
-        publisher.targets.push(Box::new(table));
-    }
-    if let Some(folder) = &config.publish_volume {
-        publisher
-            .targets
-            .push(Box::new(crate::server::publish::volume::VolumeFolder {
-                client: client.clone(),
-                folder: folder.clone(),
-            }));
-    }
+    let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
     Ok(AppState {
         publisher: Arc::new(publisher),
         review: Arc::new(review),
@@ -239,4 +219,67 @@ async fn migrate(
             tracing::error!(%error, "the rule store could not be migrated at start-up; saving will fail until it can")
         }
     }
+}
+
+/// The configured publish targets, each for the tables its scopes name: Lakebase (when the app
+/// has a Lakebase instance), Unity Catalog tables (on the SQL warehouse) and volume folders.
+fn publisher(
+    config: &Config,
+    client: &DatabricksClient,
+    warehouse: Option<&str>,
+) -> Result<crate::server::publish::Publisher, StartupError> {
+    use crate::server::publish::{delta, lakebase, volume};
+    let settings = &config.publish;
+    let mut publisher = crate::server::publish::Publisher {
+        run_config: settings.run_config.clone(),
+        ..Default::default()
+    };
+    for entry in &settings.lakebase {
+        let Some(lb) = &config.lakebase else {
+            return Err(StartupError(format!(
+                "DQX_PUBLISH_LAKEBASE names {} but the app has no Lakebase instance (PGHOST, or the database resource in app.yaml)",
+                entry.name
+            )));
+        };
+        let target = PgTarget {
+            host: lb.host.clone(),
+            port: lb.port,
+            database: lb.database.clone(),
+            ca_file: lb.ca_file.clone(),
+            app_role: lb.app_role.clone(),
+        };
+        let table = lakebase::LakebaseTable::new(target, &entry.name).map_err(StartupError)?;
+        publisher.add(entry.scopes.clone(), table);
+    }
+    for entry in &settings.table {
+        let Some(warehouse) = warehouse.filter(|w| !w.is_empty()) else {
+            return Err(StartupError(format!(
+                "DQX_PUBLISH_TABLE names {} but no SQL warehouse is configured (SQL_WAREHOUSE_ID)",
+                entry.name
+            )));
+        };
+        let location = delta::parse_table(&entry.name).map_err(StartupError)?;
+        let statements = Statements {
+            client: client.clone(),
+            warehouse: warehouse.to_string(),
+        };
+        publisher.add(
+            entry.scopes.clone(),
+            delta::DeltaTable {
+                statements,
+                location,
+            },
+        );
+    }
+    for entry in &settings.volume {
+        let folder = volume::parse_folder(&entry.name).map_err(StartupError)?;
+        publisher.add(
+            entry.scopes.clone(),
+            volume::VolumeFolder {
+                client: client.clone(),
+                folder,
+            },
+        );
+    }
+    Ok(publisher)
 }

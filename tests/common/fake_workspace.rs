@@ -46,6 +46,10 @@ pub struct Fake {
     /// Files API: path → (bytes, the token that wrote them), and how many uploads there were.
     pub files: Mutex<HashMap<String, (String, String)>>,
     pub uploads: AtomicUsize,
+    /// The DQX checks table `main`.`dq`.`checks`: `None` until created, then the rule set
+    /// fingerprint of each batch inserted, oldest first, and (token, statement) of each write.
+    pub checks_table: Mutex<Option<Vec<String>>>,
+    pub checks_writes: Mutex<Vec<(String, String)>>,
 }
 
 impl Fake {
@@ -225,6 +229,90 @@ fn succeeded(id: &str, columns: Value, result: Value, total: usize) -> Value {
         "result": result})
 }
 
+/// The publish target's checks table in the fake's catalog.
+pub const CHECKS_TABLE: &str = "`main`.`dq`.`checks`";
+
+fn failed(id: &str, sql_state: &str, message: &str) -> Response {
+    axum::Json(
+        json!({"statement_id": id, "status": {"state": "FAILED", "sql_state": sql_state,
+        "error": {"error_code": "BAD_REQUEST", "message": message}}}),
+    )
+    .into_response()
+}
+
+/// The 64-hex literal whose closing quote is at byte `end` of `sql`.
+fn fingerprint_before(sql: &str, end: usize) -> Option<String> {
+    let text = sql.get(end.checked_sub(65)?..end)?;
+    let hex = text.strip_prefix('\'')?;
+    hex.chars()
+        .all(|c| c.is_ascii_hexdigit())
+        .then(|| hex.to_string())
+}
+
+/// The DQX checks table: missing until created; bob may not modify it; the probe answers the
+/// newest batch's fingerprint and how many batches carry the asked one.
+fn checks_table(fake: &Fake, id: &str, token: &str, sql: &str) -> Response {
+    let mut table = fake.checks_table.lock().unwrap();
+    let writes =
+        sql.starts_with("CREATE") || sql.starts_with("INSERT") || sql.starts_with("DELETE");
+    if writes {
+        fake.checks_writes
+            .lock()
+            .unwrap()
+            .push((token.to_string(), sql.to_string()));
+        if token == "bob-token" {
+            return failed(
+                id,
+                "42501",
+                "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have MODIFY on Table 'main.dq.checks'. SQLSTATE: 42501",
+            );
+        }
+    }
+    if sql.starts_with("CREATE") {
+        table.get_or_insert_with(Vec::new);
+        return axum::Json(succeeded(id, json!([]), json!({}), 0)).into_response();
+    }
+    let Some(batches) = table.as_mut() else {
+        return failed(
+            id,
+            "42P01",
+            "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`dq`.`checks` cannot be found. SQLSTATE: 42P01",
+        );
+    };
+    if sql.starts_with("INSERT") {
+        // Every row ends with the batch's rule set fingerprint: `…, '<64 hex>')`.
+        let end = sql.trim_end().trim_end_matches(')').len();
+        if let Some(fp) = fingerprint_before(sql, end.saturating_sub(1)) {
+            batches.push(fp);
+        }
+        return axum::Json(succeeded(id, json!([]), json!({}), 0)).into_response();
+    }
+    if sql.starts_with("DELETE") {
+        let end = sql.trim_end().len();
+        if let Some(fp) = fingerprint_before(sql, end.saturating_sub(1)) {
+            batches.retain(|b| *b != fp);
+        }
+        return axum::Json(succeeded(id, json!([]), json!({}), 0)).into_response();
+    }
+    let asked = sql
+        .rfind("') AS same")
+        .and_then(|at| fingerprint_before(sql, at));
+    let same = batches
+        .iter()
+        .filter(|b| Some(*b) == asked.as_ref())
+        .count();
+    let columns =
+        json!([{"name": "newest", "type_name": "STRING"}, {"name": "same", "type_name": "LONG"}]);
+    let row = json!([[batches.last(), same.to_string()]]);
+    axum::Json(succeeded(
+        id,
+        columns,
+        json!({"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": row}),
+        1,
+    ))
+    .into_response()
+}
+
 async fn submit(
     State(fake): State<Shared>,
     headers: HeaderMap,
@@ -261,6 +349,9 @@ async fn submit(
     if token == "bob-token" && sql.contains("`main`.`hr`.`employees`") {
         return axum::Json(json!({"statement_id": id, "status": {"state": "FAILED", "sql_state": "42501",
             "error": {"error_code": "BAD_REQUEST", "message": "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table 'main.hr.employees'. SQLSTATE: 42501"}}})).into_response();
+    }
+    if sql.contains(CHECKS_TABLE) {
+        return checks_table(&fake, &id, &token, &sql);
     }
     if sql.contains("LIMIT 0") {
         return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();

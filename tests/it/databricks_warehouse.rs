@@ -385,8 +385,12 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
         folder: "/Volumes/main/dq/rules".into(),
     };
     let rules = crate::publish::approved_rules();
-    let publication =
-        Publication::new("main.sales.customers", 4, rules.as_array().unwrap().clone());
+    let publication = Publication::new(
+        "main.sales.customers",
+        4,
+        rules.as_array().unwrap().clone(),
+        "main.sales.customers".into(),
+    );
     let alice = as_user("alice@example.com", "alice-token");
     assert_eq!(
         target.publish(&alice, &publication).await.unwrap(),
@@ -411,7 +415,12 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
     assert_eq!(parsed, rules);
     // Without WRITE VOLUME the workspace refuses, and the error says so.
     let bob = as_user("bob@example.com", "bob-token");
-    let newer = Publication::new("main.sales.customers", 5, rules.as_array().unwrap().clone());
+    let newer = Publication::new(
+        "main.sales.customers",
+        5,
+        rules.as_array().unwrap().clone(),
+        "main.sales.customers".into(),
+    );
     let refused = target.publish(&bob, &newer).await.unwrap_err();
     assert!(
         matches!(
@@ -419,6 +428,96 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
             dqx_manager::server::error::AppError::PermissionDenied(_)
         ),
         "{refused:?}"
+    );
+    no_service_principal(&fake);
+}
+
+#[tokio::test]
+async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
+    use dqx_manager::server::caller::{Caller, IdentitySource};
+    use dqx_manager::server::publish::{Outcome, Publication};
+    let (state, fake, _dir) = common::fake_workspace::state_on_fake(&[(
+        "DQX_PUBLISH_TABLE",
+        "main.dq.checks=main.sales",
+    )])
+    .await;
+    // Scoped: main.sales tables go to the checks table, others nowhere.
+    assert!(state.publisher.targets_for("main.hr.employees").is_empty());
+    let targets = state.publisher.targets_for("main.sales.customers");
+    assert_eq!(targets.len(), 1);
+    let target = targets[0];
+    assert_eq!(
+        target.describe("main.sales.customers"),
+        "table main.dq.checks"
+    );
+    let as_user = |email: &str, token: &str| Caller {
+        email: email.into(),
+        user_name: None,
+        display_name: None,
+        token: Some(dqx_manager::server::secret::SecretToken::new(token)),
+        source: IdentitySource::ForwardedToken,
+        request_id: "publish-test".into(),
+    };
+    let rules = crate::publish::approved_rules();
+    let publication = |version: i32, rules: Vec<Value>| {
+        Publication::new(
+            "main.sales.customers",
+            version,
+            rules,
+            "main.sales.customers".into(),
+        )
+    };
+    let all = publication(4, rules.as_array().unwrap().clone());
+    let alice = as_user("alice@example.com", "alice-token");
+    // The first publish creates the missing table, then appends one batch.
+    assert_eq!(
+        target.publish(&alice, &all).await.unwrap(),
+        Outcome::Written
+    );
+    assert_eq!(
+        target.publish(&alice, &all).await.unwrap(),
+        Outcome::Unchanged
+    );
+    let fewer = publication(5, rules.as_array().unwrap()[..1].to_vec());
+    assert_eq!(
+        target.publish(&alice, &fewer).await.unwrap(),
+        Outcome::Written
+    );
+    // Restoring the first: its old batch goes and it is the newest again, once.
+    assert_eq!(
+        target.publish(&alice, &all).await.unwrap(),
+        Outcome::Written
+    );
+    let batches = fake.checks_table.lock().unwrap().clone().unwrap();
+    assert_eq!(
+        batches,
+        [
+            fewer.rule_set_fingerprint.clone(),
+            all.rule_set_fingerprint.clone()
+        ]
+    );
+    let writes = fake.checks_writes.lock().unwrap().clone();
+    let kinds: Vec<&str> = writes
+        .iter()
+        .map(|(_, sql)| sql.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(kinds, ["CREATE", "INSERT", "INSERT", "DELETE", "INSERT"]);
+    assert!(writes.iter().all(|(token, _)| token == "alice-token"));
+    // Without MODIFY the warehouse refuses bob, and the error says what to grant.
+    let bob = as_user("bob@example.com", "bob-token");
+    let refused = target
+        .publish(&bob, &publication(6, vec![rules[1].clone()]))
+        .await
+        .unwrap_err();
+    let words = refused.to_string();
+    assert!(
+        matches!(
+            refused,
+            dqx_manager::server::error::AppError::PermissionDenied(_)
+        ) && words.contains("MODIFY")
+            && words.contains("main.dq.checks")
+            && words.contains("bob@example.com"),
+        "{words}"
     );
     no_service_principal(&fake);
 }

@@ -1049,8 +1049,13 @@ async fn published_rules_are_what_dqxs_lakebase_loader_loads() {
     let location = format!("{}.{schema}.checks", pg.database);
     let target = LakebaseTable::new(target(&pg, &pg.database), &location).unwrap();
     let rules = crate::publish::approved_rules();
-    let publication =
-        Publication::new("main.sales.customers", 3, rules.as_array().unwrap().clone());
+    let rc = "main.sales.customers".to_string();
+    let publication = Publication::new(
+        "main.sales.customers",
+        3,
+        rules.as_array().unwrap().clone(),
+        rc.clone(),
+    );
     let me = alice();
     assert_eq!(
         target.publish(&me, &publication).await.unwrap(),
@@ -1060,13 +1065,30 @@ async fn published_rules_are_what_dqxs_lakebase_loader_loads() {
         target.publish(&me, &publication).await.unwrap(),
         Outcome::Unchanged
     );
-    let (rows, authors): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT count(*), count(DISTINCT rule_set_fingerprint) FROM {schema}.checks"
-    ))
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    assert_eq!((rows, authors), (3, 1), "one batch of three rows");
+    assert_eq!(
+        publish_counts(&mut admin, &schema).await,
+        (3, 1),
+        "one batch of three rows"
+    );
+    // A newer version replaces it as the newest batch; restoring the first writes it again as
+    // the newest, once (its old rows go).
+    let fewer = Publication::new(
+        "main.sales.customers",
+        4,
+        rules.as_array().unwrap()[..2].to_vec(),
+        rc.clone(),
+    );
+    assert_eq!(target.publish(&me, &fewer).await.unwrap(), Outcome::Written);
+    assert_eq!(publish_counts(&mut admin, &schema).await, (5, 2));
+    assert_eq!(
+        target.publish(&me, &publication).await.unwrap(),
+        Outcome::Written
+    );
+    assert_eq!(
+        publish_counts(&mut admin, &schema).await,
+        (5, 2),
+        "the restored set is not doubled"
+    );
     // Whoever may not connect as an app user cannot publish.
     let mallory = caller("mallory@example.com", Some("mallory-oauth-token"));
     assert!(target.publish(&mallory, &publication).await.is_err());
@@ -1087,11 +1109,22 @@ async fn published_rules_are_what_dqxs_lakebase_loader_loads() {
         loaded["rule_set_fingerprint"],
         publication.rule_set_fingerprint.as_str()
     );
-    let stored: Vec<(String,)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT rule_set_fingerprint FROM {schema}.checks"
+    let newest: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT rule_set_fingerprint FROM {schema}.checks \
+         WHERE created_at = (SELECT max(created_at) FROM {schema}.checks)"
     ))
     .fetch_all(&mut admin)
     .await
     .unwrap();
-    assert_eq!(stored, [(publication.rule_set_fingerprint.clone(),)]);
+    assert_eq!(newest, [(publication.rule_set_fingerprint.clone(),)]);
+}
+
+/// (rows, distinct rule set fingerprints) in a publish table.
+async fn publish_counts(admin: &mut sqlx::PgConnection, schema: &str) -> (i64, i64) {
+    sqlx::query_as(&format!(
+        "SELECT count(*), count(DISTINCT rule_set_fingerprint) FROM {schema}.checks"
+    ))
+    .fetch_one(admin)
+    .await
+    .unwrap()
 }

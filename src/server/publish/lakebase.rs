@@ -2,14 +2,14 @@
 //! jsonb, filter, run_config_name, user_metadata jsonb, message_expr, created_at,
 //! rule_fingerprint, rule_set_fingerprint`), written as the approving user, which DQX's
 //! `LakebaseChecksStorageConfig` loads (its newest batch for the `run_config_name`). A batch is
-//! appended only when the newest batch does not already hold this rule set.
+//! appended only when the newest batch does not already hold this rule set; an older batch with
+//! the same fingerprint is replaced, so a restored rule set loads once.
 
+use super::rows::check_rows;
 use super::{Outcome, Publication, PublishTarget};
-use crate::model::rules::fingerprint::{compact_rule_fingerprint, rule_fingerprint};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 use crate::server::store::postgres::pools::{PgTarget, PoolLimits, Pools};
-use serde_json::Value;
 use sqlx::types::Json;
 
 /// `database.schema.table` on the Lakebase instance.
@@ -80,43 +80,38 @@ impl LakebaseTable {
             "SELECT rule_set_fingerprint FROM {table} WHERE run_config_name = $1 \
              ORDER BY created_at DESC NULLS LAST LIMIT 1"
         ))
-        .bind(&publication.table)
+        .bind(&publication.run_config_name)
         .fetch_optional(&mut *tx)
         .await?;
         if newest.and_then(|(f,)| f).as_deref() == Some(publication.rule_set_fingerprint.as_str()) {
             tx.rollback().await?;
             return Ok(Outcome::Unchanged);
         }
+        // A rule set published before (and since replaced) is written again as the newest batch:
+        // its old rows go, so loading it returns each rule once.
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE run_config_name = $1 AND rule_set_fingerprint = $2"
+        ))
+        .bind(&publication.run_config_name)
+        .bind(&publication.rule_set_fingerprint)
+        .execute(&mut *tx)
+        .await?;
         let created_at = chrono::Utc::now().naive_utc();
-        for (index, rule) in publication.rules.iter().enumerate() {
-            let compact = rule
-                .pointer("/check/for_each_column")
-                .is_some_and(|v| !v.is_null());
-            let expanded = publication.expanded.iter().find(|r| r.index == index);
-            let (name, fingerprint) = match (compact, expanded) {
-                (false, Some(r)) => (Some(r.name.clone()), rule_fingerprint(r)),
-                _ => (
-                    rule.get("name").and_then(Value::as_str).map(str::to_string),
-                    compact_rule_fingerprint(rule),
-                ),
-            };
-            let criticality = rule
-                .get("criticality")
-                .and_then(Value::as_str)
-                .unwrap_or("error");
+        for row in check_rows(publication) {
             sqlx::query(&format!(
                 "INSERT INTO {table} (name, criticality, \"check\", filter, run_config_name, user_metadata, \
                  message_expr, created_at, rule_fingerprint, rule_set_fingerprint) \
-                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ))
-            .bind(name)
-            .bind(criticality)
-            .bind(Json(rule.get("check").cloned().unwrap_or(Value::Null)))
-            .bind(rule.get("filter").and_then(Value::as_str))
-            .bind(&publication.table)
-            .bind(rule.get("user_metadata").cloned().map(Json))
+            .bind(row.name)
+            .bind(row.criticality)
+            .bind(Json(row.check))
+            .bind(row.filter)
+            .bind(&publication.run_config_name)
+            .bind(row.user_metadata.map(Json))
+            .bind(row.message_expr)
             .bind(created_at)
-            .bind(fingerprint)
+            .bind(row.rule_fingerprint)
             .bind(&publication.rule_set_fingerprint)
             .execute(&mut *tx)
             .await?;

@@ -1,19 +1,26 @@
 //! Publishing active rule sets where DQX's own `load_checks` reads them: when a version becomes
 //! active (approved, or saved where no review applies) it is written to every configured target
 //! as the user who made it active — locally a YAML file per table under
-//! `$DQX_DATA_DIR/published/`, and a DQX-format Lakebase table (`DQX_PUBLISH_LAKEBASE`). Rows and
-//! files carry DQX's own fingerprints; a target that already holds the rule set writes nothing;
-//! a failing target is tried again and the outcome of every target is audited.
+//! `$DQX_DATA_DIR/published/`; in a workspace a DQX-format Lakebase table
+//! (`DQX_PUBLISH_LAKEBASE`), a Unity Catalog Delta table (`DQX_PUBLISH_TABLE`) and a volume folder
+//! (`DQX_PUBLISH_VOLUME`), each for the tables its scopes name. Rows and files carry DQX's own
+//! fingerprints; a target that already holds the rule set writes nothing; a failing target is
+//! tried again and the outcome of every target is audited.
 
+pub mod config;
+pub mod delta;
 pub mod lakebase;
 pub mod local;
+pub mod rows;
 pub mod volume;
 
 use crate::model::rules::ResolvedRule;
 use crate::model::rules::fingerprint::rule_set_fingerprint;
 use crate::model::rules::validate::validate_rule_set;
+use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
+use crate::server::scopes::Scopes;
 use crate::server::store::{AuditAction, RuleStore};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -32,14 +39,17 @@ pub struct Publication {
     /// Expanded and resolved, for names and fingerprints.
     pub expanded: Vec<ResolvedRule>,
     pub rule_set_fingerprint: String,
+    /// The `run_config_name` DQX loads the rows under.
+    pub run_config_name: String,
 }
 
 impl Publication {
-    pub fn new(table: &str, version: i32, rules: Vec<Value>) -> Self {
+    pub fn new(table: &str, version: i32, rules: Vec<Value>, run_config_name: String) -> Self {
         let expanded = validate_rule_set(&Value::Array(rules.clone()), None).rules;
         Self {
             table: table.to_string(),
             version,
+            run_config_name,
             rule_set_fingerprint: rule_set_fingerprint(&expanded),
             rules,
             expanded,
@@ -102,13 +112,90 @@ impl PublishReport {
     }
 }
 
+/// `DQX_PUBLISH_RUN_CONFIG_NAME`: the `run_config_name` rows are written under, a template of
+/// `{table}` (the full name, the default), `{catalog}`, `{schema}` and `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfigName(String);
+
+impl Default for RunConfigName {
+    fn default() -> Self {
+        Self("{table}".into())
+    }
+}
+
+impl RunConfigName {
+    /// Checks the template: not empty, only the four placeholders, and otherwise the characters
+    /// DQX allows in a run config name (letters, digits, `_`, `.`, `-`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let template = text.trim();
+        let mut rest = template.to_string();
+        for placeholder in ["{table}", "{catalog}", "{schema}", "{name}"] {
+            rest = rest.replace(placeholder, "");
+        }
+        if template.is_empty() || template.len() > 200 {
+            return Err(
+                "write a name of 1 to 200 characters, e.g. {table} or dq_{schema}_{name}".into(),
+            );
+        }
+        if let Some(bad) = rest
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        {
+            return Err(format!(
+                "'{template}' holds '{bad}': use letters, digits, _ . - and the placeholders {{table}}, {{catalog}}, {{schema}}, {{name}}"
+            ));
+        }
+        Ok(Self(template.to_string()))
+    }
+
+    /// The name for `table` (`catalog.schema.table`).
+    pub fn for_table(&self, table: &str) -> String {
+        let (catalog, schema, name) = match TableName::parse(table) {
+            Ok(t) => (t.catalog, t.schema, t.table),
+            Err(_) => (String::new(), String::new(), table.to_string()),
+        };
+        self.0
+            .replace("{table}", table)
+            .replace("{catalog}", &catalog)
+            .replace("{schema}", &schema)
+            .replace("{name}", &name)
+    }
+}
+
+/// A target and the tables it is for.
+pub struct ScopedTarget {
+    pub scopes: Scopes,
+    pub target: Box<dyn PublishTarget>,
+}
+
 /// The configured targets.
 #[derive(Default)]
 pub struct Publisher {
-    pub targets: Vec<Box<dyn PublishTarget>>,
+    pub targets: Vec<ScopedTarget>,
+    pub run_config: RunConfigName,
 }
 
 impl Publisher {
+    /// Adds `target` for the tables `scopes` name.
+    pub fn add(&mut self, scopes: Scopes, target: impl PublishTarget + 'static) {
+        self.targets.push(ScopedTarget {
+            scopes,
+            target: Box::new(target),
+        });
+    }
+
+    /// Where `table`'s active version is published, in words.
+    pub fn targets_for(&self, table: &str) -> Vec<&dyn PublishTarget> {
+        let Ok(name) = TableName::parse(table) else {
+            return Vec::new();
+        };
+        self.targets
+            .iter()
+            .filter(|t| t.scopes.covers(&name))
+            .map(|t| t.target.as_ref())
+            .collect()
+    }
+
     /// Publishes the table's active version to every target and audits the outcome. Never
     /// fails the action that made the version active: failures are in the report and the audit.
     pub async fn publish_active(
@@ -117,7 +204,8 @@ impl Publisher {
         caller: &Caller,
         table: &str,
     ) -> Option<PublishReport> {
-        if self.targets.is_empty() {
+        let targets_here = self.targets_for(table);
+        if targets_here.is_empty() {
             return None;
         }
         let active = match store.get(caller, table, None).await {
@@ -127,10 +215,15 @@ impl Publisher {
                 return None;
             }
         };
-        let publication = Publication::new(table, active.summary.version, active.rules);
+        let publication = Publication::new(
+            table,
+            active.summary.version,
+            active.rules,
+            self.run_config.for_table(table),
+        );
         let mut targets = Vec::new();
-        for target in &self.targets {
-            targets.push(publish_with_retries(target.as_ref(), caller, &publication).await);
+        for target in targets_here {
+            targets.push(publish_with_retries(target, caller, &publication).await);
         }
         let report = PublishReport {
             version: publication.version,

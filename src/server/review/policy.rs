@@ -5,68 +5,22 @@
 
 use crate::model::review::Roles;
 use crate::model::table_name::TableName;
+use crate::server::scopes::{Scoped, parse_scoped};
 
 /// One group and the securables it covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupGrant {
-    pub group: String,
-    /// Each `*` (everything) or a path: `[catalog]`, `[catalog, schema]`, `[catalog, schema, table]`.
-    pub scopes: Vec<Vec<String>>,
-}
+pub type GroupGrant = Scoped;
 
-impl GroupGrant {
-    fn covers(&self, table: Option<&TableName>) -> bool {
-        let Some(table) = table else {
-            return !self.scopes.is_empty();
-        };
-        let path = [
-            table.catalog.to_lowercase(),
-            table.schema.to_lowercase(),
-            table.table.to_lowercase(),
-        ];
-        self.scopes
-            .iter()
-            .any(|scope| scope.iter().zip(&path).all(|(a, b)| a == b))
+fn covers(grant: &GroupGrant, table: Option<&TableName>) -> bool {
+    match table {
+        Some(table) => grant.scopes.covers(table),
+        None => !grant.scopes.is_empty(),
     }
 }
 
 /// Parses `group=scope,scope;group2` (a group without `=` covers everything; `*` too; `none`
 /// names no group).
 pub fn parse_groups(variable: &str, text: &str) -> Result<Vec<GroupGrant>, String> {
-    let mut grants = Vec::new();
-    if text.trim().eq_ignore_ascii_case("none") {
-        return Ok(grants);
-    }
-    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
-        let (group, scopes) = match entry.split_once('=') {
-            Some((g, s)) => (g.trim(), s.trim()),
-            None => (entry, "*"),
-        };
-        if group.is_empty() {
-            return Err(format!(
-                "{variable}: '{entry}' names no group; write group=catalog[.schema],…"
-            ));
-        }
-        let mut parsed = Vec::new();
-        for scope in scopes.split(',').map(str::trim) {
-            if scope == "*" {
-                parsed.push(Vec::new());
-                continue;
-            }
-            let parts: Vec<String> = scope.split('.').map(|p| p.trim().to_lowercase()).collect();
-            if scope.is_empty() || parts.len() > 3 || parts.iter().any(String::is_empty) {
-                return Err(format!(
-                    "{variable}: '{scope}' (for group {group}) is not *, a catalog, catalog.schema or catalog.schema.table"
-                ));
-            }
-            parsed.push(parts);
-        }
-        grants.push(GroupGrant {
-            group: group.to_string(),
-            scopes: parsed,
-        });
-    }
-    Ok(grants)
+    parse_scoped(variable, text, "group")
 }
 
 /// The review policy of the running app.
@@ -109,15 +63,15 @@ impl ReviewPolicy {
 
     /// Whether saves of the table go through review: some approver group covers it.
     pub fn review_applies(&self, table: &TableName) -> bool {
-        self.approvers.iter().any(|g| g.covers(Some(table)))
+        self.approvers.iter().any(|g| covers(g, Some(table)))
     }
 
     /// The approver groups covering the table.
     pub fn approver_groups_for(&self, table: Option<&TableName>) -> Vec<String> {
         self.approvers
             .iter()
-            .filter(|g| g.covers(table))
-            .map(|g| g.group.clone())
+            .filter(|g| covers(g, table))
+            .map(|g| g.name.clone())
             .collect()
     }
 
@@ -126,10 +80,7 @@ impl ReviewPolicy {
     pub fn roles(&self, email: &str, groups: Vec<String>, table: Option<&TableName>) -> Roles {
         let member = |grants: &[GroupGrant]| {
             grants.iter().any(|g| {
-                g.covers(table)
-                    && groups
-                        .iter()
-                        .any(|mine| mine.eq_ignore_ascii_case(&g.group))
+                covers(g, table) && groups.iter().any(|mine| mine.eq_ignore_ascii_case(&g.name))
             })
         };
         Roles {
