@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// The resident set size this test process may reach, in MiB, after every input.
 const RSS_BOUND_MIB: u64 = 1536;
 
-const FUNCTIONS: [&str; 29] = [
+const FUNCTIONS: [&str; 30] = [
     "whoami",
     "list_catalogs",
     "list_schemas",
@@ -47,6 +47,7 @@ const FUNCTIONS: [&str; 29] = [
     "review_detail",
     "impact_preview",
     "my_roles",
+    "publish_rule_set",
 ];
 
 /// A small deterministic generator, so a failure names an input that can be replayed.
@@ -178,7 +179,8 @@ fn inputs() -> Vec<Input> {
             let body = match function {
                 "list_schemas" => json!({"catalog": text}),
                 "list_tables" => json!({"catalog": "main", "schema": text}),
-                "describe_table" | "rule_history" | "get_rule_set" | "store_status" => {
+                "describe_table" | "rule_history" | "get_rule_set" | "store_status"
+                | "publish_rule_set" => {
                     json!({"table": text})
                 }
                 "sample_table" => json!({"table": text, "limit": rng.next() as i64 - (1 << 30)}),

@@ -48,6 +48,40 @@ pub struct RuleSetSummary {
     pub rejected_at: Option<String>,
     #[serde(default)]
     pub rejection_reason: Option<String>,
+    /// The last time this version was published for pipelines, when it was.
+    #[serde(default)]
+    pub published: Option<PublishStatus>,
+}
+
+/// How the last publish of a version went ("published to 2 of 2 targets", or what failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishStatus {
+    /// In words, with each failing target and its error.
+    pub summary: String,
+    /// Every target holds the version.
+    pub complete: bool,
+    pub at: String,
+    pub by: String,
+}
+
+impl PublishStatus {
+    /// Reads a `publish` audit event's detail (`{summary, report: {targets: [{outcome, …}]}}`).
+    pub fn from_event(event: &AuditEvent) -> Option<Self> {
+        let detail = event.detail.as_ref()?;
+        let summary = detail.get("summary")?.as_str()?.to_string();
+        let targets = detail
+            .pointer("/report/targets")
+            .and_then(Value::as_array)?;
+        let complete = targets
+            .iter()
+            .all(|t| t.get("outcome").is_some_and(|o| !o.is_null()));
+        Some(Self {
+            summary,
+            complete,
+            at: event.at.clone(),
+            by: event.actor.clone(),
+        })
+    }
 }
 
 /// One version with everything in it.
@@ -129,7 +163,7 @@ pub struct AuditEvent {
     pub at: String,
     pub actor: String,
     /// `save`, `restore`, `import`, `export`, `validate`, `submit`, `approve`, `reject`,
-    /// `comment`, `preview`.
+    /// `comment`, `preview`, `publish`.
     pub action: String,
     pub table_name: String,
     pub version: Option<i32>,

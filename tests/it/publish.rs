@@ -154,6 +154,67 @@ async fn an_approved_version_is_published_where_dqx_loads_it_and_only_once() {
     );
 }
 
+/// A target that fails is tried again, and the outcome is shown on the version in History, in
+/// words; "Publish again" (`publish_rule_set`) succeeds once the target is fixed, and History
+/// then shows the version published.
+#[tokio::test]
+async fn a_failed_publish_is_reported_on_the_version_and_can_be_retried() {
+    let (app, dir) = common::http::app_without_review().await;
+    // A file where the published folder should be: every attempt fails.
+    let folder = dir.path().join("published");
+    std::fs::write(&folder, "not a folder").unwrap();
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": TABLE, "rules": approved_rules()}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let version = saved.body["version"].as_i64().unwrap();
+    let history = |app: axum::Router| async move {
+        let reply = call(&app, "/api/rule_history", &ALICE, json!({"table": TABLE})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.body[0]["published"].clone()
+    };
+    let failed = history(app.clone()).await;
+    assert_eq!(failed["complete"], false, "{failed}");
+    let summary = failed["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("published to 0 of 1 targets; file ")
+            && summary.contains("failed: creating"),
+        "{summary}"
+    );
+    assert_eq!(failed["by"], "alice@example.com");
+
+    std::fs::remove_file(&folder).unwrap();
+    let again = call(
+        &app,
+        "/api/publish_rule_set",
+        &ALICE,
+        json!({"table": TABLE}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body, "published to 1 of 1 targets");
+    let done = history(app.clone()).await;
+    assert_eq!(done["complete"], true, "{done}");
+    let text = std::fs::read_to_string(folder.join(format!("{TABLE}.yaml"))).unwrap();
+    assert!(
+        text.contains(&format!("{TABLE} version {version} ")),
+        "{text}"
+    );
+    // A table nobody saved rules for has nothing to publish, and says so.
+    let none = call(
+        &app,
+        "/api/publish_rule_set",
+        &ALICE,
+        json!({"table": "main.sales.orders"}),
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
+}
+
 /// `dqx-manager pull` against the app over real HTTP: exit 2 while the table has no approved
 /// version (a draft or a pending one does not count), then the approved rules as DQX YAML.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

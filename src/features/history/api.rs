@@ -112,8 +112,29 @@ pub async fn rule_history(
     if limit == 0 || limit > MAX_HISTORY {
         return Err(ctx.bad_request(format!("limit must be between 1 and {MAX_HISTORY}")));
     }
-    let history = ctx.state.store.history(&ctx.caller, &table, limit).await;
+    let history = crate::server::store::ops::history_with_publishing(
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        &table,
+        limit,
+    )
+    .await;
     ctx.respond(history)
+}
+
+/// `POST /api/publish_rule_set` with `{table}`: publishes the active version again to the
+/// table's targets, as the caller (the targets' own grants decide), and says how it went.
+#[server(prefix = "/api", endpoint = "publish_rule_set", input = Json)]
+pub async fn publish_rule_set(table: String) -> Result<String, ApiError> {
+    let (ctx, table, _) = guard::table(&table, false).await?;
+    let report = crate::server::publish::publish_again(
+        &ctx.state.publisher,
+        ctx.state.store.as_ref(),
+        &ctx.caller,
+        &table,
+    )
+    .await;
+    ctx.respond(report)
 }
 
 /// `POST /api/get_rule_set` with `{table, version?}`: one version (default: the active one).

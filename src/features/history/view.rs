@@ -2,7 +2,9 @@
 //! rule count, which is active), a side-by-side diff of any two, restore with confirmation,
 //! export, import, and opening a version in the editor.
 
-use super::api::{diff_rule_sets, export_rule_set, restore_rule_set, rule_history};
+use super::api::{
+    diff_rule_sets, export_rule_set, publish_rule_set, restore_rule_set, rule_history,
+};
 use super::diff_view::DiffView;
 use super::import::ImportPanel;
 use super::status::StorageBadge;
@@ -119,6 +121,19 @@ fn Versions(
                     }
                 });
             };
+            let retry = is_active && v.published.as_ref().is_some_and(|p| !p.complete);
+            let publish = move |_| {
+                action_error.set(None);
+                leptos::task::spawn_local(async move {
+                    match publish_rule_set(table.get_value()).await {
+                        Ok(summary) => {
+                            notice.set(Some(format!("Version {version}: {summary}.")));
+                            refresh.update(|n| *n += 1);
+                        }
+                        Err(e) => action_error.set(Some(e)),
+                    }
+                });
+            };
             let open = format!(
                 "/generate?table={}&version={version}",
                 encode_query_value(&table.get_value())
@@ -148,6 +163,10 @@ fn Versions(
                         <button type="button" class="secondary" aria-label=format!("Export version {version} as YAML") on:click=move |_| export(RulesFormat::Yaml) disabled=move || !live.get()>"YAML"</button>
                         " "
                         <button type="button" class="secondary" aria-label=format!("Export version {version} as JSON") on:click=move |_| export(RulesFormat::Json) disabled=move || !live.get()>"JSON"</button>
+                        {retry.then(|| view! {
+                            " "
+                            <button type="button" class="secondary" on:click=publish disabled=move || !live.get()>"Publish again"</button>
+                        })}
                     </td>
                 </tr>
             }
@@ -179,7 +198,8 @@ fn Versions(
     }
 }
 
-/// A version's status: active, and who approved it when; or where it is in review.
+/// A version's status: active, and who approved it when; or where it is in review; and how its
+/// last publish went.
 fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
     let head = if v.is_active {
         "✓ active".to_string()
@@ -200,7 +220,15 @@ fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
         (VersionStatus::Pending, _, _) => v.submitted_at.as_ref().map(|at| format!("since {at}")),
         _ => None,
     };
-    view! { {head} {by.map(|b| view! { <br/><small class="muted">{b}</small> })} }
+    let published = v.published.clone().map(|p| {
+        let class = if p.complete {
+            "muted"
+        } else {
+            "publish-failed"
+        };
+        view! { <br/><small class=class>{p.summary}</small> }
+    });
+    view! { {head} {by.map(|b| view! { <br/><small class="muted">{b}</small> })} {published} }
 }
 
 /// Pick two versions and see their diff.

@@ -280,3 +280,29 @@ async fn publish_with_retries(
         attempts: ATTEMPTS,
     }
 }
+
+/// Publishes `table`'s active version again (the History page's "Publish again"): its summary,
+/// or why nothing could be published.
+pub async fn publish_again(
+    publisher: &Publisher,
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+) -> Result<String, AppError> {
+    if publisher.targets_for(table).is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "no publish target is configured for {table} (DQX_PUBLISH_LAKEBASE, DQX_PUBLISH_TABLE or DQX_PUBLISH_VOLUME)"
+        )));
+    }
+    // The active version must exist: its absence is the store's own 404, in words.
+    store.get(caller, table, None).await?;
+    publisher
+        .publish_active(store, caller, table)
+        .await
+        .map(|report| report.summary())
+        .ok_or_else(|| {
+            AppError::Unavailable(format!(
+                "{table}'s active version could not be read; try again"
+            ))
+        })
+}

@@ -196,3 +196,27 @@ pub async fn diff(
         unchanged,
     })
 }
+
+/// How many of a table's newest audit events are searched for publish outcomes.
+pub const PUBLISH_EVENTS_READ: u32 = 500;
+
+/// The table's versions, newest first, each with how its last publish went (from the newest
+/// [`PUBLISH_EVENTS_READ`] audit events).
+pub async fn history_with_publishing(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    limit: u32,
+) -> Result<Vec<crate::model::rulesets::RuleSetSummary>, AppError> {
+    let mut versions = store.history(caller, table, limit).await?;
+    let trail = store
+        .audit_trail(caller, table, PUBLISH_EVENTS_READ)
+        .await?;
+    for version in &mut versions {
+        version.published = trail
+            .iter()
+            .filter(|e| e.action == "publish" && e.version == Some(version.version))
+            .find_map(crate::model::rulesets::PublishStatus::from_event);
+    }
+    Ok(versions)
+}

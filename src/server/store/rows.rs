@@ -133,6 +133,7 @@ impl RuleSetRow {
                 rejection_reason: (status == VersionStatus::Rejected)
                     .then_some(self.review_reason)
                     .flatten(),
+                published: None,
             },
             rules,
             ai_summary,
