@@ -17,6 +17,7 @@ mod compare_datasets;
 mod databricks;
 mod databricks_warehouse;
 mod dataset_checks;
+mod dqx_accepts;
 mod dqx_catalogue;
 mod dqx_jobs;
 mod engine_checks;
