@@ -1,7 +1,7 @@
 // Review before a version counts (the sample workspace: dq-approvers, carol, reviews every
 // table): alice imports a change and submits it, neither she nor bob may approve it, carol opens
 // it from her queue, reads the diff and the impact preview on the same sample as the active
-// version, and approves; alice then sees it active in History.
+// version, and approves; alice then sees it active and published in History.
 import { test, expect } from "@playwright/test";
 import { alice, bob, carol } from "./users";
 
@@ -76,4 +76,6 @@ test("alice submits, bob cannot approve, carol previews the impact and approves"
   const newest = versions.getByRole("row").filter({ has: page.getByRole("rowheader", { name: `v${v2}` }) });
   await expect(newest).toContainText("✓ active");
   await expect(newest).toContainText("approved by carol@example.com");
+  // Published for pipelines (locally: the data folder's published/ file).
+  await expect(newest).toContainText("published to 1 of 1 targets");
 });
