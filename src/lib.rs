@@ -5,10 +5,17 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod engine;
 pub mod features;
+pub mod links;
 pub mod model;
 pub mod ui;
 pub mod url;
 
+#[cfg(feature = "ssr")]
+pub mod bench;
+#[cfg(feature = "ssr")]
+pub mod bench_server;
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod pull;
 #[cfg(feature = "ssr")]

@@ -2,9 +2,9 @@
 //! writes the sample workspace.
 
 use clap::{Parser, Subcommand};
+use dqx_manager::bench::BenchPart;
+use dqx_manager::cli::{self, Output};
 use dqx_manager::model::rules::RulesFormat;
-use dqx_manager::server::bench::BenchPart;
-use dqx_manager::server::cli::{self, Output};
 use dqx_manager::server::config::Config;
 use dqx_manager::server::routes::router;
 use dqx_manager::server::state::AppState;
@@ -93,6 +93,32 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Load-benchmark the cheap calls (catalogs, describe, previews, check_rules, a page) on a
+    /// server it starts (local mode, sample workspace) or on --url: steady rate, bursts, closed
+    /// loop; p50/p90/p99, errors and the server's peak RSS, as a Markdown table.
+    BenchServer {
+        /// Drive this app instead of starting one.
+        #[arg(long)]
+        url: Option<String>,
+        /// Requests per second of the steady phase.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        /// Seconds of the steady and the closed-loop phase.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Requests sent at the same moment in a burst.
+        #[arg(long, default_value_t = 200)]
+        burst: usize,
+        /// Bursts per call, one a second.
+        #[arg(long, default_value_t = 3)]
+        bursts: usize,
+        /// Connections of the closed loop.
+        #[arg(long, default_value_t = 50)]
+        connections: usize,
+        /// Only the calls whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Fetch a table's approved rules from a running app as a DQX file (for CI pipelines): exit
     /// 0 when written, 2 when the table has no approved version (or VERSION is not approved).
     Pull {
@@ -161,9 +187,30 @@ fn main() -> ExitCode {
         } => run_async(async move {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("creating {}: {e}", dir.display()))?;
-            dqx_manager::server::bench::run(rows, &dir, only, repeat, csv)
+            dqx_manager::bench::run(rows, &dir, only, repeat, csv)
                 .await
                 .map(|()| 0)
+        }),
+        Command::BenchServer {
+            url,
+            rate,
+            seconds,
+            burst,
+            bursts,
+            connections,
+            only,
+        } => run_async(async move {
+            dqx_manager::bench_server::run(dqx_manager::bench_server::BenchServerArgs {
+                url,
+                rate,
+                seconds,
+                burst,
+                bursts,
+                connections,
+                only,
+            })
+            .await
+            .map(|()| 0)
         }),
         Command::CheckRules { rules, columns } => cli::check_rules(&rules, columns.as_deref()),
         Command::Pull {

@@ -1,9 +1,7 @@
 //! Server-only code: configuration, state, caller identity, errors, telemetry and the backends.
 
 pub mod assistant;
-pub mod bench;
 pub mod caller;
-pub mod cli;
 pub mod config;
 pub mod databricks;
 pub mod error;
