@@ -9,3 +9,4 @@ pub mod review;
 pub mod runs;
 pub mod session;
 pub mod validate;
+pub mod workflow;

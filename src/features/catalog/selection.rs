@@ -55,27 +55,6 @@ impl Selection {
     }
 }
 
-pub use crate::url::encode_query_value;
-
-/// Link to a catalog.
-pub fn catalog_href(catalog: &str) -> String {
-    format!("/?catalog={}", encode_query_value(catalog))
-}
-
-/// Link to a schema.
-pub fn schema_href(catalog: &str, schema: &str) -> String {
-    format!(
-        "/?catalog={}&schema={}",
-        encode_query_value(catalog),
-        encode_query_value(schema)
-    )
-}
-
-/// Link to a table.
-pub fn table_href(full_name: &str) -> String {
-    format!("/?table={}", encode_query_value(full_name))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,14 +85,5 @@ mod tests {
     #[test]
     fn schema_without_catalog_is_ignored() {
         assert_eq!(sel(&[("schema", "sales")]).schema, None);
-    }
-
-    #[test]
-    fn hrefs_encode_values() {
-        assert_eq!(catalog_href("a&b"), "/?catalog=a%26b");
-        assert_eq!(
-            table_href("main.sales.customers"),
-            "/?table=main.sales.customers"
-        );
     }
 }

@@ -2,13 +2,18 @@
 //! "go to table" box, the chosen table's columns and a grid of sample rows.
 
 use super::api::{describe_table, list_catalogs, list_schemas, list_tables, sample_table};
-use super::selection::{Selection, catalog_href, schema_href, table_href};
+use super::selection::Selection;
 use super::table_form::TableNameForm;
-use crate::model::catalog::{DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, SampleRows, TableDescription};
+use crate::links::{catalog_href, generate_href, schema_href, table_href};
+use crate::model::catalog::{
+    CatalogInfo, DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, SampleRows, SchemaInfo, TableDescription,
+    TableInfo,
+};
 use crate::model::error::ApiError;
 use crate::ui::data_grid::DataGrid;
 use crate::ui::format::group_thousands;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
+use crate::ui::pick_list::{PickItem, PickList, PickTexts};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -33,33 +38,23 @@ pub fn TablesPage() -> impl IntoView {
 
 #[component]
 fn CatalogColumn(selection: Memo<Selection>) -> impl IntoView {
-    let catalogs = Resource::new(|| (), |_| list_catalogs());
-    view! {
-        <section class="browser-column" aria-labelledby="catalogs-heading">
-            <h2 id="catalogs-heading">"Catalogs"</h2>
-            <Suspense fallback=|| view! { <Loading what="Loading catalogs…"/> }>
-                {move || Suspend::new(async move {
-                    match catalogs.await {
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <Empty message="You cannot use any catalog. Ask a workspace admin for USE CATALOG on one."/>
-                        }.into_any(),
-                        Ok(list) => {
-                            let items = list.into_iter().map(|c| {
-                                let href = catalog_href(&c.name);
-                                let name = c.name.clone();
-                                let selected = move || selection.with(|s| s.catalog.as_deref() == Some(c.name.as_str()));
-                                view! {
-                                    <li><a href=href aria-current=move || selected().then_some("true")>{name}</a></li>
-                                }
-                            }).collect_view();
-                            view! { <ul class="pick-list">{items}</ul> }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    let catalogs = Resource::new(|| (), |_| async { list_catalogs().await.map(Some) });
+    let texts = PickTexts {
+        heading: "Catalogs",
+        heading_id: "catalogs-heading",
+        loading: "Loading catalogs…",
+        unpicked: "",
+        empty: "You cannot use any catalog. Ask a workspace admin for USE CATALOG on one.",
+    };
+    let item = move |c: CatalogInfo| PickItem {
+        href: catalog_href(&c.name),
+        label: c.name.clone(),
+        selected: Signal::derive(move || {
+            selection.with(|s| s.catalog.as_deref() == Some(c.name.as_str()))
+        }),
+        tag: None,
+    };
+    view! { <PickList texts items=catalogs item/> }
 }
 
 #[component]
@@ -73,33 +68,22 @@ fn SchemaColumn(selection: Memo<Selection>) -> impl IntoView {
             }
         },
     );
-    view! {
-        <section class="browser-column" aria-labelledby="schemas-heading">
-            <h2 id="schemas-heading">"Schemas"</h2>
-            <Suspense fallback=|| view! { <Loading what="Loading schemas…"/> }>
-                {move || Suspend::new(async move {
-                    match schemas.await {
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        Ok(None) => view! { <Empty message="Pick a catalog first."/> }.into_any(),
-                        Ok(Some(list)) if list.is_empty() => view! {
-                            <Empty message="No schema here that you may use."/>
-                        }.into_any(),
-                        Ok(Some(list)) => {
-                            let items = list.into_iter().map(|s| {
-                                let name = s.name.clone();
-                                let selected = move || selection.with(|sel| sel.schema.as_deref() == Some(name.as_str()));
-                                let href = schema_href(&s.catalog, &s.name);
-                                view! {
-                                    <li><a href=href aria-current=move || selected().then_some("true")>{s.name.clone()}</a></li>
-                                }
-                            }).collect_view();
-                            view! { <ul class="pick-list">{items}</ul> }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    let texts = PickTexts {
+        heading: "Schemas",
+        heading_id: "schemas-heading",
+        loading: "Loading schemas…",
+        unpicked: "Pick a catalog first.",
+        empty: "No schema here that you may use.",
+    };
+    let item = move |s: SchemaInfo| PickItem {
+        href: schema_href(&s.catalog, &s.name),
+        label: s.name.clone(),
+        selected: Signal::derive(move || {
+            selection.with(|sel| sel.schema.as_deref() == Some(s.name.as_str()))
+        }),
+        tag: None,
+    };
+    view! { <PickList texts items=schemas item/> }
 }
 
 #[component]
@@ -113,36 +97,22 @@ fn TableColumn(selection: Memo<Selection>) -> impl IntoView {
             }
         },
     );
-    view! {
-        <section class="browser-column" aria-labelledby="tables-heading">
-            <h2 id="tables-heading">"Tables"</h2>
-            <Suspense fallback=|| view! { <Loading what="Loading tables…"/> }>
-                {move || Suspend::new(async move {
-                    match tables.await {
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        Ok(None) => view! { <Empty message="Pick a schema first."/> }.into_any(),
-                        Ok(Some(list)) if list.is_empty() => view! {
-                            <Empty message="No table here that you may read. Ask for SELECT on a table of this schema."/>
-                        }.into_any(),
-                        Ok(Some(list)) => {
-                            let items = list.into_iter().map(|t| {
-                                let full = t.full_name.clone();
-                                let selected = move || selection.with(|s| s.table.as_deref() == Some(full.as_str()));
-                                let href = table_href(&t.full_name);
-                                view! {
-                                    <li>
-                                        <a href=href aria-current=move || selected().then_some("true")>{t.name.clone()}</a>
-                                        <span class="tag">{t.table_type.clone()}</span>
-                                    </li>
-                                }
-                            }).collect_view();
-                            view! { <ul class="pick-list">{items}</ul> }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    let texts = PickTexts {
+        heading: "Tables",
+        heading_id: "tables-heading",
+        loading: "Loading tables…",
+        unpicked: "Pick a schema first.",
+        empty: "No table here that you may read. Ask for SELECT on a table of this schema.",
+    };
+    let item = move |t: TableInfo| PickItem {
+        href: table_href(&t.full_name),
+        label: t.name.clone(),
+        tag: Some(t.table_type.clone()),
+        selected: Signal::derive(move || {
+            selection.with(|s| s.table.as_deref() == Some(t.full_name.as_str()))
+        }),
+    };
+    view! { <PickList texts items=tables item/> }
 }
 
 /// Columns and sample rows of the selected table.
@@ -171,7 +141,7 @@ fn TablePreview(selection: Memo<Selection>) -> impl IntoView {
             <section class="preview" aria-labelledby="preview-heading">
                 <h2 id="preview-heading">{move || selection.with(|s| s.table.clone().unwrap_or_default())}</h2>
                 <p>
-                    <a class="button primary" href=move || selection.with(|s| crate::features::generate::view::generate_href(s.table.as_deref().unwrap_or_default(), None, None))>
+                    <a class="button primary" href=move || selection.with(|s| generate_href(s.table.as_deref().unwrap_or_default(), None, None))>
                         "Generate rules for this table"
                     </a>
                 </p>

@@ -20,8 +20,7 @@ fn text(value: &Value) -> String {
 
 /// The arguments other than the columns, `key=value`, cut to `ARGUMENTS_SHOWN` characters.
 fn key_arguments(rule: &Value) -> String {
-    let shown: Vec<String> = rule
-        .pointer("/check/arguments")
+    let shown: Vec<String> = crate::model::rules::rule_arguments(rule)
         .and_then(Value::as_object)
         .map(|args| {
             args.iter()

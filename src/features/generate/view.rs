@@ -9,15 +9,16 @@ use super::api::start_generation;
 use super::profile_panel::ProfilePanel;
 use crate::features::analysis::view::AnalysisStep;
 use crate::features::catalog::api::{describe_table, sample_table};
-use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::selection::Selection;
 use crate::features::catalog::table_form::TableNameForm;
 use crate::features::editor::draft::{self, Draft};
 use crate::features::editor::state::Editor;
 use crate::features::editor::view::RuleEditor;
 use crate::features::history::api::get_rule_set;
 use crate::features::history::save::SaveStep;
-use crate::features::runs::watch::RunWatch;
 use crate::features::validate::step::ValidateStep;
+use crate::features::workflow::watch::RunWatch;
+use crate::links::{generate_href, table_href};
 use crate::model::runs::{DEFAULT_GENERATION_SAMPLE, MAX_PROMPT_CHARS, RunState};
 use crate::ui::data_grid::DataGrid;
 use crate::ui::format::count;
@@ -36,18 +37,6 @@ const EXAMPLES: &[&str] = &[
 
 /// Rows shown in the step-1 preview.
 const PREVIEW_ROWS: u32 = 10;
-
-/// The page URL for `table` with the given runs.
-pub fn generate_href(table: &str, generation: Option<&str>, validation: Option<&str>) -> String {
-    let mut url = format!("/generate?table={}", encode_query_value(table));
-    if let Some(id) = generation {
-        url.push_str(&format!("&generation={}", encode_query_value(id)));
-    }
-    if let Some(id) = validation {
-        url.push_str(&format!("&validation={}", encode_query_value(id)));
-    }
-    url
-}
 
 /// The page.
 #[component]
@@ -250,7 +239,7 @@ fn TableStep(
         move || for_sample.clone(),
         |t| sample_table(t, Some(PREVIEW_ROWS)),
     );
-    let browse = format!("/?table={}", encode_query_value(&table));
+    let browse = table_href(&table);
     view! {
         <section class="step done" aria-labelledby="step-table">
             <h2 id="step-table"><span class="step-number">"1"</span>"Table"</h2>

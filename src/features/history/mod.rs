@@ -1,7 +1,6 @@
 //! Saved rule sets: saving, history, diff, restore, export and import, and the storage status.
 
 pub mod api;
-pub mod diff_view;
 pub mod import;
 pub mod save;
 pub mod status;

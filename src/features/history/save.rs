@@ -5,8 +5,8 @@
 
 use super::api::save_rule_set;
 use super::status::StorageBadge;
-use crate::features::catalog::selection::encode_query_value;
 use crate::features::editor::state::Editor;
+use crate::links::{history_href, review_href};
 use crate::model::error::ApiError;
 use crate::model::rulesets::SavedRuleSet;
 use crate::ui::notice::ErrorNotice;
@@ -79,7 +79,7 @@ pub fn SaveStep(
             saving.set(false);
         });
     };
-    let history = move || format!("/history?table={}", encode_query_value(&table.get()));
+    let history = move || history_href(&table.get());
     let disabled = move || !hydrated.get() || saving.get() || blocked().is_some();
     let outcome = move |s: &SavedRuleSet| {
         if s.status != crate::model::review::VersionStatus::Draft {
@@ -118,7 +118,7 @@ pub fn SaveStep(
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
             {move || saved.get().map(|s| {
                 let link = if s.status == crate::model::review::VersionStatus::Draft {
-                    view! { <a href=crate::features::review::review_href(&table.get(), Some(s.version))>"Open its review page"</a> }.into_any()
+                    view! { <a href=review_href(&table.get(), Some(s.version))>"Open its review page"</a> }.into_any()
                 } else {
                     view! { <a href=history()>"See the history"</a> }.into_any()
                 };

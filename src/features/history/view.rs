@@ -5,14 +5,15 @@
 use super::api::{
     diff_rule_sets, export_rule_set, publish_rule_set, restore_rule_set, rule_history,
 };
-use super::diff_view::DiffView;
 use super::import::ImportPanel;
 use super::status::StorageBadge;
-use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::selection::Selection;
 use crate::features::catalog::table_form::TableNameForm;
+use crate::links::{edit_version_href, generate_href, review_href};
 use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
 use crate::model::rulesets::{ExportedRuleSet, RuleSetSummary, VersionStatus};
+use crate::ui::diff_view::DiffView;
 use crate::ui::download::DownloadLink;
 use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
@@ -44,7 +45,7 @@ fn TableHistory(table: String) -> impl IntoView {
     );
     let notice: RwSignal<Option<String>> = RwSignal::new(None);
     let action_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
-    let generate = StoredValue::new(format!("/generate?table={}", encode_query_value(&table)));
+    let generate = StoredValue::new(generate_href(&table, None, None));
     let on_imported = Callback::new(move |version: i32| {
         notice.set(Some(format!("Imported as version {version}.")));
         refresh.update(|n| *n += 1);
@@ -134,10 +135,7 @@ fn Versions(
                     }
                 });
             };
-            let open = format!(
-                "/generate?table={}&version={version}",
-                encode_query_value(&table.get_value())
-            );
+            let open = edit_version_href(&table.get_value(), version);
             let restored = v
                 .restored_from
                 .map(|r| format!("restored from v{r}"))
@@ -155,7 +153,7 @@ fn Versions(
                     <td class="actions">
                         <a href=open>"Open in editor"</a>
                         {(v.status != VersionStatus::Approved).then(|| view! {
-                            " " <a href=crate::features::review::review_href(&table.get_value(), Some(version))>"Review"</a>
+                            " " <a href=review_href(&table.get_value(), Some(version))>"Review"</a>
                         })}
                         " "
                         <button type="button" class="secondary" aria-label=format!("Restore version {version}") on:click=restore disabled=move || !live.get() || is_active>"Restore"</button>

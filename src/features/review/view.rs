@@ -8,11 +8,11 @@ use super::api::{
     review_queue, submit_rule_set,
 };
 use super::impact_view::ImpactView;
-use crate::features::history::diff_view::DiffView;
-use crate::features::runs::watch::RunWatch;
+use crate::features::workflow::watch::RunWatch;
 use crate::model::error::ApiError;
 use crate::model::review::{DEFAULT_PREVIEW_ROWS, VersionReview, VersionStatus};
 use crate::model::rulesets::AuditEvent;
+use crate::ui::diff_view::DiffView;
 use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use crate::ui::progress::RunProgress;
@@ -53,7 +53,7 @@ fn Queue() -> impl IntoView {
                     Ok(items) => {
                         let rows = items.into_iter().map(|item| {
                             let s = item.summary;
-                            let href = super::review_href(&s.table_name, Some(s.version));
+                            let href = crate::links::review_href(&s.table_name, Some(s.version));
                             let may = if item.can_approve {
                                 "you may approve".to_string()
                             } else {
@@ -94,7 +94,7 @@ fn VersionPage(table: String, version: i32) -> impl IntoView {
     );
     view! {
         <h2 class="mono">{format!("{table} — version {version}")}</h2>
-        <p><a href=format!("/history?table={}", crate::url::encode_query_value(&table))>"History of this table"</a></p>
+        <p><a href=crate::links::history_href(&table)>"History of this table"</a></p>
         <Suspense fallback=|| view! { <Loading what="Loading the version…"/> }>
             {move || Suspend::new(async move {
                 match detail.await {

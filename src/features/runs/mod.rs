@@ -1,5 +1,4 @@
-//! The caller's runs: status, cancel, the list of recent runs, and following a run from a page.
+//! The caller's runs: the list of recent runs and one run's page (its server functions and the
+//! watch that follows a run live in `features::workflow`).
 
-pub mod api;
 pub mod view;
-pub mod watch;

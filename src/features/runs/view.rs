@@ -1,9 +1,9 @@
 //! The Runs page (the caller's recent runs: kind, table, state, started, duration) and one run's
 //! page with its result. Both render on the server.
 
-use super::api::{list_runs, run_status};
-use crate::features::generate::view::generate_href;
 use crate::features::validate::results::ValidationResults;
+use crate::features::workflow::api::{list_runs, run_status};
+use crate::links::{generate_href, review_href, run_href};
 use crate::model::rules::{RulesFormat, rules_to_text};
 use crate::model::runs::{RunKind, RunState, RunSummary};
 use crate::ui::format::duration;
@@ -18,14 +18,6 @@ fn state_class(state: RunState) -> &'static str {
         RunState::Canceled => "warn",
         RunState::Pending | RunState::Running => "running",
     }
-}
-
-/// `/runs/{id}`.
-pub fn run_href(run_id: &str) -> String {
-    format!(
-        "/runs/{}",
-        crate::features::catalog::selection::encode_query_value(run_id)
-    )
 }
 
 fn run_row(run: RunSummary) -> impl IntoView {
@@ -91,7 +83,7 @@ pub fn RunPage() -> impl IntoView {
                         let open = match summary.kind {
                             RunKind::Generation => generate_href(&summary.table_name, Some(&summary.run_id), None),
                             RunKind::Validation => generate_href(&summary.table_name, None, Some(&summary.run_id)),
-                            RunKind::Impact => crate::features::review::review_href(&summary.table_name, s.rule_set_version),
+                            RunKind::Impact => review_href(&summary.table_name, s.rule_set_version),
                         };
                         let rules_text = s.generation.as_ref().and_then(|g| {
                             rules_to_text(&serde_json::Value::Array(g.rules.clone()), RulesFormat::Yaml).ok()

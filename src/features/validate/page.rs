@@ -3,10 +3,11 @@
 
 use super::api::start_validation;
 use super::results::ValidationResults;
-use crate::features::catalog::selection::{Selection, encode_query_value};
+use crate::features::catalog::selection::Selection;
 use crate::features::catalog::table_form::TableNameForm;
 use crate::features::history::api::{get_rule_set, rule_history};
-use crate::features::runs::watch::RunWatch;
+use crate::features::workflow::watch::RunWatch;
+use crate::links::validate_href;
 use crate::model::runs::RunState;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use crate::ui::progress::RunProgress;
@@ -48,7 +49,7 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
             let options = list
                 .iter()
                 .map(|v| {
-                    let href = format!("/validate?table={}&version={}", encode_query_value(&name.get_value()), v.version);
+                    let href = validate_href(&name.get_value(), v.version);
                     let label = format!("v{}{}", v.version, if v.is_active { " (active)" } else { "" });
                     let current = Some(v.version) == version || (version.is_none() && v.is_active);
                     view! { <li><a href=href aria-current=current.then_some("true")>{label}</a></li> }

@@ -5,8 +5,8 @@
 use super::api::start_validation;
 use super::results::ValidationResults;
 use crate::features::editor::state::Editor;
-use crate::features::runs::watch::RunWatch;
 use crate::features::session::api::whoami;
+use crate::features::workflow::watch::RunWatch;
 use crate::model::runs::EngineChoice;
 use crate::model::runs::RunState;
 use crate::model::session::EngineOffer;

@@ -7,12 +7,11 @@ use serde_json::Value;
 
 fn rule_line(rule: &Value) -> String {
     let name = crate::model::rules::diff::rule_key(rule);
-    let function = rule
-        .pointer("/check/function")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    let args = rule
-        .pointer("/check/arguments")
+    let function = match crate::model::rules::rule_function(rule) {
+        "" => "?",
+        f => f,
+    };
+    let args = crate::model::rules::rule_arguments(rule)
         .map(Value::to_string)
         .unwrap_or_default();
     format!("{name}: {function} {args}")
