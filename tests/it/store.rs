@@ -1128,3 +1128,44 @@ async fn publish_counts(admin: &mut sqlx::PgConnection, schema: &str) -> (i64, i
     .await
     .unwrap()
 }
+
+/// A save whose every attempt finds its version number taken (another writer, here a trigger
+/// standing in for one that does not lock) is a 409 that says to save again, not a 500.
+#[tokio::test]
+async fn a_save_that_runs_out_of_version_numbers_is_a_conflict() {
+    let Some(pg) = pg() else { return };
+    let store = pg_store_on(&pg, &pg.database).await;
+    let table = fresh_table();
+    let trigger = format!("taken_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF NEW.table_name = '{table}' THEN RAISE EXCEPTION 'duplicate key' USING ERRCODE = 'unique_violation'; END IF; \
+         RETURN NEW; END $$; \
+         CREATE TRIGGER {trigger} BEFORE INSERT ON dq_rules_events FOR EACH ROW EXECUTE FUNCTION {trigger}()"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let refused = store
+        .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+        .await;
+    sqlx::raw_sql(&format!(
+        "DROP TRIGGER {trigger} ON dq_rules_events; DROP FUNCTION {trigger}()"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let error = refused.unwrap_err();
+    assert!(
+        matches!(error, dqx_manager::server::error::AppError::Conflict(_)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("save again"), "{error}");
+    // Once the other writer is gone the same save goes through.
+    let saved = store
+        .save(&alice(), new_set(&table, vec![rule("a", "a")]))
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 1);
+}

@@ -5,6 +5,7 @@
 pub mod lifecycle;
 pub mod ops;
 pub mod postgres;
+mod queries;
 mod rows;
 pub mod sqlite;
 
@@ -18,6 +19,14 @@ use serde_json::Value;
 
 /// Saves that lose a race on the (table, version) key are retried this many times.
 pub const SAVE_ATTEMPTS: usize = 5;
+
+/// Every attempt's version number was taken by another save at the same moment: a conflict the
+/// caller resolves by saving again, not a failure of the app.
+pub fn versions_taken(table: &str) -> AppError {
+    AppError::Conflict(format!(
+        "other saves of {table} took the next version number {SAVE_ATTEMPTS} times in a row; nothing was saved: save again"
+    ))
+}
 
 /// A rule set to save as the table's next version.
 #[derive(Debug, Clone, Default)]

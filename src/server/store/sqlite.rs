@@ -2,11 +2,9 @@
 //! front (`BEGIN IMMEDIATE`), so concurrent saves for a table queue instead of racing.
 
 use super::lifecycle::{self, StoreFailure, Transition, run_transition};
-use super::rows::{
-    AUDIT_COLUMNS, AuditRow, INSERT_RULE_SET, RULE_SET_COLUMNS, RuleSetRow, no_version, now,
-    saved_status, select_one_sql, utc_text,
-};
-use super::{AuditAction, MAX_THREAD, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
+use super::queries;
+use super::rows::{INSERT_RULE_SET, no_version, now, saved_status, utc_text};
+use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
 use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
@@ -131,6 +129,9 @@ impl RuleStore for SqliteStore {
             match self.try_save(caller, &new).await {
                 Ok(saved) => return Ok(saved),
                 Err(e) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => continue,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(super::versions_taken(&new.table_name));
+                }
                 Err(e) => return Err(failed(&format!("saving rules for {}", new.table_name), e)),
             }
         }
@@ -142,18 +143,8 @@ impl RuleStore for SqliteStore {
         table: &str,
         limit: u32,
     ) -> Result<Vec<RuleSetSummary>, AppError> {
-        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
-            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 ORDER BY version DESC LIMIT $2"
-        ))
-        .bind(table)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| failed(&format!("reading the history of {table}"), e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_rule_set().summary)
-            .collect())
+        queries::history!(&self.pool, table, limit)
+            .map_err(|e| failed(&format!("reading the history of {table}"), e))
     }
 
     async fn get(
@@ -162,16 +153,8 @@ impl RuleStore for SqliteStore {
         table: &str,
         version: Option<i32>,
     ) -> Result<RuleSet, AppError> {
-        let sql = select_one_sql(version.is_some());
-        let mut query = sqlx::query_as::<_, RuleSetRow>(&sql).bind(table);
-        if let Some(v) = version {
-            query = query.bind(v);
-        }
-        let row = query
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| failed(&format!("reading rules of {table}"), e))?;
-        row.map(RuleSetRow::into_rule_set)
+        queries::rule_set!(&self.pool, table, version)
+            .map_err(|e| failed(&format!("reading rules of {table}"), e))?
             .ok_or_else(|| no_version(table, version))
     }
 
@@ -183,20 +166,17 @@ impl RuleStore for SqliteStore {
         version: Option<i32>,
         detail: Option<Value>,
     ) -> Result<(), AppError> {
-        sqlx::query(
-            "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let id = uuid::Uuid::new_v4().to_string();
+        queries::append_audit!(
+            &self.pool,
+            id,
+            &caller.email,
+            action,
+            table,
+            version,
+            detail
         )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(now())
-        .bind(&caller.email)
-        .bind(action.as_str())
-        .bind(table)
-        .bind(version)
-        .bind(detail.map(Json))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| failed("writing the audit trail", e))?;
-        Ok(())
+        .map_err(|e| failed("writing the audit trail", e))
     }
 
     async fn audit_trail(
@@ -205,15 +185,8 @@ impl RuleStore for SqliteStore {
         table: &str,
         limit: u32,
     ) -> Result<Vec<AuditEvent>, AppError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 ORDER BY at DESC LIMIT $2"
-        ))
-        .bind(table)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| failed("reading the audit trail", e))?;
-        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+        queries::audit_trail!(&self.pool, table, limit)
+            .map_err(|e| failed("reading the audit trail", e))
     }
 
     async fn record_validation(
@@ -223,24 +196,9 @@ impl RuleStore for SqliteStore {
         version: Option<i32>,
         result: &ValidationResult,
     ) -> Result<bool, AppError> {
-        let done = sqlx::query(
-            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(run_id)
-        .bind(&result.table_name)
-        .bind(version)
-        .bind(&caller.email)
-        .bind(now())
-        .bind(result.total_rows as i64)
-        .bind(result.invalid_rows as i64)
-        .bind(result.pass_rate)
-        .bind(Json(result))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| failed("recording the validation run", e))?;
-        Ok(done.rows_affected() == 1)
+        let id = uuid::Uuid::new_v4().to_string();
+        queries::record_validation!(&self.pool, id, &caller.email, run_id, version, result)
+            .map_err(|e| failed("recording the validation run", e))
     }
 
     async fn transition(
@@ -268,18 +226,7 @@ impl RuleStore for SqliteStore {
     }
 
     async fn pending(&self, _caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError> {
-        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
-            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events {}",
-            lifecycle::PENDING
-        ))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| failed("reading the review queue", e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_rule_set().summary)
-            .collect())
+        queries::pending!(&self.pool, limit).map_err(|e| failed("reading the review queue", e))
     }
 
     async fn version_trail(
@@ -288,17 +235,8 @@ impl RuleStore for SqliteStore {
         table: &str,
         version: i32,
     ) -> Result<Vec<AuditEvent>, AppError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
-            lifecycle::VERSION_TRAIL
-        ))
-        .bind(table)
-        .bind(version)
-        .bind(MAX_THREAD)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| failed("reading the review thread", e))?;
-        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+        queries::version_trail!(&self.pool, table, version)
+            .map_err(|e| failed("reading the review thread", e))
     }
 
     async fn save_preview(
@@ -307,18 +245,9 @@ impl RuleStore for SqliteStore {
         run_id: &str,
         preview: &ImpactPreview,
     ) -> Result<bool, AppError> {
-        let done = sqlx::query(lifecycle::INSERT_PREVIEW)
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&preview.table_name)
-            .bind(preview.version)
-            .bind(&caller.email)
-            .bind(now())
-            .bind(Json(preview))
-            .bind(run_id)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| failed("keeping the impact preview", e))?;
-        Ok(done.rows_affected() == 1)
+        let id = uuid::Uuid::new_v4().to_string();
+        queries::save_preview!(&self.pool, id, &caller.email, run_id, preview)
+            .map_err(|e| failed("keeping the impact preview", e))
     }
 
     async fn latest_preview(
@@ -327,13 +256,8 @@ impl RuleStore for SqliteStore {
         table: &str,
         version: i32,
     ) -> Result<Option<ImpactPreview>, AppError> {
-        let row: Option<(Json<ImpactPreview>,)> = sqlx::query_as(lifecycle::LATEST_PREVIEW)
-            .bind(table)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| failed("reading the impact preview", e))?;
-        Ok(row.map(|(p,)| p.0))
+        queries::latest_preview!(&self.pool, table, version)
+            .map_err(|e| failed("reading the impact preview", e))
     }
 }
 

@@ -8,11 +8,9 @@ pub mod credential;
 pub mod pools;
 
 use super::lifecycle::{self, StoreFailure, Transition, run_transition};
-use super::rows::{
-    AUDIT_COLUMNS, AuditRow, INSERT_RULE_SET, RULE_SET_COLUMNS, RuleSetRow, no_version, now,
-    saved_status, select_one_sql, utc_text,
-};
-use super::{AuditAction, MAX_THREAD, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
+use super::queries;
+use super::rows::{INSERT_RULE_SET, no_version, now, saved_status, utc_text};
+use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
 use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
@@ -307,6 +305,9 @@ impl RuleStore for PgStore {
             match self.try_save(&pool, caller, &new).await {
                 Ok(saved) => return Ok(saved),
                 Err(e) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => continue,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(super::versions_taken(&new.table_name));
+                }
                 Err(e) => {
                     return Err(self.error(
                         &format!("saving rules for {}", new.table_name),
@@ -325,18 +326,8 @@ impl RuleStore for PgStore {
         limit: u32,
     ) -> Result<Vec<RuleSetSummary>, AppError> {
         let pool = self.pool(caller).await?;
-        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
-            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events WHERE table_name = $1 ORDER BY version DESC LIMIT $2"
-        ))
-        .bind(table)
-        .bind(i64::from(limit))
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| self.error(&format!("reading the history of {table}"), &caller.email, e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_rule_set().summary)
-            .collect())
+        queries::history!(&pool, table, limit)
+            .map_err(|e| self.error(&format!("reading the history of {table}"), &caller.email, e))
     }
 
     async fn get(
@@ -346,16 +337,8 @@ impl RuleStore for PgStore {
         version: Option<i32>,
     ) -> Result<RuleSet, AppError> {
         let pool = self.pool(caller).await?;
-        let sql = select_one_sql(version.is_some());
-        let mut query = sqlx::query_as::<_, RuleSetRow>(&sql).bind(table);
-        if let Some(v) = version {
-            query = query.bind(v);
-        }
-        let row = query
-            .fetch_optional(&pool)
-            .await
-            .map_err(|e| self.error(&format!("reading rules of {table}"), &caller.email, e))?;
-        row.map(RuleSetRow::into_rule_set)
+        queries::rule_set!(&pool, table, version)
+            .map_err(|e| self.error(&format!("reading rules of {table}"), &caller.email, e))?
             .ok_or_else(|| no_version(table, version))
     }
 
@@ -368,20 +351,9 @@ impl RuleStore for PgStore {
         detail: Option<Value>,
     ) -> Result<(), AppError> {
         let pool = self.pool(caller).await?;
-        sqlx::query(
-            "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(uuid::Uuid::new_v4())
-        .bind(now())
-        .bind(&caller.email)
-        .bind(action.as_str())
-        .bind(table)
-        .bind(version)
-        .bind(detail.map(Json))
-        .execute(&pool)
-        .await
-        .map_err(|e| self.error("writing the audit trail", &caller.email, e))?;
-        Ok(())
+        let id = uuid::Uuid::new_v4();
+        queries::append_audit!(&pool, id, &caller.email, action, table, version, detail)
+            .map_err(|e| self.error("writing the audit trail", &caller.email, e))
     }
 
     async fn audit_trail(
@@ -391,15 +363,8 @@ impl RuleStore for PgStore {
         limit: u32,
     ) -> Result<Vec<AuditEvent>, AppError> {
         let pool = self.pool(caller).await?;
-        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 ORDER BY at DESC LIMIT $2"
-        ))
-        .bind(table)
-        .bind(i64::from(limit))
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| self.error("reading the audit trail", &caller.email, e))?;
-        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+        queries::audit_trail!(&pool, table, limit)
+            .map_err(|e| self.error("reading the audit trail", &caller.email, e))
     }
 
     async fn record_validation(
@@ -410,24 +375,9 @@ impl RuleStore for PgStore {
         result: &ValidationResult,
     ) -> Result<bool, AppError> {
         let pool = self.pool(caller).await?;
-        let done = sqlx::query(
-            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
-        )
-        .bind(uuid::Uuid::new_v4())
-        .bind(run_id)
-        .bind(&result.table_name)
-        .bind(version)
-        .bind(&caller.email)
-        .bind(now())
-        .bind(result.total_rows as i64)
-        .bind(result.invalid_rows as i64)
-        .bind(result.pass_rate)
-        .bind(Json(result))
-        .execute(&pool)
-        .await
-        .map_err(|e| self.error("recording the validation run", &caller.email, e))?;
-        Ok(done.rows_affected() == 1)
+        let id = uuid::Uuid::new_v4();
+        queries::record_validation!(&pool, id, &caller.email, run_id, version, result)
+            .map_err(|e| self.error("recording the validation run", &caller.email, e))
     }
 
     async fn transition(
@@ -457,18 +407,8 @@ impl RuleStore for PgStore {
 
     async fn pending(&self, caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError> {
         let pool = self.pool(caller).await?;
-        let rows: Vec<RuleSetRow> = sqlx::query_as(&format!(
-            "SELECT {RULE_SET_COLUMNS} FROM dq_rules_events {}",
-            lifecycle::PENDING
-        ))
-        .bind(i64::from(limit))
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| self.error("reading the review queue", &caller.email, e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_rule_set().summary)
-            .collect())
+        queries::pending!(&pool, limit)
+            .map_err(|e| self.error("reading the review queue", &caller.email, e))
     }
 
     async fn version_trail(
@@ -478,17 +418,8 @@ impl RuleStore for PgStore {
         version: i32,
     ) -> Result<Vec<AuditEvent>, AppError> {
         let pool = self.pool(caller).await?;
-        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
-            lifecycle::VERSION_TRAIL
-        ))
-        .bind(table)
-        .bind(version)
-        .bind(MAX_THREAD)
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| self.error("reading the review thread", &caller.email, e))?;
-        Ok(rows.into_iter().map(AuditRow::into_event).collect())
+        queries::version_trail!(&pool, table, version)
+            .map_err(|e| self.error("reading the review thread", &caller.email, e))
     }
 
     async fn save_preview(
@@ -498,18 +429,9 @@ impl RuleStore for PgStore {
         preview: &ImpactPreview,
     ) -> Result<bool, AppError> {
         let pool = self.pool(caller).await?;
-        let done = sqlx::query(lifecycle::INSERT_PREVIEW)
-            .bind(uuid::Uuid::new_v4())
-            .bind(&preview.table_name)
-            .bind(preview.version)
-            .bind(&caller.email)
-            .bind(now())
-            .bind(Json(preview))
-            .bind(run_id)
-            .execute(&pool)
-            .await
-            .map_err(|e| self.error("keeping the impact preview", &caller.email, e))?;
-        Ok(done.rows_affected() == 1)
+        let id = uuid::Uuid::new_v4();
+        queries::save_preview!(&pool, id, &caller.email, run_id, preview)
+            .map_err(|e| self.error("keeping the impact preview", &caller.email, e))
     }
 
     async fn latest_preview(
@@ -519,13 +441,8 @@ impl RuleStore for PgStore {
         version: i32,
     ) -> Result<Option<ImpactPreview>, AppError> {
         let pool = self.pool(caller).await?;
-        let row: Option<(Json<ImpactPreview>,)> = sqlx::query_as(lifecycle::LATEST_PREVIEW)
-            .bind(table)
-            .bind(version)
-            .fetch_optional(&pool)
-            .await
-            .map_err(|e| self.error("reading the impact preview", &caller.email, e))?;
-        Ok(row.map(|(p,)| p.0))
+        queries::latest_preview!(&pool, table, version)
+            .map_err(|e| self.error("reading the impact preview", &caller.email, e))
     }
 }
 
