@@ -19,9 +19,9 @@ fn source_of(rule: &Value) -> &str {
 
 /// DQX's profile entry for a profile rule: its kind, column, reason and parameters.
 fn profile_entry(rule: &Value) -> Option<ProfileEntry> {
-    let args = rule.pointer("/check/arguments")?.as_object()?;
+    let args = crate::model::rules::rule_arguments(rule)?.as_object()?;
     let column = args.get("column")?.as_str()?.to_string();
-    let function = rule.pointer("/check/function")?.as_str()?;
+    let function = Some(crate::model::rules::rule_function(rule)).filter(|f| !f.is_empty())?;
     let name = match function {
         "is_not_null" => "is_not_null",
         "is_not_empty" => "is_not_empty",

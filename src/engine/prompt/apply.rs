@@ -198,7 +198,7 @@ fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
     });
     let duplicate = rules.iter().any(|r| {
         function_of(r) == proposal.function
-            && r.pointer("/check/arguments") == Some(&proposal.arguments)
+            && crate::model::rules::rule_arguments(r) == Some(&proposal.arguments)
     });
     if duplicate {
         return;

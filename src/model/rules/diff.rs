@@ -12,13 +12,9 @@ pub fn rule_key(rule: &Value) -> String {
     {
         return name.to_string();
     }
-    let function = rule
-        .pointer("/check/function")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let function = super::rule_function(rule);
     let empty = Map::new();
-    let args = rule
-        .pointer("/check/arguments")
+    let args = super::rule_arguments(rule)
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     default_name(function, args)

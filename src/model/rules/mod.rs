@@ -111,9 +111,20 @@ pub fn rule_function(rule: &Value) -> &str {
         .unwrap_or_default()
 }
 
+/// The check's `arguments` of a rule as written.
+pub fn rule_arguments(rule: &Value) -> Option<&Value> {
+    rule.pointer("/check/arguments")
+}
+
+/// The check's `for_each_column` list of a rule as written (absent or null: `None`).
+pub fn rule_for_each_column(rule: &Value) -> Option<&Value> {
+    rule.pointer("/check/for_each_column")
+        .filter(|v| !v.is_null())
+}
+
 /// The columns a rule as written names: `column`, the `columns` list, and `for_each_column`.
 pub fn rule_columns(rule: &Value) -> Vec<String> {
-    let args = rule.pointer("/check/arguments");
+    let args = rule_arguments(rule);
     let mut out: Vec<String> = args
         .and_then(|a| a.get("column"))
         .and_then(Value::as_str)
@@ -121,7 +132,7 @@ pub fn rule_columns(rule: &Value) -> Vec<String> {
         .unwrap_or_default();
     let lists = [
         args.and_then(|a| a.get("columns")),
-        rule.pointer("/check/for_each_column"),
+        rule_for_each_column(rule),
     ];
     for list in lists.into_iter().flatten().filter_map(Value::as_array) {
         out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));

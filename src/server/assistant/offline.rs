@@ -293,7 +293,7 @@ pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
             "{}|{:?}|{}",
             function(rule),
             columns(rule),
-            rule.pointer("/check/arguments")
+            crate::model::rules::rule_arguments(rule)
                 .cloned()
                 .unwrap_or_default()
         );

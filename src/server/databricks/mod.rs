@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod scim;
+pub mod statement_wire;
 pub mod statements;
 pub mod unity;
 

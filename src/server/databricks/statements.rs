@@ -4,10 +4,11 @@
 
 use super::DatabricksClient;
 use super::error::{CallSite, Principal, statement_error};
+use super::statement_wire::{ResultChunk, StatementResponse};
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// A named parameter (`:name` in the statement); `None` is SQL NULL.
@@ -39,30 +40,6 @@ pub struct Rows {
 pub struct Statements {
     pub client: DatabricksClient,
     pub warehouse: String,
-}
-
-fn cells(data: &Value) -> Vec<Vec<Option<String>>> {
-    data.get("data_array")
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .map(|row| {
-                    row.as_array()
-                        .map(|cells| {
-                            cells
-                                .iter()
-                                .map(|c| match c {
-                                    Value::Null => None,
-                                    Value::String(s) => Some(s.clone()),
-                                    other => Some(other.to_string()),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Statements {
@@ -121,11 +98,9 @@ impl Statements {
             .call(Method::POST, "/api/2.0/sql/statements", token, Some(&body))
             .await
             .map_err(|e| e.to_app(Principal::User, &doing, &site))?;
-        let id = response
-            .get("statement_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let response =
+            StatementResponse::parse(response).map_err(|e| AppError::internal(&doing, e))?;
+        let id = response.statement_id.clone().unwrap_or_default();
         let track = |value: Option<String>| {
             if let Some(slot) = tracker {
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
@@ -143,7 +118,7 @@ impl Statements {
         &self,
         token: &SecretToken,
         id: &str,
-        mut response: Value,
+        mut response: StatementResponse,
         started: Instant,
         limit: Duration,
         doing: &str,
@@ -151,22 +126,17 @@ impl Statements {
         let site = self.site();
         let mut pause = Duration::from_millis(200);
         loop {
-            let state = response
-                .pointer("/status/state")
-                .and_then(Value::as_str)
-                .unwrap_or("PENDING")
-                .to_string();
+            let state = response.state().to_string();
             match state.as_str() {
-                "SUCCEEDED" => return self.collect(token, id, &response, doing).await,
+                "SUCCEEDED" => return self.collect(token, id, response, doing).await,
                 "FAILED" => {
-                    let message = response
-                        .pointer("/status/error/message")
-                        .and_then(Value::as_str)
+                    let status = &response.status;
+                    let message = status
+                        .error
+                        .as_ref()
+                        .and_then(|e| e.message.as_deref())
                         .unwrap_or("the statement failed");
-                    let sql_state = response
-                        .pointer("/status/sql_state")
-                        .and_then(Value::as_str);
-                    return Err(statement_error(sql_state, message, doing));
+                    return Err(statement_error(status.sql_state.as_deref(), message, doing));
                 }
                 "CANCELED" | "CLOSED" => {
                     return Err(AppError::Unavailable(format!(
@@ -193,7 +163,7 @@ impl Statements {
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
-            response = self
+            let polled = self
                 .client
                 .call(
                     Method::GET,
@@ -203,6 +173,8 @@ impl Statements {
                 )
                 .await
                 .map_err(|e| e.to_app(Principal::User, doing, &site))?;
+            response =
+                StatementResponse::parse(polled).map_err(|e| AppError::internal(doing, e))?;
         }
     }
 
@@ -211,39 +183,14 @@ impl Statements {
         &self,
         token: &SecretToken,
         id: &str,
-        response: &Value,
+        response: StatementResponse,
         doing: &str,
     ) -> Result<Rows, AppError> {
-        let columns = response
-            .pointer("/manifest/schema/columns")
-            .and_then(Value::as_array)
-            .map(|cols| {
-                cols.iter()
-                    .map(|c| {
-                        (
-                            c.get("name")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                            c.get("type_name")
-                                .and_then(Value::as_str)
-                                .unwrap_or("STRING")
-                                .to_uppercase(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let truncated = response
-            .pointer("/manifest/truncated")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let first = response.get("result").cloned().unwrap_or(Value::Null);
-        let mut rows = cells(&first);
-        let mut next = first
-            .get("next_chunk_internal_link")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let columns = response.columns();
+        let truncated = response.manifest.truncated;
+        let first = response.result.unwrap_or_default();
+        let mut rows = first.cells();
+        let mut next = first.next_chunk_internal_link;
         let site = self.site();
         while let Some(link) = next {
             if !link.starts_with(&format!("/api/2.0/sql/statements/{id}/")) {
@@ -257,11 +204,9 @@ impl Statements {
                 .call(Method::GET, &link, token, None)
                 .await
                 .map_err(|e| e.to_app(Principal::User, doing, &site))?;
-            rows.extend(cells(&chunk));
-            next = chunk
-                .get("next_chunk_internal_link")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let chunk = ResultChunk::parse(chunk).map_err(|e| AppError::internal(doing, e))?;
+            rows.extend(chunk.cells());
+            next = chunk.next_chunk_internal_link;
         }
         Ok(Rows {
             columns,

@@ -78,7 +78,7 @@ fn named(rules: &[Value]) -> Vec<Value> {
                 .get("name")
                 .and_then(Value::as_str)
                 .is_none_or(|n| n.trim().is_empty());
-            let single = rule.pointer("/check/for_each_column").is_none();
+            let single = crate::model::rules::rule_for_each_column(&rule).is_none();
             if unnamed && single {
                 let resolved = validate_rule_set(&Value::Array(vec![rule.clone()]), None);
                 if let ([only], Some(object)) = (resolved.rules.as_slice(), rule.as_object_mut()) {

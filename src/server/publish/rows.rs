@@ -27,9 +27,7 @@ pub fn check_rows(publication: &Publication) -> Vec<CheckRow> {
         .iter()
         .enumerate()
         .map(|(index, rule)| {
-            let compact = rule
-                .pointer("/check/for_each_column")
-                .is_some_and(|v| !v.is_null());
+            let compact = crate::model::rules::rule_for_each_column(rule).is_some();
             let expanded = publication.expanded.iter().find(|r| r.index == index);
             let (name, rule_fingerprint) = match (compact, expanded) {
                 (false, Some(r)) => (Some(r.name.clone()), rule_fingerprint(r)),
