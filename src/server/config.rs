@@ -161,24 +161,7 @@ impl Config {
             Some(v) => parse_bool("DQX_SAMPLE_DATA", &v)?,
         };
 
-        let listen_addr = match (get("DATABRICKS_APP_PORT"), get("DQX_LISTEN_ADDR")) {
-            (Some(port), _) => {
-                let port: u16 = port.parse().map_err(|_| {
-                    ConfigError::new(
-                        "DATABRICKS_APP_PORT",
-                        format!("expected a port number, got '{port}'"),
-                    )
-                })?;
-                Some(SocketAddr::from(([0, 0, 0, 0], port)))
-            }
-            (None, Some(addr)) => Some(addr.parse().map_err(|_| {
-                ConfigError::new(
-                    "DQX_LISTEN_ADDR",
-                    format!("expected host:port such as 127.0.0.1:3000, got '{addr}'"),
-                )
-            })?),
-            (None, None) => None,
-        };
+        let listen_addr = listen_addr(&get)?;
 
         let sample_data_limit = match get("SAMPLE_DATA_LIMIT") {
             None => crate::model::runs::DEFAULT_GENERATION_SAMPLE,
@@ -195,73 +178,9 @@ impl Config {
         };
 
         let client_id = get("DATABRICKS_CLIENT_ID");
-        let databricks = match get("DATABRICKS_HOST") {
-            None => {
-                if client_id.is_some() {
-                    return Err(ConfigError::new(
-                        "DATABRICKS_HOST",
-                        "is required when DATABRICKS_CLIENT_ID is set (Databricks Apps mode)",
-                    ));
-                }
-                None
-            }
-            Some(host) => {
-                let client_secret = get("DATABRICKS_CLIENT_SECRET").map(SecretToken::new);
-                if client_id.is_some() && client_secret.is_none() {
-                    return Err(ConfigError::new(
-                        "DATABRICKS_CLIENT_SECRET",
-                        "is required when DATABRICKS_CLIENT_ID is set",
-                    ));
-                }
-                Some(DatabricksConfig {
-                    host: normalize_host(&host)?,
-                    token: get("DATABRICKS_TOKEN").map(SecretToken::new),
-                    client_id: client_id.clone(),
-                    client_secret,
-                    warehouse_id: get("SQL_WAREHOUSE_ID"),
-                    generation_job_id: get("DQ_GENERATION_JOB_ID")
-                        .map(|v| parse_job_id("DQ_GENERATION_JOB_ID", &v))
-                        .transpose()?,
-                    validation_job_id: get("DQ_VALIDATION_JOB_ID")
-                        .map(|v| parse_job_id("DQ_VALIDATION_JOB_ID", &v))
-                        .transpose()?,
-                    model_endpoint: get("MODEL_SERVING_ENDPOINT")
-                        .unwrap_or_else(|| DEFAULT_MODEL_ENDPOINT.to_string()),
-                })
-            }
-        };
+        let databricks = databricks_config(&get, client_id.as_deref())?;
 
-        let lakebase = match get("LAKEBASE_HOST") {
-            None => None,
-            Some(host) => Some(LakebaseConfig {
-                host,
-                port: match get("LAKEBASE_PORT") {
-                    None => 5432,
-                    Some(v) => v.parse().map_err(|_| {
-                        ConfigError::new(
-                            "LAKEBASE_PORT",
-                            format!("expected a port number, got '{v}'"),
-                        )
-                    })?,
-                },
-                database: get("LAKEBASE_DATABASE").unwrap_or_else(|| "databricks_postgres".into()),
-                instance: get("LAKEBASE_INSTANCE"),
-                ca_file: get("LAKEBASE_CA_FILE").map(PathBuf::from),
-                app_role: get("LAKEBASE_APP_ROLE").unwrap_or_else(|| {
-                    crate::server::store::postgres::pools::DEFAULT_APP_ROLE.to_string()
-                }),
-                auth: match get("LAKEBASE_AUTH").as_deref() {
-                    None | Some("user") => LakebaseAuth::User,
-                    Some("service_principal") => LakebaseAuth::ServicePrincipal,
-                    Some(other) => {
-                        return Err(ConfigError::new(
-                            "LAKEBASE_AUTH",
-                            format!("expected 'user' or 'service_principal', got '{other}'"),
-                        ));
-                    }
-                },
-            }),
-        };
+        let lakebase = lakebase_config(&get)?;
 
         let ai = get("AI_BASE_URL").map(|base_url| AiConfig {
             base_url,
@@ -275,26 +194,9 @@ impl Config {
 
         let limits = crate::server::limits::Limits::from_lookup(get)?;
 
-        let review = ReviewConfig {
-            approver_groups: get("DQX_APPROVER_GROUPS"),
-            admin_groups: get("DQX_ADMIN_GROUPS"),
-            allow_self_approval: match get("DQX_ALLOW_SELF_APPROVAL") {
-                None => false,
-                Some(v) => parse_bool("DQX_ALLOW_SELF_APPROVAL", &v)?,
-            },
-        };
+        let review = review_config(&get)?;
         let publish = crate::server::publish::config::PublishConfig::from_lookup(get)
             .map_err(|(variable, problem)| ConfigError::new(variable, problem))?;
-        for (variable, text) in [
-            ("DQX_APPROVER_GROUPS", &review.approver_groups),
-            ("DQX_ADMIN_GROUPS", &review.admin_groups),
-        ] {
-            if let Some(text) = text {
-                crate::server::review::policy::parse_groups(variable, text)
-                    .map_err(|problem| ConfigError::new(variable, problem))?;
-            }
-        }
-
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -320,6 +222,132 @@ impl Config {
             publish,
         })
     }
+}
+
+/// `DATABRICKS_APP_PORT` (every interface) or `DQX_LISTEN_ADDR`; neither: the default.
+fn listen_addr(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<SocketAddr>, ConfigError> {
+    let addr = match (get("DATABRICKS_APP_PORT"), get("DQX_LISTEN_ADDR")) {
+        (Some(port), _) => {
+            let port: u16 = port.parse().map_err(|_| {
+                ConfigError::new(
+                    "DATABRICKS_APP_PORT",
+                    format!("expected a port number, got '{port}'"),
+                )
+            })?;
+            Some(SocketAddr::from(([0, 0, 0, 0], port)))
+        }
+        (None, Some(addr)) => Some(addr.parse().map_err(|_| {
+            ConfigError::new(
+                "DQX_LISTEN_ADDR",
+                format!("expected host:port such as 127.0.0.1:3000, got '{addr}'"),
+            )
+        })?),
+        (None, None) => None,
+    };
+    Ok(addr)
+}
+
+/// The workspace: `DATABRICKS_HOST` and the identities, warehouse, jobs and model endpoint.
+fn databricks_config(
+    get: &dyn Fn(&str) -> Option<String>,
+    client_id: Option<&str>,
+) -> Result<Option<DatabricksConfig>, ConfigError> {
+    let config = match get("DATABRICKS_HOST") {
+        None => {
+            if client_id.is_some() {
+                return Err(ConfigError::new(
+                    "DATABRICKS_HOST",
+                    "is required when DATABRICKS_CLIENT_ID is set (Databricks Apps mode)",
+                ));
+            }
+            None
+        }
+        Some(host) => {
+            let client_secret = get("DATABRICKS_CLIENT_SECRET").map(SecretToken::new);
+            if client_id.is_some() && client_secret.is_none() {
+                return Err(ConfigError::new(
+                    "DATABRICKS_CLIENT_SECRET",
+                    "is required when DATABRICKS_CLIENT_ID is set",
+                ));
+            }
+            Some(DatabricksConfig {
+                host: normalize_host(&host)?,
+                token: get("DATABRICKS_TOKEN").map(SecretToken::new),
+                client_id: client_id.map(str::to_string),
+                client_secret,
+                warehouse_id: get("SQL_WAREHOUSE_ID"),
+                generation_job_id: get("DQ_GENERATION_JOB_ID")
+                    .map(|v| parse_job_id("DQ_GENERATION_JOB_ID", &v))
+                    .transpose()?,
+                validation_job_id: get("DQ_VALIDATION_JOB_ID")
+                    .map(|v| parse_job_id("DQ_VALIDATION_JOB_ID", &v))
+                    .transpose()?,
+                model_endpoint: get("MODEL_SERVING_ENDPOINT")
+                    .unwrap_or_else(|| DEFAULT_MODEL_ENDPOINT.to_string()),
+            })
+        }
+    };
+    Ok(config)
+}
+
+/// Lakebase: `LAKEBASE_HOST` and its port, database, CA, app role and sign-in.
+fn lakebase_config(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<LakebaseConfig>, ConfigError> {
+    let config = match get("LAKEBASE_HOST") {
+        None => None,
+        Some(host) => Some(LakebaseConfig {
+            host,
+            port: match get("LAKEBASE_PORT") {
+                None => 5432,
+                Some(v) => v.parse().map_err(|_| {
+                    ConfigError::new(
+                        "LAKEBASE_PORT",
+                        format!("expected a port number, got '{v}'"),
+                    )
+                })?,
+            },
+            database: get("LAKEBASE_DATABASE").unwrap_or_else(|| "databricks_postgres".into()),
+            instance: get("LAKEBASE_INSTANCE"),
+            ca_file: get("LAKEBASE_CA_FILE").map(PathBuf::from),
+            app_role: get("LAKEBASE_APP_ROLE").unwrap_or_else(|| {
+                crate::server::store::postgres::pools::DEFAULT_APP_ROLE.to_string()
+            }),
+            auth: match get("LAKEBASE_AUTH").as_deref() {
+                None | Some("user") => LakebaseAuth::User,
+                Some("service_principal") => LakebaseAuth::ServicePrincipal,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "LAKEBASE_AUTH",
+                        format!("expected 'user' or 'service_principal', got '{other}'"),
+                    ));
+                }
+            },
+        }),
+    };
+    Ok(config)
+}
+
+/// Who approves: `DQX_APPROVER_GROUPS`, `DQX_ADMIN_GROUPS` (checked here), self-approval.
+fn review_config(get: &dyn Fn(&str) -> Option<String>) -> Result<ReviewConfig, ConfigError> {
+    let review = ReviewConfig {
+        approver_groups: get("DQX_APPROVER_GROUPS"),
+        admin_groups: get("DQX_ADMIN_GROUPS"),
+        allow_self_approval: match get("DQX_ALLOW_SELF_APPROVAL") {
+            None => false,
+            Some(v) => parse_bool("DQX_ALLOW_SELF_APPROVAL", &v)?,
+        },
+    };
+    for (variable, text) in [
+        ("DQX_APPROVER_GROUPS", &review.approver_groups),
+        ("DQX_ADMIN_GROUPS", &review.admin_groups),
+    ] {
+        if let Some(text) = text {
+            crate::server::review::policy::parse_groups(variable, text)
+                .map_err(|problem| ConfigError::new(variable, problem))?;
+        }
+    }
+    Ok(review)
 }
 
 /// Adds `https://` when the scheme is missing (Databricks Apps inject the bare host) and strips
