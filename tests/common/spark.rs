@@ -17,3 +17,42 @@ pub fn spark_python(what: &str) -> Option<String> {
         }
     }
 }
+
+/// Runs `script` with `args` on the test venv's python, asserts it succeeded, and reads the JSON
+/// object it printed on its last `{…}` line (Spark and DQX log above it).
+pub fn run_json<S: AsRef<std::ffi::OsStr>>(
+    python: &str,
+    script: impl AsRef<std::path::Path>,
+    args: &[S],
+) -> serde_json::Value {
+    let out = std::process::Command::new(python)
+        .arg(script.as_ref())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        script.as_ref().display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = out
+        .stdout
+        .split(|b| *b == b'\n')
+        .rfind(|l| l.starts_with(b"{"))
+        .unwrap_or_default();
+    serde_json::from_slice(line).unwrap_or_else(|e| {
+        panic!(
+            "{}'s answer: {e}: {}",
+            script.as_ref().display(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// `tests/spark/<name>`.
+pub fn script(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/spark")
+        .join(name)
+}

@@ -11,7 +11,6 @@ use dqx_manager::engine::generate::GeneratorOptions;
 use dqx_manager::engine::generation::generation_result;
 use dqx_manager::engine::profile::profile_table;
 use serde_json::{Value, json};
-use std::process::Command;
 
 /// Each sample table with a prompt naming most of what the prompt reader understands.
 const PROMPTS: [(&str, &str); 4] = [
@@ -81,31 +80,11 @@ async fn dqx_validates_every_generated_exported_and_published_rule_set() {
     }
     let manifest_path = dir.path().join("manifest.json");
     std::fs::write(&manifest_path, Value::Array(manifest.clone()).to_string()).unwrap();
-    let out = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/spark/validate_all.py"
-        ))
-        .arg(&manifest_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DQX: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let verdicts = common::spark::run_json(
+        &python,
+        common::spark::script("validate_all.py"),
+        &[&manifest_path],
     );
-    let verdicts: Value = serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rfind(|l| l.starts_with(b"{"))
-            .unwrap_or_default(),
-    )
-    .unwrap_or_else(|e| {
-        panic!(
-            "DQX's answer: {e}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
     assert_eq!(
         verdicts.as_object().unwrap().len(),
         manifest.len(),

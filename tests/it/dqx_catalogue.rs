@@ -307,38 +307,16 @@ async fn every_function_checks_runs_and_dqx_accepts_it() {
     else {
         return;
     };
-    // A script file, not `python -c`: pyspark's doctest hooks end a `-c` run before it prints.
-    let script = dir.path().join("validate_checks.py");
-    std::fs::write(
-        &script,
-        "import json, sys\n\
-         from databricks.labs.dqx.engine import DQEngineCore\n\
-         status = DQEngineCore.validate_checks(json.load(open(sys.argv[1])))\n\
-         print(json.dumps({'has_errors': status.has_errors, 'errors': [str(e) for e in status.errors]}))\n",
-    )
-    .unwrap();
-    let out = Command::new(python)
-        .arg(&script)
-        .arg(&rules_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DQX: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let manifest = dir.path().join("manifest.json");
+    let rules_text = std::fs::read_to_string(&rules_path).unwrap();
+    let entry = json!([{"label": "catalogue", "kind": "json", "value": rules_text}]);
+    std::fs::write(&manifest, entry.to_string()).unwrap();
+    let verdicts = crate::common::spark::run_json(
+        &python,
+        crate::common::spark::script("validate_all.py"),
+        &[&manifest],
     );
-    let status: Value = serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rfind(|l| l.starts_with(b"{"))
-            .unwrap_or_default(),
-    )
-    .unwrap_or_else(|e| {
-        panic!(
-            "DQX's answer: {e}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
+    let status = &verdicts["catalogue"];
     assert_eq!(
         status["has_errors"], false,
         "DQX refused: {}",
@@ -373,23 +351,7 @@ fn every_rule_and_the_set_have_dqxs_own_fingerprints() {
          print(json.dumps({'rules': rules, 'set': compute_rule_set_fingerprint_by_metadata(checks)}))\n",
     )
     .unwrap();
-    let out = Command::new(python)
-        .arg(&script)
-        .arg(&rules_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DQX: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dqx: Value = serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rfind(|l| l.starts_with(b"{"))
-            .unwrap_or_default(),
-    )
-    .unwrap();
+    let dqx = crate::common::spark::run_json(&python, &script, &[&rules_path]);
     let ours = dqx_manager::model::rules::validate::validate_rule_set(&rules, None).rules;
     let theirs = dqx["rules"].as_array().unwrap();
     assert_eq!(ours.len(), theirs.len(), "expanded rules");

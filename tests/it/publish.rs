@@ -24,24 +24,7 @@ pub fn approved_rules() -> Value {
 
 /// What DQX's loader printed on its last line.
 pub fn dqx_load(python: &str, args: &[&str]) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spark/load_checks.py");
-    let out = Command::new(python)
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DQX's loader failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(
-        out.stdout
-            .split(|b| *b == b'\n')
-            .rfind(|l| l.starts_with(b"{"))
-            .unwrap_or_default(),
-    )
-    .unwrap()
+    common::spark::run_json(python, common::spark::script("load_checks.py"), args)
 }
 
 /// The loaded checks, as the rules they are (DQX adds nothing but what was written).
