@@ -30,8 +30,8 @@ impl Latencies {
         self.errors += other.errors;
     }
 
-    fn record(&mut self, ok: bool, since: Instant) {
-        self.ms.push(since.elapsed().as_secs_f64() * 1000.0);
+    fn record(&mut self, ok: bool, took: Duration) {
+        self.ms.push(took.as_secs_f64() * 1000.0);
         if !ok {
             self.errors += 1;
         }
@@ -55,13 +55,13 @@ pub async fn steady(
         let (client, url) = (client.clone(), url.to_string());
         tasks.push(tokio::spawn(async move {
             let ok = call.send(&client, &url, n).await;
-            (ok, due)
+            (ok, due.elapsed())
         }));
     }
     let mut out = Latencies::default();
     for task in tasks {
         match task.await {
-            Ok((ok, due)) => out.record(ok, due),
+            Ok((ok, took)) => out.record(ok, took),
             Err(_) => out.errors += 1,
         }
     }
@@ -79,13 +79,18 @@ pub async fn burst(
     let tasks: Vec<_> = (0..size)
         .map(|n| {
             let (client, url) = (client.clone(), url.to_string());
-            tokio::spawn(async move { call.send(&client, &url, n).await })
+            tokio::spawn(async move {
+                let ok = call.send(&client, &url, n).await;
+                (ok, start.elapsed())
+            })
         })
         .collect();
     let mut out = Latencies::default();
     for task in tasks {
-        let ok = task.await.unwrap_or(false);
-        out.record(ok, start);
+        match task.await {
+            Ok((ok, took)) => out.record(ok, took),
+            Err(_) => out.errors += 1,
+        }
     }
     out
 }
@@ -110,7 +115,7 @@ pub async fn closed_loop(
                 while Instant::now() < end {
                     let sent = Instant::now();
                     let ok = call.send(&client, &url, n).await;
-                    mine.record(ok, sent);
+                    mine.record(ok, sent.elapsed());
                     n += workers;
                 }
                 mine
