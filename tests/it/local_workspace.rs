@@ -208,3 +208,53 @@ async fn csv_tables_are_read_too_and_bad_names_are_skipped() {
         .unwrap();
     assert_eq!(sample.rows.len(), 3);
 }
+
+/// Previews and descriptions are kept between requests, but never past a change of the file,
+/// and never for someone the grants refuse: the kept answer of alice's preview is not bob's.
+#[tokio::test]
+async fn kept_answers_follow_the_file_and_the_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("lab").join("raw");
+    std::fs::create_dir_all(&schema).unwrap();
+    let file = schema.join("events.csv");
+    std::fs::write(&file, "id,kind\n1,a\n2,b\n").unwrap();
+    let ws = LocalWorkspace::open(dir.path(), Arc::new(LocalDirectory::default_directory()))
+        .await
+        .unwrap();
+    let alice = common::caller("alice@example.com");
+    let table = TableName::parse("lab.raw.events").unwrap();
+    let first = ws.sample_table(&alice, &table, 10).await.unwrap();
+    assert_eq!(first.rows.len(), 2);
+    assert_eq!(
+        ws.sample_table(&alice, &table, 10).await.unwrap().rows,
+        first.rows
+    );
+    assert_eq!(
+        ws.describe_table(&alice, &table).await.unwrap().row_count,
+        Some(2)
+    );
+    // The file changes (one more row, so its size does): the next preview reads it again.
+    std::fs::write(&file, "id,kind\n1,a\n2,b\n3,c\n").unwrap();
+    let after = ws.sample_table(&alice, &table, 10).await.unwrap();
+    assert_eq!(after.rows.len(), 3, "{:?}", after.rows);
+    assert_eq!(
+        ws.describe_table(&alice, &table).await.unwrap().row_count,
+        Some(3)
+    );
+    // bob has no grant on lab: the kept answer does not reach him.
+    let bob = common::caller("bob@example.com");
+    assert!(ws.sample_table(&bob, &table, 10).await.is_err());
+}
+
+/// The sample workspace is written in row groups of 8,192 rows: a preview of the 100,000-row
+/// table reads and decodes the first group only.
+#[test]
+fn the_sample_tables_are_written_in_small_row_groups() {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let path = common::sample_workspace().join("finance/ledger/transactions.parquet");
+    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let meta = reader.metadata();
+    assert_eq!(meta.file_metadata().num_rows(), 100_000);
+    assert_eq!(meta.num_row_groups(), 13);
+    assert!((0..meta.num_row_groups()).all(|i| meta.row_group(i).num_rows() <= 8_192));
+}

@@ -8,6 +8,7 @@
 pub mod directory;
 pub mod sample_data;
 pub mod scan;
+pub mod sessions;
 pub mod values;
 
 use crate::engine::sql::read_only_options;
@@ -35,6 +36,7 @@ pub struct LocalWorkspace {
     root: PathBuf,
     directory: Arc<LocalDirectory>,
     tables: BTreeMap<TableName, LocalTable>,
+    sessions: sessions::Sessions,
 }
 
 impl LocalWorkspace {
@@ -45,6 +47,7 @@ impl LocalWorkspace {
             root: root.to_path_buf(),
             directory,
             tables,
+            sessions: sessions::Sessions::default(),
         })
     }
 
@@ -113,10 +116,26 @@ impl LocalWorkspace {
     /// A DataFusion session that contains exactly the tables `user` may read. SQL is parsed in
     /// the Databricks dialect, so back-quoted identifiers mean the same as on a warehouse.
     pub fn session_for(&self, user: &LocalUser) -> Result<SessionContext, AppError> {
-        let config = SessionConfig::new()
+        self.session_with(user, SessionConfig::new())
+    }
+
+    /// `user`'s read-only session for previews, descriptions and probes: built once, reused.
+    fn read_session(&self, user: &LocalUser) -> Result<SessionContext, AppError> {
+        self.sessions.read_only(&user.email, || {
+            let config = SessionConfig::new().with_batch_size(sessions::READ_BATCH_ROWS);
+            self.session_with(user, config)
+        })
+    }
+
+    fn session_with(
+        &self,
+        user: &LocalUser,
+        config: SessionConfig,
+    ) -> Result<SessionContext, AppError> {
+        let config = config
             .set_str("datafusion.sql_parser.dialect", "databricks")
             .with_information_schema(false);
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = SessionContext::new_with_config_rt(config, self.sessions.runtime.clone());
         let mut catalogs: BTreeMap<&str, Arc<MemoryCatalogProvider>> = BTreeMap::new();
         for (name, table) in &self.tables {
             if !user.can_select(&name.catalog, &name.schema, &name.table) {
@@ -153,7 +172,7 @@ impl LocalWorkspace {
     /// Runs read-only SQL (no DDL, DML or statements) as `caller`.
     pub async fn query(&self, caller: &Caller, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
         let user = self.user(caller)?;
-        let ctx = self.session_for(user)?;
+        let ctx = self.read_session(user)?;
         run_read_only(&ctx, sql).await
     }
 }
@@ -167,6 +186,28 @@ async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatc
         .collect()
         .await
         .map_err(|e| AppError::internal("reading the table", e))
+}
+
+impl LocalWorkspace {
+    /// Runs one of the fixed read-only statements on `table` as `user`; while the table's file
+    /// is unchanged the kept answer is served.
+    async fn run_fixed(
+        &self,
+        user: &LocalUser,
+        table: &LocalTable,
+        sql: &str,
+    ) -> Result<Vec<RecordBatch>, AppError> {
+        let stamp = table.stamp();
+        if let Some(kept) = stamp.and_then(|s| self.sessions.answer(sql, s)) {
+            return Ok(kept);
+        }
+        let ctx = self.read_session(user)?;
+        let batches = run_read_only(&ctx, sql).await?;
+        if let Some(stamp) = stamp {
+            self.sessions.keep_answer(sql, stamp, &batches);
+        }
+        Ok(batches)
+    }
 }
 
 fn table_info(name: &TableName, table: &LocalTable) -> TableInfo {
@@ -262,9 +303,13 @@ impl Workspace for LocalWorkspace {
     ) -> Result<TableDescription, AppError> {
         let user = self.user(caller)?;
         let found = self.check_select(user, table)?;
-        let ctx = self.session_for(user)?;
-        let batches =
-            run_read_only(&ctx, &format!("SELECT count(*) FROM {}", table.quoted())).await?;
+        let batches = self
+            .run_fixed(
+                user,
+                found,
+                &format!("SELECT count(*) FROM {}", table.quoted()),
+            )
+            .await?;
         let row_count = batches
             .first()
             .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().cloned())
@@ -285,12 +330,13 @@ impl Workspace for LocalWorkspace {
     ) -> Result<SampleRows, AppError> {
         let user = self.user(caller)?;
         let found = self.check_select(user, table)?;
-        let ctx = self.session_for(user)?;
-        let batches = run_read_only(
-            &ctx,
-            &format!("SELECT * FROM {} LIMIT {limit}", table.quoted()),
-        )
-        .await?;
+        let batches = self
+            .run_fixed(
+                user,
+                found,
+                &format!("SELECT * FROM {} LIMIT {limit}", table.quoted()),
+            )
+            .await?;
         let rows = values::rows_as_text(&batches)
             .map_err(|e| AppError::internal("rendering the sample", e))?;
         Ok(SampleRows {
@@ -322,9 +368,13 @@ impl Workspace for LocalWorkspace {
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
         let user = self.user(caller)?;
-        self.check_select(user, table)?;
-        let ctx = self.session_for(user)?;
-        run_read_only(&ctx, &format!("SELECT * FROM {} LIMIT 0", table.quoted())).await?;
+        let found = self.check_select(user, table)?;
+        self.run_fixed(
+            user,
+            found,
+            &format!("SELECT * FROM {} LIMIT 0", table.quoted()),
+        )
+        .await?;
         Ok(())
     }
 }

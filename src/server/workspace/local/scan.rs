@@ -38,6 +38,16 @@ impl TableFormat {
 pub struct LocalTable {
     pub format: TableFormat,
     pub provider: Arc<dyn TableProvider>,
+    /// The file it reads, to tell when it changed.
+    pub path: std::path::PathBuf,
+}
+
+impl LocalTable {
+    /// The file's size and modification time now (`None` when it cannot be read).
+    pub fn stamp(&self) -> Option<(u64, std::time::SystemTime)> {
+        let meta = std::fs::metadata(&self.path).ok()?;
+        Some((meta.len(), meta.modified().ok()?))
+    }
 }
 
 /// Scans `root/catalog/schema/table.{parquet,csv}`. Entries whose names Unity Catalog would
@@ -75,7 +85,14 @@ pub async fn scan_workspace(root: &Path) -> Result<BTreeMap<TableName, LocalTabl
                     continue;
                 }
                 let provider = open_table(&opener, &file, format).await?;
-                tables.insert(name, LocalTable { format, provider });
+                tables.insert(
+                    name,
+                    LocalTable {
+                        format,
+                        provider,
+                        path: file.clone(),
+                    },
+                );
             }
         }
     }

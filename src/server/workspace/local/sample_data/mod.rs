@@ -21,6 +21,13 @@ use std::path::{Path, PathBuf};
 /// Rows written per batch, so memory stays bounded at any scale.
 const CHUNK_ROWS: u64 = 65_536;
 
+/// Rows per Parquet row group of the sample workspace: a preview reads and decodes only the
+/// first group, so a 100-row look at a 100,000-row table costs what a look at a small one does.
+pub const WORKSPACE_ROW_GROUP_ROWS: usize = 8_192;
+
+/// The Parquet writer's default (the benchmark's large scans keep it).
+const LARGE_ROW_GROUP_ROWS: usize = 1024 * 1024;
+
 /// A table the sample workspace contains; any row range can be generated on its own.
 pub trait SampleTable {
     /// `catalog.schema.table`.
@@ -64,7 +71,7 @@ pub fn write_sample_workspace(
     let mut written = Vec::new();
     for table in sample_tables(rows) {
         let path = table_path(root, table.name());
-        write_table(table.as_ref(), &path)?;
+        write_table(table.as_ref(), &path, WORKSPACE_ROW_GROUP_ROWS)?;
         written.push((table.name().to_string(), table.rows()));
     }
     Ok(written)
@@ -82,10 +89,14 @@ fn table_path(root: &Path, name: &str) -> PathBuf {
 
 /// Writes one sample table to `path` (used by the benchmark).
 pub fn write_one_table(table: &dyn SampleTable, path: &Path) -> Result<(), SampleDataError> {
-    write_table(table, path)
+    write_table(table, path, LARGE_ROW_GROUP_ROWS)
 }
 
-fn write_table(table: &dyn SampleTable, path: &Path) -> Result<(), SampleDataError> {
+fn write_table(
+    table: &dyn SampleTable,
+    path: &Path,
+    row_group_rows: usize,
+) -> Result<(), SampleDataError> {
     let fail = |message: String| SampleDataError::Write {
         path: path.display().to_string(),
         message,
@@ -97,6 +108,7 @@ fn write_table(table: &dyn SampleTable, path: &Path) -> Result<(), SampleDataErr
     let file = std::fs::File::create(&partial).map_err(|e| fail(e.to_string()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_size(row_group_rows)
         .build();
     let mut writer =
         ArrowWriter::try_new(file, table.schema(), Some(props)).map_err(|e| fail(e.to_string()))?;
