@@ -117,20 +117,11 @@ impl ServicePrincipal {
                     &site,
                 )
             })?;
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                AppError::Unavailable(
-                    "the workspace's token endpoint returned no access_token".into(),
-                )
-            })?;
-        let lifetime = match body.get("expires_in") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .unwrap_or(3600);
+        let body = super::job_wire::TokenResponse::parse(body).map_err(AppError::Unavailable)?;
+        let lifetime = body.expires_in().unwrap_or(3600);
+        let token = body.access_token.ok_or_else(|| {
+            AppError::Unavailable("the workspace's token endpoint returned no access_token".into())
+        })?;
         tracing::info!(expires_in = lifetime, "service principal token minted");
         let lifetime = Duration::from_secs(lifetime);
         Ok((

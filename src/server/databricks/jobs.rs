@@ -69,34 +69,42 @@ impl Jobs {
                 Some(job_id),
             )
             .await?;
-        reply
-            .get("run_id")
-            .and_then(Value::as_i64)
+        super::job_wire::RunNow::parse(reply)
+            .map_err(|e| AppError::internal("starting the job", e))?
+            .run_id
             .ok_or_else(|| AppError::internal("starting the job", "run-now returned no run_id"))
     }
 
     /// The run (state, tasks).
-    pub async fn get_run(&self, run_id: i64) -> Result<Value, AppError> {
-        self.call(
-            Method::GET,
-            &format!("/api/2.1/jobs/runs/get?run_id={run_id}"),
-            None,
-            "reading the run",
-            None,
-        )
-        .await
+    pub async fn get_run(&self, run_id: i64) -> Result<super::job_wire::Run, AppError> {
+        let run = self
+            .call(
+                Method::GET,
+                &format!("/api/2.1/jobs/runs/get?run_id={run_id}"),
+                None,
+                "reading the run",
+                None,
+            )
+            .await?;
+        super::job_wire::Run::parse(run).map_err(|e| AppError::internal("reading the run", e))
     }
 
     /// The output of a task run.
-    pub async fn get_output(&self, task_run_id: i64) -> Result<Value, AppError> {
-        self.call(
-            Method::GET,
-            &format!("/api/2.1/jobs/runs/get-output?run_id={task_run_id}"),
-            None,
-            "reading the run's output",
-            None,
-        )
-        .await
+    pub async fn get_output(
+        &self,
+        task_run_id: i64,
+    ) -> Result<super::job_wire::RunOutput, AppError> {
+        let out = self
+            .call(
+                Method::GET,
+                &format!("/api/2.1/jobs/runs/get-output?run_id={task_run_id}"),
+                None,
+                "reading the run's output",
+                None,
+            )
+            .await?;
+        super::job_wire::RunOutput::parse(out)
+            .map_err(|e| AppError::internal("reading the run's output", e))
     }
 
     /// Asks the workspace to cancel the run.

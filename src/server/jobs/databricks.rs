@@ -13,6 +13,7 @@ use crate::model::rules::validate::validate_rule_set;
 use crate::model::runs::{GenerationResult, RunKind, RunState, RunStatus, RunSummary};
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
+use crate::server::databricks::job_wire::Run;
 use crate::server::databricks::jobs::Jobs;
 use crate::server::error::AppError;
 use crate::server::jobs::warehouse::{WarehouseWork, plan_for};
@@ -95,32 +96,14 @@ fn now_text() -> String {
 }
 
 /// Maps a run's states to ours: `None` while it is not terminal.
-fn terminal_state(run: &Value) -> Option<(RunState, Option<String>)> {
-    let life = run
-        .pointer("/state/life_cycle_state")
-        .and_then(Value::as_str)
-        .unwrap_or("PENDING");
+fn terminal_state(run: &Run) -> Option<(RunState, Option<String>)> {
+    let life = run.life_cycle();
     if !matches!(life, "TERMINATED" | "SKIPPED" | "INTERNAL_ERROR") {
         return None;
     }
-    let result = run
-        .pointer("/state/result_state")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let code = run
-        .pointer("/status/termination_details/code")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let message = run
-        .pointer("/status/termination_details/message")
-        .and_then(Value::as_str)
-        .filter(|m| !m.is_empty())
-        .or_else(|| {
-            run.pointer("/state/state_message")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-        })
-        .map(str::to_string);
+    let result = run.state.result_state.as_deref().unwrap_or("");
+    let code = run.status.termination_details.code.as_deref().unwrap_or("");
+    let message = run.message();
     Some(match (result, code) {
         ("SUCCESS", _) => (RunState::Completed, None),
         ("CANCELED", _) | (_, "USER_CANCELED") | (_, "CANCELED") => (RunState::Canceled, message),
@@ -131,12 +114,8 @@ fn terminal_state(run: &Value) -> Option<(RunState, Option<String>)> {
     })
 }
 
-fn phase_of(run: &Value) -> (RunState, String) {
-    let life = run
-        .pointer("/state/life_cycle_state")
-        .and_then(Value::as_str)
-        .unwrap_or("PENDING");
-    match life {
+fn phase_of(run: &Run) -> (RunState, String) {
+    match run.life_cycle() {
         "QUEUED" | "PENDING" | "BLOCKED" | "WAITING_FOR_RETRY" => {
             (RunState::Pending, "waiting for serverless compute".into())
         }
@@ -145,12 +124,9 @@ fn phase_of(run: &Value) -> (RunState, String) {
     }
 }
 
-fn elapsed_ms(run: &Value) -> u64 {
-    let start = run.get("start_time").and_then(Value::as_i64).unwrap_or(0);
-    let end = run
-        .get("end_time")
-        .and_then(Value::as_i64)
-        .filter(|e| *e > 0);
+fn elapsed_ms(run: &Run) -> u64 {
+    let start = run.start_time.unwrap_or(0);
+    let end = run.end_time.filter(|e| *e > 0);
     if start <= 0 {
         return 0;
     }
@@ -279,38 +255,32 @@ impl DatabricksJobRunner {
     /// The job's result document, from the first task's notebook output.
     async fn output(
         &self,
-        run: &Value,
+        run: &Run,
         kind: RunKind,
     ) -> Result<(Option<GenerationResult>, Option<ValidationResult>), (String, bool)> {
         let jobs = self.jobs().map_err(|e| (e.user_message(), false))?;
-        let task = run
-            .pointer("/tasks/0/run_id")
-            .and_then(Value::as_i64)
-            .ok_or((
-                "the run has no task to read a result from".to_string(),
-                false,
-            ))?;
+        let task = run.tasks.first().and_then(|t| t.run_id).ok_or((
+            "the run has no task to read a result from".to_string(),
+            false,
+        ))?;
         let out = jobs
             .get_output(task)
             .await
             .map_err(|e| (e.user_message(), false))?;
-        if let Some(error) = out.get("error").and_then(Value::as_str) {
+        if let Some(error) = &out.error {
             return Err((format!("the job failed: {error}"), false));
         }
-        if out
-            .pointer("/notebook_output/truncated")
-            .and_then(Value::as_bool)
-            == Some(true)
-        {
+        if out.notebook_output.truncated {
             return Err((
                 "Databricks cut the job's result at 5 MB, so it cannot be read; validate fewer rules at once or lower the sample size".into(),
                 true,
             ));
         }
-        let text = out
-            .pointer("/notebook_output/result")
-            .and_then(Value::as_str)
-            .ok_or(("the job finished without returning a result (dbutils.notebook.exit was not called)".to_string(), false))?;
+        let text = out.notebook_output.result.as_deref().ok_or((
+            "the job finished without returning a result (dbutils.notebook.exit was not called)"
+                .to_string(),
+            false,
+        ))?;
         let bad = |e: serde_json::Error| {
             (
                 format!("the job returned a result this app cannot read: {e}"),
