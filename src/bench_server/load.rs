@@ -38,6 +38,18 @@ impl Latencies {
     }
 }
 
+/// Each request's outcome and latency; a task that did not finish counts as an error.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<(bool, Duration)>>) -> Latencies {
+    let mut out = Latencies::default();
+    for task in tasks {
+        match task.await {
+            Ok((ok, took)) => out.record(ok, took),
+            Err(_) => out.errors += 1,
+        }
+    }
+    out
+}
+
 /// `count` requests at `rate` per second, each timed from when it was due.
 pub async fn steady(
     client: &reqwest::Client,
@@ -58,14 +70,7 @@ pub async fn steady(
             (ok, due.elapsed())
         }));
     }
-    let mut out = Latencies::default();
-    for task in tasks {
-        match task.await {
-            Ok((ok, took)) => out.record(ok, took),
-            Err(_) => out.errors += 1,
-        }
-    }
-    out
+    gather(tasks).await
 }
 
 /// `size` requests sent at the same moment.
@@ -85,14 +90,7 @@ pub async fn burst(
             })
         })
         .collect();
-    let mut out = Latencies::default();
-    for task in tasks {
-        match task.await {
-            Ok((ok, took)) => out.record(ok, took),
-            Err(_) => out.errors += 1,
-        }
-    }
-    out
+    gather(tasks).await
 }
 
 /// `workers` loops sending back to back for `length`: their latencies and requests per second.

@@ -21,6 +21,18 @@ const BOB: [(&str, &str); 2] = [
     ("x-forwarded-email", "bob@example.com"),
 ];
 
+/// A publishing user signed in with `token` (forwarded, as in a Databricks App).
+fn publisher(email: &str, token: &str) -> dqx_manager::server::caller::Caller {
+    dqx_manager::server::caller::Caller {
+        email: email.into(),
+        user_name: None,
+        display_name: None,
+        token: Some(dqx_manager::server::secret::SecretToken::new(token)),
+        source: dqx_manager::server::caller::IdentitySource::ForwardedToken,
+        request_id: "publish-test".into(),
+    }
+}
+
 fn no_service_principal(fake: &Fake) {
     for (what, token) in fake.calls() {
         assert!(
@@ -368,18 +380,9 @@ async fn an_impact_preview_is_two_statements_on_a_fixed_sample_as_the_caller() {
 
 #[tokio::test]
 async fn a_volume_file_is_published_with_the_approvers_token_once() {
-    use dqx_manager::server::caller::{Caller, IdentitySource};
     use dqx_manager::server::publish::volume::VolumeFolder;
     use dqx_manager::server::publish::{Outcome, Publication, PublishTarget};
     let (state, fake, _dir) = common::fake_workspace::state_on_fake(&[]).await;
-    let as_user = |email: &str, token: &str| Caller {
-        email: email.into(),
-        user_name: None,
-        display_name: None,
-        token: Some(dqx_manager::server::secret::SecretToken::new(token)),
-        source: IdentitySource::ForwardedToken,
-        request_id: "publish-test".into(),
-    };
     let target = VolumeFolder {
         client: state.databricks.clone().unwrap(),
         folder: "/Volumes/main/dq/rules".into(),
@@ -391,7 +394,7 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
         rules.as_array().unwrap().clone(),
         "main.sales.customers".into(),
     );
-    let alice = as_user("alice@example.com", "alice-token");
+    let alice = publisher("alice@example.com", "alice-token");
     assert_eq!(
         target.publish(&alice, &publication).await.unwrap(),
         Outcome::Written
@@ -414,7 +417,7 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
     .unwrap();
     assert_eq!(parsed, rules);
     // Without WRITE VOLUME the workspace refuses, and the error says so.
-    let bob = as_user("bob@example.com", "bob-token");
+    let bob = publisher("bob@example.com", "bob-token");
     let newer = Publication::new(
         "main.sales.customers",
         5,
@@ -434,7 +437,6 @@ async fn a_volume_file_is_published_with_the_approvers_token_once() {
 
 #[tokio::test]
 async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
-    use dqx_manager::server::caller::{Caller, IdentitySource};
     use dqx_manager::server::publish::{Outcome, Publication};
     let (state, fake, _dir) = common::fake_workspace::state_on_fake(&[(
         "DQX_PUBLISH_TABLE",
@@ -450,14 +452,6 @@ async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
         target.describe("main.sales.customers"),
         "table main.dq.checks"
     );
-    let as_user = |email: &str, token: &str| Caller {
-        email: email.into(),
-        user_name: None,
-        display_name: None,
-        token: Some(dqx_manager::server::secret::SecretToken::new(token)),
-        source: IdentitySource::ForwardedToken,
-        request_id: "publish-test".into(),
-    };
     let rules = crate::publish::approved_rules();
     let publication = |version: i32, rules: Vec<Value>| {
         Publication::new(
@@ -468,7 +462,7 @@ async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
         )
     };
     let all = publication(4, rules.as_array().unwrap().clone());
-    let alice = as_user("alice@example.com", "alice-token");
+    let alice = publisher("alice@example.com", "alice-token");
     // The first publish creates the missing table, then appends one batch.
     assert_eq!(
         target.publish(&alice, &all).await.unwrap(),
@@ -504,7 +498,7 @@ async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
     assert_eq!(kinds, ["CREATE", "INSERT", "INSERT", "DELETE", "INSERT"]);
     assert!(writes.iter().all(|(token, _)| token == "alice-token"));
     // Without MODIFY the warehouse refuses bob, and the error says what to grant.
-    let bob = as_user("bob@example.com", "bob-token");
+    let bob = publisher("bob@example.com", "bob-token");
     let refused = target
         .publish(&bob, &publication(6, vec![rules[1].clone()]))
         .await

@@ -204,17 +204,27 @@ impl Publisher {
         caller: &Caller,
         table: &str,
     ) -> Option<PublishReport> {
-        let targets_here = self.targets_for(table);
-        if targets_here.is_empty() {
+        if self.targets_for(table).is_empty() {
             return None;
         }
-        let active = match store.get(caller, table, None).await {
-            Ok(active) => active,
+        match store.get(caller, table, None).await {
+            Ok(active) => Some(self.publish_version(store, caller, table, active).await),
             Err(error) => {
                 tracing::warn!(request_id = %caller.request_id, %error, table, "nothing published: the active version could not be read");
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Publishes `active` (the table's active version, already read) to the table's targets and
+    /// audits the outcome.
+    pub async fn publish_version(
+        &self,
+        store: &dyn RuleStore,
+        caller: &Caller,
+        table: &str,
+        active: crate::model::rulesets::RuleSet,
+    ) -> PublishReport {
         let publication = Publication::new(
             table,
             active.summary.version,
@@ -222,7 +232,7 @@ impl Publisher {
             self.run_config.for_table(table),
         );
         let mut targets = Vec::new();
-        for target in targets_here {
+        for target in self.targets_for(table) {
             targets.push(publish_with_retries(target, caller, &publication).await);
         }
         let report = PublishReport {
@@ -243,7 +253,7 @@ impl Publisher {
         {
             tracing::warn!(request_id = %caller.request_id, %error, table, "publish not audited");
         }
-        Some(report)
+        report
     }
 }
 
@@ -295,14 +305,9 @@ pub async fn publish_again(
         )));
     }
     // The active version must exist: its absence is the store's own 404, in words.
-    store.get(caller, table, None).await?;
-    publisher
-        .publish_active(store, caller, table)
+    let active = store.get(caller, table, None).await?;
+    Ok(publisher
+        .publish_version(store, caller, table, active)
         .await
-        .map(|report| report.summary())
-        .ok_or_else(|| {
-            AppError::Unavailable(format!(
-                "{table}'s active version could not be read; try again"
-            ))
-        })
+        .summary())
 }
