@@ -302,32 +302,57 @@ pub(super) fn row_check(condition: String, message: String) -> CompiledRule {
     }
 }
 
+/// Compiles one rule: the checks that read more than one column or the whole table.
+type RuleCompiler = fn(&ResolvedRule, &CompileContext<'_>) -> Result<CompiledRule>;
+
+/// The checks that are not on one `column`, by DQX function name; every other supported
+/// function is in [`row::COLUMN_CHECKS`]. Adding a DQX function is a catalogue row in
+/// `model::rules::functions` plus a row in one of the two tables.
+const RULE_CHECKS: &[(&str, RuleCompiler)] = &[
+    ("sql_expression", |r, cx| {
+        row::sql_expression(&r.arguments, cx)
+    }),
+    ("is_older_than_col2_for_n_days", |r, cx| {
+        row::older_than_col2(&r.arguments, cx)
+    }),
+    ("is_unique", keys::is_unique),
+    ("foreign_key", keys::foreign_key),
+    ("compare_datasets", compare::compare_datasets),
+    ("is_aggr_not_greater_than", aggregate::is_aggr),
+    ("is_aggr_not_less_than", aggregate::is_aggr),
+    ("is_aggr_equal", aggregate::is_aggr),
+    ("is_aggr_not_equal", aggregate::is_aggr),
+    ("sql_query", |r, cx| query::sql_query(r, cx, row_filter(r)?)),
+    ("has_valid_schema", schema::has_valid_schema),
+    ("has_no_outliers", outliers::has_no_outliers),
+    ("aggr_matches_dataset", aggregate::aggr_matches_dataset),
+    ("has_no_aggr_outliers", aggr_outliers::has_no_aggr_outliers),
+    ("is_in_distribution", distribution::is_in_distribution),
+    (
+        "is_data_fresh_per_time_window",
+        windows::is_data_fresh_per_time_window,
+    ),
+    (
+        "has_no_gaps_per_time_window",
+        windows::has_no_gaps_per_time_window,
+    ),
+];
+
 /// Compiles `rule` for the table in `cx`.
 pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledRule> {
-    let args = &rule.arguments;
     if let Some(filter) = &rule.filter {
         checked_filter(filter)?;
     }
-    match rule.function.as_str() {
-        "sql_expression" => row::sql_expression(args, cx),
-        "is_older_than_col2_for_n_days" => row::older_than_col2(args, cx),
-        "is_unique" => keys::is_unique(rule, cx),
-        "foreign_key" => keys::foreign_key(rule, cx),
-        "compare_datasets" => compare::compare_datasets(rule, cx),
-        "is_aggr_not_greater_than"
-        | "is_aggr_not_less_than"
-        | "is_aggr_equal"
-        | "is_aggr_not_equal" => aggregate::is_aggr(rule, cx),
-        "sql_query" => query::sql_query(rule, cx, row_filter(rule)?),
-        "has_valid_schema" => schema::has_valid_schema(rule, cx),
-        "has_no_outliers" => outliers::has_no_outliers(rule, cx),
-        "aggr_matches_dataset" => aggregate::aggr_matches_dataset(rule, cx),
-        "has_no_aggr_outliers" => aggr_outliers::has_no_aggr_outliers(rule, cx),
-        "is_in_distribution" => distribution::is_in_distribution(rule, cx),
-        "is_data_fresh_per_time_window" => windows::is_data_fresh_per_time_window(rule, cx),
-        "has_no_gaps_per_time_window" => windows::has_no_gaps_per_time_window(rule, cx),
-        _ => row::column_check(rule, cx),
+    match RULE_CHECKS.iter().find(|(name, _)| *name == rule.function) {
+        Some((_, compile)) => compile(rule, cx),
+        None => row::column_check(rule, cx),
     }
+}
+
+/// Whether this engine has a compiler for `function`.
+pub fn compiles(function: &str) -> bool {
+    RULE_CHECKS.iter().any(|(name, _)| *name == function)
+        || row::column_compiler(function).is_some()
 }
 
 /// The reference relations whose columns compiling `rule` needs (`compare_datasets`' reference).

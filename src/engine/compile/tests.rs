@@ -133,3 +133,28 @@ fn regex_literals_escape_backslashes_only_for_spark() {
         spark.condition
     );
 }
+
+#[test]
+fn the_compilers_and_the_catalogue_name_the_same_functions() {
+    use crate::model::rules::functions::FUNCTIONS;
+    for spec in FUNCTIONS {
+        assert_eq!(
+            compiles(spec.name),
+            spec.supported,
+            "{}: a supported function needs exactly a compiler, an unsupported one none",
+            spec.name
+        );
+    }
+    let registered = RULE_CHECKS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(row::COLUMN_CHECKS.iter().map(|(name, _)| *name));
+    let mut seen = std::collections::BTreeSet::new();
+    for name in registered {
+        assert!(seen.insert(name), "{name} has two compilers");
+        assert!(
+            FUNCTIONS.iter().any(|f| f.name == name),
+            "{name} has a compiler but no catalogue row"
+        );
+    }
+}
