@@ -99,48 +99,11 @@ pub async fn profile_with(
         Some(n) => format!("(SELECT * FROM {table_sql} LIMIT {n})"),
         None => format!("(SELECT * FROM {table_sql})"),
     };
-
     // Pass 1: everything that aggregates.
-    let mut select = vec!["count(*) AS __rows".to_string()];
-    for (i, (name, data_type)) in fields.iter().enumerate() {
-        let c = quote_identifier(name);
-        select.push(format!("count({c}) AS nn_{i}"));
-        select.push(format!(
-            "{}({}) AS d_{i}",
-            approx_distinct(d),
-            d.as_string(&c)
-        ));
-        match kind_of_uc_type(data_type) {
-            Kind::Numeric => {
-                select.push(format!("{} AS mn_{i}", d.as_string(&format!("min({c})"))));
-                select.push(format!("{} AS mx_{i}", d.as_string(&format!("max({c})"))));
-                select.push(format!("avg(CAST({c} AS DOUBLE)) AS avg_{i}"));
-                select.push(format!("stddev(CAST({c} AS DOUBLE)) AS sd_{i}"));
-            }
-            Kind::Temporal => {
-                select.push(format!("{} AS mn_{i}", d.as_string(&format!("min({c})"))));
-                select.push(format!("{} AS mx_{i}", d.as_string(&format!("max({c})"))));
-            }
-            Kind::Text => {
-                select.push(format!(
-                    "sum(CASE WHEN trim({c}) = '' THEN 1 ELSE 0 END) AS e_{i}"
-                ));
-                select.push(format!("min(character_length({c})) AS ln_{i}"));
-                select.push(format!("max(character_length({c})) AS lx_{i}"));
-                for (k, format) in ValueFormat::ALL.iter().enumerate() {
-                    select.push(format!(
-                        "sum(CASE WHEN {} THEN 1 ELSE 0 END) AS f_{i}_{k}",
-                        d.regex_like(&c, format.pattern())
-                    ));
-                }
-            }
-            Kind::Other => {}
-        }
-    }
     let stats = runner
         .query(&format!(
             "SELECT {} FROM {source} __dqx_s",
-            select.join(", ")
+            statistics_select(d, fields).join(", ")
         ))
         .await
         .map_err(fail)?;
@@ -158,49 +121,118 @@ pub async fn profile_with(
     } else {
         rows
     };
-
     let mut columns: Vec<ColumnProfile> = fields
         .iter()
         .enumerate()
-        .map(|(i, (name, data_type))| {
-            let non_null = row.i64(&format!("nn_{i}")).unwrap_or(0).max(0) as u64;
-            let kind = kind_of_uc_type(data_type);
-            let formats = if kind == Kind::Text {
-                ValueFormat::ALL
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, format)| {
-                        let matching = row.i64(&format!("f_{i}_{k}")).unwrap_or(0).max(0) as u64;
-                        (matching > 0).then_some(FormatMatch {
-                            format: *format,
-                            matching,
-                        })
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            ColumnProfile {
-                name: name.clone(),
-                data_type: data_type.clone(),
-                count: rows,
-                null_count: rows.saturating_sub(non_null),
-                empty_count: (kind == Kind::Text)
-                    .then(|| row.i64(&format!("e_{i}")).unwrap_or(0).max(0) as u64),
-                distinct_count: row.i64(&format!("d_{i}")).unwrap_or(0).max(0) as u64,
-                min: row.text(&format!("mn_{i}")),
-                max: row.text(&format!("mx_{i}")),
-                mean: row.f64(&format!("avg_{i}")),
-                stddev: row.f64(&format!("sd_{i}")),
-                min_length: row.i64(&format!("ln_{i}")).map(|v| v.max(0) as u64),
-                max_length: row.i64(&format!("lx_{i}")).map(|v| v.max(0) as u64),
-                top_values: Vec::new(),
-                formats,
-            }
-        })
+        .map(|(i, (name, data_type))| column_profile(&row, i, name, data_type, rows))
         .collect();
-
     // Pass 2: value counts of low-cardinality columns, all in one grouping-sets query.
+    add_top_values(runner, d, &source, fields, &mut columns)
+        .await
+        .map_err(fail)?;
+    Ok(TableProfile {
+        table_name: table_name.to_string(),
+        row_count: rows,
+        total_row_count,
+        sample_limit,
+        columns,
+    })
+}
+
+/// The first pass's select list: the row count, then per column (by position `i`) non-NULL and
+/// distinct counts, and by kind min/max, mean/stddev, empties, lengths and format matches.
+fn statistics_select(d: Dialect, fields: &[(String, String)]) -> Vec<String> {
+    let mut select = vec!["count(*) AS __rows".to_string()];
+    for (i, (name, data_type)) in fields.iter().enumerate() {
+        let c = quote_identifier(name);
+        select.push(format!("count({c}) AS nn_{i}"));
+        select.push(format!(
+            "{}({}) AS d_{i}",
+            approx_distinct(d),
+            d.as_string(&c)
+        ));
+        let kind = kind_of_uc_type(data_type);
+        if matches!(kind, Kind::Numeric | Kind::Temporal) {
+            select.push(format!("{} AS mn_{i}", d.as_string(&format!("min({c})"))));
+            select.push(format!("{} AS mx_{i}", d.as_string(&format!("max({c})"))));
+        }
+        match kind {
+            Kind::Numeric => {
+                select.push(format!("avg(CAST({c} AS DOUBLE)) AS avg_{i}"));
+                select.push(format!("stddev(CAST({c} AS DOUBLE)) AS sd_{i}"));
+            }
+            Kind::Text => {
+                select.push(format!(
+                    "sum(CASE WHEN trim({c}) = '' THEN 1 ELSE 0 END) AS e_{i}"
+                ));
+                select.push(format!("min(character_length({c})) AS ln_{i}"));
+                select.push(format!("max(character_length({c})) AS lx_{i}"));
+                for (k, format) in ValueFormat::ALL.iter().enumerate() {
+                    select.push(format!(
+                        "sum(CASE WHEN {} THEN 1 ELSE 0 END) AS f_{i}_{k}",
+                        d.regex_like(&c, format.pattern())
+                    ));
+                }
+            }
+            Kind::Temporal | Kind::Other => {}
+        }
+    }
+    select
+}
+
+/// Column `i`'s profile read from the first pass's row (top values come later).
+fn column_profile(
+    row: &Row<'_>,
+    i: usize,
+    name: &str,
+    data_type: &str,
+    rows: u64,
+) -> ColumnProfile {
+    let count = |key: String| row.i64(&key).unwrap_or(0).max(0) as u64;
+    let non_null = count(format!("nn_{i}"));
+    let kind = kind_of_uc_type(data_type);
+    let formats = if kind == Kind::Text {
+        ValueFormat::ALL
+            .iter()
+            .enumerate()
+            .filter_map(|(k, format)| {
+                let matching = count(format!("f_{i}_{k}"));
+                (matching > 0).then_some(FormatMatch {
+                    format: *format,
+                    matching,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ColumnProfile {
+        name: name.to_string(),
+        data_type: data_type.to_string(),
+        count: rows,
+        null_count: rows.saturating_sub(non_null),
+        empty_count: (kind == Kind::Text).then(|| count(format!("e_{i}"))),
+        distinct_count: count(format!("d_{i}")),
+        min: row.text(&format!("mn_{i}")),
+        max: row.text(&format!("mx_{i}")),
+        mean: row.f64(&format!("avg_{i}")),
+        stddev: row.f64(&format!("sd_{i}")),
+        min_length: row.i64(&format!("ln_{i}")).map(|v| v.max(0) as u64),
+        max_length: row.i64(&format!("lx_{i}")).map(|v| v.max(0) as u64),
+        top_values: Vec::new(),
+        formats,
+    }
+}
+
+/// The second pass: value counts of every low-cardinality column in one grouping-sets query,
+/// most frequent first (NULLs are not listed).
+async fn add_top_values(
+    runner: &dyn TextQuery,
+    d: Dialect,
+    source: &str,
+    fields: &[(String, String)],
+    columns: &mut [ColumnProfile],
+) -> Result<(), String> {
     let low: Vec<usize> = columns
         .iter()
         .enumerate()
@@ -211,56 +243,47 @@ pub async fn profile_with(
         })
         .map(|(i, _)| i)
         .collect();
-    if !low.is_empty() {
-        let keys: Vec<String> = low
-            .iter()
-            .map(|i| quote_identifier(&fields[*i].0))
-            .collect();
-        let values: Vec<String> = low
-            .iter()
-            .zip(&keys)
-            .map(|(i, k)| format!("{} AS v_{i}, grouping({k}) AS g_{i}", d.as_string(k)))
-            .collect();
-        let sets: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
-        let sql = format!(
-            "SELECT {}, count(*) AS n FROM {source} __dqx_s GROUP BY GROUPING SETS ({})",
-            values.join(", "),
-            sets.join(", ")
-        );
-        let counted = runner.query(&sql).await.map_err(fail)?;
-        let at = |name: &str| counted.columns.iter().position(|c| c == name);
-        let n_at = at("n").ok_or_else(|| fail("missing count".into()))?;
-        for i in &low {
-            let (Some(v_at), Some(g_at)) = (at(&format!("v_{i}")), at(&format!("g_{i}"))) else {
-                continue;
-            };
-            for r in &counted.rows {
-                let cell = |k: usize| r.get(k).cloned().flatten();
-                let grouped = cell(g_at).and_then(|g| g.trim().parse::<i64>().ok()) == Some(0);
-                let n = cell(n_at)
-                    .and_then(|n| n.trim().parse::<i64>().ok())
-                    .unwrap_or(0)
-                    .max(0) as u64;
-                // grouping() = 0: this row groups by this column; NULL values are not listed.
-                if let (true, Some(v)) = (grouped, cell(v_at)) {
-                    columns[*i].top_values.push((v, n));
-                }
+    if low.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = low
+        .iter()
+        .map(|i| quote_identifier(&fields[*i].0))
+        .collect();
+    let values: Vec<String> = low
+        .iter()
+        .zip(&keys)
+        .map(|(i, k)| format!("{} AS v_{i}, grouping({k}) AS g_{i}", d.as_string(k)))
+        .collect();
+    let sets: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
+    let sql = format!(
+        "SELECT {}, count(*) AS n FROM {source} __dqx_s GROUP BY GROUPING SETS ({})",
+        values.join(", "),
+        sets.join(", ")
+    );
+    let counted = runner.query(&sql).await?;
+    let at = |name: &str| counted.columns.iter().position(|c| c == name);
+    let n_at = at("n").ok_or_else(|| "missing count".to_string())?;
+    for i in &low {
+        let (Some(v_at), Some(g_at)) = (at(&format!("v_{i}")), at(&format!("g_{i}"))) else {
+            continue;
+        };
+        let top = &mut columns[*i].top_values;
+        for r in &counted.rows {
+            let cell = |k: usize| r.get(k).cloned().flatten();
+            let grouped = cell(g_at).and_then(|g| g.trim().parse::<i64>().ok()) == Some(0);
+            let n = cell(n_at)
+                .and_then(|n| n.trim().parse::<i64>().ok())
+                .unwrap_or(0)
+                .max(0) as u64;
+            // grouping() = 0: this row groups by this column; NULL values are not listed.
+            if let (true, Some(v)) = (grouped, cell(v_at)) {
+                top.push((v, n));
             }
         }
-        for i in &low {
-            columns[*i]
-                .top_values
-                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        }
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
-
-    Ok(TableProfile {
-        table_name: table_name.to_string(),
-        row_count: rows,
-        total_row_count,
-        sample_limit,
-        columns,
-    })
+    Ok(())
 }
 
 /// The approximate distinct count function of `dialect`.

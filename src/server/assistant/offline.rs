@@ -196,94 +196,140 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
 }
 
 /// The offline analysis of `input`.
+/// What the passes found: recommendations, and how much each lowers the score.
+#[derive(Default)]
+struct Findings {
+    recommendations: Vec<Recommendation>,
+    penalty: f64,
+}
+
+impl Findings {
+    fn add(&mut self, penalty: f64, text: String, rule: Option<Value>) {
+        self.penalty += penalty;
+        self.recommendations.push(Recommendation { text, rule });
+    }
+}
+
 pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
     let rules = &input.rules;
-    let mut recommendations: Vec<Recommendation> = Vec::new();
-    let mut strengths: Vec<String> = Vec::new();
-    let mut penalty = 0.0;
-
+    let mut found = Findings::default();
     if let Some(profile) = &input.profile {
         for c in &profile.columns {
             let gaps = profile_gaps(c, rules, today);
-            penalty += 1.0 * gaps.len() as f64;
-            recommendations.extend(gaps);
+            found.penalty += 1.0 * gaps.len() as f64;
+            found.recommendations.extend(gaps);
         }
     }
-
-    // What the last validation showed about each rule.
-    let mut notes: Vec<RuleNote> = Vec::new();
+    let notes: Vec<RuleNote> = rules
+        .iter()
+        .map(|rule| rule_note(rule, input, &mut found))
+        .collect();
+    overlap_findings(rules, &mut found);
+    prompt_findings(input, &mut found);
+    let coverage = Coverage::of(input);
+    if rules.is_empty() {
+        found.penalty += 5.0;
+    }
+    let score = (10.0 - found.penalty).clamp(0.0, 10.0);
     let validated = input.validation.as_ref();
-    for rule in rules {
-        let name = rule_key(rule);
-        let mut explanation = describe(rule);
-        if let Some(v) = validated
-            && let Some(r) = v.rule_results.iter().find(|r| r.rule_name == name)
-        {
-            let total = v.total_rows;
-            explanation = match r.status {
-                RuleStatus::Error => {
-                    penalty += 1.0;
-                    recommendations.push(Recommendation {
-                        text: format!("{name} could not be evaluated: {}", r.message),
-                        rule: None,
-                    });
-                    format!("could not be evaluated: {}", r.message)
-                }
-                _ if total > 0 && r.violation_count == total => {
-                    penalty += 1.5;
-                    recommendations.push(Recommendation {
-                        text: format!("{name} fails on every row ({} of {total}): the rule or its limits are probably wrong", r.violation_count),
-                        rule: None,
-                    });
-                    format!(
-                        "fails on every row ({}); check its arguments",
-                        r.violation_count
-                    )
-                }
-                _ if total > 0 && r.violation_count * 2 > total => {
-                    penalty += 1.0;
-                    recommendations.push(Recommendation {
-                        text: format!(
-                            "{name} fails on most rows ({} of {total}); is it too strict?",
-                            r.violation_count
-                        ),
-                        rule: None,
-                    });
-                    format!("fails on most rows ({} of {total})", r.violation_count)
-                }
-                _ if r.violation_count == 0 => format!(
-                    "{explanation}; never failed in the last validation ({total} rows) — a guard for the future"
-                ),
-                _ => format!(
-                    "{explanation}; found {} problem rows ({}) in the last validation",
-                    r.violation_count,
-                    percent(r.violation_count, total)
-                ),
-            };
-        }
-        let criticality = rule
-            .get("criticality")
-            .and_then(Value::as_str)
-            .unwrap_or("error")
-            .to_string();
-        let importance = if criticality == "error" {
-            "high"
-        } else {
-            "medium"
-        };
-        notes.push(RuleNote {
-            rule_name: name,
-            function: function(rule).to_string(),
-            columns: columns(rule),
-            explanation,
-            importance: importance.into(),
-            criticality,
-        });
+    Analysis {
+        summary: summary(input, &coverage, found.recommendations.len()),
+        strengths: coverage.strengths(input),
+        rule_analysis: notes,
+        coverage_assessment: coverage.assessment(),
+        recommendations: found.recommendations,
+        overall_quality_score: (score * 10.0).round() / 10.0,
+        based_on: BasedOn {
+            columns: coverage.columns.len(),
+            rules: rules.len(),
+            profiled_rows: input.profile.as_ref().map(|p| p.row_count),
+            validated_rows: validated.map(|v| v.total_rows),
+            prompt: input
+                .user_prompt
+                .as_deref()
+                .is_some_and(|p| !p.trim().is_empty()),
+        },
+        assistant: LABEL.into(),
+        offline: true,
+        raw_reply: None,
+        note: None,
     }
+}
 
-    // Overlaps: the same check twice on the same columns (each repeat is compared with the
-    // first of its kind, so this is linear in the rules), and a null check next to the
-    // null-or-empty check on the same columns. At most OVERLAPS_LISTED are listed.
+/// One rule explained, with what the last validation showed about it (a rule that could not
+/// run, or fails on every or most rows, is also a finding).
+fn rule_note(rule: &Value, input: &AnalysisInput, found: &mut Findings) -> RuleNote {
+    let name = rule_key(rule);
+    let mut explanation = describe(rule);
+    if let Some(v) = input.validation.as_ref()
+        && let Some(r) = v.rule_results.iter().find(|r| r.rule_name == name)
+    {
+        let total = v.total_rows;
+        explanation = match r.status {
+            RuleStatus::Error => {
+                found.add(
+                    1.0,
+                    format!("{name} could not be evaluated: {}", r.message),
+                    None,
+                );
+                format!("could not be evaluated: {}", r.message)
+            }
+            _ if total > 0 && r.violation_count == total => {
+                found.add(
+                    1.5,
+                    format!("{name} fails on every row ({} of {total}): the rule or its limits are probably wrong", r.violation_count),
+                    None,
+                );
+                format!(
+                    "fails on every row ({}); check its arguments",
+                    r.violation_count
+                )
+            }
+            _ if total > 0 && r.violation_count * 2 > total => {
+                found.add(
+                    1.0,
+                    format!(
+                        "{name} fails on most rows ({} of {total}); is it too strict?",
+                        r.violation_count
+                    ),
+                    None,
+                );
+                format!("fails on most rows ({} of {total})", r.violation_count)
+            }
+            _ if r.violation_count == 0 => format!(
+                "{explanation}; never failed in the last validation ({total} rows) — a guard for the future"
+            ),
+            _ => format!(
+                "{explanation}; found {} problem rows ({}) in the last validation",
+                r.violation_count,
+                percent(r.violation_count, total)
+            ),
+        };
+    }
+    let criticality = rule
+        .get("criticality")
+        .and_then(Value::as_str)
+        .unwrap_or("error")
+        .to_string();
+    let importance = if criticality == "error" {
+        "high"
+    } else {
+        "medium"
+    };
+    RuleNote {
+        rule_name: name,
+        function: function(rule).to_string(),
+        columns: columns(rule),
+        explanation,
+        importance: importance.into(),
+        criticality,
+    }
+}
+
+/// Overlaps: the same check twice on the same columns (each repeat is compared with the first
+/// of its kind, so this is linear in the rules), and a null check next to the null-or-empty
+/// check on the same columns. At most OVERLAPS_LISTED are listed.
+fn overlap_findings(rules: &[Value], found: &mut Findings) {
     let mut overlaps: Vec<String> = Vec::new();
     let mut first_of: std::collections::HashMap<String, &Value> = std::collections::HashMap::new();
     let mut null_checks: std::collections::HashMap<Vec<String>, (Option<&Value>, Option<&Value>)> =
@@ -328,151 +374,157 @@ pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
             columns(a).join(", ")
         ));
     }
-    penalty += 0.5 * overlaps.len() as f64;
+    found.penalty += 0.5 * overlaps.len() as f64;
     let more = overlaps.len().saturating_sub(OVERLAPS_LISTED);
     for text in overlaps.into_iter().take(OVERLAPS_LISTED) {
-        recommendations.push(Recommendation { text, rule: None });
+        found.add(0.0, text, None);
     }
     if more > 0 {
-        recommendations.push(Recommendation {
-            text: format!("{more} more overlapping rules; remove the repeats"),
-            rule: None,
-        });
+        found.add(
+            0.0,
+            format!("{more} more overlapping rules; remove the repeats"),
+            None,
+        );
     }
+}
 
-    // Prompt intents without a rule.
-    if let Some(prompt) = input
+/// Prompt intents no rule (and no recommendation so far) covers, each offered as a rule.
+fn prompt_findings(input: &AnalysisInput, found: &mut Findings) {
+    let Some(prompt) = input
         .user_prompt
         .as_deref()
         .filter(|p| !p.trim().is_empty())
-    {
-        let facts: Vec<ColumnFacts> = match &input.profile {
-            Some(p) => ColumnFacts::from_profile(p),
-            None => input
-                .columns
+    else {
+        return;
+    };
+    let facts: Vec<ColumnFacts> = match &input.profile {
+        Some(p) => ColumnFacts::from_profile(p),
+        None => input
+            .columns
+            .iter()
+            .map(|(n, t)| ColumnFacts {
+                name: n.clone(),
+                data_type: t.clone(),
+                email_like: false,
+            })
+            .collect(),
+    };
+    let reading = read_prompt(prompt, &facts);
+    let same = |r: &Value, wanted: &Value| {
+        function(r) == function(wanted) && columns(r) == columns(wanted)
+    };
+    for wanted in apply_prompt(Vec::new(), &reading, &facts) {
+        let present = input.rules.iter().any(|r| same(r, &wanted));
+        let offered = found
+            .recommendations
+            .iter()
+            .filter_map(|r| r.rule.as_ref())
+            .any(|r| same(r, &wanted));
+        if present || offered {
+            continue;
+        }
+        let clause = wanted
+            .pointer("/user_metadata/reason")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let text = format!(
+            "the prompt asks for {} on {}, and no rule does it ({clause})",
+            function(&wanted),
+            columns(&wanted).join(", ")
+        );
+        found.add(1.0, text, Some(wanted));
+    }
+}
+
+/// Which of the table's columns some rule looks at.
+struct Coverage<'a> {
+    columns: Vec<&'a str>,
+    ruled: Vec<&'a str>,
+    uncovered: Vec<&'a str>,
+}
+
+impl<'a> Coverage<'a> {
+    fn of(input: &'a AnalysisInput) -> Self {
+        let columns: Vec<&str> = input.columns.iter().map(|(n, _)| n.as_str()).collect();
+        let (ruled, uncovered) = columns.iter().copied().partition(|c| {
+            input
+                .rules
                 .iter()
-                .map(|(n, t)| ColumnFacts {
-                    name: n.clone(),
-                    data_type: t.clone(),
-                    email_like: false,
-                })
-                .collect(),
-        };
-        let reading = read_prompt(prompt, &facts);
-        for wanted in apply_prompt(Vec::new(), &reading, &facts) {
-            let present = rules
-                .iter()
-                .any(|r| function(r) == function(&wanted) && columns(r) == columns(&wanted));
-            let offered = recommendations
-                .iter()
-                .filter_map(|r| r.rule.as_ref())
-                .any(|r| function(r) == function(&wanted) && columns(r) == columns(&wanted));
-            if !present && !offered {
-                penalty += 1.0;
-                let clause = wanted
-                    .pointer("/user_metadata/reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                recommendations.push(Recommendation {
-                    text: format!(
-                        "the prompt asks for {} on {}, and no rule does it ({clause})",
-                        function(&wanted),
-                        columns(&wanted).join(", ")
-                    ),
-                    rule: Some(wanted),
-                });
-            }
+                .any(|r| self::columns(r).iter().any(|x| x == c))
+        });
+        Coverage {
+            columns,
+            ruled,
+            uncovered,
         }
     }
 
-    let all_columns: Vec<&str> = input.columns.iter().map(|(n, _)| n.as_str()).collect();
-    let ruled: Vec<&str> = all_columns
-        .iter()
-        .copied()
-        .filter(|c| rules.iter().any(|r| columns(r).iter().any(|x| x == c)))
-        .collect();
-    let uncovered: Vec<&str> = all_columns
-        .iter()
-        .copied()
-        .filter(|c| !ruled.contains(c))
-        .collect();
-    if uncovered.is_empty() && !all_columns.is_empty() {
-        strengths.push("every column has at least one rule".into());
-    }
-    if !rules.is_empty()
-        && rules
-            .iter()
-            .all(|r| r.get("name").and_then(Value::as_str).is_some())
-    {
-        strengths.push("every rule has a name, so results are easy to trace".into());
-    }
-    if validated.is_some_and(|v| v.rule_results.iter().all(|r| r.status != RuleStatus::Error)) {
-        strengths.push("every rule ran in the last validation".into());
-    }
-    let coverage = if all_columns.is_empty() {
-        "The table's columns are not known.".to_string()
-    } else if uncovered.is_empty() {
-        format!(
-            "All {} columns are checked by at least one rule.",
-            all_columns.len()
-        )
-    } else {
-        format!(
-            "{} of {} columns are checked; no rule looks at {}.",
-            ruled.len(),
-            all_columns.len(),
-            uncovered.join(", ")
-        )
-    };
-    if rules.is_empty() {
-        penalty += 5.0;
-    }
-    let score = (10.0 - penalty).clamp(0.0, 10.0);
-    let findings = recommendations.len();
-    let summary = format!(
-        "{} rules on {} of {} columns of {}. {}",
-        rules.len(),
-        ruled.len(),
-        all_columns.len(),
-        input.table,
-        match findings {
-            0 => "No gaps found in the profile, the last validation or the prompt.".to_string(),
-            n => format!(
-                "{n} finding(s) below, from the column profile{}{}.",
-                if validated.is_some() {
-                    ", the last validation"
-                } else {
-                    ""
-                },
-                if input.user_prompt.is_some() {
-                    " and the prompt"
-                } else {
-                    ""
-                }
-            ),
+    fn strengths(&self, input: &AnalysisInput) -> Vec<String> {
+        let rules = &input.rules;
+        let mut strengths = Vec::new();
+        if self.uncovered.is_empty() && !self.columns.is_empty() {
+            strengths.push("every column has at least one rule".into());
         }
-    );
-    Analysis {
-        summary,
-        strengths,
-        rule_analysis: notes,
-        coverage_assessment: coverage,
-        recommendations,
-        overall_quality_score: (score * 10.0).round() / 10.0,
-        based_on: BasedOn {
-            columns: all_columns.len(),
-            rules: rules.len(),
-            profiled_rows: input.profile.as_ref().map(|p| p.row_count),
-            validated_rows: validated.map(|v| v.total_rows),
-            prompt: input
-                .user_prompt
-                .as_deref()
-                .is_some_and(|p| !p.trim().is_empty()),
-        },
-        assistant: LABEL.into(),
-        offline: true,
-        raw_reply: None,
-        note: None,
+        if !rules.is_empty()
+            && rules
+                .iter()
+                .all(|r| r.get("name").and_then(Value::as_str).is_some())
+        {
+            strengths.push("every rule has a name, so results are easy to trace".into());
+        }
+        if input
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.rule_results.iter().all(|r| r.status != RuleStatus::Error))
+        {
+            strengths.push("every rule ran in the last validation".into());
+        }
+        strengths
     }
+
+    fn assessment(&self) -> String {
+        if self.columns.is_empty() {
+            "The table's columns are not known.".to_string()
+        } else if self.uncovered.is_empty() {
+            format!(
+                "All {} columns are checked by at least one rule.",
+                self.columns.len()
+            )
+        } else {
+            format!(
+                "{} of {} columns are checked; no rule looks at {}.",
+                self.ruled.len(),
+                self.columns.len(),
+                self.uncovered.join(", ")
+            )
+        }
+    }
+}
+
+/// The one-paragraph summary: how many rules on how many columns, and where the findings came from.
+fn summary(input: &AnalysisInput, coverage: &Coverage<'_>, findings: usize) -> String {
+    let sources = match findings {
+        0 => "No gaps found in the profile, the last validation or the prompt.".to_string(),
+        n => format!(
+            "{n} finding(s) below, from the column profile{}{}.",
+            if input.validation.is_some() {
+                ", the last validation"
+            } else {
+                ""
+            },
+            if input.user_prompt.is_some() {
+                " and the prompt"
+            } else {
+                ""
+            }
+        ),
+    };
+    format!(
+        "{} rules on {} of {} columns of {}. {sources}",
+        input.rules.len(),
+        coverage.ruled.len(),
+        coverage.columns.len(),
+        input.table,
+    )
 }

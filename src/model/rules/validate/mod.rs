@@ -198,7 +198,48 @@ fn validate_rule(
         );
         return Vec::new();
     };
-    let criticality = match rule.get("criticality") {
+    let criticality = read_criticality(rule, out);
+    check_name_and_message(rule, out);
+    let filter = read_filter(rule, out);
+    let metadata = read_metadata(rule, out);
+    let Some(check) = read_check(rule, out) else {
+        return Vec::new();
+    };
+    let before = out.problems.len();
+    let expanded = check.expanded();
+    for (i, args) in expanded.iter().enumerate() {
+        // Problems repeat identically for every expanded item; report them once.
+        if i == 0 || out.problems.len() == before {
+            check_arguments(check.spec, args, known, out);
+        }
+    }
+    // Warnings (a column the table lacks, say) keep the rule: DQX runs it, skipped on every row.
+    let errors = out.problems[before..]
+        .iter()
+        .any(|p| p.severity == Severity::Error);
+    let Some(criticality) = criticality.filter(|_| !errors) else {
+        return Vec::new();
+    };
+    expanded
+        .into_iter()
+        .map(|args| ResolvedRule {
+            index: out.index,
+            name: out
+                .name
+                .clone()
+                .unwrap_or_else(|| default_name(check.spec.name, &args)),
+            criticality,
+            function: check.spec.name.to_string(),
+            arguments: args,
+            filter: filter.clone(),
+            user_metadata: metadata.clone(),
+        })
+        .collect()
+}
+
+/// `criticality`: `error` when absent; `None` (reported, with a suggestion) when invalid.
+fn read_criticality(rule: &Map<String, Value>, out: &mut Collector<'_>) -> Option<Criticality> {
+    match rule.get("criticality") {
         None => Some(Criticality::Error),
         Some(Value::String(s)) if s == "error" => Some(Criticality::Error),
         Some(Value::String(s)) if s == "warn" => Some(Criticality::Warn),
@@ -220,7 +261,11 @@ fn validate_rule(
             );
             None
         }
-    };
+    }
+}
+
+/// A `name` that is not text is an error; a `message_expr` a warning (not evaluated here).
+fn check_name_and_message(rule: &Map<String, Value>, out: &mut Collector<'_>) {
     if let Some(name) = rule.get("name")
         && !name.is_string()
         && !name.is_null()
@@ -239,7 +284,11 @@ fn validate_rule(
             None,
         );
     }
-    let filter = match rule.get("filter") {
+}
+
+/// The rule's `filter`, a SQL condition as text.
+fn read_filter(rule: &Map<String, Value>, out: &mut Collector<'_>) -> Option<String> {
+    match rule.get("filter") {
         None | Some(Value::Null) => None,
         Some(Value::String(f)) => Some(f.clone()),
         Some(other) => {
@@ -252,8 +301,12 @@ fn validate_rule(
             );
             None
         }
-    };
-    let metadata = match rule.get("user_metadata") {
+    }
+}
+
+/// `user_metadata`, every value as text.
+fn read_metadata(rule: &Map<String, Value>, out: &mut Collector<'_>) -> BTreeMap<String, String> {
+    match rule.get("user_metadata") {
         None | Some(Value::Null) => BTreeMap::new(),
         Some(Value::Object(m)) => m
             .iter()
@@ -266,11 +319,40 @@ fn validate_rule(
             );
             BTreeMap::new()
         }
-    };
+    }
+}
+
+/// A rule's `check` block, read: its function, arguments and `for_each_column` items.
+struct CheckBlock {
+    spec: &'static functions::FunctionSpec,
+    arguments: Map<String, Value>,
+    for_each: Option<Vec<Value>>,
+}
+
+impl CheckBlock {
+    /// The arguments of each rule the block stands for: one, or one per `for_each_column` item.
+    fn expanded(&self) -> Vec<Map<String, Value>> {
+        match &self.for_each {
+            None => vec![self.arguments.clone()],
+            Some(items) => items
+                .iter()
+                .map(|item| {
+                    let mut args = self.arguments.clone();
+                    args.insert(self.spec.for_each_target().to_string(), item.clone());
+                    args
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The `check` block, or `None` (reported) when it is missing, misshapen, or names a function
+/// DQX does not define or this app cannot evaluate.
+fn read_check(rule: &Map<String, Value>, out: &mut Collector<'_>) -> Option<CheckBlock> {
     let check = match rule.get("check") {
         None => {
             out.error("check", "the 'check' field is missing");
-            return Vec::new();
+            return None;
         }
         Some(Value::Object(check)) => check,
         Some(other) => {
@@ -278,9 +360,34 @@ fn validate_rule(
                 "check",
                 format!("'check' must be a mapping, got {}", type_name(other)),
             );
-            return Vec::new();
+            return None;
         }
     };
+    let spec = read_function(check, out)?;
+    let arguments = match check.get("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(args)) => args.clone(),
+        Some(other) => {
+            out.error(
+                "check.arguments",
+                format!("'arguments' must be a mapping, got {}", type_name(other)),
+            );
+            return None;
+        }
+    };
+    let for_each = read_for_each(check, out)?;
+    Some(CheckBlock {
+        spec,
+        arguments,
+        for_each,
+    })
+}
+
+/// The function the check block names, if DQX defines it and this app evaluates it.
+fn read_function(
+    check: &Map<String, Value>,
+    out: &mut Collector<'_>,
+) -> Option<&'static functions::FunctionSpec> {
     let function_name = match check.get("function") {
         Some(Value::String(f)) => f.as_str(),
         Some(other) => {
@@ -288,14 +395,14 @@ fn validate_rule(
                 "check.function",
                 format!("the function must be a name, got {}", type_name(other)),
             );
-            return Vec::new();
+            return None;
         }
         None => {
             out.error(
                 "check.function",
                 "the 'function' field is missing in the 'check' block",
             );
-            return Vec::new();
+            return None;
         }
     };
     let Some(spec) = functions::find(function_name) else {
@@ -305,86 +412,41 @@ fn validate_rule(
             format!("function '{function_name}' is not defined"),
             functions::closest(function_name).map(|s| format!("'{s}'")),
         );
-        return Vec::new();
+        return None;
     };
     if !spec.supported {
         out.error(
             "check.function",
             format!("function '{function_name}' is a DQX check that this app cannot evaluate yet (not supported)"),
         );
-        return Vec::new();
+        return None;
     }
-    let arguments = match check.get("arguments") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(args)) => args.clone(),
-        Some(other) => {
-            out.error(
-                "check.arguments",
-                format!("'arguments' must be a mapping, got {}", type_name(other)),
-            );
-            return Vec::new();
-        }
-    };
-    let for_each = match check.get("for_each_column") {
-        None | Some(Value::Null) => None,
+    Some(spec)
+}
+
+/// `for_each_column`: `Some(None)` when absent, `None` (reported) when empty or not a list.
+fn read_for_each(
+    check: &Map<String, Value>,
+    out: &mut Collector<'_>,
+) -> Option<Option<Vec<Value>>> {
+    match check.get("for_each_column") {
+        None | Some(Value::Null) => Some(None),
         Some(Value::Array(items)) if items.is_empty() => {
             out.error(
                 "check.for_each_column",
                 "'for_each_column' must not be empty",
             );
-            return Vec::new();
+            None
         }
-        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Value::Array(items)) => Some(Some(items.clone())),
         Some(other) => {
             out.error(
                 "check.for_each_column",
                 format!("'for_each_column' must be a list, got {}", type_name(other)),
             );
-            return Vec::new();
-        }
-    };
-
-    let expanded: Vec<Map<String, Value>> = match for_each {
-        None => vec![arguments.clone()],
-        Some(items) => items
-            .into_iter()
-            .map(|item| {
-                let mut args = arguments.clone();
-                args.insert(spec.for_each_target().to_string(), item);
-                args
-            })
-            .collect(),
-    };
-    let before = out.problems.len();
-    for (i, args) in expanded.iter().enumerate() {
-        // Problems repeat identically for every expanded item; report them once.
-        if i == 0 || out.problems.len() == before {
-            check_arguments(spec, args, known, out);
+            None
         }
     }
-    // Warnings (a column the table lacks, say) keep the rule: DQX runs it, skipped on every row.
-    let errors = out.problems[before..]
-        .iter()
-        .any(|p| p.severity == Severity::Error);
-    if errors || criticality.is_none() {
-        return Vec::new();
-    }
-    let criticality = criticality.unwrap_or(Criticality::Error);
-    expanded
-        .into_iter()
-        .map(|args| ResolvedRule {
-            index: out.index,
-            name: out
-                .name
-                .clone()
-                .unwrap_or_else(|| default_name(spec.name, &args)),
-            criticality,
-            function: spec.name.to_string(),
-            arguments: args,
-            filter: filter.clone(),
-            user_metadata: metadata.clone(),
-        })
-        .collect()
 }
 
 #[cfg(test)]
