@@ -69,17 +69,44 @@ impl RequestContext {
         Ok((ctx, name))
     }
 
+    /// Resolves the caller and reads, as the caller, the columns of `table` (to check rules
+    /// against); a bad name is a 400, an unreadable table the workspace's refusal.
+    pub async fn for_table_columns(
+        table: &str,
+    ) -> Result<(Self, crate::model::table_name::TableName, Vec<String>), ApiError> {
+        let ctx = Self::resolve().await?;
+        let name = crate::model::table_name::TableName::parse(table)
+            .map_err(|e| ctx.bad_request(e.to_string()))?;
+        let columns = ctx.table_columns(&name).await?;
+        Ok((ctx, name, columns))
+    }
+
+    /// The names of `table`'s columns, read as the caller.
+    pub async fn table_columns(
+        &self,
+        table: &crate::model::table_name::TableName,
+    ) -> Result<Vec<String>, ApiError> {
+        let described = self
+            .state
+            .workspace
+            .describe_table(&self.caller, table)
+            .await;
+        let description = self.respond(described)?;
+        Ok(description.columns.into_iter().map(|c| c.name).collect())
+    }
+
     /// Maps a backend result to the server function's result.
     pub fn respond<T>(&self, result: Result<T, AppError>) -> Result<T, ApiError> {
         result.map_err(|e| reject(&e, &self.caller.request_id))
     }
 
     /// A request's rule list, within the configured bounds (rules per set, dataset-level rules
-    /// per pass); anything but a list is refused.
-    pub fn rules_in(&self, rules: serde_json::Value) -> Result<Vec<serde_json::Value>, ApiError> {
-        let serde_json::Value::Array(rules) = rules else {
-            return Err(self.bad_request("rules must be a list of DQX checks"));
-        };
+    /// per pass). The list is typed in the server function, so anything but a list is already a
+    /// 400 from the request's decoding.
+    pub fn rules_in(
+        &self,
+        rules: Vec<serde_json::Value>,
+    ) -> Result<Vec<serde_json::Value>, ApiError> {
         self.respond(self.state.config.limits.check_rules(&rules))?;
         Ok(rules)
     }

@@ -29,3 +29,27 @@ pub fn request_span<B>(request: &Request<B>) -> Span {
         request_id = %request_id,
     )
 }
+
+/// Longest text a log field carries from a request (a table name, a run id); longer input is cut.
+pub const FIELD_MAX_CHARS: usize = 200;
+
+/// `text` as a log field: at most [`FIELD_MAX_CHARS`] characters, so a hostile input cannot
+/// flood the log.
+pub fn field(text: &str) -> &str {
+    match text.char_indices().nth(FIELD_MAX_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_is_cut_at_a_character_boundary() {
+        assert_eq!(field("main.sales.orders"), "main.sales.orders");
+        let long = "é".repeat(FIELD_MAX_CHARS + 5);
+        assert_eq!(field(&long).chars().count(), FIELD_MAX_CHARS);
+    }
+}

@@ -128,6 +128,37 @@ async fn bad_input_is_400_with_the_reason() {
     let reply = call(&app, "/api/list_schemas", &ALICE, json!({"wrong": "field"})).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
 
+    // Rules are a typed list: a mapping where the list belongs is refused by the decoding, for
+    // every endpoint that takes rules.
+    let one_rule = json!({"check": {"function": "is_not_null", "arguments": {"column": "id"}}});
+    for (path, body) in [
+        (
+            "/api/save_rule_set",
+            json!({"table": "main.sales.customers", "rules": one_rule}),
+        ),
+        (
+            "/api/start_validation",
+            json!({"table": "main.sales.customers", "rules": one_rule}),
+        ),
+        (
+            "/api/analyze_rules",
+            json!({"table": "main.sales.customers", "rules": "is_not_null(id)"}),
+        ),
+    ] {
+        let reply = call(&app, path, &ALICE, body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            reply.text
+        );
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("the request body is not valid") && message.contains("sequence"),
+            "{path}: {message}"
+        );
+    }
+
     let reply = call(
         &app,
         "/api/describe_table",

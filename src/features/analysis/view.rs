@@ -10,7 +10,6 @@ use crate::model::analysis::Analysis;
 use crate::model::error::ApiError;
 use crate::ui::notice::{ErrorNotice, Loading};
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// Step 4.
 #[component]
@@ -32,7 +31,7 @@ pub fn AnalysisStep(
         busy.set(true);
         error.set(None);
         added.set(Vec::new());
-        let rules = Value::Array(editor.rules());
+        let rules = editor.rules();
         let (table, prompt, run) = (
             table.get_untracked(),
             prompt.get_untracked(),

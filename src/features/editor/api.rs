@@ -11,6 +11,7 @@ use leptos::server_fn::codec::Json;
 /// (`table` optional): every problem with its place, and the resolved rules when valid. Text that
 /// does not parse is a 400 naming the format's error.
 #[server(prefix = "/api", endpoint = "check_rules", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "check_rules", skip_all, fields(table = ?table.as_deref().map(crate::server::telemetry::field))))]
 pub async fn check_rules(
     text: String,
     format: RulesFormat,
@@ -23,15 +24,7 @@ pub async fn check_rules(
         Some(table) => {
             let name = crate::model::table_name::TableName::parse(&table)
                 .map_err(|e| ctx.bad_request(e.to_string()))?;
-            let described = ctx.state.workspace.describe_table(&ctx.caller, &name).await;
-            let description = ctx.respond(described)?;
-            Some(
-                description
-                    .columns
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>(),
-            )
+            Some(ctx.table_columns(&name).await?)
         }
     };
     Ok(crate::model::rules::validate::validate_rule_set(

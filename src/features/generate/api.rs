@@ -11,6 +11,7 @@ use leptos::server_fn::codec::Json;
 /// `SAMPLE_DATA_LIMIT`; `engine` optional, Databricks mode only: `warehouse` — profiling as you on
 /// the SQL warehouse, the default — or `job`, the DQX generation job).
 #[server(prefix = "/api", endpoint = "start_generation", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "start_generation", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn start_generation(
     table: String,
     prompt: String,

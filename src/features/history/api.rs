@@ -13,34 +13,8 @@ use serde_json::Value;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod guard {
-    use crate::model::error::ApiError;
     use crate::model::table_name::TableName;
     use crate::server::request::RequestContext;
-
-    /// The caller's context and the table's canonical name, once the caller may read it; with
-    /// `columns`, also the table's columns (to check rules against).
-    pub async fn table(
-        table: &str,
-        columns: bool,
-    ) -> Result<(RequestContext, String, Option<Vec<String>>), ApiError> {
-        let ctx = RequestContext::resolve().await?;
-        let name = TableName::parse(table).map_err(|e| ctx.bad_request(e.to_string()))?;
-        let cols = if columns {
-            let described = ctx.state.workspace.describe_table(&ctx.caller, &name).await;
-            Some(
-                ctx.respond(described)?
-                    .columns
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect(),
-            )
-        } else {
-            let probed = ctx.state.workspace.probe_read(&ctx.caller, &name).await;
-            ctx.respond(probed)?;
-            None
-        };
-        Ok((ctx, name.to_string(), cols))
-    }
 
     /// Publishes the table's active version when this save made one (no review applies).
     pub async fn publish_if_active(
@@ -66,15 +40,18 @@ pub(crate) mod guard {
 /// the rules against the table, then saves them as the next version: a draft where review applies
 /// (submit it with `submit_rule_set`), else at once the only active one.
 #[server(prefix = "/api", endpoint = "save_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "save_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn save_rule_set(
     table: String,
-    rules: Value,
+    rules: Vec<Value>,
     user_prompt: Option<String>,
     ai_summary: Option<Value>,
     metadata: Option<Value>,
 ) -> Result<SavedRuleSet, ApiError> {
     use crate::server::store::{AuditAction, NewRuleSet, ops};
-    let (ctx, table, columns) = guard::table(&table, true).await?;
+    let (ctx, table, columns) =
+        crate::server::request::RequestContext::for_table_columns(&table).await?;
+    let (table, columns) = (table.to_string(), Some(columns));
     let rules = ctx.rules_in(rules)?;
     let draft = guard::drafts(&ctx, &table);
     let name = table.clone();
@@ -102,12 +79,14 @@ pub async fn save_rule_set(
 
 /// `POST /api/rule_history` with `{table, limit?}` (default 50): versions, newest first.
 #[server(prefix = "/api", endpoint = "rule_history", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "rule_history", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn rule_history(
     table: String,
     limit: Option<u32>,
 ) -> Result<Vec<RuleSetSummary>, ApiError> {
     use crate::model::rulesets::MAX_HISTORY;
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > MAX_HISTORY {
         return Err(ctx.bad_request(format!("limit must be between 1 and {MAX_HISTORY}")));
@@ -125,8 +104,10 @@ pub async fn rule_history(
 /// `POST /api/publish_rule_set` with `{table}`: publishes the active version again to the
 /// table's targets, as the caller (the targets' own grants decide), and says how it went.
 #[server(prefix = "/api", endpoint = "publish_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "publish_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn publish_rule_set(table: String) -> Result<String, ApiError> {
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let report = crate::server::publish::publish_again(
         &ctx.state.publisher,
         ctx.state.store.as_ref(),
@@ -139,8 +120,10 @@ pub async fn publish_rule_set(table: String) -> Result<String, ApiError> {
 
 /// `POST /api/get_rule_set` with `{table, version?}`: one version (default: the active one).
 #[server(prefix = "/api", endpoint = "get_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "get_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn get_rule_set(table: String, version: Option<i32>) -> Result<RuleSet, ApiError> {
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let set = ctx.state.store.get(&ctx.caller, &table, version).await;
     ctx.respond(set)
 }
@@ -148,8 +131,10 @@ pub async fn get_rule_set(table: String, version: Option<i32>) -> Result<RuleSet
 /// `POST /api/diff_rule_sets` with `{table, from, to}`: rules added, removed and changed (by
 /// name, field by field).
 #[server(prefix = "/api", endpoint = "diff_rule_sets", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "diff_rule_sets", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn diff_rule_sets(table: String, from: i32, to: i32) -> Result<RuleSetDiff, ApiError> {
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let diff =
         crate::server::store::ops::diff(ctx.state.store.as_ref(), &ctx.caller, &table, from, to)
             .await;
@@ -159,8 +144,10 @@ pub async fn diff_rule_sets(table: String, from: i32, to: i32) -> Result<RuleSet
 /// `POST /api/restore_rule_set` with `{table, version}`: saves that version's rules as a new
 /// version, recording what it was restored from.
 #[server(prefix = "/api", endpoint = "restore_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "restore_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn restore_rule_set(table: String, version: i32) -> Result<SavedRuleSet, ApiError> {
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let draft = guard::drafts(&ctx, &table);
     let saved = crate::server::store::ops::restore(
         ctx.state.store.as_ref(),
@@ -177,12 +164,14 @@ pub async fn restore_rule_set(table: String, version: i32) -> Result<SavedRuleSe
 
 /// `POST /api/export_rule_set` with `{table, version?, format: yaml|json}`: DQX-loadable text.
 #[server(prefix = "/api", endpoint = "export_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "export_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn export_rule_set(
     table: String,
     version: Option<i32>,
     format: RulesFormat,
 ) -> Result<ExportedRuleSet, ApiError> {
-    let (ctx, table, _) = guard::table(&table, false).await?;
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let table = table.to_string();
     let exported = crate::server::store::ops::export(
         ctx.state.store.as_ref(),
         &ctx.caller,
@@ -197,12 +186,15 @@ pub async fn export_rule_set(
 /// `POST /api/import_rule_set` with `{table, text, format}`: parsed, validated against the
 /// table, then saved as a new version; nothing is saved when anything is wrong.
 #[server(prefix = "/api", endpoint = "import_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "import_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn import_rule_set(
     table: String,
     text: String,
     format: RulesFormat,
 ) -> Result<SavedRuleSet, ApiError> {
-    let (ctx, table, columns) = guard::table(&table, true).await?;
+    let (ctx, table, columns) =
+        crate::server::request::RequestContext::for_table_columns(&table).await?;
+    let (table, columns) = (table.to_string(), Some(columns));
     ctx.rules_from_text(&text, format)?;
     let draft = guard::drafts(&ctx, &table);
     let saved = crate::server::store::ops::import(
@@ -222,6 +214,7 @@ pub async fn import_rule_set(
 
 /// `POST /api/store_status` with `{}`: configured, connected, backend and user (never a token).
 #[server(prefix = "/api", endpoint = "store_status", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "store_status", skip_all))]
 pub async fn store_status() -> Result<StorageStatus, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     Ok(ctx.state.store.status(&ctx.caller).await)

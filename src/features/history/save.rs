@@ -54,7 +54,7 @@ pub fn SaveStep(
         }
         saving.set(true);
         error.set(None);
-        let rules = Value::Array(editor.rules());
+        let rules = editor.rules();
         let table = table.get_untracked();
         let prompt = prompt.get_untracked();
         let ai_summary = ai_summary.get_untracked();

@@ -13,6 +13,7 @@ use leptos::server_fn::codec::Json;
 
 /// `POST /api/submit_rule_set` with `{table, version}`: a draft goes to review (pending).
 #[server(prefix = "/api", endpoint = "submit_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "submit_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn submit_rule_set(table: String, version: i32) -> Result<RuleSetSummary, ApiError> {
     let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
     let roles = ctx.respond(ctx.state.review.roles(&ctx.caller, Some(&name)).await)?;
@@ -31,6 +32,7 @@ pub async fn submit_rule_set(table: String, version: i32) -> Result<RuleSetSumma
 /// active one (the previous one stays in history). Not by its author (four-eyes), and only if it
 /// still has the status the caller saw (else 409, saying who moved it and when).
 #[server(prefix = "/api", endpoint = "approve_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "approve_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn approve_rule_set(
     table: String,
     version: i32,
@@ -42,6 +44,7 @@ pub async fn approve_rule_set(
 /// `POST /api/reject_rule_set` with `{table, version, reason, expected_status}`: the version is
 /// rejected with the reason (required).
 #[server(prefix = "/api", endpoint = "reject_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "reject_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn reject_rule_set(
     table: String,
     version: i32,
@@ -90,6 +93,7 @@ async fn decide(
 
 /// `POST /api/comment_rule_set` with `{table, version, text}`: adds to the version's thread.
 #[server(prefix = "/api", endpoint = "comment_rule_set", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "comment_rule_set", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn comment_rule_set(table: String, version: i32, text: String) -> Result<(), ApiError> {
     let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
     let done = crate::server::review::service::comment(
@@ -106,6 +110,7 @@ pub async fn comment_rule_set(table: String, version: i32, text: String) -> Resu
 /// `POST /api/review_queue` with `{}`: pending versions of tables the caller may read and
 /// approve (or wrote), oldest submission first, each saying whether the caller may approve it.
 #[server(prefix = "/api", endpoint = "review_queue", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "review_queue", skip_all))]
 pub async fn review_queue() -> Result<Vec<ReviewQueueItem>, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let queue = crate::server::review::service::queue(
@@ -121,6 +126,7 @@ pub async fn review_queue() -> Result<Vec<ReviewQueueItem>, ApiError> {
 /// `POST /api/review_detail` with `{table, version}`: the version, its diff against the active
 /// one, its thread, its newest impact preview and what the caller may do with it.
 #[server(prefix = "/api", endpoint = "review_detail", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "review_detail", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn review_detail(table: String, version: i32) -> Result<VersionReview, ApiError> {
     let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
     let roles = ctx.respond(ctx.state.review.roles(&ctx.caller, Some(&name)).await)?;
@@ -139,6 +145,7 @@ pub async fn review_detail(table: String, version: i32) -> Result<VersionReview,
 /// run that checks the version and the active one on the same fixed sample, as the caller; poll
 /// it with `run_status` (its `impact` field), and it is kept with the review.
 #[server(prefix = "/api", endpoint = "impact_preview", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "impact_preview", skip_all, fields(table = %crate::server::telemetry::field(&table), version = ?version)))]
 pub async fn impact_preview(
     table: String,
     version: i32,
@@ -168,6 +175,7 @@ pub async fn impact_preview(
 /// `POST /api/my_roles` with `{table?}`: the caller's groups and roles (for the table, after
 /// proving they may read it; else in general).
 #[server(prefix = "/api", endpoint = "my_roles", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "my_roles", skip_all, fields(table = ?table.as_deref().map(crate::server::telemetry::field))))]
 pub async fn my_roles(table: Option<String>) -> Result<Roles, ApiError> {
     match table.filter(|t| !t.trim().is_empty()) {
         Some(table) => {

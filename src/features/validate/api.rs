@@ -13,9 +13,10 @@ use leptos::server_fn::codec::Json;
 /// probed as you). Rules are validated against the table's columns first; invalid rules are
 /// refused (400) with the validator's messages, and nothing runs.
 #[server(prefix = "/api", endpoint = "start_validation", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "start_validation", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn start_validation(
     table: String,
-    rules: serde_json::Value,
+    rules: Vec<serde_json::Value>,
     rule_set_version: Option<i32>,
     #[server(default)] engine: Option<crate::model::runs::EngineChoice>,
 ) -> Result<RunSummary, ApiError> {

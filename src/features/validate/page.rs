@@ -13,7 +13,6 @@ use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::Value;
 
 /// The page.
 #[component]
@@ -73,7 +72,7 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
                         let saved_version = set.summary.version;
                         let label = format!("Validate version {} ({} rules)", set.summary.version, set.rules.len());
                         let start = move |_| {
-                            let rules = Value::Array(rules.get_value());
+                            let rules = rules.get_value();
                             watch.start(start_validation(name.get_value(), rules, Some(saved_version), None), |_| {});
                         };
                         view! {

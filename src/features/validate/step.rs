@@ -13,7 +13,6 @@ use crate::model::session::EngineOffer;
 use crate::ui::notice::ErrorNotice;
 use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// Step 5.
 #[component]
@@ -53,7 +52,7 @@ pub fn ValidateStep(
         if blocked().is_some() {
             return;
         }
-        let rules = Value::Array(editor.rules());
+        let rules = editor.rules();
         let chosen = (!offers().is_empty()).then(|| engine.get_untracked());
         watch.start(
             start_validation(table.get_untracked(), rules, None, chosen),

@@ -10,6 +10,7 @@ pub mod offline;
 pub mod openai;
 pub mod prompt;
 pub mod reply;
+pub mod request;
 
 use crate::model::analysis::Analysis;
 use crate::model::profile::TableProfile;

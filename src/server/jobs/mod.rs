@@ -5,6 +5,7 @@
 
 pub mod databricks;
 pub mod local;
+pub mod results;
 pub mod routed;
 pub mod warehouse;
 

@@ -178,3 +178,44 @@ macro_rules! latest_preview {
     }};
 }
 pub(crate) use latest_preview;
+
+/// Inside a save's transaction `$tx`: deactivates the table's active version unless the new one
+/// is a draft, then inserts version `$next` with row id `$id`. Evaluates to
+/// `Result<(created_at, status), sqlx::Error>`.
+macro_rules! insert_version {
+    ($tx:expr, $id:expr, $new:expr, $next:expr, $caller:expr) => {
+        async {
+            use $crate::server::store::lifecycle::DEACTIVATE;
+            use $crate::server::store::rows::{INSERT_RULE_SET, now, saved_status};
+            use sqlx::types::Json;
+            let new: &$crate::server::store::NewRuleSet = $new;
+            if !new.draft {
+                sqlx::query(DEACTIVATE)
+                    .bind(&new.table_name)
+                    .bind(false)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let created_at = now();
+            let status = saved_status(new.draft);
+            sqlx::query(INSERT_RULE_SET)
+                .bind($id)
+                .bind(&new.table_name)
+                .bind($next)
+                .bind(Json(&new.rules))
+                .bind(&new.user_prompt)
+                .bind(new.ai_summary.as_ref().map(Json))
+                .bind(created_at)
+                .bind(&$caller.email)
+                .bind(!new.draft)
+                .bind(new.metadata.as_ref().map(Json))
+                .bind(new.restored_from)
+                .bind(status.as_str())
+                .execute(&mut *$tx)
+                .await?;
+            Ok::<_, sqlx::Error>((created_at, status))
+        }
+        .await
+    };
+}
+pub(crate) use insert_version;

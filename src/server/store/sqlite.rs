@@ -1,9 +1,9 @@
 //! The local rule store: one SQLite file under the data folder. Saves take SQLite's write lock up
 //! front (`BEGIN IMMEDIATE`), so concurrent saves for a table queue instead of racing.
 
-use super::lifecycle::{self, StoreFailure, Transition, run_transition};
+use super::lifecycle::{StoreFailure, Transition, run_transition};
 use super::queries;
-use super::rows::{INSERT_RULE_SET, no_version, now, saved_status, utc_text};
+use super::rows::{no_version, utc_text};
 use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
@@ -13,7 +13,6 @@ use crate::server::error::AppError;
 use serde_json::Value;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::types::Json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -70,31 +69,9 @@ impl SqliteStore {
         .bind(&new.table_name)
         .fetch_one(&mut *tx)
         .await?;
-        if !new.draft {
-            sqlx::query(lifecycle::DEACTIVATE)
-                .bind(&new.table_name)
-                .bind(false)
-                .execute(&mut *tx)
-                .await?;
-        }
         let id = uuid::Uuid::new_v4().to_string();
-        let created_at = now();
-        let status = saved_status(new.draft);
-        sqlx::query(INSERT_RULE_SET)
-            .bind(&id)
-            .bind(&new.table_name)
-            .bind(next)
-            .bind(Json(&new.rules))
-            .bind(&new.user_prompt)
-            .bind(new.ai_summary.as_ref().map(Json))
-            .bind(created_at)
-            .bind(&caller.email)
-            .bind(!new.draft)
-            .bind(new.metadata.as_ref().map(Json))
-            .bind(new.restored_from)
-            .bind(status.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let (created_at, status) =
+            queries::insert_version!(tx, &id, new, next, caller)?;
         tx.commit().await?;
         Ok(SavedRuleSet {
             id,

@@ -7,9 +7,9 @@
 pub mod credential;
 pub mod pools;
 
-use super::lifecycle::{self, StoreFailure, Transition, run_transition};
+use super::lifecycle::{StoreFailure, Transition, run_transition};
 use super::queries;
-use super::rows::{INSERT_RULE_SET, no_version, now, saved_status, utc_text};
+use super::rows::{no_version, utc_text};
 use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
@@ -20,7 +20,6 @@ use crate::server::secret::SecretToken;
 use credential::DatabaseCredential;
 use pools::{PgTarget, PoolLimits, Pools};
 use serde_json::Value;
-use sqlx::types::Json;
 use sqlx::{Connection, PgPool};
 use std::sync::Arc;
 
@@ -197,31 +196,9 @@ impl PgStore {
         .bind(&new.table_name)
         .fetch_one(&mut *tx)
         .await?;
-        if !new.draft {
-            sqlx::query(lifecycle::DEACTIVATE)
-                .bind(&new.table_name)
-                .bind(false)
-                .execute(&mut *tx)
-                .await?;
-        }
         let id = uuid::Uuid::new_v4();
-        let created_at = now();
-        let status = saved_status(new.draft);
-        sqlx::query(INSERT_RULE_SET)
-            .bind(id)
-            .bind(&new.table_name)
-            .bind(next)
-            .bind(Json(&new.rules))
-            .bind(&new.user_prompt)
-            .bind(new.ai_summary.as_ref().map(Json))
-            .bind(created_at)
-            .bind(&caller.email)
-            .bind(!new.draft)
-            .bind(new.metadata.as_ref().map(Json))
-            .bind(new.restored_from)
-            .bind(status.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let (created_at, status) =
+            queries::insert_version!(tx, id, new, next, caller)?;
         tx.commit().await?;
         Ok(SavedRuleSet {
             id: id.to_string(),

@@ -1,0 +1,97 @@
+//! What the app keeps of a finished run when its status is read: a validation's counts and
+//! messages (never row values) and an impact preview's counts, each once per run with an audit
+//! entry. A store that is not configured or fails never hides the result from the user.
+
+use crate::model::runs::RunStatus;
+use crate::server::caller::Caller;
+use crate::server::store::{AuditAction, RuleStore, ops::audit_quietly};
+
+/// Keeps what `status` carries (a validation result, an impact preview), once per run.
+pub async fn keep_results(store: &dyn RuleStore, caller: &Caller, status: &RunStatus) {
+    if let Some(result) = &status.validation {
+        record_validation(
+            store,
+            caller,
+            &status.summary.run_id,
+            status.rule_set_version,
+            result,
+        )
+        .await;
+    }
+    if let Some(preview) = &status.impact {
+        keep_preview(store, caller, &status.summary.run_id, preview).await;
+    }
+}
+
+/// Keeps a finished impact preview with its version's review (once per run, counts only) and
+/// audits it; a failure is logged and the preview is still shown to the user.
+async fn keep_preview(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    run_id: &str,
+    preview: &crate::model::review::ImpactPreview,
+) {
+    let kept = crate::server::review::service::kept_preview(preview);
+    match store.save_preview(caller, run_id, &kept).await {
+        Ok(true) => {
+            let detail = serde_json::json!({
+                "run_id": run_id,
+                "against_version": preview.against_version,
+                "rows_checked": preview.rows_checked,
+                "invalid_before": preview.invalid_before,
+                "invalid_after": preview.invalid_after,
+            });
+            audit_quietly(
+                store,
+                caller,
+                AuditAction::Preview,
+                &preview.table_name,
+                Some(preview.version),
+                Some(detail),
+            )
+            .await;
+        }
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(request_id = %caller.request_id, %error, run_id, "impact preview not kept")
+        }
+    }
+}
+
+/// Keeps a finished validation in the store (once per run) with an audit entry; a store that is
+/// not configured or fails does not hide the result from the user.
+async fn record_validation(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    run_id: &str,
+    version: Option<i32>,
+    result: &crate::model::results::ValidationResult,
+) {
+    // Counts and messages are kept; row values are not (whoever reads the store later may not
+    // be allowed to see them).
+    let mut kept = result.clone();
+    for rule in &mut kept.rule_results {
+        rule.sample_violations.clear();
+    }
+    match store
+        .record_validation(caller, run_id, version, &kept)
+        .await
+    {
+        Ok(true) => {
+            let detail = serde_json::json!({"run_id": run_id, "invalid_rows": result.invalid_rows, "total_rows": result.total_rows});
+            audit_quietly(
+                store,
+                caller,
+                AuditAction::Validate,
+                &result.table_name,
+                version,
+                Some(detail),
+            )
+            .await;
+        }
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(request_id = %caller.request_id, %error, run_id, "validation run not recorded")
+        }
+    }
+}
