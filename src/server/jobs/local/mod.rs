@@ -163,7 +163,8 @@ impl JobRunner for InProcessRunner {
         let work = self.work.clone();
         let caller = caller.clone();
         let task_record = record.clone();
-        let handle = tokio::spawn(async move {
+        // On the engine runtime: an evaluation never holds the workers that answer requests.
+        let handle = crate::server::runtime::spawn_detached_on_engine(async move {
             let record = task_record;
             let Ok(_permit) = permits.acquire_owned().await else {
                 record.fail("the job runner is shutting down".into());
@@ -183,8 +184,10 @@ impl JobRunner for InProcessRunner {
                     record.fail(error.user_message());
                 }
             }
-        });
-        record.set_abort(handle.abort_handle());
+        })
+        .inspect_err(|e| record.fail(format!("the run could not start: {e}")))
+        .map_err(|e| AppError::internal("starting the run", e))?;
+        record.set_abort(handle);
         Ok(record.summary())
     }
 

@@ -177,15 +177,21 @@ impl LocalWorkspace {
     }
 }
 
+/// Plans and runs read-only SQL on the engine runtime (off the request workers).
 async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
-    let frame = ctx
-        .sql_with_options(sql, read_only_options())
-        .await
-        .map_err(|e| AppError::internal("planning the query", e))?;
-    frame
-        .collect()
-        .await
-        .map_err(|e| AppError::internal("reading the table", e))
+    let (ctx, sql) = (ctx.clone(), sql.to_string());
+    crate::server::runtime::on_engine(async move {
+        let frame = ctx
+            .sql_with_options(&sql, read_only_options())
+            .await
+            .map_err(|e| AppError::internal("planning the query", e))?;
+        frame
+            .collect()
+            .await
+            .map_err(|e| AppError::internal("reading the table", e))
+    })
+    .await
+    .map_err(|e| AppError::internal("running the query", e))?
 }
 
 impl LocalWorkspace {
@@ -355,15 +361,17 @@ impl Workspace for LocalWorkspace {
         let user = self.user(caller)?;
         self.check_select(user, table)?;
         let ctx = self.session_for(user)?;
-        crate::engine::profile::profile_table(
-            &ctx,
-            &table.quoted(),
-            &table.to_string(),
-            Some(ANALYSIS_PROFILE_ROWS),
-        )
+        let (quoted, name) = (table.quoted(), table.to_string());
+        // On the engine runtime: profiling reads the whole sample.
+        let profiled = crate::server::runtime::on_engine(async move {
+            crate::engine::profile::profile_table(&ctx, &quoted, &name, Some(ANALYSIS_PROFILE_ROWS))
+                .await
+        })
         .await
-        .map(Some)
-        .map_err(|e| AppError::internal(format!("profiling {table}"), e))
+        .map_err(|e| AppError::internal(format!("profiling {table}"), e))?;
+        profiled
+            .map(Some)
+            .map_err(|e| AppError::internal(format!("profiling {table}"), e))
     }
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
