@@ -118,6 +118,9 @@ enum Command {
         /// Only the calls whose name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// Write tables of this many rows and keep validating one of them meanwhile.
+        #[arg(long)]
+        busy_rows: Option<u64>,
     },
     /// Fetch a table's approved rules from a running app as a DQX file (for CI pipelines): exit
     /// 0 when written, 2 when the table has no approved version (or VERSION is not approved).
@@ -199,6 +202,7 @@ fn main() -> ExitCode {
             bursts,
             connections,
             only,
+            busy_rows,
         } => run_async(async move {
             dqx_manager::bench_server::run(dqx_manager::bench_server::BenchServerArgs {
                 url,
@@ -208,6 +212,7 @@ fn main() -> ExitCode {
                 bursts,
                 connections,
                 only,
+                busy_rows,
             })
             .await
             .map(|()| 0)

@@ -2,9 +2,11 @@
 //! server on a fresh data folder (local mode, the sample workspace) as a child process — or
 //! drives `--url` — and measures, for each call and as several users at once: a steady open-loop
 //! rate, bursts of simultaneous requests, and closed-loop throughput; it reports p50/p90/p99,
-//! errors and (for a child server) its peak RSS. Not a test: the figures go to
+//! errors and (for a child server) its peak RSS. With `--busy-rows N` the tables hold N rows and
+//! validations of one of them run back to back the whole time. Not a test: the figures go to
 //! `docs/performance.md`.
 
+pub mod busy;
 pub mod calls;
 pub mod load;
 
@@ -29,6 +31,8 @@ pub struct BenchServerArgs {
     pub connections: usize,
     /// Only the calls whose name contains this.
     pub only: Option<String>,
+    /// Tables of this many rows, and validations of `main.sales.orders` running all along.
+    pub busy_rows: Option<u64>,
 }
 
 /// The server this benchmark started, stopped when dropped.
@@ -46,12 +50,26 @@ impl Drop for ChildServer {
 }
 
 impl ChildServer {
-    fn start(port: u16) -> Result<Self, String> {
+    fn start(port: u16, rows: Option<u64>) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("finding this binary: {e}"))?;
         let data = std::env::temp_dir().join(format!(
             "dqx-bench-server-{}",
             uuid::Uuid::new_v4().simple()
         ));
+        if let Some(rows) = rows {
+            let written = Command::new(&exe)
+                .arg("sample-data")
+                .arg("--out")
+                .arg(data.join("workspace"))
+                .arg("--rows")
+                .arg(rows.to_string())
+                .stdout(Stdio::null())
+                .status()
+                .map_err(|e| format!("writing the {rows}-row tables: {e}"))?;
+            if !written.success() {
+                return Err(format!("writing the {rows}-row tables failed"));
+            }
+        }
         let child = Command::new(exe)
             .arg("serve")
             .env("DQX_DATA_DIR", &data)
@@ -114,7 +132,7 @@ pub async fn run(args: BenchServerArgs) -> Result<(), String> {
         Some(url) => (url.trim_end_matches('/').to_string(), None),
         None => {
             let port = free_port()?;
-            let server = ChildServer::start(port)?;
+            let server = ChildServer::start(port, args.busy_rows)?;
             (format!("http://127.0.0.1:{port}"), Some(server))
         }
     };
@@ -124,6 +142,9 @@ pub async fn run(args: BenchServerArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("an HTTP client: {e}"))?;
     wait_healthy(&client, &url).await?;
+    let busy = args
+        .busy_rows
+        .map(|_| busy::Busy::start(client.clone(), url.clone()));
     let calls: Vec<&Call> = CALLS
         .iter()
         .filter(|c| args.only.as_deref().is_none_or(|o| c.name.contains(o)))
@@ -166,6 +187,12 @@ pub async fn run(args: BenchServerArgs) -> Result<(), String> {
             cell(&bursts),
             throughput,
             cell(&closed)
+        );
+    }
+    if let (Some(busy), Some(rows)) = (&busy, args.busy_rows) {
+        println!(
+            "\nbackground: {} validations of main.sales.orders ({rows} rows, 3 checks) finished meanwhile",
+            busy.finished()
         );
     }
     if let Some(server) = &server {
