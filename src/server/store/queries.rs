@@ -185,9 +185,9 @@ pub(crate) use latest_preview;
 macro_rules! insert_version {
     ($tx:expr, $id:expr, $new:expr, $next:expr, $caller:expr) => {
         async {
+            use sqlx::types::Json;
             use $crate::server::store::lifecycle::DEACTIVATE;
             use $crate::server::store::rows::{INSERT_RULE_SET, now, saved_status};
-            use sqlx::types::Json;
             let new: &$crate::server::store::NewRuleSet = $new;
             if !new.draft {
                 sqlx::query(DEACTIVATE)

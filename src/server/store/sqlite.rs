@@ -70,8 +70,7 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         let id = uuid::Uuid::new_v4().to_string();
-        let (created_at, status) =
-            queries::insert_version!(tx, &id, new, next, caller)?;
+        let (created_at, status) = queries::insert_version!(tx, &id, new, next, caller)?;
         tx.commit().await?;
         Ok(SavedRuleSet {
             id,

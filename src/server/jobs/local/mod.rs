@@ -163,8 +163,9 @@ impl JobRunner for InProcessRunner {
         let work = self.work.clone();
         let caller = caller.clone();
         let task_record = record.clone();
-        // On the engine runtime: an evaluation never holds the workers that answer requests.
-        let handle = crate::server::runtime::spawn_detached_on_engine(async move {
+        // On the jobs runtime: an evaluation never holds the workers that answer requests, nor
+        // those of the queries requests wait for.
+        let handle = crate::server::runtime::spawn_job(async move {
             let record = task_record;
             let Ok(_permit) = permits.acquire_owned().await else {
                 record.fail("the job runner is shutting down".into());

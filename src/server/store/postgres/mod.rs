@@ -197,8 +197,7 @@ impl PgStore {
         .fetch_one(&mut *tx)
         .await?;
         let id = uuid::Uuid::new_v4();
-        let (created_at, status) =
-            queries::insert_version!(tx, id, new, next, caller)?;
+        let (created_at, status) = queries::insert_version!(tx, id, new, next, caller)?;
         tx.commit().await?;
         Ok(SavedRuleSet {
             id: id.to_string(),

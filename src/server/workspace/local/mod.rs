@@ -177,10 +177,10 @@ impl LocalWorkspace {
     }
 }
 
-/// Plans and runs read-only SQL on the engine runtime (off the request workers).
+/// Plans and runs read-only SQL on the query runtime (off the request workers).
 async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AppError> {
     let (ctx, sql) = (ctx.clone(), sql.to_string());
-    crate::server::runtime::on_engine(async move {
+    crate::server::runtime::on_query_runtime(async move {
         let frame = ctx
             .sql_with_options(&sql, read_only_options())
             .await
@@ -362,8 +362,8 @@ impl Workspace for LocalWorkspace {
         self.check_select(user, table)?;
         let ctx = self.session_for(user)?;
         let (quoted, name) = (table.quoted(), table.to_string());
-        // On the engine runtime: profiling reads the whole sample.
-        let profiled = crate::server::runtime::on_engine(async move {
+        // On the query runtime: profiling reads the whole sample.
+        let profiled = crate::server::runtime::on_query_runtime(async move {
             crate::engine::profile::profile_table(&ctx, &quoted, &name, Some(ANALYSIS_PROFILE_ROWS))
                 .await
         })
