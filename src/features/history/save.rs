@@ -41,12 +41,6 @@ pub fn SaveStep(
         move || table.get(),
         |table| crate::features::review::api::my_roles(Some(table)),
     );
-    let review_required = move || {
-        roles
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|r| r.review_required)
-    };
     let submitted = RwSignal::new(false);
     let save = move |submit: bool| {
         if blocked().is_some() {
@@ -97,23 +91,36 @@ pub fn SaveStep(
         <section class="step" aria-labelledby="step-save">
             <h2 id="step-save"><span class="step-number">"6"</span>"Save"</h2>
             <p><StorageBadge/></p>
-            {move || if review_required() {
-                view! {
-                    <p class="muted">"Rules for this table are reviewed: a save is a draft, and it becomes active once someone else approves it."</p>
-                    <button type="button" class="secondary" on:click=move |_| save(false) disabled=disabled>
-                        {move || if saving.get() { "Saving…" } else { "Save draft" }}
-                    </button>
-                    " "
-                    <button type="button" class="primary" on:click=move |_| save(true) disabled=disabled>"Submit for review"</button>
-                }.into_any()
-            } else {
-                view! {
-                    <button type="button" class="primary" on:click=move |_| save(false) disabled=disabled>
-                        {move || if saving.get() { "Saving…" } else { "Save as a new version" }}
-                    </button>
-                    <p class="muted">"No review is configured for this table: a save becomes the active version at once."</p>
-                }.into_any()
-            }}
+            // Read under Suspense: the server renders the choice the store makes, and hydration
+            // sees the same one (a resource read outside it can hydrate the other branch).
+            <Suspense fallback=|| view! { <p class="muted">"Reading whether rules for this table are reviewed…"</p> }>
+                {move || Suspend::new(async move {
+                    match roles.await {
+                        Ok(r) if r.review_required => view! {
+                            <p class="muted">"Rules for this table are reviewed: a save is a draft, and it becomes active once someone else approves it."</p>
+                            <button type="button" class="secondary" on:click=move |_| save(false) disabled=disabled>
+                                {move || if saving.get() { "Saving…" } else { "Save draft" }}
+                            </button>
+                            " "
+                            <button type="button" class="primary" on:click=move |_| save(true) disabled=disabled>"Submit for review"</button>
+                        }.into_any(),
+                        Ok(_) => view! {
+                            <button type="button" class="primary" on:click=move |_| save(false) disabled=disabled>
+                                {move || if saving.get() { "Saving…" } else { "Save as a new version" }}
+                            </button>
+                            <p class="muted">"No review is configured for this table: a save becomes the active version at once."</p>
+                        }.into_any(),
+                        // Not known: the store still decides (a draft where review applies).
+                        Err(error) => view! {
+                            <ErrorNotice error/>
+                            <p class="muted">"Whether rules for this table are reviewed could not be read; a save is a draft if they are."</p>
+                            <button type="button" class="primary" on:click=move |_| save(false) disabled=disabled>
+                                {move || if saving.get() { "Saving…" } else { "Save" }}
+                            </button>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
             {move || blocked().map(|why| view! { <p class="muted">{why}</p> })}
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
             {move || saved.get().map(|s| {
