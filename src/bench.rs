@@ -3,11 +3,12 @@
 //! single aggregate query computing only the counts (the practical lower bound) — checks that all
 //! three agree, and reports rows/s and ratios. Also times profiling.
 
-use crate::engine::compile::{CompileContext, Join, compile, joined_from};
+use crate::engine::compile::{CompileContext, CompiledRule, Join, compile, joined_from};
 use crate::engine::evaluate::{EvalOptions, evaluate};
 use crate::engine::files::{cli_session, register_file};
 use crate::engine::profile::profile_table;
 use crate::engine::sql::Dialect;
+use crate::model::rules::ResolvedRule;
 use crate::model::rules::validate::validate_rule_set;
 use crate::server::workspace::local::sample_data::customers::Customers;
 use crate::server::workspace::local::sample_data::write_one_table;
@@ -16,7 +17,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::execution::context::SessionContext;
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Which measurements to run (`all`, or one of them alone for a clean peak-RSS reading).
@@ -92,6 +93,28 @@ where
     Ok((times[times.len() / 2], value))
 }
 
+/// The bench table's name in the session, and its columns as the compiler reads them.
+const TABLE: &str = "customers";
+const COLUMNS: [&str; 7] = [
+    "customer_id",
+    "email",
+    "full_name",
+    "country",
+    "signup_date",
+    "lifetime_value",
+    "ip_address",
+];
+const TYPES: [&str; 7] = [
+    "bigint", "string", "string", "string", "date", "double", "string",
+];
+const NULLABLE: [bool; 7] = [false, true, true, true, true, true, true];
+
+/// What one method measured: its median wall time and every rule's violation count.
+struct Measured {
+    secs: f64,
+    counts: Vec<i64>,
+}
+
 /// Runs the benchmark on `rows` generated rows in `dir` (reused when already there), as Parquet
 /// or, with `csv`, as CSV; each measurement is the median of `repeat` runs.
 pub async fn run(
@@ -101,6 +124,45 @@ pub async fn run(
     repeat: usize,
     csv: bool,
 ) -> Result<(), String> {
+    let file = bench_file(rows, dir, csv).await?;
+    let ctx = cli_session(false);
+    register_file(&ctx, TABLE, &file).await?;
+    let validation = validate_rule_set(&bench_rules(rows), None);
+    if !validation.is_valid() {
+        return Err(format!("bench rules invalid: {:?}", validation.problems));
+    }
+    let rules = validation.rules;
+    let compiled = compile_all(&rules)?;
+    println!(
+        "rows: {rows}, format: {}, rules: {} (18 row-level, 2 dataset-level), median of {repeat} runs",
+        if csv { "CSV" } else { "Parquet" },
+        rules.len()
+    );
+    let wants = |one: BenchPart| part == BenchPart::All || part == one;
+    let one_pass = if wants(BenchPart::OnePass) {
+        Some(one_pass(&ctx, &rules, repeat, rows).await?)
+    } else {
+        None
+    };
+    let per_rule = if wants(BenchPart::PerRule) {
+        Some(per_rule(&ctx, &compiled, repeat, rows).await?)
+    } else {
+        None
+    };
+    let aggregate = if wants(BenchPart::HandWritten) {
+        Some(single_aggregate(&ctx, &compiled, repeat, rows).await?)
+    } else {
+        None
+    };
+    compare(one_pass.as_ref(), per_rule.as_ref(), aggregate.as_ref())?;
+    if wants(BenchPart::Profile) {
+        profile(&ctx, rows).await?;
+    }
+    Ok(())
+}
+
+/// The generated data as Parquet, or as CSV copied from it; each written once per size.
+async fn bench_file(rows: u64, dir: &Path, csv: bool) -> Result<PathBuf, String> {
     let parquet = dir.join(format!("customers_{rows}.parquet"));
     if !parquet.exists() {
         let started = Instant::now();
@@ -110,180 +172,186 @@ pub async fn run(
             started.elapsed().as_secs_f64()
         );
     }
-    let file = if csv {
-        let csv_file = dir.join(format!("customers_{rows}.csv"));
-        if !csv_file.exists() {
-            let scratch = cli_session(false);
-            register_file(&scratch, "source", &parquet).await?;
-            let target = csv_file.to_str().ok_or("non-UTF-8 path")?;
-            let copy = format!(
-                "COPY (SELECT * FROM source) TO '{target}' STORED AS CSV OPTIONS ('format.has_header' 'true')"
-            );
-            sql(&scratch, &copy).await?;
-        }
-        csv_file
-    } else {
-        parquet
-    };
-    let ctx = cli_session(false);
-    register_file(&ctx, "customers", &file).await?;
-    let table = "customers";
-    let rules_value = bench_rules(rows);
-    let validation = validate_rule_set(&rules_value, None);
-    if !validation.is_valid() {
-        return Err(format!("bench rules invalid: {:?}", validation.problems));
+    if !csv {
+        return Ok(parquet);
     }
-    let rules = validation.rules;
-    let now = "CAST('2026-11-29 00:00:00' AS TIMESTAMP)".to_string();
-    let columns: Vec<String> = [
-        "customer_id",
-        "email",
-        "full_name",
-        "country",
-        "signup_date",
-        "lifetime_value",
-        "ip_address",
-    ]
-    .map(String::from)
-    .to_vec();
-    let types: Vec<String> = [
-        "bigint", "string", "string", "string", "date", "double", "string",
-    ]
-    .map(String::from)
-    .to_vec();
-    let nullable = [false, true, true, true, true, true, true];
+    let csv_file = dir.join(format!("customers_{rows}.csv"));
+    if !csv_file.exists() {
+        let scratch = cli_session(false);
+        register_file(&scratch, "source", &parquet).await?;
+        let target = csv_file.to_str().ok_or("non-UTF-8 path")?;
+        let copy = format!(
+            "COPY (SELECT * FROM source) TO '{target}' STORED AS CSV OPTIONS ('format.has_header' 'true')"
+        );
+        sql(&scratch, &copy).await?;
+    }
+    Ok(csv_file)
+}
+
+/// Every rule compiled to its condition and joins over the bench table.
+fn compile_all(rules: &[ResolvedRule]) -> Result<Vec<CompiledRule>, String> {
+    let columns = COLUMNS.map(String::from).to_vec();
+    let types = TYPES.map(String::from).to_vec();
     let references = crate::engine::compile::References::new();
-    let compiled = rules
+    rules
         .iter()
         .enumerate()
         .map(|(id, rule)| {
             let cx = CompileContext {
                 dialect: Dialect::DataFusion,
-                table_sql: table,
+                table_sql: TABLE,
                 columns: &columns,
                 column_types: &types,
-                nullable: &nullable,
-                now: now.clone(),
+                nullable: &NULLABLE,
+                now: "CAST('2026-11-29 00:00:00' AS TIMESTAMP)".to_string(),
                 id,
                 references: &references,
             };
             compile(rule, &cx).map_err(|s| s.0)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
 
-    println!(
-        "rows: {rows}, format: {}, rules: {} (18 row-level, 2 dataset-level), median of {repeat} runs",
-        if csv { "CSV" } else { "Parquet" },
-        rules.len()
+/// The bench table as the base every hand-written query reads.
+fn base() -> String {
+    format!("(SELECT * FROM {TABLE}) __dqx_base")
+}
+
+/// Ours: one query producing every rule's message per row, streamed once.
+async fn one_pass(
+    ctx: &SessionContext,
+    rules: &[ResolvedRule],
+    repeat: usize,
+    rows: u64,
+) -> Result<Measured, String> {
+    let options = EvalOptions {
+        now: Some("2026-11-29T00:00:00".into()),
+        collect_rows: false,
+        ..Default::default()
+    };
+    let (secs, e) = timed(repeat, || async {
+        evaluate(ctx, TABLE, TABLE, rules, &options)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    report(
+        "one pass (ours: messages, samples, valid/invalid split)",
+        rows,
+        secs,
     );
-    let base = format!("(SELECT * FROM {table}) __dqx_base");
-    let mut one_pass_secs = None;
-    let mut counts_one_pass = Vec::new();
-    if matches!(part, BenchPart::All | BenchPart::OnePass) {
-        let options = EvalOptions {
-            now: Some("2026-11-29T00:00:00".into()),
-            collect_rows: false,
-            ..Default::default()
-        };
-        let (secs, e) = timed(repeat, || async {
-            evaluate(&ctx, table, table, &rules, &options)
-                .await
-                .map_err(|e| e.to_string())
-        })
-        .await?;
-        counts_one_pass = e
-            .result
-            .rule_results
-            .iter()
-            .map(|r| r.violation_count as i64)
-            .collect();
-        report(
-            "one pass (ours: messages, samples, valid/invalid split)",
-            rows,
-            secs,
-        );
-        one_pass_secs = Some(secs);
-    }
-    let mut per_rule_secs = None;
-    let mut counts_per_rule = Vec::new();
-    if matches!(part, BenchPart::All | BenchPart::PerRule) {
-        let (secs, counts) = timed(repeat, || async {
-            let mut counts = Vec::new();
-            for c in &compiled {
-                let joins: Vec<&Join> = c.joins.iter().collect();
-                let query = format!(
-                    "SELECT count(*) FROM {} WHERE {}",
-                    joined_from(&base, &joins),
-                    c.condition
-                );
-                counts.push(single_i64(&sql(&ctx, &query).await?, 0)?);
-            }
-            Ok(counts)
-        })
-        .await?;
-        counts_per_rule = counts;
-        report("one query per rule (the older app's approach)", rows, secs);
-        per_rule_secs = Some(secs);
-    }
-    let mut hand_secs = None;
-    let mut counts_hand = Vec::new();
-    if matches!(part, BenchPart::All | BenchPart::HandWritten) {
-        let sums: Vec<String> = compiled
-            .iter()
-            .map(|c| format!("sum(CASE WHEN {} THEN 1 ELSE 0 END)", c.condition))
-            .collect();
-        let joins: Vec<&Join> = compiled.iter().flat_map(|c| c.joins.iter()).collect();
-        let query = format!(
-            "SELECT {} FROM {}",
-            sums.join(", "),
-            joined_from(&base, &joins)
-        );
-        let (secs, batches) = timed(repeat, || sql(&ctx, &query)).await?;
-        for i in 0..compiled.len() {
-            counts_hand.push(single_i64(&batches, i)?);
+    let counts = e
+        .result
+        .rule_results
+        .iter()
+        .map(|r| r.violation_count as i64)
+        .collect();
+    Ok(Measured { secs, counts })
+}
+
+/// The older app's approach: `SELECT count(*) ... WHERE <rule fails>` for each rule.
+async fn per_rule(
+    ctx: &SessionContext,
+    compiled: &[CompiledRule],
+    repeat: usize,
+    rows: u64,
+) -> Result<Measured, String> {
+    let base = base();
+    let (secs, counts) = timed(repeat, || async {
+        let mut counts = Vec::new();
+        for c in compiled {
+            let joins: Vec<&Join> = c.joins.iter().collect();
+            let query = format!(
+                "SELECT count(*) FROM {} WHERE {}",
+                joined_from(&base, &joins),
+                c.condition
+            );
+            counts.push(single_i64(&sql(ctx, &query).await?, 0)?);
         }
-        report(
-            "single aggregate query (counts only: the practical limit)",
-            rows,
-            secs,
-        );
-        hand_secs = Some(secs);
-    }
-    if let (Some(one), Some(per)) = (one_pass_secs, per_rule_secs) {
+        Ok(counts)
+    })
+    .await?;
+    report("one query per rule (the older app's approach)", rows, secs);
+    Ok(Measured { secs, counts })
+}
+
+/// One query computing only the counts (`sum(CASE ...)`): the practical lower bound.
+async fn single_aggregate(
+    ctx: &SessionContext,
+    compiled: &[CompiledRule],
+    repeat: usize,
+    rows: u64,
+) -> Result<Measured, String> {
+    let sums: Vec<String> = compiled
+        .iter()
+        .map(|c| format!("sum(CASE WHEN {} THEN 1 ELSE 0 END)", c.condition))
+        .collect();
+    let joins: Vec<&Join> = compiled.iter().flat_map(|c| c.joins.iter()).collect();
+    let query = format!(
+        "SELECT {} FROM {}",
+        sums.join(", "),
+        joined_from(&base(), &joins)
+    );
+    let (secs, batches) = timed(repeat, || sql(ctx, &query)).await?;
+    let counts = (0..compiled.len())
+        .map(|i| single_i64(&batches, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    report(
+        "single aggregate query (counts only: the practical limit)",
+        rows,
+        secs,
+    );
+    Ok(Measured { secs, counts })
+}
+
+/// The ratios between the methods that ran, and an error when their counts differ.
+fn compare(
+    one_pass: Option<&Measured>,
+    per_rule: Option<&Measured>,
+    aggregate: Option<&Measured>,
+) -> Result<(), String> {
+    let Some(one) = one_pass else {
+        return Ok(());
+    };
+    if let Some(per) = per_rule {
         println!(
             "  one pass is {:.2}x faster than one query per rule",
-            per / one
+            per.secs / one.secs
         );
     }
-    if let (Some(one), Some(hand)) = (one_pass_secs, hand_secs) {
+    if let Some(hand) = aggregate {
         println!(
             "  one pass takes {:.2}x the time of the single aggregate query",
-            one / hand
+            one.secs / hand.secs
         );
     }
-    for (label, other) in [("per-rule", &counts_per_rule), ("aggregate", &counts_hand)] {
-        if !counts_one_pass.is_empty() && !other.is_empty() && &counts_one_pass != other {
+    for (label, other) in [("per-rule", per_rule), ("aggregate", aggregate)] {
+        if let Some(other) = other.filter(|o| o.counts != one.counts) {
             return Err(format!(
-                "counts differ: one pass {counts_one_pass:?}, {label} {other:?}"
+                "counts differ: one pass {:?}, {label} {:?}",
+                one.counts, other.counts
             ));
         }
     }
-    if !counts_one_pass.is_empty() && (!counts_per_rule.is_empty() || !counts_hand.is_empty()) {
+    if per_rule.is_some() || aggregate.is_some() {
         println!("  all methods agree on every rule's violation count");
     }
-    if matches!(part, BenchPart::All | BenchPart::Profile) {
-        let started = Instant::now();
-        let p = profile_table(&ctx, table, table, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "profile ({} columns, 2 passes): {:.2} s, {:.0} rows/s",
-            p.columns.len(),
-            secs,
-            rows as f64 / secs
-        );
-    }
+    Ok(())
+}
+
+/// Profiling every column (two passes).
+async fn profile(ctx: &SessionContext, rows: u64) -> Result<(), String> {
+    let started = Instant::now();
+    let p = profile_table(ctx, TABLE, TABLE, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "profile ({} columns, 2 passes): {:.2} s, {:.0} rows/s",
+        p.columns.len(),
+        secs,
+        rows as f64 / secs
+    );
     Ok(())
 }
 
