@@ -4,7 +4,7 @@
 
 use crate::model::session::Mode;
 use crate::server::caller::IdentityPolicy;
-use crate::server::config::{Config, LakebaseAuth};
+use crate::server::config::{Config, DatabricksConfig, LakebaseAuth};
 use crate::server::databricks::auth::ServicePrincipal;
 use crate::server::databricks::jobs::{JobIdentity, Jobs};
 use crate::server::databricks::statements::Statements;
@@ -34,24 +34,7 @@ pub async fn build(
             "DATABRICKS_HOST is required in this mode".into(),
         ));
     };
-    let mut missing = Vec::new();
-    if dbx.warehouse_id.is_none() {
-        missing.push("SQL_WAREHOUSE_ID (the SQL warehouse that runs queries as the user)");
-    }
-    if config.mode == Mode::DatabricksApp {
-        if dbx.generation_job_id.is_none() {
-            missing.push("DQ_GENERATION_JOB_ID (the bundle's generation job)");
-        }
-        if dbx.validation_job_id.is_none() {
-            missing.push("DQ_VALIDATION_JOB_ID (the bundle's validation job)");
-        }
-    }
-    if !missing.is_empty() {
-        return Err(StartupError(format!(
-            "missing configuration: {}",
-            missing.join(", ")
-        )));
-    }
+    required_settings(&config, &dbx)?;
     let client = DatabricksClient::new(&dbx.host, RetryPolicy::default())
         .map_err(|e| StartupError(e.to_string()))?;
     let statements = Statements {
@@ -62,7 +45,6 @@ pub async fn build(
         client: client.clone(),
         statements: statements.clone(),
     });
-
     let service_principal = match (&dbx.client_id, &dbx.client_secret) {
         (Some(id), Some(secret)) => Some(Arc::new(ServicePrincipal::new(
             client.clone(),
@@ -71,85 +53,17 @@ pub async fn build(
         ))),
         _ => None,
     };
-    let job_identity = match (&service_principal, &dbx.token) {
-        (Some(sp), _) => Some(JobIdentity::ServicePrincipal(sp.clone())),
-        (None, Some(pat)) => Some(JobIdentity::PersonalToken(pat.clone())),
-        (None, None) => None,
-    };
-    let jobs = job_identity.map(|identity| Jobs {
-        client: client.clone(),
-        identity,
-    });
-    let model: Option<Arc<dyn crate::server::assistant::Assistant>> =
-        dbx.model_endpoint.is_empty().not().then(|| {
-            Arc::new(crate::server::assistant::ai_query::AiQuery {
-                statements: statements.clone(),
-                endpoint: dbx.model_endpoint.clone(),
-                timeout: config.ai_timeout,
-            }) as Arc<dyn crate::server::assistant::Assistant>
-        });
-    let warehouse = Arc::new(WarehouseWork {
-        workspace: workspace.clone(),
-        statements: statements.clone(),
-        assistant: model,
-    });
-    let runner = RoutedRunner {
-        warehouse_description: format!("on SQL warehouse {}, as you", statements.warehouse),
-        warehouse: InProcessRunner::with_work(warehouse.clone(), config.max_concurrent_jobs)
-            .with_bounds((&config.limits).into()),
-        jobs: DatabricksJobRunner::new(
-            workspace.clone(),
-            jobs,
-            JobIds {
-                generation: dbx.generation_job_id,
-                validation: dbx.validation_job_id,
-            },
-            Some(warehouse),
-        )
-        .with_bounds((&config.limits).into()),
-    };
-
-    let store: Arc<dyn RuleStore> = match &config.lakebase {
-        None => Arc::new(NoStore {
-            reason: "rule storage is not configured: bind a Lakebase database to the app and set LAKEBASE_HOST to save rule sets".into(),
-        }),
-        Some(lb) if lb.auth == LakebaseAuth::ServicePrincipal => {
-            let (Some(sp), Some(id), Some(instance)) = (&service_principal, &dbx.client_id, &lb.instance) else {
-                return Err(StartupError(
-                    "LAKEBASE_AUTH=service_principal needs DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET and LAKEBASE_INSTANCE (the instance name)".into(),
-                ));
-            };
-            let credential = Arc::new(crate::server::store::postgres::credential::DatabaseCredential::new(
-                client.clone(),
-                sp.clone(),
-                instance.clone(),
-                id.clone(),
-            ));
-            let store = PgStore::as_service_principal(
-                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone(), ca_file: lb.ca_file.clone(), app_role: lb.app_role.clone() },
-                PoolLimits::default(),
-                credential,
-            );
-            if let Err(error) = store.migrate_as_service_principal().await {
-                tracing::error!(%error, "the rule store could not be migrated at start-up; saving will fail until it can");
-            }
-            Arc::new(store)
-        }
-        Some(lb) => {
-            let store = PgStore::new(
-                PgTarget { host: lb.host.clone(), port: lb.port, database: lb.database.clone(), ca_file: lb.ca_file.clone(), app_role: lb.app_role.clone() },
-                PoolLimits::default(),
-            );
-            migrate(&store, &client, service_principal.as_deref(), dbx.client_id.as_deref(), dbx.token.as_ref()).await;
-            Arc::new(store)
-        }
-    };
-
+    let runner = runner(
+        &config,
+        &dbx,
+        &client,
+        &workspace,
+        &statements,
+        service_principal.as_ref(),
+    );
+    let store = rule_store(&config, &dbx, &client, service_principal.as_ref()).await?;
     let assistant = Arc::new(crate::server::assistant::ai_query::AiQuery {
-        statements: Statements {
-            client: client.clone(),
-            warehouse: dbx.warehouse_id.clone().unwrap_or_default(),
-        },
+        statements: statements.clone(),
         endpoint: dbx.model_endpoint.clone(),
         timeout: config.ai_timeout,
     });
@@ -182,6 +96,132 @@ pub async fn build(
         databricks: Some(client),
         identities,
     })
+}
+
+/// Every variable this mode cannot start without, named together.
+fn required_settings(config: &Config, dbx: &DatabricksConfig) -> Result<(), StartupError> {
+    let mut missing = Vec::new();
+    if dbx.warehouse_id.is_none() {
+        missing.push("SQL_WAREHOUSE_ID (the SQL warehouse that runs queries as the user)");
+    }
+    if config.mode == Mode::DatabricksApp {
+        if dbx.generation_job_id.is_none() {
+            missing.push("DQ_GENERATION_JOB_ID (the bundle's generation job)");
+        }
+        if dbx.validation_job_id.is_none() {
+            missing.push("DQ_VALIDATION_JOB_ID (the bundle's validation job)");
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StartupError(format!(
+            "missing configuration: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+/// Runs on the warehouse as the caller, in process; jobs as the service principal (or the
+/// developer's PAT), when one is configured.
+fn runner(
+    config: &Config,
+    dbx: &DatabricksConfig,
+    client: &DatabricksClient,
+    workspace: &Arc<dyn Workspace>,
+    statements: &Statements,
+    service_principal: Option<&Arc<ServicePrincipal>>,
+) -> RoutedRunner {
+    let identity = match (service_principal, &dbx.token) {
+        (Some(sp), _) => Some(JobIdentity::ServicePrincipal(sp.clone())),
+        (None, Some(pat)) => Some(JobIdentity::PersonalToken(pat.clone())),
+        (None, None) => None,
+    };
+    let jobs = identity.map(|identity| Jobs {
+        client: client.clone(),
+        identity,
+    });
+    let model: Option<Arc<dyn crate::server::assistant::Assistant>> =
+        dbx.model_endpoint.is_empty().not().then(|| {
+            Arc::new(crate::server::assistant::ai_query::AiQuery {
+                statements: statements.clone(),
+                endpoint: dbx.model_endpoint.clone(),
+                timeout: config.ai_timeout,
+            }) as Arc<dyn crate::server::assistant::Assistant>
+        });
+    let warehouse = Arc::new(WarehouseWork {
+        workspace: workspace.clone(),
+        statements: statements.clone(),
+        assistant: model,
+    });
+    RoutedRunner {
+        warehouse_description: format!("on SQL warehouse {}, as you", statements.warehouse),
+        warehouse: InProcessRunner::with_work(warehouse.clone(), config.max_concurrent_jobs)
+            .with_bounds((&config.limits).into()),
+        jobs: DatabricksJobRunner::new(
+            workspace.clone(),
+            jobs,
+            JobIds {
+                generation: dbx.generation_job_id,
+                validation: dbx.validation_job_id,
+            },
+            Some(warehouse),
+        )
+        .with_bounds((&config.limits).into()),
+    }
+}
+
+/// Lakebase as the caller (or, with `LAKEBASE_AUTH=service_principal`, as the app), migrated
+/// at start-up; without Lakebase a store that says how to configure it.
+async fn rule_store(
+    config: &Config,
+    dbx: &DatabricksConfig,
+    client: &DatabricksClient,
+    service_principal: Option<&Arc<ServicePrincipal>>,
+) -> Result<Arc<dyn RuleStore>, StartupError> {
+    let Some(lb) = &config.lakebase else {
+        return Ok(Arc::new(NoStore {
+            reason: "rule storage is not configured: bind a Lakebase database to the app and set LAKEBASE_HOST to save rule sets".into(),
+        }));
+    };
+    let target = PgTarget {
+        host: lb.host.clone(),
+        port: lb.port,
+        database: lb.database.clone(),
+        ca_file: lb.ca_file.clone(),
+        app_role: lb.app_role.clone(),
+    };
+    if lb.auth != LakebaseAuth::ServicePrincipal {
+        let store = PgStore::new(target, PoolLimits::default());
+        migrate(
+            &store,
+            client,
+            service_principal.map(Arc::as_ref),
+            dbx.client_id.as_deref(),
+            dbx.token.as_ref(),
+        )
+        .await;
+        return Ok(Arc::new(store));
+    }
+    let (Some(sp), Some(id), Some(instance)) = (service_principal, &dbx.client_id, &lb.instance)
+    else {
+        return Err(StartupError(
+            "LAKEBASE_AUTH=service_principal needs DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET and LAKEBASE_INSTANCE (the instance name)".into(),
+        ));
+    };
+    let credential = Arc::new(
+        crate::server::store::postgres::credential::DatabaseCredential::new(
+            client.clone(),
+            sp.clone(),
+            instance.clone(),
+            id.clone(),
+        ),
+    );
+    let store = PgStore::as_service_principal(target, PoolLimits::default(), credential);
+    if let Err(error) = store.migrate_as_service_principal().await {
+        tracing::error!(%error, "the rule store could not be migrated at start-up; saving will fail until it can");
+    }
+    Ok(Arc::new(store))
 }
 
 /// Runs the store's migrations as the identity that owns the tables: the service principal
