@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod scim;
 pub mod statement_wire;
 pub mod statements;
+pub mod uc_wire;
 pub mod unity;
 
 use crate::server::error::AppError;

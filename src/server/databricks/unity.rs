@@ -3,10 +3,11 @@
 
 use super::DatabricksClient;
 use super::error::Principal;
+use super::uc_wire::{Page, UcTable};
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
 use reqwest::Method;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 /// Query values and path segments are percent-encoded like the app's own links.
 pub use crate::url::encode_query_value as encode;
@@ -14,14 +15,14 @@ pub use crate::url::encode_query_value as encode;
 /// Pages safeguard: a listing longer than this many pages is an error, not a hang.
 const MAX_PAGES: usize = 1_000;
 
-/// Every item under `key` of `path` (which has its own query, or none).
-pub async fn list_all(
+/// Every item under `key` of `path` (which has its own query, or none), read as `T`.
+pub async fn list_all<T: DeserializeOwned>(
     client: &DatabricksClient,
     token: &SecretToken,
     path: &str,
     key: &str,
     doing: &str,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<T>, AppError> {
     let mut items = Vec::new();
     let mut page_token: Option<String> = None;
     let join = if path.contains('?') { '&' } else { '?' };
@@ -34,14 +35,9 @@ pub async fn list_all(
             .call(Method::GET, &url, token, None)
             .await
             .map_err(|e| e.to_app(Principal::User, doing, &client.site()))?;
-        if let Some(list) = page.get(key).and_then(Value::as_array) {
-            items.extend(list.iter().cloned());
-        }
-        page_token = page
-            .get("next_page_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        let page = Page::<T>::parse(page, key).map_err(|e| AppError::internal(doing, e))?;
+        items.extend(page.items);
+        page_token = page.next_page_token;
         if page_token.is_none() {
             return Ok(items);
         }
@@ -57,8 +53,9 @@ pub async fn get_table(
     client: &DatabricksClient,
     token: &SecretToken,
     full_name: &str,
-) -> Result<Value, AppError> {
-    client
+) -> Result<UcTable, AppError> {
+    let doing = format!("reading {full_name}");
+    let info = client
         .call(
             Method::GET,
             &format!("/api/2.1/unity-catalog/tables/{}", encode(full_name)),
@@ -66,11 +63,6 @@ pub async fn get_table(
             None,
         )
         .await
-        .map_err(|e| {
-            e.to_app(
-                Principal::User,
-                &format!("reading {full_name}"),
-                &client.site(),
-            )
-        })
+        .map_err(|e| e.to_app(Principal::User, &doing, &client.site()))?;
+    UcTable::parse(info).map_err(|e| AppError::internal(&doing, e))
 }

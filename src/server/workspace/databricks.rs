@@ -10,10 +10,10 @@ use crate::model::catalog::{
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::databricks::statements::{Rows, Statements};
+use crate::server::databricks::uc_wire::{UcSecurable, UcTable};
 use crate::server::databricks::unity::{encode, get_table, list_all};
 use crate::server::databricks::{DatabricksClient, user_token};
 use crate::server::error::AppError;
-use serde_json::Value;
 use std::time::Duration;
 
 /// How long an interactive statement may take before it is canceled.
@@ -23,10 +23,6 @@ pub const STATEMENT_LIMIT: Duration = Duration::from_secs(120);
 pub struct DatabricksWorkspace {
     pub client: DatabricksClient,
     pub statements: Statements,
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// A Databricks `type_name` (`LONG`, `STRING`, ...) as a UC type (`bigint`, `string`, ...).
@@ -50,35 +46,35 @@ pub fn uc_type(type_name: &str) -> String {
     .to_string()
 }
 
-fn table_info(v: &Value, fallback: &TableName) -> TableInfo {
+fn table_info(t: &UcTable, fallback: &TableName) -> TableInfo {
+    let or = |v: &Option<String>, default: String| v.clone().unwrap_or(default);
     TableInfo {
-        catalog: text(v, "catalog_name").unwrap_or_else(|| fallback.catalog.clone()),
-        schema: text(v, "schema_name").unwrap_or_else(|| fallback.schema.clone()),
-        name: text(v, "name").unwrap_or_else(|| fallback.table.clone()),
-        full_name: text(v, "full_name").unwrap_or_else(|| fallback.to_string()),
-        table_type: text(v, "table_type").unwrap_or_else(|| "TABLE".into()),
-        comment: text(v, "comment"),
+        catalog: or(&t.catalog_name, fallback.catalog.clone()),
+        schema: or(&t.schema_name, fallback.schema.clone()),
+        name: or(&t.name, fallback.table.clone()),
+        full_name: or(&t.full_name, fallback.to_string()),
+        table_type: or(&t.table_type, "TABLE".into()),
+        comment: t.comment.clone(),
     }
 }
 
-/// The columns of a Unity Catalog table description (`type_text`, else `type_name`).
-fn uc_columns(info: &Value) -> Vec<ColumnInfo> {
-    info.get("columns")
-        .and_then(Value::as_array)
-        .map(|cols| {
-            cols.iter()
-                .filter_map(|c| {
-                    Some(ColumnInfo {
-                        name: text(c, "name")?,
-                        data_type: text(c, "type_text")
-                            .map(|t| t.to_lowercase())
-                            .unwrap_or_else(|| uc_type(&text(c, "type_name").unwrap_or_default())),
-                        nullable: c.get("nullable").and_then(Value::as_bool).unwrap_or(true),
-                    })
-                })
-                .collect()
+/// The columns of a Unity Catalog table description (`type_text`, else `type_name`); a column
+/// without a name is left out.
+fn uc_columns(info: &UcTable) -> Vec<ColumnInfo> {
+    info.columns
+        .iter()
+        .filter_map(|c| {
+            Some(ColumnInfo {
+                name: c.name.clone()?,
+                data_type: c
+                    .type_text
+                    .as_deref()
+                    .map(str::to_lowercase)
+                    .unwrap_or_else(|| uc_type(c.type_name.as_deref().unwrap_or_default())),
+                nullable: c.nullable.unwrap_or(true),
+            })
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 impl DatabricksWorkspace {
@@ -103,7 +99,7 @@ impl Workspace for DatabricksWorkspace {
     }
 
     async fn list_catalogs(&self, caller: &Caller) -> Result<Vec<CatalogInfo>, AppError> {
-        let items = list_all(
+        let items: Vec<UcSecurable> = list_all(
             &self.client,
             user_token(caller)?,
             "/api/2.1/unity-catalog/catalogs",
@@ -115,8 +111,8 @@ impl Workspace for DatabricksWorkspace {
             .iter()
             .filter_map(|c| {
                 Some(CatalogInfo {
-                    name: text(c, "name")?,
-                    comment: text(c, "comment"),
+                    name: c.name.clone()?,
+                    comment: c.comment.clone(),
                 })
             })
             .collect();
@@ -133,7 +129,7 @@ impl Workspace for DatabricksWorkspace {
             "/api/2.1/unity-catalog/schemas?catalog_name={}",
             encode(catalog)
         );
-        let items = list_all(
+        let items: Vec<UcSecurable> = list_all(
             &self.client,
             user_token(caller)?,
             &path,
@@ -146,8 +142,8 @@ impl Workspace for DatabricksWorkspace {
             .filter_map(|s| {
                 Some(SchemaInfo {
                     catalog: catalog.to_string(),
-                    name: text(s, "name")?,
-                    comment: text(s, "comment"),
+                    name: s.name.clone()?,
+                    comment: s.comment.clone(),
                 })
             })
             .collect();
@@ -166,7 +162,7 @@ impl Workspace for DatabricksWorkspace {
             encode(catalog),
             encode(schema)
         );
-        let items = list_all(
+        let items: Vec<UcTable> = list_all(
             &self.client,
             user_token(caller)?,
             &path,
@@ -177,7 +173,7 @@ impl Workspace for DatabricksWorkspace {
         let mut out: Vec<TableInfo> = items
             .iter()
             .filter_map(|t| {
-                let name = TableName::new(catalog, schema, &text(t, "name")?).ok()?;
+                let name = TableName::new(catalog, schema, t.name.as_deref()?).ok()?;
                 Some(table_info(t, &name))
             })
             .collect();
