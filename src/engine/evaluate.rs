@@ -117,29 +117,18 @@ pub async fn evaluate(
     options: &EvalOptions,
 ) -> Result<Evaluation, EvalError> {
     let started = Instant::now();
-    let dialect = Dialect::DataFusion;
     super::udf::register(ctx);
-    let now = match &options.now {
-        Some(text) if looks_like_iso_date_or_time(text.trim()) => {
-            format!(
-                "CAST({} AS TIMESTAMP)",
-                dialect.literal(&text.trim().replace('T', " "))
-            )
-        }
-        Some(text) => return Err(EvalError::BadNow(text.clone())),
-        None => "now()".to_string(),
-    };
-    let table_err = |e: datafusion::error::DataFusionError| EvalError::Table {
-        table: table_name.to_string(),
-        message: first_line(&e.to_string()).to_string(),
-    };
+    let now = now_sql(options.now.as_deref())?;
     let schema_frame = ctx
         .sql_with_options(
             &format!("SELECT * FROM {table_sql} LIMIT 0"),
             read_only_options(),
         )
         .await
-        .map_err(table_err)?;
+        .map_err(|e| EvalError::Table {
+            table: table_name.to_string(),
+            message: first_line(&e.to_string()).to_string(),
+        })?;
     let fields = schema_frame.schema().fields();
     let RefShape {
         columns,
@@ -151,7 +140,7 @@ pub async fn evaluate(
     let mut placed = Vec::with_capacity(rules.len());
     for (id, rule) in rules.iter().enumerate() {
         let cx = CompileContext {
-            dialect,
+            dialect: Dialect::DataFusion,
             table_sql,
             columns: &columns,
             column_types: &column_types,
@@ -160,91 +149,126 @@ pub async fn evaluate(
             id,
             references: &references,
         };
-        let outcome = match compile(rule, &cx) {
-            Ok(compiled) => {
-                let guarded = match &rule.filter {
-                    Some(f) => format!("({f}) AND ({})", compiled.condition),
-                    None => format!("({})", compiled.condition),
-                };
-                let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
-                // Plan the rule on its own first, so one bad rule is reported as skipped instead
-                // of failing the whole run.
-                let layers: Vec<&Layer> = compiled.layers.iter().collect();
-                let base = layered_base(table_sql, "", &columns, &layers);
-                let joins: Vec<&Join> = compiled.joins.iter().collect();
-                let probe = format!(
-                    "SELECT {column_sql} FROM {} LIMIT 0",
-                    joined_from(&base, &joins)
-                );
-                match ctx.sql_with_options(&probe, read_only_options()).await {
-                    Ok(_) => Ok((column_sql, compiled.joins, compiled.layers)),
-                    Err(e) => Err(Skip(format!(
-                        "Check evaluation skipped: {}",
-                        first_line(&e.to_string())
-                    ))),
-                }
-            }
-            Err(skip) => Err(skip),
-        };
-        placed.push(match outcome {
-            Ok((column_sql, joins, layers)) => PlacedRule {
-                rule,
-                column_sql,
-                joins,
-                layers,
-                skipped: None,
-            },
-            Err(Skip(message)) => PlacedRule {
-                rule,
-                column_sql: dialect.literal(&message),
-                joins: Vec::new(),
-                layers: Vec::new(),
-                skipped: Some(message),
-            },
-        });
+        placed.push(place(ctx, rule, &cx).await);
     }
+    let query = one_pass_query(table_sql, &columns, &placed, options.collect_rows);
+    tracing::debug!(%query, "one-pass validation query");
+    let tally = tally_rows(ctx, &query, &placed, options).await?;
+    Ok(tally.finish(&placed, table_name, started))
+}
 
-    let row_number = if options.collect_rows {
+/// The SQL for "now": the given ISO date or time as a timestamp, else the session's `now()`.
+fn now_sql(now: Option<&str>) -> Result<String, EvalError> {
+    match now {
+        Some(text) if looks_like_iso_date_or_time(text.trim()) => Ok(format!(
+            "CAST({} AS TIMESTAMP)",
+            Dialect::DataFusion.literal(&text.trim().replace('T', " "))
+        )),
+        Some(text) => Err(EvalError::BadNow(text.to_string())),
+        None => Ok("now()".to_string()),
+    }
+}
+
+/// A rule compiled to its message column and planned on its own first, so one bad rule is
+/// reported as skipped instead of failing the whole run.
+async fn place<'a>(
+    ctx: &SessionContext,
+    rule: &'a ResolvedRule,
+    cx: &CompileContext<'_>,
+) -> PlacedRule<'a> {
+    let outcome = match compile(rule, cx) {
+        Ok(compiled) => {
+            let guarded = match &rule.filter {
+                Some(f) => format!("({f}) AND ({})", compiled.condition),
+                None => format!("({})", compiled.condition),
+            };
+            let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
+            let layers: Vec<&Layer> = compiled.layers.iter().collect();
+            let base = layered_base(cx.table_sql, "", cx.columns, &layers);
+            let joins: Vec<&Join> = compiled.joins.iter().collect();
+            let probe = format!(
+                "SELECT {column_sql} FROM {} LIMIT 0",
+                joined_from(&base, &joins)
+            );
+            match ctx.sql_with_options(&probe, read_only_options()).await {
+                Ok(_) => Ok((column_sql, compiled.joins, compiled.layers)),
+                Err(e) => Err(Skip(format!(
+                    "Check evaluation skipped: {}",
+                    first_line(&e.to_string())
+                ))),
+            }
+        }
+        Err(skip) => Err(skip),
+    };
+    match outcome {
+        Ok((column_sql, joins, layers)) => PlacedRule {
+            rule,
+            column_sql,
+            joins,
+            layers,
+            skipped: None,
+        },
+        Err(Skip(message)) => PlacedRule {
+            rule,
+            column_sql: cx.dialect.literal(&message),
+            joins: Vec::new(),
+            layers: Vec::new(),
+            skipped: Some(message),
+        },
+    }
+}
+
+/// The one query: every row with each rule's message (NULL where it passes), over the table
+/// with every rule's layers and joins; numbered and in order when rows are collected.
+fn one_pass_query(
+    table_sql: &str,
+    columns: &[String],
+    placed: &[PlacedRule<'_>],
+    collect_rows: bool,
+) -> String {
+    let row_number = if collect_rows {
         ", row_number() OVER () - 1 AS __dqx_row"
     } else {
         ""
     };
-    let selected: Vec<String> = placed
+    let selected: String = placed
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{} AS __dqx_r{i}", p.column_sql))
+        .map(|(i, p)| format!(", {} AS __dqx_r{i}", p.column_sql))
         .collect();
     let joins: Vec<&Join> = placed.iter().flat_map(|p| p.joins.iter()).collect();
     let layers: Vec<&Layer> = placed.iter().flat_map(|p| p.layers.iter()).collect();
-    let mut base_columns = columns.clone();
-    if options.collect_rows {
+    let mut base_columns = columns.to_vec();
+    if collect_rows {
         base_columns.push("__dqx_row".into());
     }
     let base = layered_base(table_sql, row_number, &base_columns, &layers);
     let mut query = format!(
-        "SELECT __dqx_base.*{} FROM {}",
-        selected
-            .iter()
-            .map(|s| format!(", {s}"))
-            .collect::<String>(),
+        "SELECT __dqx_base.*{selected} FROM {}",
         joined_from(&base, &joins)
     );
-    if options.collect_rows {
+    if collect_rows {
         query.push_str(" ORDER BY __dqx_row");
     }
-    tracing::debug!(%query, "one-pass validation query");
-    let frame = ctx
-        .sql_with_options(&query, read_only_options())
-        .await
-        .map_err(|e| EvalError::Query(format!("{e:?}")))?;
-    let mut stream = frame
-        .execute_stream()
-        .await
-        .map_err(|e| EvalError::Query(format!("{e:?}")))?;
+    query
+}
 
-    let mut tally = Tally::new(&placed, options.collect_rows);
+/// Runs the query and streams its batches once into the per-rule tally.
+async fn tally_rows(
+    ctx: &SessionContext,
+    query: &str,
+    placed: &[PlacedRule<'_>],
+    options: &EvalOptions,
+) -> Result<Tally, EvalError> {
+    let failed = |e: datafusion::error::DataFusionError| EvalError::Query(format!("{e:?}"));
+    let frame = ctx
+        .sql_with_options(query, read_only_options())
+        .await
+        .map_err(failed)?;
+    let mut stream = frame.execute_stream().await.map_err(failed)?;
+    let mut tally = Tally::new(placed, options.collect_rows);
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(|e| EvalError::Query(format!("{e:?}")))?;
+        let batch = batch.map_err(failed)?;
         if let Some(done) = &options.rows_done {
             done.fetch_add(
                 batch.num_rows() as u64,
@@ -252,10 +276,10 @@ pub async fn evaluate(
             );
         }
         tally
-            .add(&batch, &placed)
+            .add(&batch, placed)
             .map_err(|e| EvalError::Query(format!("{e:?}")))?;
     }
-    Ok(tally.finish(&placed, table_name, started))
+    Ok(tally)
 }
 
 struct Tally {
