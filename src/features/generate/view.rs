@@ -372,7 +372,7 @@ fn PromptStep(
             <div class="field wide">
                 <label for="prompt">"What must be true of this table's data?"</label>
                 <textarea id="prompt" rows="3" maxlength=MAX_PROMPT_CHARS.to_string()
-                    placeholder="e.g. emails must be valid and customer ids unique"
+                    placeholder="e.g. emails must be valid and customer ids unique" disabled=move || !hydrated.get()
                     prop:value=move || prompt.get() on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
             </div>
             <div class="examples">
@@ -381,7 +381,7 @@ fn PromptStep(
             </div>
             <div class="field">
                 <label for="sample-size">"Rows to profile"</label>
-                <input id="sample-size" type="number" min="10" step="1000" prop:value=move || sample.get() on:input=move |ev| sample.set(event_target_value(&ev))/>
+                <input id="sample-size" type="number" min="10" step="1000" disabled=move || !hydrated.get() prop:value=move || sample.get() on:input=move |ev| sample.set(event_target_value(&ev))/>
             </div>
             <button type="button" class="primary" on:click=generate
                 disabled=move || !hydrated.get() || generation.busy.get()>

@@ -104,15 +104,15 @@ pub fn ImportPanel(
             <summary>"Import a rule set"</summary>
             <div class="field">
                 <label for="import-file">"From a file (.yaml, .yml, .json)"</label>
-                <input id="import-file" type="file" accept=".yaml,.yml,.json" on:change=on_file/>
+                <input id="import-file" type="file" accept=".yaml,.yml,.json" on:change=on_file disabled=move || !live.get()/>
             </div>
             <div class="field wide">
                 <label for="import-text">"Or paste DQX rules"</label>
-                <textarea id="import-text" class="mono" rows="10" spellcheck="false"
+                <textarea id="import-text" class="mono" rows="10" spellcheck="false" disabled=move || !live.get()
                     prop:value=move || text.get() on:input=move |ev| { text.set(event_target_value(&ev)); reset(); }></textarea>
             </div>
             <label class="inline">"Format "
-                <select prop:value=move || if format.get() == RulesFormat::Json { "json" } else { "yaml" }
+                <select disabled=move || !live.get() prop:value=move || if format.get() == RulesFormat::Json { "json" } else { "yaml" }
                     on:change=move |ev| { format.set(if event_target_value(&ev) == "json" { RulesFormat::Json } else { RulesFormat::Yaml }); reset(); }>
                     <option value="yaml">"YAML"</option>
                     <option value="json">"JSON"</option>
