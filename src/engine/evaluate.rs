@@ -176,31 +176,7 @@ async fn place<'a>(
     rule: &'a ResolvedRule,
     cx: &CompileContext<'_>,
 ) -> PlacedRule<'a> {
-    let outcome = match compile(rule, cx) {
-        Ok(compiled) => {
-            let guarded = match &rule.filter {
-                Some(f) => format!("({f}) AND ({})", compiled.condition),
-                None => format!("({})", compiled.condition),
-            };
-            let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
-            let layers: Vec<&Layer> = compiled.layers.iter().collect();
-            let base = layered_base(cx.table_sql, "", cx.columns, &layers);
-            let joins: Vec<&Join> = compiled.joins.iter().collect();
-            let probe = format!(
-                "SELECT {column_sql} FROM {} LIMIT 0",
-                joined_from(&base, &joins)
-            );
-            match ctx.sql_with_options(&probe, read_only_options()).await {
-                Ok(_) => Ok((column_sql, compiled.joins, compiled.layers)),
-                Err(e) => Err(Skip(format!(
-                    "Check evaluation skipped: {}",
-                    first_line(&e.to_string())
-                ))),
-            }
-        }
-        Err(skip) => Err(skip),
-    };
-    match outcome {
+    match planned(ctx, rule, cx).await {
         Ok((column_sql, joins, layers)) => PlacedRule {
             rule,
             column_sql,
@@ -216,6 +192,36 @@ async fn place<'a>(
             skipped: Some(message),
         },
     }
+}
+
+/// The rule's guarded message column, its joins and layers, once a query using them plans.
+async fn planned(
+    ctx: &SessionContext,
+    rule: &ResolvedRule,
+    cx: &CompileContext<'_>,
+) -> Result<(String, Vec<Join>, Vec<Layer>), Skip> {
+    let compiled = compile(rule, cx)?;
+    let guarded = match &rule.filter {
+        Some(f) => format!("({f}) AND ({})", compiled.condition),
+        None => format!("({})", compiled.condition),
+    };
+    let column_sql = format!("CASE WHEN {guarded} THEN {} END", compiled.message);
+    let layers: Vec<&Layer> = compiled.layers.iter().collect();
+    let base = layered_base(cx.table_sql, "", cx.columns, &layers);
+    let joins: Vec<&Join> = compiled.joins.iter().collect();
+    let probe = format!(
+        "SELECT {column_sql} FROM {} LIMIT 0",
+        joined_from(&base, &joins)
+    );
+    ctx.sql_with_options(&probe, read_only_options())
+        .await
+        .map_err(|e| {
+            Skip(format!(
+                "Check evaluation skipped: {}",
+                first_line(&e.to_string())
+            ))
+        })?;
+    Ok((column_sql, compiled.joins, compiled.layers))
 }
 
 /// The one query: every row with each rule's message (NULL where it passes), over the table
