@@ -232,6 +232,7 @@ fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
 /// Pick two versions and see their diff.
 #[component]
 fn Compare(list: Vec<RuleSetSummary>, table: String) -> impl IntoView {
+    let live = use_hydrated();
     let versions: Vec<i32> = list.iter().map(|v| v.version).collect();
     let newest = versions.first().copied().unwrap_or(1);
     let second = versions.get(1).copied().unwrap_or(newest);
@@ -255,9 +256,9 @@ fn Compare(list: Vec<RuleSetSummary>, table: String) -> impl IntoView {
     view! {
         <section class="compare" aria-labelledby="compare-heading">
             <h3 id="compare-heading">"Compare versions"</h3>
-            <label class="inline">"From " <select on:change=move |ev| if let Some(v) = parse(&ev) { from.set(v) }>{options(from)}</select></label>
+            <label class="inline">"From " <select disabled=move || !live.get() on:change=move |ev| if let Some(v) = parse(&ev) { from.set(v) }>{options(from)}</select></label>
             " "
-            <label class="inline">"to " <select on:change=move |ev| if let Some(v) = parse(&ev) { to.set(v) }>{options(to)}</select></label>
+            <label class="inline">"to " <select disabled=move || !live.get() on:change=move |ev| if let Some(v) = parse(&ev) { to.set(v) }>{options(to)}</select></label>
             <Suspense fallback=|| view! { <Loading what="Comparing…"/> }>
                 {move || Suspend::new(async move {
                     match diff.await {

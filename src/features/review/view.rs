@@ -202,7 +202,7 @@ fn Decision(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
             <button type="button" class="primary" on:click=approve disabled=move || !can || !live.get() || busy.get()
                 aria-describedby=why.as_ref().map(|_| "why-disabled")>{format!("Approve version {version}")}</button>
             <label class="stacked">"Reason for rejecting (required)"
-                <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) disabled=!can></textarea>
+                <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) disabled=move || !can || !live.get()></textarea>
             </label>
             <button type="button" class="secondary" on:click=reject
                 disabled=move || !can || !live.get() || busy.get() || reason.with(|r| r.trim().is_empty())>{format!("Reject version {version}")}</button>
@@ -265,7 +265,7 @@ fn Impact(
             <h3 id="impact-heading">"Impact on the data"</h3>
             <p class="muted">"The active version and this one run on the same fixed sample of the table, as you."</p>
             <label class="inline">"Sample rows "
-                <input type="number" min="1" max="100000" prop:value=move || rows.get() on:input=move |ev| rows.set(event_target_value(&ev))/>
+                <input type="number" min="1" max="100000" disabled=move || !live_page.get() prop:value=move || rows.get() on:input=move |ev| rows.set(event_target_value(&ev))/>
             </label>
             " "
             <button type="button" class="secondary" on:click=run disabled=move || !live_page.get() || watch.busy.get()>"Run impact preview"</button>
@@ -334,7 +334,7 @@ fn Thread(
             <h3 id="thread-heading">"Review thread"</h3>
             <ul class="thread">{entries}</ul>
             <label class="stacked">"Comment"
-                <textarea rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                <textarea rows="2" disabled=move || !live.get() prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
             <button type="button" class="secondary" on:click=send disabled=move || !live.get() || text.with(|t| t.trim().is_empty())>"Add comment"</button>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
