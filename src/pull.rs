@@ -27,10 +27,38 @@ pub enum Pulled {
     NotApproved(String),
 }
 
+/// Refuses an app address a token should not be sent to: anything but `https://`, except plain
+/// `http://` to this machine (a local app).
+pub fn check_app_url(app: &str) -> Result<(), String> {
+    let lower = app.trim().to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    if let Some(rest) = lower.strip_prefix("http://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = crate::server::limits::host_of_authority(authority).unwrap_or_default();
+        let local = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if local {
+            return Ok(());
+        }
+        return Err(format!(
+            "--app {app} is plain http to another machine, which would send your token unencrypted; use its https:// address"
+        ));
+    }
+    Err(format!(
+        "--app {app} is not an app address; give its https:// URL (or http://127.0.0.1:PORT for a local app)"
+    ))
+}
+
 /// Fetches the version (the active one by default) and checks it was approved.
 pub async fn pull(args: &PullArgs) -> Result<Pulled, String> {
+    check_app_url(&args.app)?;
     let url = format!("{}/api/get_rule_set", args.app.trim_end_matches('/'));
     let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| format!("starting the HTTP client: {e}"))?;
@@ -79,4 +107,29 @@ pub async fn pull(args: &PullArgs) -> Result<Pulled, String> {
         text,
         version: summary.version,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_goes_only_over_https_or_to_this_machine() {
+        for fine in [
+            "https://dqx-1.aws.databricksapps.com",
+            "http://127.0.0.1:3000",
+            "http://localhost:3000/",
+            "http://[::1]:3000",
+        ] {
+            assert!(check_app_url(fine).is_ok(), "{fine}");
+        }
+        for bad in [
+            "http://dqx.example.com",
+            "http://127.0.0.1.evil.example",
+            "ftp://x",
+            "dqx.example.com",
+        ] {
+            assert!(check_app_url(bad).is_err(), "{bad}");
+        }
+    }
 }

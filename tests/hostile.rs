@@ -141,6 +141,26 @@ fn billion_laughs() -> String {
     yaml
 }
 
+/// One 20 KB string and `aliases` aliases to it: a small text for a large value.
+fn alias_bomb(aliases: usize) -> String {
+    let mut yaml = format!("- &big \"{}\"\n", "x".repeat(20_000));
+    for _ in 0..aliases {
+        yaml.push_str("- *big\n");
+    }
+    yaml
+}
+
+/// One rule that `for_each_column` expands to `n` rules.
+fn one_rule_for_each(n: usize, function: &str) -> Value {
+    let columns: Vec<Value> = (0..n)
+        .map(|i| match function {
+            "is_unique" => json!([format!("c{i}")]),
+            _ => json!(format!("c{i}")),
+        })
+        .collect();
+    json!([{"criticality": "error", "check": {"function": function, "for_each_column": columns, "arguments": {}}}])
+}
+
 fn many_rules(n: usize, function: &str) -> Value {
     Value::Array(
         (0..n)
@@ -274,6 +294,30 @@ fn inputs() -> Vec<Input> {
             "start_validation",
             json!({"table": "main.sales.customers", "rules": many_rules(100, "is_unique")}),
         ),
+        (
+            "check_rules",
+            json!({"text": alias_bomb(20_000), "format": "yaml"}),
+        ),
+        (
+            "import_rule_set",
+            json!({"table": "main.sales.customers", "text": alias_bomb(20_000), "format": "yaml"}),
+        ),
+        (
+            "start_validation",
+            json!({"table": "main.sales.customers", "rules": one_rule_for_each(1_000, "is_unique")}),
+        ),
+        (
+            "start_validation",
+            json!({"table": "main.sales.customers", "rules": one_rule_for_each(60_000, "is_not_null")}),
+        ),
+        (
+            "analyze_rules",
+            json!({"table": "main.sales.customers", "rules": one_rule_for_each(60_000, "is_not_null"), "user_prompt": "x".repeat(100_000)}),
+        ),
+        (
+            "save_rule_set",
+            json!({"table": "main.sales.customers", "rules": many_rules(1, "is_not_null"), "user_prompt": "p".repeat(100_000), "metadata": {"x": "m".repeat(200_000)}}),
+        ),
     ] {
         out.push(json_input(function, body));
     }
@@ -291,6 +335,29 @@ fn inputs() -> Vec<Input> {
                 ("content-type", "application/json"),
                 ("origin", "http://evil.example"),
                 ("sec-fetch-site", "cross-site"),
+            ],
+            body: "{}".into(),
+            raw: true,
+        });
+        // DNS rebinding: another host with an Origin to match it, and a fetch that says "none".
+        out.push(Input {
+            function: function.into(),
+            headers: vec![
+                ("content-type", "application/json"),
+                ("host", "evil.example"),
+                ("origin", "http://evil.example"),
+                ALICE[0],
+            ],
+            body: "{}".into(),
+            raw: true,
+        });
+        out.push(Input {
+            function: function.into(),
+            headers: vec![
+                ("content-type", "application/json"),
+                ("origin", "http://evil.example"),
+                ("sec-fetch-site", "none"),
+                ALICE[0],
             ],
             body: "{}".into(),
             raw: true,
@@ -375,6 +442,20 @@ async fn hostile_inputs() {
             && let Some(id) = reply.body["run_id"].as_str()
         {
             runs.push(id.to_string());
+        }
+        // Another site, or another host, never makes the app act.
+        if input
+            .headers
+            .iter()
+            .any(|(_, v)| v.contains("evil.example"))
+        {
+            assert_eq!(
+                reply.status.as_u16(),
+                403,
+                "input {i} ({}) from elsewhere: {}",
+                input.function,
+                reply.text
+            );
         }
         // Every refusal is in the app's error shape, naming what is wrong.
         if reply.status.is_client_error() && reply.status.as_u16() != 413 {

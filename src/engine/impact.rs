@@ -258,5 +258,6 @@ pub fn compare(
         computed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         computed_by: input.computed_by.to_string(),
         duration_ms: 0,
+        reads: None,
     }
 }

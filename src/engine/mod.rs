@@ -13,6 +13,7 @@ pub mod json_schema;
 pub mod profile;
 pub mod prompt;
 pub mod references;
+pub mod rule_reads;
 pub mod spark_datetime;
 pub mod spark_impact;
 pub mod spark_plan;

@@ -315,6 +315,7 @@ impl SparkImpact {
             computed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             computed_by: self.computed_by.clone(),
             duration_ms,
+            reads: None,
         })
     }
 

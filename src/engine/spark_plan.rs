@@ -176,21 +176,33 @@ impl SparkPlan {
                 rule.skipped.as_deref().unwrap_or_default()
             ));
         }
-        for rule in &self.rules {
-            let joins: Vec<&Join> = rule.joins.iter().collect();
-            let sql = format!(
-                "SELECT {} FROM {}",
-                rule.column_sql,
-                flat_from(&self.base(&[rule]), &joins)
-            );
-            super::references::referenced_tables(&sql).map_err(|why| {
-                format!(
-                    "the tables rule '{}' reads cannot be determined: {why}",
-                    rule.rule.name
-                )
-            })?;
+        for index in 0..self.rules.len() {
+            self.tables_rule_reads(index)?;
         }
         super::references::referenced_tables(&self.counts_sql())
+    }
+
+    /// The tables rule `index` reads as compiled (the checked table among them); none for a rule
+    /// the plan skips (it runs as a literal message), or why they cannot be named.
+    pub fn tables_rule_reads(
+        &self,
+        index: usize,
+    ) -> Result<std::collections::BTreeSet<crate::model::table_name::TableName>, String> {
+        let Some(rule) = self.rules.get(index).filter(|r| r.skipped.is_none()) else {
+            return Ok(Default::default());
+        };
+        let joins: Vec<&Join> = rule.joins.iter().collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            rule.column_sql,
+            flat_from(&self.base(&[rule]), &joins)
+        );
+        super::references::referenced_tables(&sql).map_err(|why| {
+            format!(
+                "the tables rule '{}' reads cannot be determined: {why}",
+                rule.rule.name
+            )
+        })
     }
 
     /// Marks rule `index` as skipped with `message` (the warehouse could not analyse it).

@@ -78,6 +78,94 @@ pub struct Roles {
     pub approver_groups: Vec<String>,
 }
 
+/// The facts of one version that decide who may move it: read from the row inside the
+/// transaction that moves it, never from an earlier read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewFacts<'a> {
+    pub table: &'a str,
+    pub version: i32,
+    pub status: VersionStatus,
+    pub created_by: Option<&'a str>,
+    pub submitted_by: Option<&'a str>,
+}
+
+impl<'a> ReviewFacts<'a> {
+    /// The facts as a summary shows them (for what a page offers; the store decides again).
+    pub fn of(summary: &'a RuleSetSummary) -> Self {
+        Self {
+            table: &summary.table_name,
+            version: summary.version,
+            status: summary.status,
+            created_by: summary.created_by.as_deref(),
+            submitted_by: summary.submitted_by.as_deref(),
+        }
+    }
+}
+
+/// "members of dq-approvers", or that no group approves the table.
+fn approvers_in_words(roles: &Roles) -> String {
+    if roles.approver_groups.is_empty() {
+        "no approver group covers this table (DQX_APPROVER_GROUPS)".into()
+    } else {
+        format!(
+            "approvers are members of {}",
+            roles.approver_groups.join(", ")
+        )
+    }
+}
+
+/// Why `roles` may not approve (or reject) the version now, or `None` when they may.
+pub fn approval_refusal(roles: &Roles, version: &ReviewFacts<'_>) -> Option<String> {
+    if version.status != VersionStatus::Pending {
+        return Some(format!(
+            "version {} is {}, not pending review",
+            version.version,
+            version.status.as_str()
+        ));
+    }
+    if !roles.self_approval_allowed {
+        let me = |who: Option<&str>| who.is_some_and(|w| w.eq_ignore_ascii_case(&roles.email));
+        if me(version.created_by) {
+            return Some(format!(
+                "you wrote this version; someone else must approve it (four-eyes: {})",
+                approvers_in_words(roles)
+            ));
+        }
+        if me(version.submitted_by) {
+            return Some(
+                "you submitted this version; someone else must approve it (four-eyes)".into(),
+            );
+        }
+    }
+    if !roles.approver && !roles.admin {
+        return Some(format!(
+            "you are not an approver for {}; {}",
+            version.table,
+            approvers_in_words(roles)
+        ));
+    }
+    None
+}
+
+/// Why `roles` may not submit the version, or `None`.
+pub fn submit_refusal(roles: &Roles, version: &ReviewFacts<'_>) -> Option<String> {
+    if version.status != VersionStatus::Draft {
+        return Some(format!(
+            "version {} is {}; only drafts are submitted",
+            version.version,
+            version.status.as_str()
+        ));
+    }
+    let author = version.created_by.unwrap_or_default();
+    if !author.eq_ignore_ascii_case(&roles.email) && !roles.admin {
+        return Some(format!(
+            "only its author ({author}) or an admin may submit version {}",
+            version.version
+        ));
+    }
+    None
+}
+
 /// One pending version in the review queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewQueueItem {
@@ -98,8 +186,12 @@ pub struct VersionReview {
     pub diff: RuleSetDiff,
     /// Submit, approve, reject and comment entries for this version, oldest first.
     pub thread: Vec<AuditEvent>,
-    /// The newest stored impact preview of this version, if one was run.
+    /// The newest stored impact preview of this version, if one was run and the caller may see
+    /// it.
     pub preview: Option<ImpactPreview>,
+    /// Why a stored preview is not shown to the caller.
+    #[serde(default)]
+    pub preview_hidden: Option<String>,
     pub roles: Roles,
     pub can_approve: bool,
     pub cannot_approve_because: Option<String>,
@@ -152,6 +244,11 @@ pub struct ImpactPreview {
     pub computed_at: String,
     pub computed_by: String,
     pub duration_ms: u64,
+    /// Tables besides the previewed one that the rules it ran read (a kept preview is shown
+    /// only to callers who may read all of them); `None` in a preview kept before they were
+    /// recorded, shown only to whoever ran it.
+    #[serde(default)]
+    pub reads: Option<Vec<String>>,
 }
 
 /// The `expected_status` a transition carries, parsed from its text.

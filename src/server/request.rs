@@ -111,6 +111,19 @@ impl RequestContext {
         Ok(rules)
     }
 
+    /// A version's prompt and notes, within their bounds.
+    pub fn notes_in(
+        &self,
+        user_prompt: Option<&str>,
+        ai_summary: &Option<serde_json::Value>,
+        metadata: &Option<serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        use crate::server::limits::{check_note, check_prompt};
+        self.respond(check_prompt(user_prompt))?;
+        self.respond(check_note("ai_summary", ai_summary.as_ref()))?;
+        self.respond(check_note("metadata", metadata.as_ref()))
+    }
+
     /// Rule-set text (JSON or YAML) parsed within the bounds on its size and on the rules it
     /// holds.
     pub fn rules_from_text(

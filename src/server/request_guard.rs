@@ -1,12 +1,18 @@
-//! No other site may make the app act: every server-function call (`POST /api/...`) must carry a
-//! JSON body (415 otherwise — a `text/plain` or form post needs no CORS preflight, so a hostile page
-//! could send one) and come from the app's own origin (403 otherwise), judged by the browser's
-//! `Sec-Fetch-Site` and `Origin` headers, with extra origins allowed by `DQX_ALLOWED_ORIGINS` for a
-//! proxy. Both are refused before any work. Clients that send neither header (scripts, curl) are
-//! not browsers acting for someone else and pass.
+//! No other site may make the app act. Every request must name a host the app answers to (the
+//! loopback names on a developer's machine; in Apps the host of `DATABRICKS_APP_URL`, plus
+//! `DQX_ALLOWED_HOSTS` and `DQX_ALLOWED_ORIGINS` — so a rebound DNS name cannot reach it); every
+//! server-function call (`POST /api/...`) must carry a JSON body (415 otherwise — a `text/plain`
+//! or form post needs no CORS preflight, so a hostile page could send one) and come from the app's
+//! own origin (403 otherwise): an `Origin` header, whenever present, must be the app's or one of
+//! `DQX_ALLOWED_ORIGINS`, and without one the browser's `Sec-Fetch-Site` must not say another
+//! site. All are refused before any work. Clients that send neither header (scripts, curl) are
+//! not browsers acting for someone else and pass. Every response forbids framing (no
+//! clickjacking of Approve).
 
 use crate::model::error::{ApiError, ErrorKind};
+use crate::model::session::Mode;
 use crate::server::caller::HEADER_REQUEST_ID;
+use crate::server::limits::host_of_authority;
 use crate::server::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -18,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 pub enum Refusal {
     NotJson(String),
     OtherOrigin(String),
+    OtherHost(String),
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -71,12 +78,12 @@ pub fn check(method: &Method, headers: &HeaderMap, allowed: &[String]) -> Result
     }
     let origin = header_text(headers, header::ORIGIN.as_str());
     let site = header_text(headers, "sec-fetch-site").map(str::to_ascii_lowercase);
-    let from_elsewhere = match (site.as_deref(), origin) {
+    let from_elsewhere = match (origin, site.as_deref()) {
+        // An Origin is judged whatever Sec-Fetch-Site says.
+        (Some(o), _) => !origin_allowed(o, headers, allowed),
         // The browser says it is this page's own request, or the user's own action.
-        (Some("same-origin") | Some("none"), _) => false,
-        (Some(_), Some(o)) => !origin_allowed(o, headers, allowed),
-        (Some(_), None) => true,
-        (None, Some(o)) => !origin_allowed(o, headers, allowed),
+        (None, Some("same-origin") | Some("none")) => false,
+        (None, Some(_)) => true,
         (None, None) => false,
     };
     if from_elsewhere {
@@ -88,36 +95,93 @@ pub fn check(method: &Method, headers: &HeaderMap, allowed: &[String]) -> Result
     Ok(())
 }
 
-/// The middleware: refuses before any work, with the app's error shape.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/") {
-        let refused = check(
-            request.method(),
-            request.headers(),
-            &state.config.limits.allowed_origins,
-        );
-        if let Err(refusal) = refused {
-            let request_id = header_text(request.headers(), HEADER_REQUEST_ID)
-                .unwrap_or("unknown")
-                .to_string();
-            let (status, kind, message) = match refusal {
-                Refusal::NotJson(m) => (
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    ErrorKind::UnsupportedMediaType,
-                    m,
-                ),
-                Refusal::OtherOrigin(m) => (StatusCode::FORBIDDEN, ErrorKind::PermissionDenied, m),
-            };
-            tracing::warn!(request_id, path = request.uri().path(), %message, "request refused before any work");
-            let body = ApiError {
-                kind,
-                message,
-                request_id: Some(request_id),
-            };
-            return (status, axum::Json(body)).into_response();
+/// Whether `host` (no port) is a loopback name.
+fn loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks the hosts a request names. On a developer's machine (local and workspace-dev modes)
+/// `Host` and any `X-Forwarded-Host` must be loopback names or allowed; in Apps, where the
+/// platform's proxy sets `Host`, the `X-Forwarded-Host` it forwards must be allowed (when the app
+/// knows its own URL or allowed hosts at all). A request without a host is no browser's.
+pub fn check_host(mode: Mode, headers: &HeaderMap, allowed: &[String]) -> Result<(), Refusal> {
+    let mut named: Vec<&str> = header_text(headers, "x-forwarded-host")
+        .map(|v| v.split(',').collect())
+        .unwrap_or_default();
+    match mode {
+        Mode::DatabricksApp if allowed.is_empty() => return Ok(()),
+        Mode::DatabricksApp => {}
+        Mode::Local | Mode::WorkspaceDev => {
+            named.extend(header_text(headers, header::HOST.as_str()));
         }
     }
-    next.run(request).await
+    for authority in named {
+        let host = host_of_authority(authority).unwrap_or_default();
+        let fine = allowed.contains(&host) || (mode != Mode::DatabricksApp && loopback(&host));
+        if !fine {
+            return Err(Refusal::OtherHost(format!(
+                "this app does not answer to the host '{}'; open it at its own address, or add the name to DQX_ALLOWED_HOSTS",
+                authority.trim()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Headers every response carries: no page of the app may be framed by another.
+fn forbid_framing(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+}
+
+/// The middleware: refuses before any work, with the app's error shape.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limits = &state.config.limits;
+    let mut refused = check_host(state.config.mode, request.headers(), &limits.allowed_hosts);
+    if refused.is_ok() && request.uri().path().starts_with("/api/") {
+        refused = check(request.method(), request.headers(), &limits.allowed_origins);
+    }
+    let mut response = match refused {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refuse(&request, refusal),
+    };
+    forbid_framing(&mut response);
+    response
+}
+
+/// The app's error shape for a refused request.
+fn refuse(request: &Request, refusal: Refusal) -> Response {
+    let request_id = header_text(request.headers(), HEADER_REQUEST_ID)
+        .unwrap_or("unknown")
+        .to_string();
+    let (status, kind, message) = match refusal {
+        Refusal::NotJson(m) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::UnsupportedMediaType,
+            m,
+        ),
+        Refusal::OtherOrigin(m) | Refusal::OtherHost(m) => {
+            (StatusCode::FORBIDDEN, ErrorKind::PermissionDenied, m)
+        }
+    };
+    tracing::warn!(request_id, path = request.uri().path(), %message, "request refused before any work");
+    let body = ApiError {
+        kind,
+        message,
+        request_id: Some(request_id),
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 #[cfg(test)]
@@ -194,5 +258,70 @@ mod tests {
             .is_ok()
         );
         assert!(check(&Method::GET, &headers(&[]), &[]).is_ok());
+    }
+
+    #[test]
+    fn an_origin_is_judged_even_when_the_fetch_says_none() {
+        let pairs = [
+            ("content-type", "application/json"),
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example"),
+            ("sec-fetch-site", "none"),
+        ];
+        assert!(matches!(
+            check(&Method::POST, &headers(&pairs), &[]),
+            Err(Refusal::OtherOrigin(_))
+        ));
+    }
+
+    #[test]
+    fn only_the_apps_own_hosts_are_answered() {
+        let local =
+            |pairs: &[(&'static str, &'static str)]| check_host(Mode::Local, &headers(pairs), &[]);
+        for fine in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "[::1]:3000",
+            "localhost",
+        ] {
+            assert!(local(&[("host", fine)]).is_ok(), "{fine}");
+        }
+        assert!(local(&[]).is_ok(), "no host: no browser");
+        assert!(matches!(
+            local(&[("host", "evil.example:3000")]),
+            Err(Refusal::OtherHost(_))
+        ));
+        assert!(matches!(
+            local(&[
+                ("host", "127.0.0.1:3000"),
+                ("x-forwarded-host", "evil.example")
+            ]),
+            Err(Refusal::OtherHost(_))
+        ));
+        let lan = vec!["box.lan".to_string()];
+        assert!(check_host(Mode::Local, &headers(&[("host", "box.lan:3000")]), &lan).is_ok());
+        let app = vec!["dqx-1.aws.databricksapps.com".to_string()];
+        let apps = |pairs: &[(&'static str, &'static str)], allowed: &[String]| {
+            check_host(Mode::DatabricksApp, &headers(pairs), allowed)
+        };
+        assert!(
+            apps(
+                &[
+                    ("host", "10.0.0.5:8000"),
+                    ("x-forwarded-host", "dqx-1.aws.databricksapps.com")
+                ],
+                &app
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            apps(&[("x-forwarded-host", "evil.example")], &app),
+            Err(Refusal::OtherHost(_))
+        ));
+        assert!(matches!(
+            apps(&[("x-forwarded-host", "localhost")], &app),
+            Err(Refusal::OtherHost(_))
+        ));
+        assert!(apps(&[("x-forwarded-host", "anything.example")], &[]).is_ok());
     }
 }

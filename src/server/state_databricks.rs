@@ -81,6 +81,7 @@ pub async fn build(
             client: client.clone(),
             cache: identities.clone(),
         },
+        readable: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
     Ok(AppState {

@@ -316,14 +316,24 @@ async fn an_impact_preview_is_two_statements_on_a_fixed_sample_as_the_caller() {
     };
     let id_rule = json!({"name": "id_present", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "customer_id"}}});
     let email_rule = json!({"name": "email_present", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}});
+    // Bob's rule reads another table: the app cannot act as bob, so alice's rights are not lent.
+    let oracle = json!({"name": "hr_oracle", "criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": "customer_id < (SELECT count(*) FROM main.hr.employees)"}}});
     let request = JobRequest::Impact {
         table: dqx_manager::model::table_name::TableName::parse("main.sales.customers").unwrap(),
         version: 2,
         against_version: Some(1),
         before: vec![id_rule.clone()],
-        after: vec![id_rule, email_rule],
-        changes: [("email_present".to_string(), "added".to_string())].into(),
+        after: vec![id_rule, email_rule, oracle],
+        changes: [
+            ("email_present".to_string(), "added".to_string()),
+            ("hr_oracle".to_string(), "added".to_string()),
+        ]
+        .into(),
         sample_rows: 500,
+        authors: dqx_manager::server::jobs::withhold::Authors {
+            version: Some("bob@example.com".into()),
+            active: Some("alice@example.com".into()),
+        },
     };
     let run = state.jobs.start(&alice, request).await.unwrap();
     assert!(run.run_id.starts_with("wh-"), "{}", run.run_id);
@@ -366,9 +376,33 @@ async fn an_impact_preview_is_two_statements_on_a_fixed_sample_as_the_caller() {
         impact.rules[0].samples[0]["_message"],
         "Column 'email' value is null"
     );
-    let statements = fake.statements.lock().unwrap().clone();
+    let oracle = impact
+        .rules
+        .iter()
+        .find(|r| r.rule_name == "hr_oracle")
+        .unwrap();
+    assert_eq!(
+        (oracle.violations_before, oracle.violations_after),
+        (None, None)
+    );
+    let why = oracle.skipped.as_deref().unwrap_or_default();
+    assert!(
+        why.starts_with("not previewed: it reads tables besides main.sales.customers")
+            && why.contains("cannot act as its author"),
+        "{why}"
+    );
+    assert_eq!(impact.reads, Some(Vec::new()));
+    let statements: Vec<(String, Value)> = fake
+        .statements
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(sql, _)| !sql.contains("LIMIT 0"))
+        .cloned()
+        .collect();
     assert_eq!(statements.len(), 2, "{statements:?}");
     for (sql, _) in &statements {
+        assert!(!sql.contains("employees"), "a withheld rule ran: {sql}");
         assert!(
             sql.contains("ORDER BY xxhash64(__dqx_key), __dqx_key LIMIT 500"),
             "{sql}"

@@ -470,3 +470,235 @@ async fn a_role_never_stands_in_for_read_access() {
         big.text
     );
 }
+
+/// Issue 28 (1): bob, the author and no approver, submits his draft while a dozen of his own
+/// approvals race it. The decision is made on the row read under the lock, so none succeeds in
+/// any round, and every version is left pending.
+#[tokio::test]
+async fn an_author_racing_submit_and_approve_never_approves_their_own_version() {
+    let (app, _dir) = app().await;
+    for round in 0..8 {
+        let version = save(
+            &app,
+            &BOB,
+            json!([rule(
+                &format!("id_present_{round}"),
+                "is_not_null",
+                json!({"column": "customer_id"})
+            )]),
+        )
+        .await["version"]
+            .as_i64()
+            .unwrap();
+        let approve = json!({"table": TABLE, "version": version, "expected_status": "pending"});
+        let approvals: Vec<_> = (0..12)
+            .map(|_| {
+                let app = app.clone();
+                let approve = approve.clone();
+                tokio::spawn(async move { post(&app, &BOB, "approve_rule_set", approve).await })
+            })
+            .collect();
+        let submitted = post(
+            &app,
+            &BOB,
+            "submit_rule_set",
+            json!({"table": TABLE, "version": version}),
+        )
+        .await;
+        assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+        for approval in approvals {
+            let reply = approval.await.unwrap();
+            assert_ne!(
+                reply.status,
+                StatusCode::OK,
+                "round {round}: {}",
+                reply.text
+            );
+        }
+        let history = post(&app, &BOB, "rule_history", json!({"table": TABLE})).await;
+        let mine = history
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["version"] == version);
+        assert_eq!(mine.unwrap()["status"], "pending", "round {round}");
+    }
+}
+
+/// A rule that reads another table than the one under review (a subquery on `main.hr`).
+fn hr_oracle() -> Value {
+    rule(
+        "hr_oracle",
+        "sql_expression",
+        json!({"expression": "customer_id > (SELECT count(*) FROM main.hr.employees)"}),
+    )
+}
+
+/// Submits `who`'s draft of `rules` and has carol preview it; the finished run's `impact`.
+async fn submitted_and_previewed(
+    app: &axum::Router,
+    who: &[(&str, &str)],
+    rules: Value,
+) -> (i64, Value) {
+    let version = save(app, who, rules).await["version"].as_i64().unwrap();
+    let submitted = post(
+        app,
+        who,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    let started = post(
+        app,
+        &CAROL,
+        "impact_preview",
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let done = wait_for_run(app, &CAROL, started.body["run_id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "completed", "{done}");
+    (version, done["impact"].clone())
+}
+
+fn rule_impact<'a>(impact: &'a Value, name: &str) -> &'a Value {
+    impact["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {impact}"))
+}
+
+/// Issue 40 (2): bob (who may not read `main.hr`) writes a rule that reads `main.hr.employees`;
+/// carol's preview does not run it with her rights, and bob reads no count of it. alice (who may)
+/// writes the same rule: it is previewed, and the kept preview is shown to alice, not to bob.
+#[tokio::test]
+async fn an_impact_preview_lends_the_reviewer_nothing() {
+    let (app, _dir) = app().await;
+    approved(&app, active_rules()).await;
+    let mut bobs = changed_rules();
+    bobs.as_array_mut().unwrap().push(hr_oracle());
+    let (v_bob, impact) = submitted_and_previewed(&app, &BOB, bobs).await;
+    let oracle = rule_impact(&impact, "hr_oracle");
+    assert_eq!(oracle["violations_after"], Value::Null, "{oracle}");
+    let why = oracle["skipped"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with(
+            "not previewed: it reads tables besides main.sales.customers (main.hr.employees)"
+        ) && why.contains("bob@example.com may not read"),
+        "{why}"
+    );
+    assert_eq!(impact["invalid_after"], 20, "the other rules still run");
+    let page = post(
+        &app,
+        &BOB,
+        "review_detail",
+        json!({"table": TABLE, "version": v_bob}),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let kept = rule_impact(&page.body["preview"], "hr_oracle");
+    assert_eq!(kept["violations_after"], Value::Null);
+    assert!(
+        !kept["skipped"].as_str().unwrap().contains("main.hr"),
+        "a kept preview names no table: {kept}"
+    );
+
+    let mut alices = changed_rules();
+    alices.as_array_mut().unwrap().push(hr_oracle());
+    let (v_alice, impact) = submitted_and_previewed(&app, &ALICE, alices).await;
+    let oracle = rule_impact(&impact, "hr_oracle");
+    assert!(oracle["violations_after"].is_u64(), "{oracle}");
+    assert_eq!(impact["reads"], json!(["main.hr.employees"]));
+    let bob_sees = post(
+        &app,
+        &BOB,
+        "review_detail",
+        json!({"table": TABLE, "version": v_alice}),
+    )
+    .await;
+    assert_eq!(bob_sees.status, StatusCode::OK, "{}", bob_sees.text);
+    assert_eq!(bob_sees.body["preview"], Value::Null, "{}", bob_sees.text);
+    assert!(
+        bob_sees.body["preview_hidden"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tables you may not read"),
+        "{}",
+        bob_sees.text
+    );
+    let alice_sees = post(
+        &app,
+        &ALICE,
+        "review_detail",
+        json!({"table": TABLE, "version": v_alice}),
+    )
+    .await;
+    assert_eq!(
+        rule_impact(&alice_sees.body["preview"], "hr_oracle")["violations_after"],
+        oracle["violations_after"]
+    );
+}
+
+/// Issue 40 (5): one version keeps at most `MAX_COMMENTS` comments, and one person may have at
+/// most `MAX_PENDING_PER_USER` versions waiting; each refusal says which bound and what to do.
+#[tokio::test]
+async fn comments_per_version_and_pending_versions_per_person_are_bounded() {
+    use dqx_manager::server::review::service::MAX_PENDING_PER_USER;
+    use dqx_manager::server::store::MAX_COMMENTS;
+    let (app, _dir) = app().await;
+    let version = save(&app, &ALICE, active_rules()).await["version"].clone();
+    for i in 0..MAX_COMMENTS {
+        let said = post(
+            &app,
+            &CAROL,
+            "comment_rule_set",
+            json!({"table": TABLE, "version": version, "text": format!("note {i}")}),
+        )
+        .await;
+        assert_eq!(said.status, StatusCode::OK, "comment {i}: {}", said.text);
+    }
+    let over = post(
+        &app,
+        &CAROL,
+        "comment_rule_set",
+        json!({"table": TABLE, "version": version, "text": "one more"}),
+    )
+    .await;
+    assert_eq!(over.status, StatusCode::BAD_REQUEST, "{}", over.text);
+    assert!(over.text.contains("comments"), "{}", over.text);
+
+    for i in 0..=MAX_PENDING_PER_USER {
+        let rules = json!([rule(
+            &format!("present_{i}"),
+            "is_not_null",
+            json!({"column": "customer_id"})
+        )]);
+        let v = save(&app, &ALICE, rules).await["version"].clone();
+        let submitted = post(
+            &app,
+            &ALICE,
+            "submit_rule_set",
+            json!({"table": TABLE, "version": v}),
+        )
+        .await;
+        if i < MAX_PENDING_PER_USER {
+            assert_eq!(submitted.status, StatusCode::OK, "{i}: {}", submitted.text);
+        } else {
+            assert_eq!(
+                submitted.status,
+                StatusCode::BAD_REQUEST,
+                "{}",
+                submitted.text
+            );
+            assert!(
+                submitted.text.contains("waiting for review"),
+                "{}",
+                submitted.text
+            );
+        }
+    }
+}

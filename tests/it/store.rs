@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use dqx_manager::model::review::VersionStatus;
+use dqx_manager::model::review::{Roles, VersionStatus};
 use dqx_manager::model::rules::RulesFormat;
 use dqx_manager::server::caller::{Caller, IdentitySource};
 use dqx_manager::server::error::AppError;
@@ -161,6 +161,9 @@ on_both!(
     twenty_concurrent_approvals_leave_exactly_one_active_version,
     a_rejection_keeps_its_reason_and_the_active_version,
     impact_previews_are_kept_once_per_run,
+    the_store_refuses_an_author_approving_on_the_row_it_locks,
+    an_author_racing_their_submit_with_approvals_never_approves,
+    a_comment_flood_hides_neither_the_approval_nor_the_publish,
 );
 
 mod cases {
@@ -403,6 +406,162 @@ mod cases {
             expected,
             to,
             reason: None,
+            // An admin approver with no e-mail passes the review rules; the cases below that
+            // test those rules name a real actor.
+            actor: Roles {
+                approver: true,
+                admin: true,
+                ..Roles::default()
+            },
+        }
+    }
+
+    /// `email` as an approver (not an admin) of the table.
+    fn approver(email: &str) -> Roles {
+        Roles {
+            email: email.into(),
+            approver: true,
+            ..Roles::default()
+        }
+    }
+
+    pub async fn the_store_refuses_an_author_approving_on_the_row_it_locks(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        submitted_draft(store.as_ref(), &table, vec![rule("a", "a")]).await;
+        let own = Transition {
+            actor: approver("alice@example.com"),
+            ..moving(&table, 1, VersionStatus::Pending, VersionStatus::Approved)
+        };
+        let err = store.transition(&alice(), &own).await.unwrap_err();
+        assert!(matches!(err, AppError::PermissionDenied(_)), "{err:?}");
+        assert!(err.to_string().contains("four-eyes"), "{err}");
+        let not_approver = Transition {
+            actor: Roles {
+                email: "bob@example.com".into(),
+                ..Roles::default()
+            },
+            ..moving(&table, 1, VersionStatus::Pending, VersionStatus::Approved)
+        };
+        let err = store.transition(&carol(), &not_approver).await.unwrap_err();
+        assert!(matches!(err, AppError::PermissionDenied(_)), "{err:?}");
+        let now = store.get(&alice(), &table, Some(1)).await.unwrap().summary;
+        assert_eq!((now.status, now.is_active), (VersionStatus::Pending, false));
+        let ok = Transition {
+            actor: approver("bob@example.com"),
+            ..moving(&table, 1, VersionStatus::Pending, VersionStatus::Approved)
+        };
+        assert!(store.transition(&carol(), &ok).await.unwrap().is_active);
+    }
+
+    pub async fn a_comment_flood_hides_neither_the_approval_nor_the_publish(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        let v = submitted_draft(store.as_ref(), &table, vec![rule("a", "a")]).await;
+        let ok = Transition {
+            actor: approver("bob@example.com"),
+            ..moving(&table, v, VersionStatus::Pending, VersionStatus::Approved)
+        };
+        store.transition(&carol(), &ok).await.unwrap();
+        let published =
+            json!({"summary": "published to 1 target", "report": {"targets": [{"outcome": "ok"}]}});
+        store
+            .audit(
+                &carol(),
+                AuditAction::Publish,
+                &table,
+                Some(v),
+                Some(published),
+            )
+            .await
+            .unwrap();
+        for i in 0..600 {
+            store
+                .audit(
+                    &alice(),
+                    AuditAction::Comment,
+                    &table,
+                    Some(v),
+                    Some(json!({"text": format!("c{i}")})),
+                )
+                .await
+                .unwrap();
+        }
+        let thread = store.version_trail(&alice(), &table, v).await.unwrap();
+        let actions: Vec<&str> = thread.iter().map(|e| e.action.as_str()).collect();
+        for wanted in ["submit", "approve", "publish"] {
+            assert!(
+                actions.contains(&wanted),
+                "{wanted} missing from {} entries",
+                actions.len()
+            );
+        }
+        let comments = actions.iter().filter(|a| **a == "comment").count();
+        assert_eq!(comments as i64, dqx_manager::server::store::MAX_COMMENTS);
+        let newest = thread.last().and_then(|e| e.detail.clone());
+        assert_eq!(
+            newest,
+            Some(json!({"text": "c599"})),
+            "the newest comments are kept"
+        );
+        let history = ops::history_with_publishing(store.as_ref(), &alice(), &table, 10)
+            .await
+            .unwrap();
+        let status = history[0]
+            .published
+            .as_ref()
+            .expect("the publish outcome survives the flood");
+        assert_eq!(status.summary, "published to 1 target");
+    }
+
+    /// The author (an approver too, so only four-eyes stands in the way) sends a dozen approvals
+    /// of their draft while submitting it: each is decided on the row read under the table's
+    /// lock, so none succeeds, and another approver's single approval still does.
+    pub async fn an_author_racing_their_submit_with_approvals_never_approves(
+        store: Arc<dyn RuleStore>,
+    ) {
+        let table = fresh_table();
+        for round in 0..4 {
+            let v = store
+                .save(
+                    &alice(),
+                    draft(&table, vec![rule(&format!("r{round}"), "a")]),
+                )
+                .await
+                .unwrap()
+                .version;
+            let approvals: Vec<_> = (0..12)
+                .map(|_| {
+                    let store = store.clone();
+                    let own = Transition {
+                        actor: approver("alice@example.com"),
+                        ..moving(&table, v, VersionStatus::Pending, VersionStatus::Approved)
+                    };
+                    tokio::spawn(async move { store.transition(&alice(), &own).await })
+                })
+                .collect();
+            let submit = Transition {
+                actor: Roles {
+                    email: "alice@example.com".into(),
+                    ..Roles::default()
+                },
+                ..moving(&table, v, VersionStatus::Draft, VersionStatus::Pending)
+            };
+            store.transition(&alice(), &submit).await.unwrap();
+            for approval in approvals {
+                let answer = approval.await.unwrap();
+                assert!(answer.is_err(), "round {round}: {answer:?}");
+            }
+            let now = store.get(&alice(), &table, Some(v)).await.unwrap().summary;
+            assert_eq!(now.status, VersionStatus::Pending, "round {round}");
+            let other = Transition {
+                actor: approver("bob@example.com"),
+                ..moving(&table, v, VersionStatus::Pending, VersionStatus::Approved)
+            };
+            let approved = store.transition(&carol(), &other).await.unwrap();
+            assert_eq!(approved.approved_by.as_deref(), Some("bob@example.com"));
         }
     }
 
@@ -638,6 +797,7 @@ mod cases {
             computed_at: "2026-12-01T00:00:00Z".into(),
             computed_by: "bob@example.com".into(),
             duration_ms: 4,
+            reads: Some(vec!["main.hr.employees".into()]),
         };
         let (run1, run2) = (fresh_table(), fresh_table());
         assert!(
@@ -664,6 +824,11 @@ mod cases {
             .unwrap()
             .unwrap();
         assert_eq!(kept.rows_checked, 9, "the newest preview is read");
+        assert_eq!(
+            kept.reads,
+            Some(vec!["main.hr.employees".to_string()]),
+            "the tables its rules read are kept with it"
+        );
     }
 }
 

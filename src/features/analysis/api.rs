@@ -23,7 +23,10 @@ pub async fn analyze_rules(
     let request = AnalysisRequest {
         table: &name,
         rules: ctx.rules_in(rules)?,
-        user_prompt,
+        user_prompt: {
+            ctx.notes_in(user_prompt.as_deref(), &None, &None)?;
+            user_prompt
+        },
         validation_run_id: validation_run_id.as_deref(),
     };
     let analysis = analyze_for(&ctx.state, &ctx.caller, request).await;

@@ -53,6 +53,7 @@ pub async fn save_rule_set(
         crate::server::request::RequestContext::for_table_columns(&table).await?;
     let (table, columns) = (table.to_string(), Some(columns));
     let rules = ctx.rules_in(rules)?;
+    ctx.notes_in(user_prompt.as_deref(), &ai_summary, &metadata)?;
     let draft = guard::drafts(&ctx, &table);
     let name = table.clone();
     let new = NewRuleSet {

@@ -132,6 +132,8 @@ pub async fn review_detail(table: String, version: i32) -> Result<VersionReview,
     let roles = ctx.respond(ctx.state.review.roles(&ctx.caller, Some(&name)).await)?;
     let detail = crate::server::review::service::detail(
         ctx.state.store.as_ref(),
+        ctx.state.workspace.as_ref(),
+        &ctx.state.review,
         &ctx.caller,
         roles,
         &name.to_string(),

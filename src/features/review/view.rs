@@ -151,7 +151,7 @@ fn Detail(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
             <h3 id="diff-heading">{against}</h3>
             <DiffView diff=detail.diff.clone()/>
         </section>
-        <Impact table=table.get_value() version stored=detail.preview.clone()/>
+        <Impact table=table.get_value() version stored=detail.preview.clone() hidden=detail.preview_hidden.clone()/>
         <Thread table=table.get_value() version thread=detail.thread.clone() refresh/>
         {(status == VersionStatus::Draft && detail.can_submit).then(|| view! {
             <Submit table=table.get_value() version refresh/>
@@ -245,6 +245,8 @@ fn Impact(
     table: String,
     version: i32,
     stored: Option<crate::model::review::ImpactPreview>,
+    /// Why the stored preview is not shown to this reviewer.
+    hidden: Option<String>,
 ) -> impl IntoView {
     let table = StoredValue::new(table);
     let watch = RunWatch::new();
@@ -277,7 +279,10 @@ fn Impact(
                 .map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
             {move || match live().or_else(|| stored.get_value()) {
                 Some(preview) => view! { <ImpactView preview/> }.into_any(),
-                None => view! { <p class="muted">"No preview has been run for this version yet."</p> }.into_any(),
+                None => match hidden.clone() {
+                    Some(why) => view! { <p class="notice" role="status">{why}</p> }.into_any(),
+                    None => view! { <p class="muted">"No preview has been run for this version yet."</p> }.into_any(),
+                },
             }}
         </section>
     }

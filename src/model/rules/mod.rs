@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod functions;
 pub mod names;
 pub mod validate;
+pub mod yaml;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -54,7 +55,7 @@ impl RulesFormat {
 pub fn parse_rules_text(text: &str, format: RulesFormat) -> Result<Value, String> {
     match format {
         RulesFormat::Json => serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}")),
-        RulesFormat::Yaml => serde_yaml::from_str(text).map_err(|e| format!("not valid YAML: {e}")),
+        RulesFormat::Yaml => yaml::parse_bounded(text),
     }
 }
 

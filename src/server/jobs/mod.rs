@@ -8,6 +8,7 @@ pub mod local;
 pub mod results;
 pub mod routed;
 pub mod warehouse;
+pub mod withhold;
 
 use crate::model::runs::{EngineChoice, RunStatus, RunSummary};
 use crate::model::table_name::TableName;
@@ -46,6 +47,9 @@ pub enum JobRequest {
         /// Rule name → `added`, `removed`, `changed`.
         changes: std::collections::BTreeMap<String, String>,
         sample_rows: u64,
+        /// Who wrote the two versions: a rule reading other tables runs only with its author's
+        /// rights too (`withhold`).
+        authors: withhold::Authors,
     },
 }
 

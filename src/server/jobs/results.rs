@@ -31,7 +31,7 @@ async fn keep_preview(
     run_id: &str,
     preview: &crate::model::review::ImpactPreview,
 ) {
-    let kept = crate::server::review::service::kept_preview(preview);
+    let kept = crate::server::review::kept::kept_preview(preview);
     match store.save_preview(caller, run_id, &kept).await {
         Ok(true) => {
             let detail = serde_json::json!({

@@ -436,6 +436,7 @@ impl WarehouseWork {
             after,
             changes,
             sample_rows,
+            authors,
         } = request
         else {
             return Err(AppError::internal(
@@ -449,11 +450,22 @@ impl WarehouseWork {
         }
         let columns = self.workspace.columns(caller, &table).await?;
         let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let after = super::valid_rules_for(&table, after, &names)?;
-        let before = validate_rule_set(&Value::Array(before), Some(&names)).rules;
+        let mut after = super::valid_rules_for(&table, after, &names)?;
+        let mut before = validate_rule_set(&Value::Array(before), Some(&names)).rules;
+        let mut shape = shape_of(&columns);
+        let withheld = super::withhold::withhold(
+            self.workspace.as_ref(),
+            caller,
+            &table,
+            &shape,
+            [
+                (&mut before, authors.active.as_deref()),
+                (&mut after, authors.version.as_deref()),
+            ],
+        )
+        .await;
         let mut rules = before.clone();
         rules.extend(after.iter().cloned());
-        let mut shape = shape_of(&columns);
         shape.references = reference_shapes(self.workspace.as_ref(), caller, &rules).await;
         let now = spark_now(None).map_err(AppError::BadRequest)?;
         let input = crate::engine::spark_impact::SparkImpactInput {
@@ -502,6 +514,8 @@ impl WarehouseWork {
         let preview = impact
             .read(&row, &samples, started.elapsed().as_millis() as u64)
             .map_err(|e| AppError::internal("reading the impact counts", e))?;
-        Ok(Some(Output::Impact(Box::new(preview))))
+        Ok(Some(Output::Impact(Box::new(
+            withheld.apply(preview, &changes),
+        ))))
     }
 }

@@ -3,7 +3,9 @@
 //! service the server functions call to save drafts, submit, approve, reject, comment, list the
 //! queue and preview a change's impact.
 
+pub mod kept;
 pub mod policy;
+pub mod readable;
 pub mod service;
 
 use crate::model::review::Roles;
@@ -31,6 +33,8 @@ pub enum GroupSource {
 pub struct ReviewService {
     pub policy: ReviewPolicy,
     pub groups: GroupSource,
+    /// Which queued tables each caller may read, remembered briefly.
+    pub readable: readable::ReadableCache,
 }
 
 impl ReviewService {

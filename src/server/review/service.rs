@@ -3,7 +3,7 @@
 //! request. Each takes a caller already proved able to read the table and their roles for it.
 
 use crate::model::review::{
-    ImpactPreview, MAX_COMMENT_CHARS, ReviewQueueItem, Roles, VersionReview, VersionStatus,
+    MAX_COMMENT_CHARS, ReviewFacts, ReviewQueueItem, Roles, VersionReview, VersionStatus,
 };
 use crate::model::rules::diff::diff_rules;
 use crate::model::rulesets::{RuleSetDiff, RuleSetSummary};
@@ -17,75 +17,21 @@ use std::collections::BTreeMap;
 
 /// Pending versions read for one queue at most.
 pub const QUEUE_LIMIT: u32 = 200;
+/// Versions one person may have waiting for review at once.
+pub const MAX_PENDING_PER_USER: usize = 20;
 
-/// "members of dq-approvers", or that no group approves the table.
-fn approvers_in_words(roles: &Roles) -> String {
-    if roles.approver_groups.is_empty() {
-        "no approver group covers this table (DQX_APPROVER_GROUPS)".into()
-    } else {
-        format!(
-            "approvers are members of {}",
-            roles.approver_groups.join(", ")
-        )
-    }
-}
-
-/// Why the caller may not approve (or reject) this version now, or `None` when they may.
+/// Why the caller may not approve (or reject) this version as the summary shows it, or `None`.
 pub fn approval_refusal(roles: &Roles, version: &RuleSetSummary) -> Option<String> {
-    if version.status != VersionStatus::Pending {
-        return Some(format!(
-            "version {} is {}, not pending review",
-            version.version,
-            version.status.as_str()
-        ));
-    }
-    if !roles.self_approval_allowed {
-        let me = |who: &Option<String>| {
-            who.as_deref()
-                .is_some_and(|w| w.eq_ignore_ascii_case(&roles.email))
-        };
-        if me(&version.created_by) {
-            return Some(format!(
-                "you wrote this version; someone else must approve it (four-eyes: {})",
-                approvers_in_words(roles)
-            ));
-        }
-        if me(&version.submitted_by) {
-            return Some(
-                "you submitted this version; someone else must approve it (four-eyes)".into(),
-            );
-        }
-    }
-    if !roles.approver && !roles.admin {
-        return Some(format!(
-            "you are not an approver for {}; {}",
-            version.table_name,
-            approvers_in_words(roles)
-        ));
-    }
-    None
+    crate::model::review::approval_refusal(roles, &ReviewFacts::of(version))
 }
 
-/// Why the caller may not submit this version, or `None`.
+/// Why the caller may not submit this version as the summary shows it, or `None`.
 pub fn submit_refusal(roles: &Roles, version: &RuleSetSummary) -> Option<String> {
-    if version.status != VersionStatus::Draft {
-        return Some(format!(
-            "version {} is {}; only drafts are submitted",
-            version.version,
-            version.status.as_str()
-        ));
-    }
-    let author = version.created_by.as_deref().unwrap_or_default();
-    if !author.eq_ignore_ascii_case(&roles.email) && !roles.admin {
-        return Some(format!(
-            "only its author ({author}) or an admin may submit version {}",
-            version.version
-        ));
-    }
-    None
+    crate::model::review::submit_refusal(roles, &ReviewFacts::of(version))
 }
 
-/// Submits a draft for review.
+/// Submits a draft for review. Who may submit is decided by the store on the row it reads
+/// under the table's lock (`Transition::actor`), not on an earlier read.
 pub async fn submit(
     store: &dyn RuleStore,
     caller: &Caller,
@@ -93,9 +39,20 @@ pub async fn submit(
     table: &str,
     version: i32,
 ) -> Result<RuleSetSummary, AppError> {
-    let current = store.get(caller, table, Some(version)).await?.summary;
-    if let Some(why) = submit_refusal(roles, &current) {
-        return Err(refusal(why, &current));
+    let waiting = store
+        .pending(caller, QUEUE_LIMIT)
+        .await?
+        .iter()
+        .filter(|s| {
+            s.submitted_by
+                .as_deref()
+                .is_some_and(|who| who.eq_ignore_ascii_case(&caller.email))
+        })
+        .count();
+    if waiting >= MAX_PENDING_PER_USER {
+        return Err(AppError::BadRequest(format!(
+            "you have {waiting} versions waiting for review, the most one person may have ({MAX_PENDING_PER_USER}); wait for reviewers to decide on some of them before submitting more"
+        )));
     }
     let transition = Transition {
         table_name: table.to_string(),
@@ -103,17 +60,9 @@ pub async fn submit(
         expected: VersionStatus::Draft,
         to: VersionStatus::Pending,
         reason: None,
+        actor: roles.clone(),
     };
     store.transition(caller, &transition).await
-}
-
-/// A refusal: a status that moved on is a conflict, anything else is not the caller's to do.
-fn refusal(why: String, current: &RuleSetSummary) -> AppError {
-    if current.status == VersionStatus::Pending || current.status == VersionStatus::Draft {
-        AppError::PermissionDenied(why)
-    } else {
-        AppError::Conflict(why)
-    }
 }
 
 /// Approves (or, with a reason, rejects) a pending version the caller saw as `expected`.
@@ -137,16 +86,11 @@ pub async fn decide(
         expected,
         to,
         reason: rejection,
+        actor: roles.clone(),
     };
+    // Four-eyes and the approver role are checked by the store on the row it reads under the
+    // table's lock: a read here could be overtaken by a submit before the write.
     transition.check_legal()?;
-    let current = store.get(caller, table, Some(version)).await?.summary;
-    if current.status != expected {
-        // The store's compare-and-set says who moved it and when.
-        return store.transition(caller, &transition).await;
-    }
-    if let Some(why) = approval_refusal(roles, &current) {
-        return Err(AppError::PermissionDenied(why));
-    }
     store.transition(caller, &transition).await
 }
 
@@ -175,6 +119,18 @@ pub async fn comment(
 ) -> Result<(), AppError> {
     let text = bounded_text("a comment", text)?;
     store.get(caller, table, Some(version)).await?;
+    let comments = store
+        .version_trail(caller, table, version)
+        .await?
+        .iter()
+        .filter(|e| e.action == AuditAction::Comment.as_str())
+        .count();
+    if comments as i64 >= crate::server::store::MAX_COMMENTS {
+        return Err(AppError::BadRequest(format!(
+            "version {version} of {table} already has {comments} comments, the most one version keeps ({}); decide on it, or save a new version to go on discussing",
+            crate::server::store::MAX_COMMENTS
+        )));
+    }
     store
         .audit(
             caller,
@@ -187,9 +143,12 @@ pub async fn comment(
 }
 
 /// The review page of one version: the version, its diff against the active one, its thread,
-/// the newest stored impact preview, and what the caller may do.
+/// the newest stored impact preview (when the caller may see it: `kept`), and what the caller
+/// may do.
 pub async fn detail(
     store: &dyn RuleStore,
+    workspace: &dyn crate::server::workspace::Workspace,
+    review: &super::ReviewService,
     caller: &Caller,
     roles: Roles,
     table: &str,
@@ -213,7 +172,15 @@ pub async fn detail(
         unchanged,
     };
     let thread = store.version_trail(caller, table, version).await?;
-    let preview = store.latest_preview(caller, table, version).await?;
+    let (preview, preview_hidden) = match store.latest_preview(caller, table, version).await? {
+        None => (None, None),
+        Some(kept) => {
+            match super::kept::visible_preview(&review.readable, workspace, caller, kept).await {
+                Ok(shown) => (Some(shown), None),
+                Err(why) => (None, Some(why)),
+            }
+        }
+    };
     let cannot_approve_because = approval_refusal(&roles, &set.summary);
     let can_submit = submit_refusal(&roles, &set.summary).is_none();
     Ok(VersionReview {
@@ -221,6 +188,7 @@ pub async fn detail(
         diff,
         thread,
         preview,
+        preview_hidden,
         can_approve: cannot_approve_because.is_none(),
         cannot_approve_because,
         can_submit,
@@ -238,19 +206,30 @@ pub async fn queue(
     caller: &Caller,
 ) -> Result<Vec<ReviewQueueItem>, AppError> {
     let pending = store.pending(caller, QUEUE_LIMIT).await?;
-    let mut seen: BTreeMap<String, Option<Roles>> = BTreeMap::new();
+    let readable = review
+        .readable
+        .readable(
+            workspace,
+            caller,
+            pending.iter().map(|s| s.table_name.clone()),
+        )
+        .await;
+    let mut seen: BTreeMap<String, Roles> = BTreeMap::new();
     let mut items = Vec::new();
     for summary in pending {
-        if !seen.contains_key(&summary.table_name) {
-            let roles = match TableName::parse(&summary.table_name) {
-                Ok(name) if workspace.probe_read(caller, &name).await.is_ok() => {
-                    Some(review.roles(caller, Some(&name)).await?)
-                }
-                _ => None,
-            };
-            seen.insert(summary.table_name.clone(), roles);
+        if readable.get(&summary.table_name) != Some(&true) {
+            continue;
         }
-        let Some(Some(roles)) = seen.get(&summary.table_name) else {
+        if !seen.contains_key(&summary.table_name) {
+            let Ok(name) = TableName::parse(&summary.table_name) else {
+                continue;
+            };
+            seen.insert(
+                summary.table_name.clone(),
+                review.roles(caller, Some(&name)).await?,
+            );
+        }
+        let Some(roles) = seen.get(&summary.table_name) else {
             continue;
         };
         let mine = summary
@@ -298,6 +277,10 @@ pub async fn impact_request(
     for change in &changed {
         changes.insert(change.name.clone(), "changed".to_string());
     }
+    let authors = crate::server::jobs::withhold::Authors {
+        version: set.summary.created_by.clone(),
+        active: active.as_ref().and_then(|a| a.summary.created_by.clone()),
+    };
     Ok(JobRequest::Impact {
         table: table.clone(),
         version,
@@ -306,17 +289,6 @@ pub async fn impact_request(
         after: set.rules,
         changes,
         sample_rows,
+        authors,
     })
-}
-
-/// The preview as it is kept with the review: counts only. Row values are shown to whoever ran
-/// the preview (read as them); another reviewer may not be allowed to see them.
-pub fn kept_preview(preview: &ImpactPreview) -> ImpactPreview {
-    let mut kept = preview.clone();
-    kept.start_failing_samples.clear();
-    kept.stop_failing_samples.clear();
-    for rule in &mut kept.rules {
-        rule.samples.clear();
-    }
-    kept
 }

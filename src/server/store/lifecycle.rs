@@ -4,7 +4,7 @@
 
 use super::AuditAction;
 use super::rows::now;
-use crate::model::review::VersionStatus;
+use crate::model::review::{ReviewFacts, Roles, VersionStatus, approval_refusal, submit_refusal};
 use crate::server::error::AppError;
 use chrono::NaiveDateTime;
 
@@ -18,6 +18,9 @@ pub struct Transition {
     pub to: VersionStatus,
     /// The rejection reason (required for a rejection).
     pub reason: Option<String>,
+    /// The mover's roles for the table: who may submit or decide is checked against the row
+    /// read under the table's lock, in the transaction that writes the move.
+    pub actor: Roles,
 }
 
 impl Transition {
@@ -75,8 +78,12 @@ pub const REJECT: &str = "UPDATE dq_rules_events SET status = 'rejected', review
 pub const INSERT_AUDIT: &str = "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const PENDING: &str =
     "WHERE status = 'pending' ORDER BY submitted_at, table_name, version LIMIT $1";
-pub const VERSION_TRAIL: &str =
-    "WHERE table_name = $1 AND version = $2 ORDER BY at, action LIMIT $3";
+/// A version's audit events other than comments (its transitions and publishes).
+pub const VERSION_EVENTS: &str =
+    "WHERE table_name = $1 AND version = $2 AND action <> 'comment' ORDER BY at, action LIMIT $3";
+/// A version's newest comments.
+pub const VERSION_COMMENTS: &str =
+    "WHERE table_name = $1 AND version = $2 AND action = 'comment' ORDER BY at DESC LIMIT $3";
 /// Kept once per run (`$7` the run id).
 pub const INSERT_PREVIEW: &str = "INSERT INTO dq_impact_previews (id, table_name, version, computed_by, computed_at, result, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id) DO NOTHING";
 pub const LATEST_PREVIEW: &str = "SELECT result FROM dq_impact_previews WHERE table_name = $1 AND version = $2 ORDER BY computed_at DESC LIMIT 1";
@@ -129,6 +136,27 @@ pub fn check_current(transition: &Transition, state: Option<&ReviewState>) -> Re
     )))
 }
 
+/// Refuses the move when the actor may not make it on the version as it is now (read under the
+/// lock): only its author (or an admin) submits; an approver other than its author and
+/// submitter decides (four-eyes).
+pub fn check_allowed(transition: &Transition, state: &ReviewState) -> Result<(), AppError> {
+    let facts = ReviewFacts {
+        table: &transition.table_name,
+        version: transition.version,
+        status: VersionStatus::from_stored(state.status.as_deref()),
+        created_by: state.created_by.as_deref(),
+        submitted_by: state.submitted_by.as_deref(),
+    };
+    let refusal = match transition.to {
+        VersionStatus::Pending => submit_refusal(&transition.actor, &facts),
+        _ => approval_refusal(&transition.actor, &facts),
+    };
+    match refusal {
+        Some(why) => Err(AppError::PermissionDenied(why)),
+        None => Ok(()),
+    }
+}
+
 /// "just now", "2 minutes ago", "3 hours ago", "5 days ago".
 pub fn ago(at: NaiveDateTime, now: NaiveDateTime) -> String {
     let seconds = (now - at).num_seconds().max(0);
@@ -164,6 +192,9 @@ macro_rules! run_transition {
             .await
             .map_err(lc::StoreFailure::Db)?;
         lc::check_current(t, state.as_ref()).map_err(lc::StoreFailure::App)?;
+        if let Some(state) = state.as_ref() {
+            lc::check_allowed(t, state).map_err(lc::StoreFailure::App)?;
+        }
         let at = $crate::server::store::rows::now();
         if t.to == $crate::model::review::VersionStatus::Approved {
             sqlx::query(lc::DEACTIVATE)
@@ -227,7 +258,66 @@ mod tests {
             expected,
             to,
             reason: None,
+            actor: Roles::default(),
         }
+    }
+
+    fn approver(email: &str) -> Roles {
+        Roles {
+            email: email.into(),
+            approver: true,
+            ..Roles::default()
+        }
+    }
+
+    fn pending_by(author: &str, submitter: &str) -> ReviewState {
+        ReviewState {
+            status: Some("pending".into()),
+            created_by: Some(author.into()),
+            created_at: None,
+            submitted_by: Some(submitter.into()),
+            submitted_at: None,
+            reviewed_by: None,
+            reviewed_at: None,
+        }
+    }
+
+    #[test]
+    fn the_row_read_under_the_lock_decides_who_may_approve() {
+        let approve = |who: &str| Transition {
+            actor: approver(who),
+            ..transition(VersionStatus::Pending, VersionStatus::Approved)
+        };
+        let row = pending_by("bob@example.com", "bob@example.com");
+        let own = check_allowed(&approve("BOB@example.com"), &row).unwrap_err();
+        assert!(matches!(own, AppError::PermissionDenied(_)), "{own:?}");
+        assert!(own.to_string().contains("four-eyes"), "{own}");
+        let submitted = pending_by("alice@example.com", "bob@example.com");
+        assert!(check_allowed(&approve("bob@example.com"), &submitted).is_err());
+        assert!(check_allowed(&approve("carol@example.com"), &row).is_ok());
+        let not_approver = Transition {
+            actor: Roles {
+                email: "dave@example.com".into(),
+                ..Roles::default()
+            },
+            ..approve("dave@example.com")
+        };
+        assert!(check_allowed(&not_approver, &row).is_err());
+        let submit = Transition {
+            actor: Roles {
+                email: "carol@example.com".into(),
+                ..Roles::default()
+            },
+            ..transition(VersionStatus::Draft, VersionStatus::Pending)
+        };
+        let draft = ReviewState {
+            status: Some("draft".into()),
+            ..pending_by("alice@example.com", "")
+        };
+        assert!(
+            check_allowed(&submit, &draft).is_err(),
+            "only the author submits"
+        );
     }
 
     #[test]

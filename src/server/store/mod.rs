@@ -113,6 +113,15 @@ pub trait RuleStore: Send + Sync {
         table: &str,
         limit: u32,
     ) -> Result<Vec<AuditEvent>, AppError>;
+    /// The table's newest audit events of one action (e.g. every publish, however many
+    /// comments came after).
+    async fn audit_trail_of(
+        &self,
+        caller: &Caller,
+        table: &str,
+        action: AuditAction,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError>;
     /// Records a finished validation run once (by run id); whether it was new.
     async fn record_validation(
         &self,
@@ -153,8 +162,10 @@ pub trait RuleStore: Send + Sync {
     ) -> Result<Option<ImpactPreview>, AppError>;
 }
 
-/// Review-thread entries read per version at most.
+/// Review-thread entries other than comments read per version at most.
 pub const MAX_THREAD: i64 = 500;
+/// Comments one version's review thread keeps (further comments are refused).
+pub const MAX_COMMENTS: i64 = 200;
 
 /// No store: saving says clearly that storage is not configured.
 pub struct NoStore {
@@ -198,6 +209,15 @@ impl RuleStore for NoStore {
         Err(self.refuse())
     }
     async fn audit_trail(&self, _: &Caller, _: &str, _: u32) -> Result<Vec<AuditEvent>, AppError> {
+        Err(self.refuse())
+    }
+    async fn audit_trail_of(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: AuditAction,
+        _: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
         Err(self.refuse())
     }
     async fn record_validation(

@@ -197,11 +197,11 @@ pub async fn diff(
     })
 }
 
-/// How many of a table's newest audit events are searched for publish outcomes.
+/// How many of a table's newest publish events are searched for publish outcomes.
 pub const PUBLISH_EVENTS_READ: u32 = 500;
 
 /// The table's versions, newest first, each with how its last publish went (from the newest
-/// [`PUBLISH_EVENTS_READ`] audit events).
+/// [`PUBLISH_EVENTS_READ`] publish events, which no other action can crowd out).
 pub async fn history_with_publishing(
     store: &dyn RuleStore,
     caller: &Caller,
@@ -210,7 +210,7 @@ pub async fn history_with_publishing(
 ) -> Result<Vec<crate::model::rulesets::RuleSetSummary>, AppError> {
     let mut versions = store.history(caller, table, limit).await?;
     let trail = store
-        .audit_trail(caller, table, PUBLISH_EVENTS_READ)
+        .audit_trail_of(caller, table, AuditAction::Publish, PUBLISH_EVENTS_READ)
         .await?;
     for version in &mut versions {
         version.published = trail

@@ -78,24 +78,59 @@ macro_rules! audit_trail {
 }
 pub(crate) use audit_trail;
 
-/// One version's review thread, oldest first (`Vec<AuditEvent>`).
+/// The table's newest audit events of one action (`Vec<AuditEvent>`), so other actions cannot
+/// crowd them out of the read.
+macro_rules! audit_trail_of {
+    ($pool:expr, $table:expr, $action:expr, $limit:expr) => {{
+        use $crate::server::store::rows::{AUDIT_COLUMNS, AuditRow};
+        sqlx::query_as::<_, AuditRow>(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events WHERE table_name = $1 AND action = $2 ORDER BY at DESC LIMIT $3"
+        ))
+        .bind($table)
+        .bind($action.as_str())
+        .bind(i64::from($limit))
+        .fetch_all($pool)
+        .await
+        .map(|rows| rows.into_iter().map(AuditRow::into_event).collect::<Vec<_>>())
+    }};
+}
+pub(crate) use audit_trail_of;
+
+/// One version's review thread, oldest first (`Vec<AuditEvent>`): every review transition and
+/// publish (up to `MAX_THREAD`), and apart from them the newest `MAX_COMMENTS` comments, so no
+/// number of comments can push a decision out of the thread.
 macro_rules! version_trail {
     ($pool:expr, $table:expr, $version:expr) => {{
         use $crate::server::store::rows::{AUDIT_COLUMNS, AuditRow};
-        sqlx::query_as::<_, AuditRow>(&format!(
+        let events = sqlx::query_as::<_, AuditRow>(&format!(
             "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
-            $crate::server::store::lifecycle::VERSION_TRAIL
+            $crate::server::store::lifecycle::VERSION_EVENTS
         ))
         .bind($table)
         .bind($version)
         .bind($crate::server::store::MAX_THREAD)
         .fetch_all($pool)
-        .await
-        .map(|rows| {
-            rows.into_iter()
-                .map(AuditRow::into_event)
-                .collect::<Vec<_>>()
-        })
+        .await;
+        match events {
+            Err(e) => Err(e),
+            Ok(events) => sqlx::query_as::<_, AuditRow>(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
+                $crate::server::store::lifecycle::VERSION_COMMENTS
+            ))
+            .bind($table)
+            .bind($version)
+            .bind($crate::server::store::MAX_COMMENTS)
+            .fetch_all($pool)
+            .await
+            .map(|comments| {
+                let mut thread: Vec<AuditRow> = events.into_iter().chain(comments).collect();
+                thread.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.action.cmp(&b.action)));
+                thread
+                    .into_iter()
+                    .map(AuditRow::into_event)
+                    .collect::<Vec<_>>()
+            }),
+        }
     }};
 }
 pub(crate) use version_trail;

@@ -165,6 +165,17 @@ impl RuleStore for SqliteStore {
             .map_err(|e| failed("reading the audit trail", e))
     }
 
+    async fn audit_trail_of(
+        &self,
+        _caller: &Caller,
+        table: &str,
+        action: AuditAction,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        queries::audit_trail_of!(&self.pool, table, action, limit)
+            .map_err(|e| failed("reading the audit trail", e))
+    }
+
     async fn record_validation(
         &self,
         caller: &Caller,

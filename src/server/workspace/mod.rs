@@ -62,6 +62,11 @@ pub trait Workspace: Send + Sync {
     ) -> Result<SampleRows, AppError>;
     /// Proves the caller may read the table (a zero-row read as the caller).
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+    /// Whether another user (by e-mail) may read the table, where the backend can tell without
+    /// acting as them; `None` in a workspace, where the app cannot act as another user.
+    fn may_read_as(&self, _email: &str, _table: &TableName) -> Option<bool> {
+        None
+    }
     /// A column profile for analysis, when the backend can compute one quickly; `None` where
     /// profiling belongs to the generation job (Databricks).
     async fn profile(

@@ -172,6 +172,7 @@ async fn preview(
         after,
         changes,
         sample_rows,
+        authors,
     } = request
     else {
         return Err(AppError::internal(
@@ -184,10 +185,22 @@ async fn preview(
     }
     let description = workspace.describe_table(caller, &table).await?;
     let columns: Vec<String> = description.columns.iter().map(|c| c.name.clone()).collect();
-    let after = crate::server::jobs::valid_rules_for(&table, after, &columns)?;
+    let mut after = crate::server::jobs::valid_rules_for(&table, after, &columns)?;
     // The active version may name columns that are gone: it is compared as far as it runs.
-    let before =
+    let mut before =
         crate::model::rules::validate::validate_rule_set(&Value::Array(before), None).rules;
+    let shape = crate::server::jobs::warehouse::shape_of(&description.columns);
+    let withheld = crate::server::jobs::withhold::withhold(
+        workspace,
+        caller,
+        &table,
+        &shape,
+        [
+            (&mut before, authors.active.as_deref()),
+            (&mut after, authors.version.as_deref()),
+        ],
+    )
+    .await;
     let ctx = workspace.session_for_caller(caller)?;
     if !record.enter("checking both versions on the sample", Some(sample_rows)) {
         return Ok(None);
@@ -207,5 +220,7 @@ async fn preview(
     let preview = crate::engine::impact::preview(&ctx, &input)
         .await
         .map_err(|e| AppError::internal(format!("previewing version {version} of {table}"), e))?;
-    Ok(Some(Output::Impact(Box::new(preview))))
+    Ok(Some(Output::Impact(Box::new(
+        withheld.apply(preview, &changes),
+    ))))
 }

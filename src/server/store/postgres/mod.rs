@@ -343,6 +343,18 @@ impl RuleStore for PgStore {
             .map_err(|e| self.error("reading the audit trail", &caller.email, e))
     }
 
+    async fn audit_trail_of(
+        &self,
+        caller: &Caller,
+        table: &str,
+        action: AuditAction,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let pool = self.pool(caller).await?;
+        queries::audit_trail_of!(&pool, table, action, limit)
+            .map_err(|e| self.error("reading the audit trail", &caller.email, e))
+    }
+
     async fn record_validation(
         &self,
         caller: &Caller,

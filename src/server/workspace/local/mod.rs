@@ -374,6 +374,14 @@ impl Workspace for LocalWorkspace {
             .map_err(|e| AppError::internal(format!("profiling {table}"), e))
     }
 
+    fn may_read_as(&self, email: &str, table: &TableName) -> Option<bool> {
+        let known = self
+            .directory
+            .find_by_email(email)
+            .is_some_and(|user| self.check_select(user, table).is_ok());
+        Some(known)
+    }
+
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
         let user = self.user(caller)?;
         let found = self.check_select(user, table)?;
