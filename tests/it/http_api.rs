@@ -258,6 +258,10 @@ async fn pages_render_on_the_server_for_the_forwarded_user() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    // Issue 40 (7): no other site may frame a page (Approve cannot be clickjacked).
+    let headers = response.headers();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["content-security-policy"], "frame-ancestors 'none'");
     let html = String::from_utf8(
         response
             .into_body()
@@ -284,6 +288,41 @@ async fn pages_render_on_the_server_for_the_forwarded_user() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// Issue 40 (7): a rebound DNS name reaches nothing locally, even with an Origin to match it;
+/// the loopback names do.
+#[tokio::test]
+async fn a_page_under_another_host_name_is_refused() {
+    let (app, _dir) = app().await;
+    let get = |host: &'static str| {
+        let mut request = Request::get("/?table=main.sales.customers").header("host", host);
+        for (k, v) in ALICE {
+            request = request.header(k, v);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let refused = app.clone().oneshot(get("evil.example:3000")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(refused.headers()["x-frame-options"], "DENY");
+    for fine in ["127.0.0.1:3000", "localhost:3000"] {
+        let answered = app.clone().oneshot(get(fine)).await.unwrap();
+        assert_eq!(answered.status(), StatusCode::OK, "{fine}");
+    }
+    let api = call(
+        &app,
+        "/api/whoami",
+        &[
+            ALICE[0],
+            ALICE[1],
+            ("host", "evil.example"),
+            ("origin", "http://evil.example"),
+        ],
+        json!({}),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN, "{}", api.text);
+    assert!(api.text.contains("DQX_ALLOWED_HOSTS"), "{}", api.text);
 }
 
 #[tokio::test(flavor = "current_thread")]
