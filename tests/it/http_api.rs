@@ -415,3 +415,53 @@ async fn check_rules_reports_located_problems_and_uses_the_tables_columns() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// Issue 40 (5): a version's prompt and notes are bounded, each refusal naming the field and its
+/// limit; the analysis prompt too.
+#[tokio::test]
+async fn prompts_and_notes_are_bounded_by_what_they_are() {
+    let (app, _dir) = app().await;
+    let rules = json!([{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
+    let long = "p".repeat(dqx_manager::model::runs::MAX_PROMPT_CHARS + 1);
+    let big = json!({"x": "m".repeat(dqx_manager::server::limits::MAX_NOTE_BYTES)});
+    for (body, field) in [
+        (
+            json!({"table": "main.sales.customers", "rules": rules, "user_prompt": long}),
+            "user_prompt",
+        ),
+        (
+            json!({"table": "main.sales.customers", "rules": rules, "metadata": big}),
+            "metadata",
+        ),
+        (
+            json!({"table": "main.sales.customers", "rules": rules, "ai_summary": big}),
+            "ai_summary",
+        ),
+    ] {
+        let saved = call(&app, "/api/save_rule_set", &ALICE, body).await;
+        assert_eq!(saved.status, StatusCode::BAD_REQUEST, "{}", saved.text);
+        assert!(saved.text.contains(field), "{}", saved.text);
+    }
+    let analysed = call(
+        &app,
+        "/api/analyze_rules",
+        &ALICE,
+        json!({"table": "main.sales.customers", "rules": rules, "user_prompt": long}),
+    )
+    .await;
+    assert_eq!(
+        analysed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        analysed.text
+    );
+    assert!(analysed.text.contains("user_prompt"), "{}", analysed.text);
+    let fine = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": "main.sales.customers", "rules": rules, "user_prompt": "emails present", "metadata": {"team": "sales"}}),
+    )
+    .await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.text);
+}
