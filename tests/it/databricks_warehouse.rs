@@ -178,7 +178,7 @@ async fn a_job_probes_every_table_the_rules_read_as_the_caller_first() {
     let (app, fake, _dir) = app_on_fake(&[]).await;
     let rules = json!([
         {"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["id"], "ref_table": "main.sales.orders"}}},
-        {"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": "customer_id < (SELECT max(n) FROM finance.ledger.transactions)"}}}
+        {"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["id"], "ref_table": "finance.ledger.transactions"}}}
     ]);
     let started = start(
         &app,
@@ -241,20 +241,55 @@ async fn a_job_probes_every_table_the_rules_read_as_the_caller_first() {
     no_service_principal(&fake);
 }
 
+/// Issue 41 (1, 2): no SQL text a user wrote reaches the service principal's job — not hidden
+/// in comments the parser reads differently, not as `TABLE`, a CTE, `message_expr`, a filter,
+/// an expression column or limit, or a function call. Each is refused before anything is asked
+/// of the service principal (or any table probed), naming the rule and the warehouse engine;
+/// the same rules still validate on the warehouse as the caller.
 #[tokio::test]
-async fn a_job_refuses_rules_whose_reads_cannot_be_determined() {
+async fn a_job_is_given_no_sql_text_a_user_wrote() {
     let (app, fake, _dir) = app_on_fake(&[]).await;
-    for expression in [
-        "customer_id < (SELECT max(salary) FROM salaries)",
-        "customer_id IN (SELECT id FROM read_files('/Volumes/hr/payroll/x'))",
-    ] {
-        let rules = json!([{"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": expression}}}]);
-        let refused = start(&app, &ALICE, "main.sales.customers", rules, Some("job")).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let hidden = "/* /* */ '*/ CASE WHEN (SELECT count(*) FROM main.hr.employees WHERE salary > 200000) >= customer_id THEN 1 END -- '\nIS NOT NULL";
+    let cases = [
+        json!({"name": "hidden", "criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": hidden}}}),
+        json!({"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": "customer_id < (SELECT max(salary) FROM salaries)"}}}),
+        json!({"criticality": "error", "check": {"function": "sql_query", "arguments": {"query": "TABLE hr.employees", "merge_columns": ["customer_id"], "condition_column": "c"}}}),
+        json!({"criticality": "error", "check": {"function": "sql_query", "arguments": {"query": "WITH employees AS (SELECT 1) SELECT * FROM main.hr.employees", "merge_columns": ["customer_id"], "condition_column": "c"}}}),
+        json!({"criticality": "error", "message_expr": "raise_error(CAST((SELECT max(salary) FROM main.hr.employees) AS STRING))", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}),
+        json!({"criticality": "error", "filter": "customer_id IN (SELECT id FROM read_files('/Volumes/hr/payroll/x'))", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}),
+        json!({"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "secret('hr', 'key')"}}}),
+        json!({"criticality": "error", "check": {"function": "is_not_less_than", "arguments": {"column": "customer_id", "limit": "(SELECT max(salary) FROM main.hr.employees)"}}}),
+    ];
+    for rule in cases {
+        let refused = start(
+            &app,
+            &ALICE,
+            "main.sales.customers",
+            json!([rule.clone()]),
+            Some("job"),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{rule}: {}",
+            refused.text
+        );
         let message = refused.body["message"].as_str().unwrap();
-        assert!(message.contains("warehouse"), "{message}");
+        assert!(
+            message.starts_with("rule 1") && message.contains("engine \"warehouse\""),
+            "{message}"
+        );
     }
     no_service_principal(&fake);
+    let probes = fake
+        .statements
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(sql, _)| sql.contains("employees"))
+        .count();
+    assert_eq!(probes, 0, "nothing about main.hr was asked");
 }
 
 #[tokio::test]

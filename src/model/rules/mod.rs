@@ -6,6 +6,7 @@ pub mod ddl;
 pub mod diff;
 pub mod fingerprint;
 pub mod functions;
+pub mod job_safe;
 pub mod names;
 pub mod validate;
 pub mod yaml;

@@ -16,7 +16,7 @@ use crate::server::caller::Caller;
 use crate::server::databricks::job_wire::Run;
 use crate::server::databricks::jobs::Jobs;
 use crate::server::error::AppError;
-use crate::server::jobs::warehouse::{WarehouseWork, plan_for};
+use crate::server::jobs::warehouse::WarehouseWork;
 use crate::server::workspace::Workspace;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -192,8 +192,11 @@ impl DatabricksJobRunner {
         self.bounds.admit(active)
     }
 
-    /// Proves, as the caller, that they may read every table the job will read; refuses rules
-    /// whose reads cannot be determined. Nothing is asked of the service principal before.
+    /// Proves, as the caller, that they may read every table the job will read. A validation
+    /// job is given only rules the app accounts for field by field (`job_safe`: built-in checks
+    /// over the table's columns with literal arguments, no SQL text), so the tables it reads are
+    /// exactly the target and the `ref_table`s the rules name — no parse of rule text decides
+    /// them. Nothing is asked of the service principal before.
     async fn probe_everything(
         &self,
         caller: &Caller,
@@ -202,14 +205,25 @@ impl DatabricksJobRunner {
         let table = request.table();
         let mut tables = std::collections::BTreeSet::from([table.clone()]);
         if let JobRequest::Validation { rules, .. } = request {
-            let plan =
-                plan_for(self.workspace.as_ref(), caller, table, rules.clone(), false).await?;
-            let referenced = plan.referenced_tables().map_err(|why| {
-                AppError::BadRequest(format!(
-                    "{why}; a DQX job runs as the app's service principal, so it only starts when every table it reads is known — validate on the warehouse (engine \"warehouse\") instead, which reads as you"
-                ))
-            })?;
-            tables.extend(referenced);
+            let columns: Vec<String> = self
+                .workspace
+                .columns(caller, table)
+                .await?
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            crate::model::rules::job_safe::job_refusal(rules, &columns)
+                .map_err(AppError::BadRequest)?;
+            for rule in rules {
+                let named = crate::model::rules::rule_arguments(rule)
+                    .and_then(|a| a.get("ref_table"))
+                    .and_then(Value::as_str);
+                if let Some(name) = named {
+                    tables.insert(TableName::parse(name).map_err(|e| {
+                        AppError::BadRequest(format!("ref_table '{name}' is not a table name: {e}"))
+                    })?);
+                }
+            }
         }
         for t in &tables {
             self.workspace.probe_read(caller, t).await?;
