@@ -1,7 +1,8 @@
 //! A small fake Databricks workspace (axum on a loopback port) that follows the public API shapes
 //! (reference/databricks-api.md) and records, for every call, the path and the token it carried.
 //! Users: `alice-token` (reads everything), `bob-token` (no SELECT on main.hr.employees). The
-//! service principal signs in as `client-id` / `client-secret` and gets `sp-token-N`.
+//! service principal signs in as `client-id` / `client-secret` and gets `sp-token-N`. Tables named
+//! `filtered_*` carry a row filter in their `TableInfo`, and `masked_*` a mask on `email`.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -194,10 +195,19 @@ async fn table_info(
         return r;
     }
     let parts: Vec<&str> = full.split('.').collect();
-    axum::Json(json!({"name": parts[2], "catalog_name": parts[0], "schema_name": parts[1], "full_name": full,
+    let mut email = json!({"name": "email", "type_text": "string", "type_name": "STRING", "position": 1, "nullable": true});
+    if parts[2].starts_with("masked_") {
+        email["mask"] =
+            json!({"function_name": "main.governance.mask_email", "using_column_names": []});
+    }
+    let mut info = json!({"name": parts[2], "catalog_name": parts[0], "schema_name": parts[1], "full_name": full,
         "table_type": "MANAGED", "columns": [
             {"name": "customer_id", "type_text": "bigint", "type_name": "LONG", "position": 0, "nullable": false},
-            {"name": "email", "type_text": "string", "type_name": "STRING", "position": 1, "nullable": true}]})).into_response()
+            email]});
+    if parts[2].starts_with("filtered_") {
+        info["row_filter"] = json!({"function_name": "main.governance.region_filter", "input_column_names": ["customer_id"]});
+    }
+    axum::Json(info).into_response()
 }
 
 fn chunk(id: &str, index: usize) -> Value {

@@ -584,3 +584,56 @@ async fn a_unity_catalog_table_is_published_with_the_approvers_sql_once() {
     );
     no_service_principal(&fake);
 }
+
+/// Issue 41 (3): a table with a row filter or a masked column — the target or a reference — is
+/// never read by the service principal's job (it would see rows and values the caller does not);
+/// the warehouse still validates it as the caller, and a generation job asked for on it runs on
+/// the warehouse as the caller instead.
+#[tokio::test]
+async fn a_job_never_reads_a_table_with_a_row_filter_or_a_mask() {
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let email = json!([{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}]);
+    for (table, says) in [
+        (
+            "main.sales.filtered_customers",
+            "a row filter (main.governance.region_filter)",
+        ),
+        ("main.sales.masked_customers", "masks on email"),
+    ] {
+        let refused = start(&app, &ALICE, table, email.clone(), Some("job")).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+        let message = refused.body["message"].as_str().unwrap();
+        assert!(
+            message.contains(says) && message.contains("engine \"warehouse\""),
+            "{message}"
+        );
+    }
+    let reference = json!([{"criticality": "error", "check": {"function": "foreign_key", "arguments": {"columns": ["customer_id"], "ref_columns": ["customer_id"], "ref_table": "main.sales.filtered_orders"}}}]);
+    let refused = start(&app, &ALICE, "main.sales.customers", reference, Some("job")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("main.sales.filtered_orders has a row filter"),
+        "{}",
+        refused.text
+    );
+    no_service_principal(&fake);
+
+    let on_warehouse = start(&app, &ALICE, "main.sales.masked_customers", email, None).await;
+    assert_eq!(on_warehouse.status, StatusCode::OK, "{}", on_warehouse.text);
+    let generated = call(
+        &app,
+        "/api/start_generation",
+        &ALICE,
+        json!({"table": "main.sales.masked_customers", "prompt": "emails present", "sample_limit": 100, "engine": "job"}),
+    )
+    .await;
+    assert_eq!(generated.status, StatusCode::OK, "{}", generated.text);
+    let run_id = generated.body["run_id"].as_str().unwrap();
+    assert!(
+        run_id.starts_with("wh-"),
+        "generation ran on the warehouse: {run_id}"
+    );
+    no_service_principal(&fake);
+}

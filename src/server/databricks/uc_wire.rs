@@ -60,6 +60,24 @@ pub struct UcTable {
     pub table_type: Option<String>,
     pub comment: Option<String>,
     pub columns: Vec<UcColumn>,
+    /// `TableRowFilter`, present when the table has a row filter.
+    pub row_filter: Option<UcFunctionRef>,
+}
+
+/// The function of a row filter (`TableRowFilter`) or a column mask (`ColumnMask`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UcFunctionRef {
+    pub function_name: Option<String>,
+}
+
+impl UcFunctionRef {
+    /// The function's name, or a word for one Unity Catalog did not name.
+    pub fn name(&self) -> String {
+        self.function_name
+            .clone()
+            .unwrap_or_else(|| "unnamed function".into())
+    }
 }
 
 /// `ColumnInfo`: `type_text` is the SQL type (`decimal(12,2)`), `type_name` its kind (`DECIMAL`).
@@ -70,6 +88,8 @@ pub struct UcColumn {
     pub type_text: Option<String>,
     pub type_name: Option<String>,
     pub nullable: Option<bool>,
+    /// `ColumnMask`, present when the column's values are masked.
+    pub mask: Option<UcFunctionRef>,
 }
 
 impl UcTable {

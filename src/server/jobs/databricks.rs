@@ -227,8 +227,29 @@ impl DatabricksJobRunner {
         }
         for t in &tables {
             self.workspace.probe_read(caller, t).await?;
+            self.refuse_controlled(caller, t).await?;
         }
         Ok(())
+    }
+
+    /// Refuses a table with a row filter or a masked column: the job would read it as the
+    /// service principal, whose view of its rows and values is not the caller's.
+    async fn refuse_controlled(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
+        match self.access_controls(caller, table).await?.describe() {
+            None => Ok(()),
+            Some(what) => Err(AppError::BadRequest(format!(
+                "{table} has {what}, so a DQX job, which reads as the app's service principal, would see rows and values you do not; validate on the warehouse (engine \"warehouse\", the default), which reads it as you"
+            ))),
+        }
+    }
+
+    /// The table's row filter and masked columns, read as the caller.
+    pub async fn access_controls(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<crate::server::workspace::controls::AccessControls, AppError> {
+        self.workspace.access_controls(caller, table).await
     }
 
     /// Whether a validation job can be started (a job identity and the job's id are set).

@@ -62,6 +62,17 @@ impl JobRequest {
         }
     }
 
+    /// The same request for another engine (an impact preview always runs as the caller).
+    pub fn on_engine(mut self, choice: EngineChoice) -> Self {
+        match &mut self {
+            JobRequest::Generation { engine, .. } | JobRequest::Validation { engine, .. } => {
+                *engine = choice;
+            }
+            JobRequest::Impact { .. } => {}
+        }
+        self
+    }
+
     pub fn engine(&self) -> EngineChoice {
         match self {
             JobRequest::Generation { engine, .. } | JobRequest::Validation { engine, .. } => {

@@ -33,7 +33,21 @@ impl JobRunner for RoutedRunner {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError> {
         match request.engine() {
             EngineChoice::Warehouse => self.warehouse.start(caller, request).await,
-            EngineChoice::Job => self.jobs.start(caller, request).await,
+            EngineChoice::Job => {
+                // A generation job profiles the table as the service principal: where rows are
+                // filtered or values masked, generation runs on the warehouse as the caller.
+                if let JobRequest::Generation { .. } = &request {
+                    let controls = self.jobs.access_controls(caller, request.table()).await?;
+                    if let Some(what) = controls.describe() {
+                        tracing::info!(table = %request.table(), %what, "generation runs on the warehouse as the caller");
+                        return self
+                            .warehouse
+                            .start(caller, request.on_engine(EngineChoice::Warehouse))
+                            .await;
+                    }
+                }
+                self.jobs.start(caller, request).await
+            }
         }
     }
 

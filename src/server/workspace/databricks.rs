@@ -207,6 +207,23 @@ impl Workspace for DatabricksWorkspace {
         })
     }
 
+    async fn access_controls(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<super::controls::AccessControls, AppError> {
+        let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
+        Ok(super::controls::AccessControls {
+            row_filter: info.row_filter.as_ref().map(|f| f.name()),
+            masked_columns: info
+                .columns
+                .iter()
+                .filter(|c| c.mask.is_some())
+                .map(|c| c.name.clone().unwrap_or_default())
+                .collect(),
+        })
+    }
+
     async fn columns(
         &self,
         caller: &Caller,

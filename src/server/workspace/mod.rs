@@ -1,6 +1,7 @@
 //! The `Workspace` capability: what the caller may see and read in the catalog, behind one
 //! trait with a local (DataFusion) implementation and, later, a Databricks one.
 
+pub mod controls;
 pub mod databricks;
 pub mod local;
 
@@ -62,6 +63,15 @@ pub trait Workspace: Send + Sync {
     ) -> Result<SampleRows, AppError>;
     /// Proves the caller may read the table (a zero-row read as the caller).
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+    /// The table's row filter and masked columns, read as the caller (none locally, where
+    /// grants are whole tables).
+    async fn access_controls(
+        &self,
+        _caller: &Caller,
+        _table: &TableName,
+    ) -> Result<controls::AccessControls, AppError> {
+        Ok(controls::AccessControls::default())
+    }
     /// Whether another user (by e-mail) may read the table, where the backend can tell without
     /// acting as them; `None` in a workspace, where the app cannot act as another user.
     fn may_read_as(&self, _email: &str, _table: &TableName) -> Option<bool> {
