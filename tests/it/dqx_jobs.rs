@@ -182,3 +182,82 @@ fn the_generation_job_returns_rules_dqx_accepts() {
     );
     assert_eq!(answer["document"]["metadata"]["row_count"], 1000);
 }
+
+/// Issue 41 (3), the proof on DQX 0.17: the issue's hidden expression — a nested comment that
+/// the SQL parser ends early, so it sees a string where Spark sees a subquery — does read
+/// `hr.employees` when DQX evaluates it (its violation count is a figure of that table), the
+/// parser the app once relied on finds no such table in it, and the app never gives it to a
+/// job: the job path's allow-list refuses it before anything starts.
+#[test]
+fn the_hidden_subquery_reads_hr_on_dqx_and_never_reaches_a_job() {
+    let Some(python) = crate::common::spark::spark_python("the DQX job tests") else {
+        return;
+    };
+    let hidden = "/* /* */ '*/ CASE WHEN (SELECT count(*) FROM hr.employees WHERE salary > 200000) >= order_id THEN 1 END -- '\nIS NOT NULL";
+    let rules = json!([{"name": "oracle", "criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": hidden}}}]);
+    let columns: Vec<String> = [
+        "order_id",
+        "customer_id",
+        "order_ts",
+        "status",
+        "amount",
+        "currency",
+    ]
+    .map(String::from)
+    .to_vec();
+    let refusal =
+        dqx_manager::model::rules::job_safe::job_refusal(rules.as_array().unwrap(), &columns)
+            .unwrap_err();
+    assert!(refusal.contains("rule 1 ('oracle')"), "{refusal}");
+    let parsed = dqx_manager::engine::references::referenced_tables(&format!(
+        "SELECT * FROM c.s.orders WHERE {hidden}"
+    ))
+    .map(|t| t.iter().map(ToString::to_string).collect::<Vec<_>>());
+    assert!(
+        parsed
+            .as_ref()
+            .is_ok_and(|t| !t.iter().any(|n| n.contains("employees"))),
+        "the parser was expected to miss the subquery: {parsed:?}"
+    );
+
+    let root = common::sample_workspace();
+    let answer = run_notebook(
+        &python,
+        "validate_dq_rules.py",
+        json!({"table_name": "sales.orders", "rules": rules.to_string(), "requested_by": "bob@example.com"}),
+        json!({
+            "sales.orders": root.join("main/sales/orders.parquet").display().to_string(),
+            "hr.employees": root.join("main/hr/employees.parquet").display().to_string(),
+        }),
+    );
+    let doc = &answer["document"];
+    assert_eq!(doc["success"], true, "{answer}");
+    let seen = doc["rule_results"][0]["violation_count"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no count: {answer}"));
+    let (rich, expected) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let ctx = common::alice_session().await;
+        let rich = count(&ctx, "SELECT count(*) FROM `main`.`hr`.`employees` WHERE salary > 200000".into()).await;
+        let failing = count(
+            &ctx,
+            format!("SELECT count(*) FROM `main`.`sales`.`orders` WHERE order_id IS NULL OR order_id > {rich}"),
+        )
+        .await;
+        (rich, failing)
+    });
+    assert!(rich > 0, "the sample has salaries over 200,000");
+    assert_eq!(
+        seen, expected,
+        "DQX's count is the orders past the {rich} salaries over 200,000 it read in hr.employees"
+    );
+}
+
+/// One count(*) on the embedded engine.
+async fn count(ctx: &datafusion::execution::context::SessionContext, sql: String) -> u64 {
+    let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+    let column = batches[0].column(0);
+    datafusion::arrow::array::cast::as_primitive_array::<datafusion::arrow::datatypes::Int64Type>(
+        column,
+    )
+    .value(0) as u64
+}
