@@ -458,10 +458,9 @@ impl WarehouseWork {
             caller,
             &table,
             &shape,
-            [
-                (&mut before, authors.active.as_deref()),
-                (&mut after, authors.version.as_deref()),
-            ],
+            &authors,
+            &mut before,
+            &mut after,
         )
         .await;
         let mut rules = before.clone();

@@ -69,60 +69,83 @@ fn verdict(workspace: &dyn Workspace, author: Option<&str>, reads: Reads) -> Ver
     }
 }
 
-/// Takes out of `before` and `after` every rule that reads tables its author may not (or may
+/// Takes out of `before` (the active version, by `authors.active`) and `after` (the version
+/// under review, by `authors.version`) every rule that reads tables its author may not (or may
 /// not be shown to) read; a rule name taken out of one side is taken out of both.
 pub async fn withhold(
     workspace: &dyn Workspace,
     caller: &Caller,
     table: &TableName,
     shape: &TableShape,
-    sides: [(&mut Vec<ResolvedRule>, Option<&str>); 2],
+    authors: &Authors,
+    before: &mut Vec<ResolvedRule>,
+    after: &mut Vec<ResolvedRule>,
 ) -> Withheld {
-    let mut withheld = Withheld::default();
     let mut verdicts = Vec::new();
-    for (rules, author) in &sides {
+    for (rules, author) in [
+        (&*before, authors.active.as_deref()),
+        (&*after, authors.version.as_deref()),
+    ] {
         let reads = tables_each_rule_reads(table, shape, rules);
         for (rule, reads) in rules.iter().zip(reads) {
-            verdicts.push((rule.name.clone(), verdict(workspace, *author, reads)));
+            verdicts.push((rule.name.clone(), verdict(workspace, author, reads)));
         }
     }
-    let mut kept_reads = BTreeSet::new();
+    let mut withheld = Withheld::default();
+    let mut readable_by_caller = BTreeMap::new();
+    let mut kept_reads = Vec::new();
     for (name, verdict) in verdicts {
+        if withheld.reasons.contains_key(&name) {
+            continue;
+        }
         let why = match verdict {
             Verdict::Runs(tables) => {
-                kept_reads.extend(tables.into_iter().map(|t| (name.clone(), t)));
+                kept_reads.push((name, tables));
                 continue;
             }
             Verdict::AuthorMayNot(author, tables) => format!(
                 "{NOT_PREVIEWED}it reads tables besides {table}{}, which its author {author} may not read; run with your rights it would show them what they cannot see",
-                named(workspace, caller, &tables).await
+                named(workspace, caller, &tables, &mut readable_by_caller).await
             ),
             Verdict::CannotActAsAuthor(tables) => format!(
                 "{NOT_PREVIEWED}it reads tables besides {table}{}; the app cannot act as its author to check they may read them, and run with your rights it could show them what they cannot see",
-                named(workspace, caller, &tables).await
+                named(workspace, caller, &tables, &mut readable_by_caller).await
             ),
             Verdict::Unknown(why) => format!(
                 "{NOT_PREVIEWED}which tables it reads cannot be determined ({why}), so it is not run with your rights"
             ),
         };
-        withheld.reasons.entry(name).or_insert(why);
+        withheld.reasons.insert(name, why);
     }
-    for (rules, _) in sides {
-        rules.retain(|r| !withheld.reasons.contains_key(&r.name));
-    }
+    before.retain(|r| !withheld.reasons.contains_key(&r.name));
+    after.retain(|r| !withheld.reasons.contains_key(&r.name));
     withheld.reads = kept_reads
         .into_iter()
         .filter(|(name, _)| !withheld.reasons.contains_key(name))
-        .map(|(_, t)| t)
+        .flat_map(|(_, tables)| tables)
         .collect();
     withheld
 }
 
 /// " (a, b)" when the caller may read every one of `tables`, else nothing: a table is named
-/// only to a reviewer who may read it.
-async fn named(workspace: &dyn Workspace, caller: &Caller, tables: &BTreeSet<TableName>) -> String {
+/// only to a reviewer who may read it. Each table is probed as the caller once per preview
+/// (`readable` keeps the answers), however many rules read it.
+async fn named(
+    workspace: &dyn Workspace,
+    caller: &Caller,
+    tables: &BTreeSet<TableName>,
+    readable: &mut BTreeMap<TableName, bool>,
+) -> String {
     for t in tables {
-        if workspace.probe_read(caller, t).await.is_err() {
+        let may = match readable.get(t) {
+            Some(known) => *known,
+            None => {
+                let may = workspace.probe_read(caller, t).await.is_ok();
+                readable.insert(t.clone(), may);
+                may
+            }
+        };
+        if !may {
             return String::new();
         }
     }

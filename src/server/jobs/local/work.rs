@@ -195,10 +195,9 @@ async fn preview(
         caller,
         &table,
         &shape,
-        [
-            (&mut before, authors.active.as_deref()),
-            (&mut after, authors.version.as_deref()),
-        ],
+        &authors,
+        &mut before,
+        &mut after,
     )
     .await;
     let ctx = workspace.session_for_caller(caller)?;
