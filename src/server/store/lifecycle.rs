@@ -78,12 +78,12 @@ pub const REJECT: &str = "UPDATE dq_rules_events SET status = 'rejected', review
 pub const INSERT_AUDIT: &str = "INSERT INTO dq_audit_events (id, at, actor, action, table_name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const PENDING: &str =
     "WHERE status = 'pending' ORDER BY submitted_at, table_name, version LIMIT $1";
-/// A version's audit events other than comments (its transitions and publishes).
+/// A version's audit events other than comments (its transitions and publishes), the oldest `$3`.
 pub const VERSION_EVENTS: &str =
     "WHERE table_name = $1 AND version = $2 AND action <> 'comment' ORDER BY at, action LIMIT $3";
-/// A version's newest comments.
+/// A version's newest `$4` comments.
 pub const VERSION_COMMENTS: &str =
-    "WHERE table_name = $1 AND version = $2 AND action = 'comment' ORDER BY at DESC LIMIT $3";
+    "WHERE table_name = $1 AND version = $2 AND action = 'comment' ORDER BY at DESC LIMIT $4";
 /// Kept once per run (`$7` the run id).
 pub const INSERT_PREVIEW: &str = "INSERT INTO dq_impact_previews (id, table_name, version, computed_by, computed_at, result, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id) DO NOTHING";
 pub const LATEST_PREVIEW: &str = "SELECT result FROM dq_impact_previews WHERE table_name = $1 AND version = $2 ORDER BY computed_at DESC LIMIT 1";

@@ -96,41 +96,25 @@ macro_rules! audit_trail_of {
 }
 pub(crate) use audit_trail_of;
 
-/// One version's review thread, oldest first (`Vec<AuditEvent>`): every review transition and
-/// publish (up to `MAX_THREAD`), and apart from them the newest `MAX_COMMENTS` comments, so no
-/// number of comments can push a decision out of the thread.
+/// One version's review thread, oldest first (`Vec<AuditEvent>`), in one statement: every review
+/// transition and publish (up to `MAX_THREAD`), and apart from them the newest `MAX_COMMENTS`
+/// comments, so no number of comments can push a decision out of the thread.
 macro_rules! version_trail {
     ($pool:expr, $table:expr, $version:expr) => {{
+        use $crate::server::store::lifecycle::{VERSION_COMMENTS, VERSION_EVENTS};
         use $crate::server::store::rows::{AUDIT_COLUMNS, AuditRow};
-        let events = sqlx::query_as::<_, AuditRow>(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
-            $crate::server::store::lifecycle::VERSION_EVENTS
+        sqlx::query_as::<_, AuditRow>(&format!(
+            "SELECT * FROM (SELECT {AUDIT_COLUMNS} FROM dq_audit_events {VERSION_EVENTS}) AS decisions \
+             UNION ALL SELECT * FROM (SELECT {AUDIT_COLUMNS} FROM dq_audit_events {VERSION_COMMENTS}) AS comments \
+             ORDER BY at, action"
         ))
         .bind($table)
         .bind($version)
         .bind($crate::server::store::MAX_THREAD)
+        .bind($crate::server::store::MAX_COMMENTS)
         .fetch_all($pool)
-        .await;
-        match events {
-            Err(e) => Err(e),
-            Ok(events) => sqlx::query_as::<_, AuditRow>(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM dq_audit_events {}",
-                $crate::server::store::lifecycle::VERSION_COMMENTS
-            ))
-            .bind($table)
-            .bind($version)
-            .bind($crate::server::store::MAX_COMMENTS)
-            .fetch_all($pool)
-            .await
-            .map(|comments| {
-                let mut thread: Vec<AuditRow> = events.into_iter().chain(comments).collect();
-                thread.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.action.cmp(&b.action)));
-                thread
-                    .into_iter()
-                    .map(AuditRow::into_event)
-                    .collect::<Vec<_>>()
-            }),
-        }
+        .await
+        .map(|rows| rows.into_iter().map(AuditRow::into_event).collect::<Vec<_>>())
     }};
 }
 pub(crate) use version_trail;
