@@ -218,6 +218,19 @@ fn forwarded_caller(headers: &ForwardedHeaders, token: SecretToken, request_id: 
     }
 }
 
+/// A caller with only an e-mail (no token), for the crate's unit tests.
+#[cfg(test)]
+pub(crate) fn test_caller(email: &str) -> Caller {
+    Caller {
+        email: email.into(),
+        user_name: None,
+        display_name: None,
+        token: None,
+        source: IdentitySource::ForwardedToken,
+        request_id: "test".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,7 @@ impl ReadableCache {
 mod tests {
     use super::*;
     use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};
-    use crate::server::caller::IdentitySource;
+    use crate::server::caller::test_caller as caller;
     use crate::server::error::AppError;
     use crate::server::workspace::BackendHealth;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -159,17 +159,6 @@ mod tests {
             } else {
                 Err(AppError::PermissionDenied("no SELECT".into()))
             }
-        }
-    }
-
-    fn caller(email: &str) -> Caller {
-        Caller {
-            email: email.into(),
-            user_name: None,
-            display_name: None,
-            token: None,
-            source: IdentitySource::ForwardedToken,
-            request_id: "test".into(),
         }
     }
 

@@ -4,7 +4,7 @@
 use super::*;
 use crate::model::runs::RunState;
 use crate::model::table_name::TableName;
-use crate::server::caller::IdentitySource;
+use crate::server::caller::test_caller as caller;
 use crate::server::workspace::local::LocalWorkspace;
 use crate::server::workspace::local::directory::LocalDirectory;
 use crate::server::workspace::local::sample_data::write_sample_workspace;
@@ -18,17 +18,6 @@ async fn runner(max: usize) -> (tempfile::TempDir, LocalJobRunner) {
         .await
         .unwrap();
     (dir, LocalJobRunner::new(Arc::new(workspace), max, None))
-}
-
-fn caller(email: &str) -> Caller {
-    Caller {
-        email: email.into(),
-        user_name: None,
-        display_name: None,
-        token: None,
-        source: IdentitySource::ForwardedToken,
-        request_id: "test".into(),
-    }
 }
 
 fn validation(table: &str) -> JobRequest {
