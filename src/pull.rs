@@ -34,9 +34,8 @@ pub fn check_app_url(app: &str) -> Result<(), String> {
     if lower.starts_with("https://") {
         return Ok(());
     }
-    if let Some(rest) = lower.strip_prefix("http://") {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = crate::server::limits::host_of_authority(authority).unwrap_or_default();
+    if lower.starts_with("http://") {
+        let host = crate::server::limits::host_of_url(&lower).unwrap_or_default();
         let local = host == "localhost"
             || host
                 .parse::<std::net::IpAddr>()
@@ -126,6 +125,7 @@ mod tests {
         for bad in [
             "http://dqx.example.com",
             "http://127.0.0.1.evil.example",
+            "http://localhost:3000@evil.example",
             "ftp://x",
             "dqx.example.com",
         ] {
