@@ -3,8 +3,8 @@
 //! streamed once to count violations per rule name, split valid/invalid rows and keep samples.
 
 use super::compile::{
-    CompileContext, Join, Layer, RefShape, References, Skip, compile, joined_from, layered_base,
-    reference_names, reference_table,
+    CompileContext, Join, Layer, RefShape, References, Skip, compile, invalid_custom_message,
+    joined_from, layered_base, reference_names, reference_table,
 };
 use super::sql::{Dialect, first_line, read_only_options};
 use crate::model::results::{CheckResultItem, RowResult, RuleResult, RuleStatus, ValidationResult};
@@ -213,15 +213,24 @@ async fn planned(
         "SELECT {column_sql} FROM {} LIMIT 0",
         joined_from(&base, &joins)
     );
-    ctx.sql_with_options(&probe, read_only_options())
-        .await
-        .map_err(|e| {
-            Skip(format!(
-                "Check evaluation skipped: {}",
-                first_line(&e.to_string())
-            ))
-        })?;
+    if let Err(e) = ctx.sql_with_options(&probe, read_only_options()).await {
+        return Err(Skip(match &rule.message_expr {
+            Some(expr) if !message_resolves(ctx, &base, expr).await => invalid_custom_message(expr),
+            _ => format!("Check evaluation skipped: {}", first_line(&e.to_string())),
+        }));
+    }
     Ok((column_sql, compiled.joins, compiled.layers))
+}
+
+/// Whether a rule's `message_expr` resolves against the checked rows (DQX skips the rule with
+/// its own text when it does not).
+async fn message_resolves(ctx: &SessionContext, base: &str, expr: &str) -> bool {
+    ctx.sql_with_options(
+        &format!("SELECT ({expr}) FROM {base} LIMIT 0"),
+        read_only_options(),
+    )
+    .await
+    .is_ok()
 }
 
 /// The one query: every row with each rule's message (NULL where it passes), over the table

@@ -89,6 +89,8 @@ mod tests {
                 "expression": "amount < (SELECT max(amount) FROM main.sales.orders)"}}},
             {"criticality": "error", "check": {"function": "sql_expression", "arguments": {
                 "expression": "amount < (SELECT max(x) FROM payroll)"}}},
+            {"criticality": "error", "message_expr": "concat('over ', (SELECT max(salary) FROM main.hr.employees))",
+             "check": {"function": "is_not_null", "arguments": {"column": "amount"}}},
         ]));
         let reads = tables_each_rule_reads(&table, &shape, &set);
         assert_eq!(names(&reads[0]), Vec::<String>::new());
@@ -97,5 +99,46 @@ mod tests {
         assert_eq!(names(&reads[3]), ["main.sales.customers"]);
         assert_eq!(names(&reads[4]), Vec::<String>::new(), "the table itself");
         assert!(reads[5].is_err(), "{:?}", reads[5]);
+        assert_eq!(
+            names(&reads[6]),
+            ["main.hr.employees"],
+            "a message's reads count"
+        );
+    }
+
+    /// Issue 41 (1): the issue's hidden subquery — a nested comment this parser ends early, so
+    /// it sees a string where Spark sees `SELECT ... FROM main.hr.employees` — is not compiled
+    /// for the warehouse at all (it would run there as the reviewer of a preview, reads unnamed):
+    /// the rule is skipped, reads nothing, and the skip says why.
+    #[test]
+    fn text_the_warehouse_reads_differently_is_never_compiled() {
+        let table = TableName::parse("main.sales.orders").unwrap();
+        let shape = TableShape {
+            columns: vec!["order_id".into()],
+            types: vec!["bigint".into()],
+            nullable: vec![true],
+            ..Default::default()
+        };
+        let hidden = "/* /* */ '*/ CASE WHEN (SELECT count(*) FROM main.hr.employees WHERE salary > 200000) >= order_id THEN 1 END -- '\nIS NOT NULL";
+        let set = rules(json!([
+            {"criticality": "error", "check": {"function": "sql_expression", "arguments": {"expression": hidden}}},
+            {"criticality": "error", "filter": hidden, "check": {"function": "is_not_null", "arguments": {"column": "order_id"}}},
+            {"criticality": "error", "message_expr": hidden, "check": {"function": "is_not_null", "arguments": {"column": "order_id"}}},
+        ]));
+        let plan = SparkPlan::new(
+            &table.quoted(),
+            "main.sales.orders",
+            &shape,
+            &set,
+            "current_timestamp()",
+        );
+        for index in 0..set.len() {
+            let (_, skipped) = plan.rule_state(index).unwrap();
+            let skipped = skipped.unwrap_or_else(|| panic!("rule {index} was compiled"));
+            assert!(skipped.contains("comments are not allowed"), "{skipped}");
+        }
+        for reads in tables_each_rule_reads(&table, &shape, &set) {
+            assert_eq!(names(&reads), Vec::<String>::new());
+        }
     }
 }

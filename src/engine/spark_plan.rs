@@ -233,6 +233,23 @@ impl SparkPlan {
         ))
     }
 
+    /// A zero-row statement that only analyses rule `index`'s `message_expr`, to tell a message
+    /// the warehouse cannot resolve (DQX's own skip) from any other refusal.
+    pub fn message_probe_sql(&self, index: usize) -> Option<String> {
+        let rule = self.rules.get(index).filter(|r| r.skipped.is_none())?;
+        let expr = rule.rule.message_expr.as_deref()?;
+        Some(format!(
+            "SELECT ({expr}) AS __dqx_m FROM {} LIMIT 0",
+            self.base(&[rule])
+        ))
+    }
+
+    /// DQX's skip text for rule `index`'s `message_expr`, when it has one.
+    pub fn message_skip(&self, index: usize) -> Option<String> {
+        let expr = self.rules.get(index)?.rule.message_expr.as_deref()?;
+        Some(super::compile::invalid_custom_message(expr))
+    }
+
     /// `WITH __dqx_checked AS (...)`: every row of the table with one message column per rule
     /// (`__dqx_r{i}`, NULL where the row passes).
     pub(crate) fn checked_cte(&self) -> String {

@@ -5,7 +5,7 @@ use crate::model::rules::validate::looks_like_iso_date_or_time;
 use datafusion::execution::context::SQLOptions;
 use datafusion::sql::sqlparser::dialect::DatabricksDialect;
 use datafusion::sql::sqlparser::parser::Parser;
-use datafusion::sql::sqlparser::tokenizer::Token;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 use serde_json::Value;
 
 /// Which SQL the checks compile to.
@@ -183,6 +183,7 @@ pub fn check_expression(text: &str) -> Result<(), String> {
     let spark = crate::engine::references::SparkSqlDialect;
     let dialects: [&dyn datafusion::sql::sqlparser::dialect::Dialect; 2] = [&plain, &spark];
     for dialect in dialects {
+        one_reading(text, dialect)?;
         let mut parser = Parser::new(dialect)
             .with_recursion_limit(crate::engine::references::PARSER_RECURSION_LIMIT)
             .try_with_sql(text)
@@ -202,6 +203,55 @@ pub fn check_expression(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// How the refusal of text with more than one reading begins.
+pub const TWO_READINGS: &str = "the SQL warehouse could read this text differently";
+
+/// Refuses text the SQL warehouse could split into tokens differently from this parser, so that
+/// what the app names as a rule's reads is what Spark runs: comments (Spark nests `/* */` and
+/// continues `--` lines after a backslash; the parser does neither) and raw strings (`r'...'`,
+/// no escapes in Spark, an identifier and a string here). Without them, both split alike.
+fn one_reading(
+    text: &str,
+    dialect: &dyn datafusion::sql::sqlparser::dialect::Dialect,
+) -> Result<(), String> {
+    let tokens = Tokenizer::new(dialect, text)
+        .tokenize()
+        .map_err(|e| format!("'{text}' cannot be read as SQL: {e}"))?;
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Whitespace(
+                Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_),
+            ) => {
+                return Err(format!(
+                    "{TWO_READINGS}: comments are not allowed in a rule's SQL; remove the comment from '{text}'"
+                ));
+            }
+            Token::SingleQuotedRawStringLiteral(_)
+            | Token::DoubleQuotedRawStringLiteral(_)
+            | Token::TripleSingleQuotedRawStringLiteral(_)
+            | Token::TripleDoubleQuotedRawStringLiteral(_) => {
+                return Err(format!(
+                    "{TWO_READINGS}: raw strings (r'...') are not allowed in a rule's SQL; write an ordinary string in '{text}'"
+                ));
+            }
+            Token::Word(word)
+                if word.quote_style.is_none()
+                    && word.value.eq_ignore_ascii_case("r")
+                    && matches!(
+                        tokens.get(i + 1),
+                        Some(Token::SingleQuotedString(_) | Token::DoubleQuotedString(_))
+                    ) =>
+            {
+                return Err(format!(
+                    "{TWO_READINGS}: raw strings (r'...') are not allowed in a rule's SQL; write an ordinary string in '{text}'"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `text` is exactly one query (nothing before or after it), in both literal
 /// readings, as `check_expression` does for expressions.
 pub fn check_query(text: &str) -> Result<(), String> {
@@ -209,6 +259,7 @@ pub fn check_query(text: &str) -> Result<(), String> {
     let spark = crate::engine::references::SparkSqlDialect;
     let dialects: [&dyn datafusion::sql::sqlparser::dialect::Dialect; 2] = [&plain, &spark];
     for dialect in dialects {
+        one_reading(text, dialect)?;
         let mut parser = Parser::new(dialect)
             .with_recursion_limit(crate::engine::references::PARSER_RECURSION_LIMIT)
             .try_with_sql(text)
@@ -312,5 +363,28 @@ mod tests {
         assert!(check_query("SELECT 1 AS condition").is_ok());
         assert!(check_query("SELECT 1 AS condition) x, (SELECT * FROM t").is_err());
         assert!(check_query("SELECT 1; SELECT 2").is_err());
+    }
+
+    /// Issue 41 (1): text the parser and Spark split differently is refused, so no decision
+    /// about a rule's reads rests on a reading Spark does not share.
+    #[test]
+    fn text_spark_reads_differently_is_refused() {
+        let hidden = "/* /* */ '*/ CASE WHEN (SELECT count(*) FROM main.hr.employees WHERE salary > 200000) >= order_id THEN 1 END -- '\nIS NOT NULL";
+        for text in [
+            hidden,
+            "a > 1 -- trailing note",
+            "a > 1 /* note */",
+            "a = 1 -- x\\\n OR (SELECT 1 FROM hr.t) = 1",
+            "a = r'\\' -- '",
+            "a = R\"x\"",
+        ] {
+            let refused = check_expression(text).unwrap_err();
+            assert!(refused.starts_with(TWO_READINGS), "{text}: {refused}");
+        }
+        let refused = check_query("SELECT 1 AS c /* */ FROM t").unwrap_err();
+        assert!(refused.starts_with(TWO_READINGS), "{refused}");
+        // What looks like a comment inside a string is no comment to either reader.
+        assert!(check_expression("note = '-- not a comment /* */'").is_ok());
+        assert!(check_expression("r = 'x' AND r ='y'").is_ok());
     }
 }

@@ -17,7 +17,12 @@ use std::process::{Command, Stdio};
 fn run_notebook(python: &str, notebook: &str, params: Value, tables: Value) -> Value {
     let warehouse = tempfile::tempdir().unwrap();
     let job = json!({
-        "notebook": format!("{}/resources/notebooks/{notebook}", env!("CARGO_MANIFEST_DIR")),
+        // A bare name is one of the bundle's notebooks; a path is the repository's (a test's).
+        "notebook": if notebook.contains('/') {
+            format!("{}/{notebook}", env!("CARGO_MANIFEST_DIR"))
+        } else {
+            format!("{}/resources/notebooks/{notebook}", env!("CARGO_MANIFEST_DIR"))
+        },
         "params": params,
         "tables": tables,
         "warehouse_dir": warehouse.path().join("w").display().to_string(),
@@ -249,6 +254,95 @@ fn the_hidden_subquery_reads_hr_on_dqx_and_never_reaches_a_job() {
     assert_eq!(
         seen, expected,
         "DQX's count is the orders past the {rich} salaries over 200,000 it read in hr.employees"
+    );
+}
+
+/// Issue 41, `message_expr`: compiled by the app in the engines that run as the caller, and
+/// every violating row carries the message DQX 0.17 gives it — the expression's text, its first
+/// 500 characters, on row and dataset checks, under a filter, for a number, NULL where the
+/// expression is NULL (empty here) — and an expression that does not resolve skips the rule
+/// with DQX's own text. Messages name their rows, so each rule's messages are compared as sets.
+#[tokio::test]
+async fn message_expr_gives_the_messages_dqx_gives() {
+    let Some(python) = crate::common::spark::spark_python("the DQX job tests") else {
+        return;
+    };
+    let rules = json!([
+        {"name": "email_present_msg", "criticality": "error", "message_expr": "concat('customer ', customer_id, ' has no email')", "check": {"function": "is_not_null", "arguments": {"column": "email"}}},
+        {"name": "long_message", "criticality": "warn", "message_expr": "concat(country, repeat('x', 600))", "check": {"function": "is_in_list", "arguments": {"column": "country", "allowed": ["'US'", "'DE'"]}}},
+        {"name": "null_message", "criticality": "warn", "message_expr": "CASE WHEN customer_id % 2 = 0 THEN concat('even ', customer_id) END", "check": {"function": "is_in_list", "arguments": {"column": "country", "allowed": ["'US'"]}}},
+        {"name": "numeric_message", "criticality": "error", "message_expr": "customer_id * 10", "check": {"function": "is_in_range", "arguments": {"column": "lifetime_value", "min_limit": 0, "max_limit": 1000}}},
+        {"name": "per_country_msg", "criticality": "warn", "message_expr": "concat('too many in ', country)", "check": {"function": "is_aggr_not_greater_than", "arguments": {"column": "customer_id", "aggr_type": "count", "group_by": ["country"], "limit": 10}}},
+        {"name": "us_only_msg", "criticality": "error", "filter": "country = 'US'", "message_expr": "concat('US customer ', customer_id)", "check": {"function": "is_not_null", "arguments": {"column": "email"}}},
+        {"name": "bad_message", "criticality": "warn", "message_expr": "no_such_column", "check": {"function": "is_not_null", "arguments": {"column": "email"}}}
+    ]);
+    let checked = validate_rule_set(&rules, None);
+    assert!(checked.is_valid(), "{:?}", checked.problems);
+    let ctx = common::alice_session().await;
+    let local = evaluate(
+        &ctx,
+        "`main`.`sales`.`customers`",
+        "main.sales.customers",
+        &checked.rules,
+        &EvalOptions {
+            collect_rows: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut ours: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in local.rows.unwrap_or_default() {
+        for item in row.errors.iter().chain(row.warnings.iter()).flatten() {
+            ours.entry(item.name.clone())
+                .or_default()
+                .push(item.message.clone());
+        }
+    }
+    let root = common::sample_workspace();
+    let answer = run_notebook(
+        &python,
+        "tests/spark/row_messages.py",
+        json!({"table_name": "sales.customers", "rules": rules.to_string(), "order_by": "customer_id"}),
+        json!({"sales.customers": root.join("main/sales/customers.parquet").display().to_string()}),
+    );
+    let mut theirs: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let rows = answer["document"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"));
+    for row in rows {
+        for item in row["errors"]
+            .as_array()
+            .into_iter()
+            .chain(row["warnings"].as_array())
+            .flatten()
+        {
+            let message = item["message"].as_str().unwrap_or_default().to_string();
+            theirs
+                .entry(item["name"].as_str().unwrap_or_default().to_string())
+                .or_default()
+                .push(message);
+        }
+    }
+    for rule in rules.as_array().unwrap() {
+        let name = rule["name"].as_str().unwrap().to_string();
+        let mut mine = ours.remove(&name).unwrap_or_default();
+        let mut dqx = theirs.remove(&name).unwrap_or_default();
+        mine.sort();
+        dqx.sort();
+        assert!(
+            !dqx.is_empty(),
+            "{name}: DQX reports no row; the case tests nothing"
+        );
+        assert_eq!(mine.len(), dqx.len(), "{name}: rows reported");
+        assert_eq!(mine, dqx, "{name}: messages");
+    }
+    let skipped = &local.result.rule_results[6];
+    assert!(
+        skipped.message.contains(
+            "Check evaluation skipped due to invalid custom message expression: 'no_such_column'"
+        ),
+        "{skipped:?}"
     );
 }
 

@@ -316,6 +316,8 @@ fn customer_rules() -> Value {
         {"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "id"}}},
         {"criticality": "warn", "check": {"function": "is_null", "arguments": {"column": "ip6"}}},
         {"check": {"function": "is_not_empty", "arguments": {"column": "email"}}},
+        {"check": {"function": "is_not_null", "arguments": {"column": "email"}}, "name": "message_null_on_odd", "message_expr": "CASE WHEN id % 2 = 0 THEN concat('even ', id) END"},
+        {"check": {"function": "is_in_list", "arguments": {"column": "country", "allowed": ["'US'"]}}, "name": "message_of_country", "message_expr": "concat(country, repeat('x', 600))"},
         {"check": {"function": "is_not_empty", "arguments": {"column": "email", "trim_strings": true}}, "name": "email_not_blank"},
         {"check": {"function": "is_empty", "arguments": {"column": "doc"}}, "criticality": "warn"},
         {"check": {"function": "is_not_null_and_not_empty", "arguments": {"column": "email"}}},

@@ -21,7 +21,7 @@ mod windows;
 
 pub use keys::reference_table;
 
-use super::sql::{Dialect, check_expression, limit_sql};
+use super::sql::{Dialect, TWO_READINGS, check_expression, limit_sql};
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::quote_identifier;
 use serde_json::{Map, Value};
@@ -186,10 +186,11 @@ impl CompileContext<'_> {
                 "Check evaluation skipped due to invalid check columns: ['{text}']"
             )));
         }
-        check_expression(text).map_err(|_| {
-            Skip(format!(
-                "Check evaluation skipped due to invalid check columns: ['{text}']"
-            ))
+        check_expression(text).map_err(|why| {
+            invalid_sql(
+                format!("Check evaluation skipped due to invalid check columns: ['{text}']"),
+                &why,
+            )
         })?;
         Ok(format!("({text})"))
     }
@@ -343,9 +344,44 @@ pub fn compile(rule: &ResolvedRule, cx: &CompileContext<'_>) -> Result<CompiledR
     if let Some(filter) = &rule.filter {
         checked_filter(filter)?;
     }
-    match RULE_CHECKS.iter().find(|(name, _)| *name == rule.function) {
-        Some((_, compile)) => compile(rule, cx),
-        None => row::column_check(rule, cx),
+    let custom = rule
+        .message_expr
+        .as_deref()
+        .map(|expr| custom_message(expr, cx))
+        .transpose()?;
+    let mut compiled = match RULE_CHECKS.iter().find(|(name, _)| *name == rule.function) {
+        Some((_, compile)) => compile(rule, cx)?,
+        None => row::column_check(rule, cx)?,
+    };
+    if let Some(message) = custom {
+        compiled.message = message;
+    }
+    Ok(compiled)
+}
+
+/// DQX's skip text for a rule's `message_expr` that is not a usable expression.
+pub fn invalid_custom_message(expr: &str) -> String {
+    format!("Check evaluation skipped due to invalid custom message expression: '{expr}'")
+}
+
+/// A violating row's message from the rule's `message_expr`, as DQX builds it: the value as
+/// text, its first 500 characters. Where the expression is NULL the row still violates; DQX
+/// leaves its message NULL, here it is empty (a NULL message column means "passes").
+fn custom_message(expr: &str, cx: &CompileContext<'_>) -> Result<String> {
+    check_expression(expr).map_err(|why| invalid_sql(invalid_custom_message(expr), &why))?;
+    Ok(format!(
+        "COALESCE(substr({}, 1, 500), '')",
+        cx.s(&format!("({expr})"))
+    ))
+}
+
+/// DQX's skip text for SQL a rule holds; when the text was refused because the warehouse could
+/// read it differently (DQX would run it), the reason follows so the author knows what to change.
+pub(super) fn invalid_sql(dqx: String, why: &str) -> Skip {
+    if why.starts_with(TWO_READINGS) {
+        Skip(format!("{dqx} ({why})"))
+    } else {
+        Skip(dqx)
     }
 }
 
@@ -382,10 +418,11 @@ pub(super) fn row_filter(rule: &ResolvedRule) -> Result<Option<String>> {
 
 /// `filter` when it is one SQL expression, or the skip DQX reports for an invalid filter.
 pub(super) fn checked_filter(filter: &str) -> Result<&str> {
-    check_expression(filter).map_err(|_| {
-        Skip(format!(
-            "Check evaluation skipped due to invalid check filter: '{filter}'"
-        ))
+    check_expression(filter).map_err(|why| {
+        invalid_sql(
+            format!("Check evaluation skipped due to invalid check filter: '{filter}'"),
+            &why,
+        )
     })?;
     Ok(filter)
 }

@@ -78,6 +78,9 @@ pub struct ResolvedRule {
     pub function: String,
     pub arguments: Map<String, Value>,
     pub filter: Option<String>,
+    /// DQX's `message_expr`: a SQL expression whose value (text, first 500 characters) is the
+    /// message of a violating row instead of the check's own.
+    pub message_expr: Option<String>,
     /// Values stringified, as DQX writes them into results.
     pub user_metadata: BTreeMap<String, String>,
 }

@@ -352,9 +352,19 @@ async fn skip_unanalysable(sql: &AsCaller<'_>, plan: &mut SparkPlan) -> Result<u
                     .split_once("failed: ")
                     .map_or(why.as_str(), |(_, w)| w)
                     .to_string();
+                let message = match plan.message_probe_sql(index) {
+                    Some(message_probe) => match sql.run(&message_probe).await {
+                        Err(AppError::BadRequest(_)) => plan.message_skip(index),
+                        Err(other) => return Err(other),
+                        Ok(_) => None,
+                    },
+                    None => None,
+                };
                 plan.skip(
                     index,
-                    format!("Check evaluation skipped: {}", first_line(&why)),
+                    message.unwrap_or_else(|| {
+                        format!("Check evaluation skipped: {}", first_line(&why))
+                    }),
                 );
                 skipped += 1;
             }

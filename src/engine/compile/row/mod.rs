@@ -217,10 +217,11 @@ pub(super) fn sql_expression(
     cx: &CompileContext<'_>,
 ) -> Result<CompiledRule> {
     let expression = arg_str(args, "expression");
-    check_expression(expression).map_err(|_| {
-        Skip(format!(
-            "Check evaluation skipped due to invalid sql expression: '{expression}'"
-        ))
+    check_expression(expression).map_err(|why| {
+        super::invalid_sql(
+            format!("Check evaluation skipped due to invalid sql expression: '{expression}'"),
+            &why,
+        )
     })?;
     let negate = arg_bool(args, "negate", false);
     let message = match arg(args, "msg").and_then(Value::as_str) {

@@ -199,8 +199,19 @@ fn validate_rule(
         return Vec::new();
     };
     let criticality = read_criticality(rule, out);
-    check_name_and_message(rule, out);
-    let filter = read_filter(rule, out);
+    check_name(rule, out);
+    let filter = read_text(
+        rule,
+        "filter",
+        "the filter must be a SQL condition as text",
+        out,
+    );
+    let message_expr = read_text(
+        rule,
+        "message_expr",
+        "message_expr must be a SQL expression as text",
+        out,
+    );
     let metadata = read_metadata(rule, out);
     let Some(check) = read_check(rule, out) else {
         return Vec::new();
@@ -232,6 +243,7 @@ fn validate_rule(
             function: check.spec.name.to_string(),
             arguments: args,
             filter: filter.clone(),
+            message_expr: message_expr.clone(),
             user_metadata: metadata.clone(),
         })
         .collect()
@@ -264,8 +276,8 @@ fn read_criticality(rule: &Map<String, Value>, out: &mut Collector<'_>) -> Optio
     }
 }
 
-/// A `name` that is not text is an error; a `message_expr` a warning (not evaluated here).
-fn check_name_and_message(rule: &Map<String, Value>, out: &mut Collector<'_>) {
+/// A `name` that is not text is an error.
+fn check_name(rule: &Map<String, Value>, out: &mut Collector<'_>) {
     if let Some(name) = rule.get("name")
         && !name.is_string()
         && !name.is_null()
@@ -275,30 +287,21 @@ fn check_name_and_message(rule: &Map<String, Value>, out: &mut Collector<'_>) {
             format!("the name must be text, got {}", type_name(name)),
         );
     }
-    if rule.get("message_expr").is_some_and(|m| !m.is_null()) {
-        out.push(
-            Severity::Warning,
-            "message_expr",
-            "message_expr is not supported by this app yet; violations get DQX's default message here \
-             (DQX pipelines still use it)",
-            None,
-        );
-    }
 }
 
-/// The rule's `filter`, a SQL condition as text.
-fn read_filter(rule: &Map<String, Value>, out: &mut Collector<'_>) -> Option<String> {
-    match rule.get("filter") {
+/// A rule field holding SQL text (`filter`, `message_expr`): absent, or text; anything else is
+/// an error saying `must`.
+fn read_text(
+    rule: &Map<String, Value>,
+    field: &str,
+    must: &str,
+    out: &mut Collector<'_>,
+) -> Option<String> {
+    match rule.get(field) {
         None | Some(Value::Null) => None,
-        Some(Value::String(f)) => Some(f.clone()),
+        Some(Value::String(text)) => Some(text.clone()),
         Some(other) => {
-            out.error(
-                "filter",
-                format!(
-                    "the filter must be a SQL condition as text, got {}",
-                    type_name(other)
-                ),
-            );
+            out.error(field, format!("{must}, got {}", type_name(other)));
             None
         }
     }

@@ -233,12 +233,26 @@ fn unknown_columns_are_warned_about_when_columns_are_known() {
 }
 
 #[test]
-fn message_expr_is_flagged_not_silently_dropped() {
+fn message_expr_is_kept_on_the_rule_and_must_be_text() {
     let v = validate_rule_set(
         &json!([{"message_expr": "concat('bad ', a)", "check": {"function": "is_not_null", "arguments": {"column": "a"}}}]),
         None,
     );
     assert!(v.is_valid());
-    assert_eq!(v.problems[0].severity, Severity::Warning);
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(
+        v.rules[0].message_expr.as_deref(),
+        Some("concat('bad ', a)")
+    );
+    let v = validate_rule_set(
+        &json!([{"message_expr": 3, "check": {"function": "is_not_null", "arguments": {"column": "a"}}}]),
+        None,
+    );
+    assert!(!v.is_valid());
     assert_eq!(v.problems[0].field, "message_expr");
+    assert!(
+        v.problems[0]
+            .message
+            .contains("must be a SQL expression as text")
+    );
 }
