@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use std::sync::Arc;
 
+mod direct;
+
 const ALICE_TOKEN: &str = "alice-oauth-token";
 const BOB_TOKEN: &str = "bob-oauth-token";
 
@@ -1019,8 +1021,15 @@ async fn as_the_service_principal_postgres_sees_its_role_and_the_caller_is_the_a
     use dqx_manager::server::store::postgres::credential::DatabaseCredential;
     let Some(pg) = pg() else { return };
     let (logs, _guard) = common::logs::capture();
-    // The tables exist (created by the admin role); the service principal only uses them.
+    // The tables exist (created by the admin role). On Databricks the service principal
+    // migrates and so owns them; here the admin does, and grants it what an owner has.
     pg_store_on(&pg, &pg.database).await;
+    sqlx::raw_sql(
+        "GRANT SELECT, INSERT, UPDATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews TO \"client-id\"",
+    )
+    .execute(&mut admin_conn(&pg, &pg.database).await)
+    .await
+    .unwrap();
     let (url, fake) = common::fake_workspace::start().await;
     let client = DatabricksClient::new(&url, RetryPolicy::default()).unwrap();
     let sp = Arc::new(ServicePrincipal::new(

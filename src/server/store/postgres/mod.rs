@@ -4,8 +4,10 @@
 //! active; the unique (table, version) key and a retry guard against writers that do not lock
 //! (such as the older app).
 
+pub mod attest;
 pub mod credential;
 pub mod pools;
+mod signed;
 
 use super::lifecycle::{StoreFailure, Transition, run_transition};
 use super::queries;
@@ -35,6 +37,8 @@ pub enum StoreIdentity {
 pub struct PgStore {
     pools: Pools,
     identity: StoreIdentity,
+    /// The key user-mode writes are signed with, read as the tables' owner when migrating.
+    key: std::sync::RwLock<Option<Arc<attest::AttestKey>>>,
 }
 
 impl PgStore {
@@ -43,6 +47,7 @@ impl PgStore {
         Self {
             pools: Pools::new(target, limits),
             identity: StoreIdentity::User,
+            key: Default::default(),
         }
     }
 
@@ -55,6 +60,7 @@ impl PgStore {
         Self {
             pools: Pools::new(target, limits),
             identity: StoreIdentity::ServicePrincipal(credential),
+            key: Default::default(),
         }
     }
 
@@ -90,14 +96,41 @@ impl PgStore {
                 AppError::internal(format!("migrating the rule store at {}", self.where_()), e)
             })?;
         self.grant_app_role(&mut conn).await?;
+        let (key,): (Vec<u8>,) =
+            sqlx::query_as("SELECT attest_key FROM dq_store_keys WHERE id = 1")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| AppError::internal("reading the rule store's signing key", e))?;
+        *self.key.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(Arc::new(attest::AttestKey::new(key)));
         let _ = conn.close().await;
         Ok(())
     }
 
-    /// Grants the app users' role what the app does, and no more: rule sets are read, added and
-    /// flipped active; validation runs and the audit trail are only read and appended to. The
-    /// role is created (without login) when missing and the migrating identity may create it;
-    /// the deployment makes each user a member (`GRANT dqx_app_users TO "user@example.com"`).
+    /// Whether writes are signed for `dq_write` (user mode) rather than made directly (the
+    /// service principal owns the tables).
+    fn signs_writes(&self) -> bool {
+        matches!(self.identity, StoreIdentity::User)
+    }
+
+    /// The signing key, or why user-mode writes are refused without it (fail closed).
+    fn key(&self) -> Result<Arc<attest::AttestKey>, AppError> {
+        self.key
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                AppError::Unavailable(
+                    "the rule store was not migrated at start-up, so its signing key is unknown and nothing can be written; see the app's log, fix the Lakebase setup and restart the app".into(),
+                )
+            })
+    }
+
+    /// Grants the app users' role what a direct connection may do, and no more: read the
+    /// tables and call `dq_write`, which writes only what the app signed for the connected user
+    /// and checks review itself. No table is writable by it. The role is created (without
+    /// login) when missing and the migrating identity may create it; the deployment makes each
+    /// user a member (`GRANT dqx_app_users TO "user@example.com"`).
     async fn grant_app_role(&self, conn: &mut sqlx::PgConnection) -> Result<(), AppError> {
         let role = &self.pools.target().app_role;
         let quoted = quote_role(role)?;
@@ -116,10 +149,12 @@ impl PgStore {
                     ))
                 })?;
         }
+        // Reads only; every write goes through dq_write, which checks what it writes.
         let grants = format!(
-            "GRANT SELECT, INSERT, UPDATE ON dq_rules_events TO {quoted}; \
-             GRANT SELECT, INSERT ON dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
-             REVOKE UPDATE, DELETE, TRUNCATE ON dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}"
+            "GRANT SELECT ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
+             REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}; \
+             REVOKE ALL ON dq_store_keys FROM {quoted}; \
+             GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT) TO {quoted}"
         );
         sqlx::raw_sql(&grants)
             .execute(&mut *conn)
@@ -148,6 +183,14 @@ impl PgStore {
         self.pools.len()
     }
 
+    /// A failed write in the user's terms: the store's own refusal as it is, else the database's.
+    fn failure(&self, doing: &str, user: &str, failure: StoreFailure) -> AppError {
+        match failure {
+            StoreFailure::App(e) => e,
+            StoreFailure::Db(e) => self.error(doing, user, e),
+        }
+    }
+
     /// A database error in the user's terms; never carries a token (Postgres does not echo
     /// passwords, and connection options are not printed).
     fn error(&self, doing: &str, user: &str, err: sqlx::Error) -> AppError {
@@ -156,6 +199,15 @@ impl PgStore {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 match code.as_str() {
+                    // dq_write's own refusals (migration 0005), in words meant for the user.
+                    "DQ403" => AppError::PermissionDenied(format!(
+                        "the rule store refused {doing}: {}",
+                        db.message()
+                    )),
+                    "DQ409" => AppError::Conflict(format!(
+                        "the rule store refused {doing}: {}",
+                        db.message()
+                    )),
                     "28P01" | "28000" => AppError::PermissionDenied(format!(
                         "Lakebase at {place} did not accept {user}'s sign-in ({}); ask a workspace admin to create a Postgres role for {user} on the Lakebase instance",
                         db.message()
@@ -278,17 +330,26 @@ impl RuleStore for PgStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_save(&pool, caller, &new).await {
+            let saved = if self.signs_writes() {
+                self.signed_save(&pool, caller, &new).await
+            } else {
+                self.try_save(&pool, caller, &new)
+                    .await
+                    .map_err(StoreFailure::Db)
+            };
+            match saved {
                 Ok(saved) => return Ok(saved),
-                Err(e) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => continue,
-                Err(e) if is_unique_violation(&e) => {
+                Err(StoreFailure::Db(e)) if is_unique_violation(&e) && attempt < SAVE_ATTEMPTS => {
+                    continue;
+                }
+                Err(StoreFailure::Db(e)) if is_unique_violation(&e) => {
                     return Err(super::versions_taken(&new.table_name));
                 }
-                Err(e) => {
-                    return Err(self.error(
+                Err(failure) => {
+                    return Err(self.failure(
                         &format!("saving rules for {}", new.table_name),
                         &caller.email,
-                        e,
+                        failure,
                     ));
                 }
             }
@@ -327,6 +388,12 @@ impl RuleStore for PgStore {
         detail: Option<Value>,
     ) -> Result<(), AppError> {
         let pool = self.pool(caller).await?;
+        if self.signs_writes() {
+            return self
+                .signed_audit(&pool, caller, action, table, version, detail)
+                .await
+                .map_err(|f| self.failure("writing the audit trail", &caller.email, f));
+        }
         let id = uuid::Uuid::new_v4();
         queries::append_audit!(&pool, id, &caller.email, action, table, version, detail)
             .map_err(|e| self.error("writing the audit trail", &caller.email, e))
@@ -363,6 +430,12 @@ impl RuleStore for PgStore {
         result: &ValidationResult,
     ) -> Result<bool, AppError> {
         let pool = self.pool(caller).await?;
+        if self.signs_writes() {
+            return self
+                .signed_run(&pool, caller, run_id, version, result)
+                .await
+                .map_err(|f| self.failure("recording the validation run", &caller.email, f));
+        }
         let id = uuid::Uuid::new_v4();
         queries::record_validation!(&pool, id, &caller.email, run_id, version, result)
             .map_err(|e| self.error("recording the validation run", &caller.email, e))
@@ -374,13 +447,17 @@ impl RuleStore for PgStore {
         transition: &Transition,
     ) -> Result<RuleSetSummary, AppError> {
         let pool = self.pool(caller).await?;
-        match self.try_transition(&pool, caller, transition).await {
+        let moved = if self.signs_writes() {
+            self.signed_transition(&pool, caller, transition).await
+        } else {
+            self.try_transition(&pool, caller, transition).await
+        };
+        match moved {
             Ok(()) => Ok(self
                 .get(caller, &transition.table_name, Some(transition.version))
                 .await?
                 .summary),
-            Err(StoreFailure::App(e)) => Err(e),
-            Err(StoreFailure::Db(e)) => Err(self.error(
+            Err(failure) => Err(self.failure(
                 &format!(
                     "moving version {} of {} to {}",
                     transition.version,
@@ -388,7 +465,7 @@ impl RuleStore for PgStore {
                     transition.to.as_str()
                 ),
                 &caller.email,
-                e,
+                failure,
             )),
         }
     }
@@ -417,6 +494,12 @@ impl RuleStore for PgStore {
         preview: &ImpactPreview,
     ) -> Result<bool, AppError> {
         let pool = self.pool(caller).await?;
+        if self.signs_writes() {
+            return self
+                .signed_preview(&pool, caller, run_id, preview)
+                .await
+                .map_err(|f| self.failure("keeping the impact preview", &caller.email, f));
+        }
         let id = uuid::Uuid::new_v4();
         queries::save_preview!(&pool, id, &caller.email, run_id, preview)
             .map_err(|e| self.error("keeping the impact preview", &caller.email, e))
