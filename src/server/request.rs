@@ -66,7 +66,22 @@ impl RequestContext {
             .map_err(|e| ctx.bad_request(e.to_string()))?;
         let probed = ctx.state.workspace.probe_read(&ctx.caller, &name).await;
         ctx.respond(probed)?;
+        ctx.prove_reader(&name).await?;
         Ok((ctx, name))
+    }
+
+    /// Tells the rule store the caller was just proven to read `table` (in Lakebase user mode
+    /// their connection shows a table's rows only then).
+    async fn prove_reader(
+        &self,
+        table: &crate::model::table_name::TableName,
+    ) -> Result<(), ApiError> {
+        let proven = self
+            .state
+            .store
+            .prove_reader(&self.caller, &table.to_string())
+            .await;
+        self.respond(proven)
     }
 
     /// Resolves the caller and reads, as the caller, the columns of `table` (to check rules
@@ -78,6 +93,7 @@ impl RequestContext {
         let name = crate::model::table_name::TableName::parse(table)
             .map_err(|e| ctx.bad_request(e.to_string()))?;
         let columns = ctx.table_columns(&name).await?;
+        ctx.prove_reader(&name).await?;
         Ok((ctx, name, columns))
     }
 

@@ -538,6 +538,7 @@ mod cases {
         store: Arc<dyn RuleStore>,
     ) {
         let table = fresh_table();
+        store.prove_reader(&carol(), &table).await.unwrap();
         for round in 0..4 {
             let v = store
                 .save(
@@ -580,7 +581,10 @@ mod cases {
         }
     }
 
+    /// A draft by alice, submitted; the second person has opened the table (the app proved, as
+    /// them, that they may read it, as it does before they review).
     async fn submitted_draft(store: &dyn RuleStore, table: &str, rules: Vec<Value>) -> i32 {
+        store.prove_reader(&carol(), table).await.unwrap();
         let v = store.save(&alice(), draft(table, rules)).await.unwrap();
         store
             .transition(
@@ -626,6 +630,15 @@ mod cases {
             .unwrap();
         assert_eq!(pending.status, VersionStatus::Pending);
         assert_eq!(pending.submitted_by.as_deref(), Some("alice@example.com"));
+        // The queue names the table; the app proves carol reads it, then reads its versions.
+        assert!(
+            store
+                .pending_tables(&carol(), 200)
+                .await
+                .unwrap()
+                .contains(&table)
+        );
+        store.prove_reader(&carol(), &table).await.unwrap();
         let queue = store.pending(&carol(), 200).await.unwrap();
         assert!(
             queue
@@ -791,6 +804,7 @@ mod cases {
 
     pub async fn impact_previews_are_kept_once_per_run(store: Arc<dyn RuleStore>) {
         let table = fresh_table();
+        store.prove_reader(&alice(), &table).await.unwrap();
         let none = store.latest_preview(&alice(), &table, 1).await.unwrap();
         assert!(none.is_none());
         let preview = |rows: u64| dqx_manager::model::review::ImpactPreview {
@@ -952,6 +966,8 @@ async fn a_store_written_by_the_older_app_is_read_and_migrated() {
 
     let store = pg_store_on(&pg, &database).await;
     let me = alice();
+    // As the app does once it has read the table as alice.
+    store.prove_reader(&me, "main.sales.orders").await.unwrap();
     let history = store.history(&me, "main.sales.orders", 10).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].version, 2);
@@ -1030,6 +1046,11 @@ async fn as_the_service_principal_postgres_sees_its_role_and_the_caller_is_the_a
     .execute(&mut admin_conn(&pg, &pg.database).await)
     .await
     .unwrap();
+    // As the tables' owner it is not subject to their row policies either.
+    sqlx::raw_sql("ALTER ROLE \"client-id\" BYPASSRLS")
+        .execute(&mut admin_conn(&pg, &pg.database).await)
+        .await
+        .unwrap();
     let (url, fake) = common::fake_workspace::start().await;
     let client = DatabricksClient::new(&url, RetryPolicy::default()).unwrap();
     let sp = Arc::new(ServicePrincipal::new(

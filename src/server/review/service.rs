@@ -205,15 +205,16 @@ pub async fn queue(
     review: &super::ReviewService,
     caller: &Caller,
 ) -> Result<Vec<ReviewQueueItem>, AppError> {
+    // Which tables wait for review, which of them the caller may read (asked as them), and
+    // only then their versions: a store that shows rows to proven readers shows those.
+    let tables = store.pending_tables(caller, QUEUE_LIMIT).await?;
+    let readable = review.readable.readable(workspace, caller, tables).await;
+    for (table, may) in &readable {
+        if *may {
+            store.prove_reader(caller, table).await?;
+        }
+    }
     let pending = store.pending(caller, QUEUE_LIMIT).await?;
-    let readable = review
-        .readable
-        .readable(
-            workspace,
-            caller,
-            pending.iter().map(|s| s.table_name.clone()),
-        )
-        .await;
     let mut seen: BTreeMap<String, Roles> = BTreeMap::new();
     let mut items = Vec::new();
     for summary in pending {

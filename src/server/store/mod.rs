@@ -139,6 +139,18 @@ pub trait RuleStore: Send + Sync {
     ) -> Result<RuleSetSummary, AppError>;
     /// Versions waiting for review, of every table, oldest submission first.
     async fn pending(&self, caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError>;
+    /// The tables with a version waiting for review (only their names), oldest first: what
+    /// the queue asks the workspace about before it reads (a store whose reads follow proofs
+    /// lists them without them).
+    async fn pending_tables(&self, caller: &Caller, limit: u32) -> Result<Vec<String>, AppError> {
+        Ok(tables_of(self.pending(caller, limit).await?))
+    }
+    /// Records that the caller was just proven, as themselves, to read `table` in the
+    /// workspace, for a store that shows a table's rows only to its proven readers (Lakebase
+    /// user mode); others need nothing.
+    async fn prove_reader(&self, _caller: &Caller, _table: &str) -> Result<(), AppError> {
+        Ok(())
+    }
     /// The audit entries of one version, oldest first (its review thread).
     async fn version_trail(
         &self,
@@ -160,6 +172,17 @@ pub trait RuleStore: Send + Sync {
         table: &str,
         version: i32,
     ) -> Result<Option<ImpactPreview>, AppError>;
+}
+
+/// The tables of `pending`, each once, in order.
+pub fn tables_of(pending: Vec<RuleSetSummary>) -> Vec<String> {
+    let mut tables: Vec<String> = Vec::new();
+    for summary in pending {
+        if !tables.contains(&summary.table_name) {
+            tables.push(summary.table_name);
+        }
+    }
+    tables
 }
 
 /// Review-thread entries other than comments read per version at most.

@@ -1,8 +1,9 @@
 //! Issue 42: in Lakebase user mode the database itself keeps the lifecycle. A user connected
 //! directly, with the very credentials the app uses for them, can write nothing the app would
 //! not: no table is writable by their role, and `dq_write` takes only requests the app signed for
-//! the connected user, checking review on the row it locks even then. A store of the previous
-//! version upgrades in place with nothing lost.
+//! the connected user, checking review on the row it locks even then. It reads only the rows of
+//! tables the app proved, as them, they may read. A store of the previous version upgrades in
+//! place with nothing lost.
 
 use super::*;
 use dqx_manager::server::store::postgres::attest::AttestKey;
@@ -158,6 +159,7 @@ async fn a_direct_connection_writes_nothing_the_app_would_not() {
         },
     };
     let bob = caller("bob@example.com", Some(BOB_TOKEN));
+    store.prove_reader(&bob, &table).await.unwrap();
     assert!(store.transition(&bob, &approve).await.unwrap().is_active);
     let decisions = store
         .audit_trail_of(&alice(), &table, AuditAction::Approve, 10)
@@ -233,6 +235,9 @@ async fn a_store_of_the_previous_version_upgrades_in_place_with_nothing_lost() {
     .unwrap();
 
     let store = pg_store_on(&pg, &database).await;
+    // The app shows a table's rows once it has proven, as the caller, that they may read it.
+    assert!(store.history(&alice(), t, 10).await.unwrap().is_empty());
+    store.prove_reader(&alice(), t).await.unwrap();
     let history = store.history(&alice(), t, 10).await.unwrap();
     assert_eq!(
         history
@@ -279,6 +284,7 @@ async fn a_store_of_the_previous_version_upgrades_in_place_with_nothing_lost() {
         },
     };
     let bob = caller("bob@example.com", Some(BOB_TOKEN));
+    store.prove_reader(&bob, t).await.unwrap();
     assert!(store.transition(&bob, &approve).await.unwrap().is_active);
     let saved = store
         .save(&alice(), new_set(t, vec![rule("b", "b")]))
@@ -291,4 +297,55 @@ async fn a_store_of_the_previous_version_upgrades_in_place_with_nothing_lost() {
         .await
         .unwrap();
     assert_eq!(store.history(&alice(), t, 10).await.unwrap().len(), 3);
+}
+
+/// (versions, audit entries) of `table` that `conn`'s role reads.
+async fn counts(conn: &mut sqlx::PgConnection, table: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM dq_rules_events WHERE table_name = $1), \
+                (SELECT count(*) FROM dq_audit_events WHERE table_name = $1)",
+    )
+    .bind(table)
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_direct_connection_reads_only_tables_the_app_proved_it_may_read() {
+    let Some(pg) = pg() else { return };
+    let store = pg_store_on(&pg, &pg.database).await;
+    let table = fresh_table();
+    pending_by_alice(&store, &table).await;
+    store
+        .audit(&alice(), AuditAction::Export, &table, Some(1), None)
+        .await
+        .unwrap();
+    let bob = caller("bob@example.com", Some(BOB_TOKEN));
+    let mut as_bob = connect_as(&pg, "bob@example.com", BOB_TOKEN).await.unwrap();
+    // Bob was never shown the table by the app: his own connection reads none of its rows, not
+    // even through the app's store as him, though the review queue may name the table.
+    assert_eq!(counts(&mut as_bob, &table).await, (0, 0));
+    assert!(store.history(&bob, &table, 10).await.unwrap().is_empty());
+    let (pending,): (Vec<String>,) =
+        sqlx::query_as("SELECT array_agg(t) FROM dq_pending_tables(1000) AS t")
+            .fetch_one(&mut as_bob)
+            .await
+            .unwrap();
+    assert!(pending.contains(&table));
+    for forged in [
+        format!("INSERT INTO dq_table_readers VALUES ('bob@example.com', '{table}', now())"),
+        "SELECT * FROM dq_table_readers".to_string(),
+    ] {
+        let refused = sqlx::raw_sql(&forged).execute(&mut as_bob).await;
+        assert!(refused.is_err(), "bob could run: {forged}");
+    }
+    // Alice wrote it, so the app had proven she reads it; once it proves bob does, he does too.
+    let mut as_alice = connect_as(&pg, "alice@example.com", ALICE_TOKEN)
+        .await
+        .unwrap();
+    assert_eq!(counts(&mut as_alice, &table).await, (1, 2));
+    store.prove_reader(&bob, &table).await.unwrap();
+    assert_eq!(counts(&mut as_bob, &table).await, (1, 2));
+    assert_eq!(store.history(&bob, &table, 10).await.unwrap().len(), 1);
 }

@@ -39,6 +39,9 @@ pub struct PgStore {
     identity: StoreIdentity,
     /// The key user-mode writes are signed with, read as the tables' owner when migrating.
     key: std::sync::RwLock<Option<Arc<attest::AttestKey>>>,
+    /// When each (caller, table) read proof was last written, so a busy page does not write one
+    /// per request (a proof lasts a day in the database).
+    proofs: signed::ProofCache,
 }
 
 impl PgStore {
@@ -48,6 +51,7 @@ impl PgStore {
             pools: Pools::new(target, limits),
             identity: StoreIdentity::User,
             key: Default::default(),
+            proofs: Default::default(),
         }
     }
 
@@ -61,6 +65,7 @@ impl PgStore {
             pools: Pools::new(target, limits),
             identity: StoreIdentity::ServicePrincipal(credential),
             key: Default::default(),
+            proofs: Default::default(),
         }
     }
 
@@ -153,8 +158,8 @@ impl PgStore {
         let grants = format!(
             "GRANT SELECT ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
              REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}; \
-             REVOKE ALL ON dq_store_keys FROM {quoted}; \
-             GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT) TO {quoted}"
+             REVOKE ALL ON dq_store_keys, dq_table_readers FROM {quoted}; \
+             GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT), dq_reads(TEXT), dq_pending_tables(INTEGER) TO {quoted}"
         );
         sqlx::raw_sql(&grants)
             .execute(&mut *conn)
@@ -468,6 +473,30 @@ impl RuleStore for PgStore {
                 failure,
             )),
         }
+    }
+
+    async fn pending_tables(&self, caller: &Caller, limit: u32) -> Result<Vec<String>, AppError> {
+        if !self.signs_writes() {
+            return Ok(super::tables_of(self.pending(caller, limit).await?));
+        }
+        let pool = self.pool(caller).await?;
+        sqlx::query_scalar::<_, String>("SELECT dq_pending_tables($1)")
+            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| self.error("reading the review queue", &caller.email, e))
+    }
+
+    async fn prove_reader(&self, caller: &Caller, table: &str) -> Result<(), AppError> {
+        if !self.signs_writes() || self.proofs.fresh(&caller.email, table) {
+            return Ok(());
+        }
+        let pool = self.pool(caller).await?;
+        self.signed_reader(&pool, caller, table)
+            .await
+            .map_err(|f| self.failure("recording that you may read the table", &caller.email, f))?;
+        self.proofs.record(&caller.email, table);
+        Ok(())
     }
 
     async fn pending(&self, caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError> {

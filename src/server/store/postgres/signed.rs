@@ -12,6 +12,40 @@ use crate::server::store::rows::utc_text;
 use crate::server::store::{AuditAction, NewRuleSet};
 use serde_json::{Map, Value, json};
 use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a written read proof is taken as fresh here (the database keeps it a day).
+const PROOF_FRESH: Duration = Duration::from_secs(600);
+/// Proofs remembered at most; past it the older ones are forgotten (they are written again).
+const PROOFS_KEPT: usize = 10_000;
+
+/// When each (caller, table) read proof was last written by this process.
+#[derive(Default)]
+pub struct ProofCache(Mutex<HashMap<(String, String), Instant>>);
+
+impl ProofCache {
+    /// Whether a proof for the pair was written within `PROOF_FRESH`.
+    pub fn fresh(&self, email: &str, table: &str) -> bool {
+        let proofs = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        proofs
+            .get(&(email.to_lowercase(), table.to_string()))
+            .is_some_and(|at| at.elapsed() < PROOF_FRESH)
+    }
+
+    /// Notes a proof just written.
+    pub fn record(&self, email: &str, table: &str) {
+        let mut proofs = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if proofs.len() >= PROOFS_KEPT {
+            proofs.retain(|_, at| at.elapsed() < PROOF_FRESH / 2);
+        }
+        if proofs.len() >= PROOFS_KEPT {
+            proofs.clear();
+        }
+        proofs.insert((email.to_lowercase(), table.to_string()), Instant::now());
+    }
+}
 
 /// `value`'s fields as a map (an object always is one).
 fn fields(value: Value) -> Map<String, Value> {
@@ -167,6 +201,20 @@ impl PgStore {
             .signed_write(pool, caller, "run", fields(request))
             .await?;
         Ok(answer["inserted"].as_bool().unwrap_or(false))
+    }
+
+    /// A proof that the caller may read `table` (they were just probed as themselves), so
+    /// their own connection shows its rows.
+    pub(super) async fn signed_reader(
+        &self,
+        pool: &PgPool,
+        caller: &Caller,
+        table: &str,
+    ) -> Result<(), StoreFailure> {
+        let request = json!({ "table_name": table });
+        self.signed_write(pool, caller, "reader", fields(request))
+            .await
+            .map(|_| ())
     }
 
     /// An impact preview as the caller, once per run id (whether it was new).
