@@ -1,6 +1,7 @@
 //! Which columns a clause talks about: a column is mentioned when the words of its name appear in
-//! order ("customer ids" → `customer_id`, "emails" → `email`), plural or not; failing that, when a
-//! word names the last part of it ("dates" → `signup_date`).
+//! order ("customer ids" → `customer_id`, "emails" → `email`), plural or not, or in the short
+//! forms names use ("transaction ids" → `txn_id`); failing that, when a word names the last part
+//! of it ("dates" → `signup_date`).
 
 use super::ColumnFacts;
 
@@ -52,6 +53,33 @@ pub fn same_word(a: &str, b: &str) -> bool {
     fa.iter().any(|x| fb.contains(x))
 }
 
+/// Words and the short forms column names use for them (`transaction ids` names `txn_id`).
+const SHORT_FORMS: &[(&str, &[&str])] = &[
+    ("transaction", &["txn", "trx", "tx", "trans"]),
+    ("quantity", &["qty"]),
+    ("amount", &["amt"]),
+    ("number", &["num", "nbr"]),
+    ("customer", &["cust"]),
+    ("account", &["acct", "acc"]),
+    ("description", &["desc", "descr"]),
+    ("reference", &["ref"]),
+    ("department", &["dept"]),
+    ("address", &["addr"]),
+    ("average", &["avg"]),
+    ("timestamp", &["ts"]),
+    ("message", &["msg"]),
+];
+
+/// Whether a word of a clause names a part of a column's name: the same word up to a plural
+/// ending, or one is a short form of the other (`transactions` and `txn`, `acct` and `account`).
+pub fn names_part(word: &str, part: &str) -> bool {
+    same_word(word, part)
+        || SHORT_FORMS.iter().any(|(full, short)| {
+            (same_word(word, full) && short.contains(&part))
+                || (same_word(part, full) && forms(word).iter().any(|w| short.contains(w)))
+        })
+}
+
 /// Name parts that only say "this identifies a ...": `customer` names `customer_id`.
 const KEY_SUFFIXES: &[&str] = &["id", "key", "code", "number", "no", "ref"];
 
@@ -75,7 +103,7 @@ fn full_mentions(clause_words: &[String], columns: &[ColumnFacts]) -> Vec<Mentio
             let hit = tokens
                 .iter()
                 .enumerate()
-                .all(|(k, t)| same_word(&clause_words[start + k], t));
+                .all(|(k, t)| names_part(&clause_words[start + k], t));
             if hit {
                 found.push(Mention {
                     column: i,
@@ -148,7 +176,7 @@ pub fn mentioned(clause: &str, columns: &[ColumnFacts]) -> Vec<usize> {
             // `customer` → `customer_id`: the name without its key suffix.
             let entity = parts.len() == 2
                 && KEY_SUFFIXES.contains(&last.as_str())
-                && same_word(word, &parts[0]);
+                && names_part(word, &parts[0]);
             if (same_word(word, &last) || entity) && !out.contains(&i) {
                 out.push(i);
             }

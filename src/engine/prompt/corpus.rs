@@ -411,6 +411,37 @@ const CORPUS: &[(&str, &str, &[&str], &[&str])] = &[
         &["is_unique(txn_id)"],
         &[],
     ),
+    // Issue 29 (1): a clause never borrows the column of the clause before it.
+    (
+        "transactions",
+        "amounts never negative, transaction ids unique",
+        &["is_not_less_than(amount;0)", "is_unique(txn_id)"],
+        &[],
+    ),
+    (
+        "transactions",
+        "transaction ids must be unique",
+        &["is_unique(txn_id)"],
+        &[],
+    ),
+    (
+        "transactions",
+        "amounts never negative, widget codes unique",
+        &["is_not_less_than(amount;0)"],
+        &["widget codes unique"],
+    ),
+    (
+        "transactions",
+        "amounts never negative, widget codes unique, and not above 100",
+        &["is_not_less_than(amount;0)"],
+        &["widget codes unique", "not above 100"],
+    ),
+    (
+        "transactions",
+        "acct ids are required, transaction ids unique",
+        &["is_not_null_and_not_empty(account_id)", "is_unique(txn_id)"],
+        &[],
+    ),
     (
         "transactions",
         "every transaction needs an account",

@@ -407,6 +407,93 @@ fn asks_warning(lower: &str) -> bool {
     w.iter().any(|x| WARN_WORDS.contains(&x.as_str()))
 }
 
+/// Words a clause without a subject of its own starts with ("and not above 100", "must be
+/// unique"): such a clause continues the subject before it.
+const PREDICATE_STARTS: &[&str] = &[
+    "and",
+    "but",
+    "also",
+    "then",
+    "or",
+    "must",
+    "should",
+    "shall",
+    "has",
+    "have",
+    "is",
+    "are",
+    "be",
+    "to",
+    "not",
+    "never",
+    "no",
+    "cannot",
+    "can",
+    "can't",
+    "always",
+    "only",
+    "unique",
+    "between",
+    "within",
+    "at",
+    "above",
+    "below",
+    "under",
+    "over",
+    "greater",
+    "less",
+    "more",
+    "fewer",
+    "up",
+    "from",
+    "positive",
+    "negative",
+    "non",
+    "valid",
+    "one",
+    "in",
+    "required",
+    "present",
+    "mandatory",
+    "either",
+    "after",
+    "before",
+    "too",
+    "as",
+    "with",
+    "without",
+    "same",
+    "distinct",
+    "nonnegative",
+    "warn",
+    "warning",
+    "just",
+    "a",
+    "an",
+    "the",
+    "it",
+    "they",
+    "its",
+    "their",
+    "each",
+    "every",
+    "all",
+    "matches",
+    "match",
+    "look",
+    "looks",
+    "like",
+    "may",
+];
+
+/// Whether the clause starts with words of its own subject (not with its predicate), so a
+/// neighbour's columns are not its subject when none of its words name a column.
+fn names_own_subject(lower: &str) -> bool {
+    words(lower)
+        .first()
+        .is_some_and(|first| !PREDICATE_STARTS.contains(&first.as_str()))
+}
+
 /// The part of a clause that names the columns, for "every order needs a customer": the words
 /// after the verb when an entity ("every order") comes first.
 fn subject_text(lower: &str) -> &str {
@@ -509,10 +596,17 @@ pub fn read_prompt(prompt: &str, columns: &[ColumnFacts]) -> PromptReading {
                 continue;
             }
             let named = mentioned(subject_text(&lower), columns);
-            let subject = if named.is_empty() {
-                previous.clone()
-            } else {
+            // A clause that names its own subject never borrows a neighbour's: "transaction ids
+            // unique" after "amounts never negative" is about transaction ids, or (when no column
+            // is named so) about the columns its kind fits ("dates ..."), else not understood.
+            let subject = if !named.is_empty() {
                 named
+            } else if names_own_subject(&lower) {
+                // Nor does a clause after it borrow the columns from before it.
+                previous.clear();
+                Vec::new()
+            } else {
+                previous.clone()
             };
             let warn = asks_warning(&lower);
             let mut gave = false;
