@@ -109,3 +109,14 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("region", { name: "Schemas" }).getByRole("link", { name: "ledger" })).toBeVisible();
   });
 });
+
+test("bob opening a finance table sees one refusal and no action he cannot take", async ({ page }) => {
+  await page.setExtraHTTPHeaders(bob);
+  await page.goto("/?table=finance.ledger.transactions");
+  const refusals = page.getByRole("alert");
+  await expect(refusals).toHaveCount(1);
+  await expect(refusals).toContainText("finance");
+  await expect(page.getByRole("link", { name: "Generate rules for this table" })).toHaveCount(0);
+  // The columns above the preview name the refusal without repeating it.
+  await expect(page.getByRole("region", { name: "Schemas" })).toContainText("Not available to you");
+});

@@ -21,7 +21,7 @@ test("a four-clause prompt gives the four rules asked for, with their clauses", 
   const fromPrompt = rules.locator("tbody tr").filter({ has: page.getByRole("cell", { name: "prompt", exact: true }) });
   await expect(fromPrompt).toHaveCount(4);
   const row = (name: string) => rules.getByRole("row").filter({ has: page.getByRole("rowheader", { name, exact: true }) });
-  await expect(row("email_not_matching_regex")).toContainText("regex_match");
+  await expect(row("email_does_not_match_pattern_email_address")).toContainText("is_valid_email");
   await expect(row("customer_id_is_not_unique")).toContainText("is_unique");
   await expect(row("lifetime_value_less_than_limit")).toContainText("limit=0");
   await expect(row("country_is_not_in_the_list")).toContainText("'US'");
@@ -39,7 +39,7 @@ test("a four-clause prompt gives the four rules asked for, with their clauses", 
   await expect(results).toBeVisible({ timeout: 30_000 });
   const violations = (rule: string) =>
     results.getByRole("row").filter({ has: page.getByRole("rowheader", { name: rule, exact: true }) }).locator("td").nth(4);
-  await expect(violations("email_not_matching_regex")).toHaveText("20");
+  await expect(violations("email_does_not_match_pattern_email_address")).toHaveText("20");
   await expect(violations("customer_id_is_not_unique")).toHaveText("20");
   await expect(violations("lifetime_value_less_than_limit")).toHaveText("25");
 });

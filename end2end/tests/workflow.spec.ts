@@ -25,11 +25,11 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   await generate(page, "emails must be valid and customer ids unique");
 
   // The prompt's two rules, marked as coming from the prompt.
-  const email = card(page, /email_not_matching_regex/);
+  const email = card(page, /email_does_not_match_pattern_email_address/);
   const unique = card(page, /customer_id_is_not_unique/);
   await expect(email).toBeVisible({ timeout: 30_000 });
   await expect(email.getByText("from prompt")).toBeVisible();
-  await expect(email.getByLabel("Function")).toHaveValue("regex_match");
+  await expect(email.getByLabel("Function")).toHaveValue("is_valid_email");
   await expect(unique.getByLabel("Function")).toHaveValue("is_unique");
   await expect(page).toHaveURL(/generation=local-/);
   await expect(page.getByRole("table", { name: "Column profile" }).getByRole("rowheader", { name: "lifetime_value" })).toBeVisible();
@@ -58,7 +58,7 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   await expect(results).toBeVisible({ timeout: 30_000 });
   const violations = async (rule: string) =>
     results.getByRole("row").filter({ has: page.getByRole("rowheader", { name: rule, exact: true }) }).locator("td").nth(4);
-  await expect(await violations("email_not_matching_regex")).toHaveText("20");
+  await expect(await violations("email_does_not_match_pattern_email_address")).toHaveText("20");
   await expect(await violations("customer_ids_are_unique")).toHaveText("20");
   await expect(await violations("ip_address_does_not_match_pattern_ipv4_address")).toHaveText("16");
   await expect(page.getByText("Rows checked")).toBeVisible();

@@ -17,6 +17,11 @@ pub struct GeneratorOptions {
     pub num_sigmas: f64,
     /// Share of non-NULL values that must match a format for a format rule.
     pub min_format_ratio: f64,
+    /// Share of a date or timestamp column's values that may lie in the future and still be
+    /// read as wrong values rather than planned dates.
+    pub max_future_ratio: f64,
+    /// The moment of profiling, for profiles that did not count future values.
+    pub now: chrono::NaiveDateTime,
     pub criticality: Criticality,
 }
 
@@ -29,6 +34,8 @@ impl Default for GeneratorOptions {
             distinct_ratio: 0.05,
             num_sigmas: 3.0,
             min_format_ratio: 0.9,
+            max_future_ratio: 0.01,
+            now: chrono::Utc::now().naive_utc(),
             criticality: Criticality::Error,
         }
     }
@@ -159,58 +166,105 @@ fn in_list(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) {
 }
 
 fn min_max(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) {
+    if c.looks_like_identifier() {
+        // A range on an id fails the next new id.
+        return;
+    }
+    if c.is_temporal() {
+        return time_bounds(c, o, rules);
+    }
     let (Some(min), Some(max)) = (&c.min, &c.max) else {
         return;
     };
-    let name = &c.name;
-    let (low, high, how) = if is_integral(c) || is_fractional(c) {
-        let (Ok(mut lo), Ok(mut hi)) = (min.parse::<f64>(), max.parse::<f64>()) else {
-            return;
-        };
-        let mut how = "the profiled minimum and maximum".to_string();
-        if let (Some(mean), Some(sd)) = (c.mean, c.stddev) {
-            let (band_lo, band_hi) = (mean - o.num_sigmas * sd, mean + o.num_sigmas * sd);
-            if lo < band_lo {
-                lo = band_lo;
-                how = "capped by 3 sigmas".to_string();
-            }
-            if hi > band_hi {
-                hi = band_hi;
-                how = "capped by 3 sigmas".to_string();
-            }
-        }
-        if is_integral(c) {
-            (
-                Value::from(lo.floor() as i64),
-                Value::from(hi.ceil() as i64),
-                how,
-            )
-        } else {
-            (json!(lo), json!(hi), how)
-        }
-    } else if c.data_type == "date" {
-        (
-            Value::String(min.clone()),
-            Value::String(max.clone()),
-            "the profiled date range".into(),
-        )
-    } else if c.data_type.starts_with("timestamp") {
-        let (Some(lo), Some(hi)) = (midnight(min, false), midnight(max, true)) else {
-            return;
-        };
-        (
-            Value::String(lo),
-            Value::String(hi),
-            "the profiled time range, widened to whole days".into(),
-        )
-    } else {
+    if !(is_integral(c) || is_fractional(c)) {
+        return;
+    }
+    let (Ok(mut lo), Ok(mut hi)) = (min.parse::<f64>(), max.parse::<f64>()) else {
         return;
     };
+    let mut how = "the limits are the profiled minimum and maximum";
+    if let (Some(mean), Some(sd)) = (c.mean, c.stddev) {
+        let (band_lo, band_hi) = (mean - o.num_sigmas * sd, mean + o.num_sigmas * sd);
+        if lo < band_lo || hi > band_hi {
+            how = "the limits are capped at 3 standard deviations from the mean";
+        }
+        lo = lo.max(band_lo);
+        hi = hi.min(band_hi);
+    }
+    let (low, high) = if is_integral(c) {
+        (
+            Value::from(lo.floor() as i64),
+            Value::from(hi.ceil() as i64),
+        )
+    } else {
+        (json!(lo), json!(hi))
+    };
+    let name = &c.name;
     rules.push(rule(
         format!("{name}_isnt_in_range"),
         "is_in_range",
         json!({"column": name, "min_limit": low, "max_limit": high}),
-        format!("values between {min} and {max}; limits from {how}"),
+        format!("values from {min} to {max}; {how}"),
+        o.criticality,
+    ));
+}
+
+/// A date or timestamp column gets the earliest profiled value as its lower limit and "not in
+/// the future" as its upper one, never a fixed latest date: a range ending at the latest value
+/// seen fails tomorrow's rows, and one ending past now lets wrong future values through. When
+/// more than `max_future_ratio` of the values lie in the future the column holds planned dates
+/// (due, expiry) and gets no upper limit.
+fn time_bounds(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) {
+    let (Some(min), Some(max)) = (&c.min, &c.max) else {
+        return;
+    };
+    let name = &c.name;
+    let low = if c.data_type == "date" {
+        min.get(..10).map(str::to_string)
+    } else {
+        midnight(min, false)
+    };
+    let Some(low) = low else {
+        return;
+    };
+    let non_null = c.non_null().max(1);
+    let future = c.future_count.unwrap_or_else(|| {
+        // A profile stored before future values were counted: only the latest is known.
+        let now = o.now.format("%Y-%m-%d").to_string();
+        u64::from(max.get(..10).is_some_and(|d| d > now.as_str()))
+    });
+    let share = future as f64 / non_null as f64;
+    let planned = share > o.max_future_ratio;
+    let mut why = format!("the earliest value in the profile is {min}");
+    if planned {
+        why.push_str(&format!(
+            "; {} of the values are in the future (planned dates), so no upper limit",
+            percent(share)
+        ));
+    }
+    rules.push(rule(
+        format!("{name}_not_less_than"),
+        "is_not_less_than",
+        json!({"column": name, "limit": low}),
+        why,
+        o.criticality,
+    ));
+    if planned {
+        return;
+    }
+    let why = if future == 0 {
+        format!("no value is in the future (the latest is {max})")
+    } else {
+        format!(
+            "{future} value(s) ({}) are in the future, up to {max}: probably wrong",
+            percent(share)
+        )
+    };
+    rules.push(rule(
+        format!("{name}_in_future"),
+        "is_not_in_future",
+        json!({"column": name, "offset": 0}),
+        why,
         o.criticality,
     ));
 }
@@ -292,6 +346,7 @@ mod tests {
             max_length: None,
             top_values: Vec::new(),
             formats: Vec::new(),
+            future_count: None,
         }
     }
 
@@ -350,6 +405,7 @@ mod tests {
     #[test]
     fn ranges_are_capped_at_three_sigmas_and_rounded_for_integers() {
         let mut c = column("age", "bigint");
+        c.distinct_count = 80;
         c.min = Some("-5".into());
         c.max = Some("300".into());
         c.mean = Some(40.0);
@@ -361,20 +417,106 @@ mod tests {
             .unwrap();
         assert_eq!(range["check"]["arguments"]["min_limit"], 10);
         assert_eq!(range["check"]["arguments"]["max_limit"], 70);
+        assert_eq!(
+            range["user_metadata"]["reason"],
+            "values from -5 to 300; the limits are capped at 3 standard deviations from the mean"
+        );
     }
 
     #[test]
-    fn timestamps_widen_to_whole_days() {
-        let mut c = column("ts", "timestamp");
-        c.min = Some("2024-01-03T10:00:00Z".into());
-        c.max = Some("2024-02-01T23:59:59Z".into());
-        let rules = generate(vec![c]);
-        let args = &rules
+    fn identifiers_get_no_range_by_name_or_by_being_unique_whole_numbers() {
+        let mut named = column("customer_id", "bigint");
+        named.distinct_count = 400;
+        let mut unique = column("seq", "int");
+        let mut measure = column("quantity", "int");
+        measure.distinct_count = 30;
+        for c in [&mut named, &mut unique, &mut measure] {
+            c.min = Some("1".into());
+            c.max = Some("999".into());
+        }
+        let rules = generate(vec![named, unique, measure]);
+        let ranged: Vec<&str> = rules
             .iter()
-            .find(|r| r["check"]["function"] == "is_in_range")
-            .unwrap()["check"]["arguments"];
-        assert_eq!(args["min_limit"], "2024-01-03T00:00:00");
-        assert_eq!(args["max_limit"], "2024-02-02T00:00:00");
+            .filter(|r| r["check"]["function"] == "is_in_range")
+            .map(|r| r["check"]["arguments"]["column"].as_str().unwrap())
+            .collect();
+        assert_eq!(ranged, ["quantity"]);
+    }
+
+    fn temporal(name: &str, data_type: &str, min: &str, max: &str, future: u64) -> ColumnProfile {
+        let mut c = column(name, data_type);
+        c.distinct_count = 300;
+        c.min = Some(min.into());
+        c.max = Some(max.into());
+        c.future_count = Some(future);
+        c
+    }
+
+    #[test]
+    fn dates_get_a_lower_limit_and_not_in_the_future_never_a_range_past_now() {
+        // 8 of 1,000 signup dates planted in 2099: wrong values, flagged by "not in the future".
+        let rules = generate(vec![temporal(
+            "signup_date",
+            "date",
+            "2019-01-01",
+            "2099-10-14",
+            8,
+        )]);
+        assert_eq!(
+            functions(&rules),
+            ["is_not_null", "is_not_less_than", "is_not_in_future"]
+        );
+        assert_eq!(rules[1]["check"]["arguments"]["limit"], "2019-01-01");
+        assert_eq!(
+            rules[2]["check"]["arguments"],
+            json!({"column": "signup_date", "offset": 0})
+        );
+        assert!(
+            rules[2]["user_metadata"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("8 value(s) (0.8%) are in the future")
+        );
+        assert!(
+            rules
+                .iter()
+                .all(|r| r["check"]["function"] != "is_in_range")
+        );
+    }
+
+    #[test]
+    fn planned_dates_get_no_upper_limit_and_timestamps_start_at_midnight() {
+        let rules = generate(vec![temporal(
+            "due_at",
+            "timestamp",
+            "2024-01-03T10:00:00Z",
+            "2031-02-01T23:59:59Z",
+            400,
+        )]);
+        assert_eq!(functions(&rules), ["is_not_null", "is_not_less_than"]);
+        assert_eq!(
+            rules[1]["check"]["arguments"]["limit"],
+            "2024-01-03T00:00:00"
+        );
+        assert!(
+            rules[1]["user_metadata"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("40.0% of the values are in the future")
+        );
+    }
+
+    #[test]
+    fn a_stored_profile_without_future_counts_compares_the_latest_value_with_now() {
+        let mut c = temporal("d", "date", "2020-01-01", "2099-01-01", 0);
+        c.future_count = None;
+        let rules = generate(vec![c]);
+        assert!(
+            rules[2]["user_metadata"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("1 value(s)")
+        );
     }
 
     #[test]

@@ -156,6 +156,13 @@ fn statistics_select(d: Dialect, fields: &[(String, String)]) -> Vec<String> {
             select.push(format!("{} AS mn_{i}", d.as_string(&format!("min({c})"))));
             select.push(format!("{} AS mx_{i}", d.as_string(&format!("max({c})"))));
         }
+        if kind == Kind::Temporal {
+            select.push(format!(
+                "sum(CASE WHEN {} > {} THEN 1 ELSE 0 END) AS fu_{i}",
+                d.epoch_seconds(&c),
+                d.epoch_seconds(d.now())
+            ));
+        }
         match kind {
             Kind::Numeric => {
                 select.push(format!("avg(CAST({c} AS DOUBLE)) AS avg_{i}"));
@@ -221,6 +228,7 @@ fn column_profile(
         max_length: row.i64(&format!("lx_{i}")).map(|v| v.max(0) as u64),
         top_values: Vec::new(),
         formats,
+        future_count: (kind == Kind::Temporal).then(|| count(format!("fu_{i}"))),
     }
 }
 

@@ -47,6 +47,14 @@ impl Dialect {
         }
     }
 
+    /// The current time.
+    pub fn now(self) -> &'static str {
+        match self {
+            Dialect::DataFusion => "now()",
+            Dialect::Spark => "current_timestamp()",
+        }
+    }
+
     /// A timestamp from epoch seconds, rendered `yyyy-MM-dd HH:mm:ss`.
     pub fn format_epoch(self, seconds: &str) -> String {
         match self {

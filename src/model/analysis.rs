@@ -70,3 +70,13 @@ pub struct Analysis {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// Whether a saved analysis (`ai_summary`) can be about a rule set of `rule_count` rules: one
+/// that says it looked at another number of rules is about other rules, and is not kept with
+/// these. One that does not say (an older app's) is kept.
+pub fn describes(ai_summary: &serde_json::Value, rule_count: usize) -> bool {
+    ai_summary
+        .pointer("/based_on/rules")
+        .and_then(serde_json::Value::as_u64)
+        .is_none_or(|n| n == rule_count as u64)
+}

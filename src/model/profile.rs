@@ -83,6 +83,10 @@ pub struct ColumnProfile {
     pub top_values: Vec<(String, u64)>,
     /// Formats that most values of a text column match.
     pub formats: Vec<FormatMatch>,
+    /// Values later than the moment of profiling, for date and timestamp columns (absent in
+    /// profiles stored before it was counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub future_count: Option<u64>,
 }
 
 impl ColumnProfile {
@@ -93,6 +97,61 @@ impl ColumnProfile {
     pub fn empty_ratio(&self) -> f64 {
         ratio(self.empty_count.unwrap_or(0), self.count)
     }
+
+    /// Non-NULL values.
+    pub fn non_null(&self) -> u64 {
+        self.count.saturating_sub(self.null_count)
+    }
+
+    /// A date or timestamp column.
+    pub fn is_temporal(&self) -> bool {
+        is_temporal_type(&self.data_type)
+    }
+
+    /// Whole numbers.
+    pub fn is_integral(&self) -> bool {
+        matches!(
+            self.data_type.as_str(),
+            "tinyint" | "smallint" | "int" | "bigint"
+        )
+    }
+
+    /// A column that identifies rows rather than measures something: its name says key or id,
+    /// or it holds whole numbers that are (nearly, the count being approximate) all distinct.
+    /// A range on it fails the next new id, so the generator proposes none and the analysis
+    /// flags one.
+    pub fn looks_like_identifier(&self) -> bool {
+        let non_null = self.non_null();
+        key_like_name(&self.name)
+            || (self.is_integral()
+                && non_null >= UNIQUE_MIN_VALUES
+                && self.distinct_count * 100 >= non_null * 97)
+    }
+}
+
+/// Near-unique whole numbers count as identifiers only over at least this many values.
+const UNIQUE_MIN_VALUES: u64 = 100;
+
+/// A Unity Catalog type name of a date or timestamp.
+pub fn is_temporal_type(data_type: &str) -> bool {
+    let t = data_type.to_ascii_lowercase();
+    t == "date" || t.starts_with("timestamp")
+}
+
+/// A column name that says it holds a key: `id`, `…_id`, `…Id`, `…_key`, `…_uuid`, `…_guid`,
+/// `…_number`, `…_no`, `…_nr`.
+pub fn key_like_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    const SUFFIXES: [&str; 7] = ["_id", "_key", "_uuid", "_guid", "_number", "_no", "_nr"];
+    let camel_id = name.len() > 2
+        && name.ends_with("Id")
+        && name[..name.len() - 2]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    matches!(lower.as_str(), "id" | "key" | "uuid" | "guid")
+        || SUFFIXES.iter().any(|s| lower.ends_with(s))
+        || camel_id
 }
 
 fn ratio(part: u64, whole: u64) -> f64 {

@@ -106,6 +106,9 @@ pub struct SavedRuleSet {
     /// Whether this version is now the active one.
     #[serde(default)]
     pub is_active: bool,
+    /// The rules and prompt were those of this existing version, so nothing new was saved.
+    #[serde(default)]
+    pub unchanged: bool,
 }
 
 /// Whether saving works, in words.

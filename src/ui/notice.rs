@@ -33,3 +33,21 @@ pub fn ErrorNotice(error: ApiError, #[prop(optional)] compact: bool) -> impl Int
         </div>
     }
 }
+
+/// Results computed for other rules than those on screen: says so, with the action that
+/// computes them again. `what` names the results ("validation", "analysis").
+#[component]
+pub fn StaleNotice(
+    what: &'static str,
+    #[prop(into)] action: String,
+    on_rerun: Callback<()>,
+    #[prop(into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="notice stale" role="status">
+            <strong>"Rules changed"</strong>
+            {format!(" since this {what}: the results below are for the rules as they were. ")}
+            <button type="button" class="secondary" on:click=move |_| on_rerun.run(()) disabled=disabled>{action}</button>
+        </div>
+    }
+}

@@ -1,8 +1,9 @@
 //! A column of links to pick one thing from (the Tables page's catalogs, schemas and tables):
-//! loading, an error, "pick the parent first", an empty list, or the links with the picked one
-//! marked `aria-current`. Links work before the WASM loads.
+//! loading, an error (or, when a deeper pick shows the same refusal, a word about it), "pick the
+//! parent first", an empty list, or the links with the picked one marked `aria-current`. Links
+//! work before the WASM loads.
 
-use crate::model::error::ApiError;
+use crate::model::error::{ApiError, ErrorKind};
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use leptos::prelude::*;
 use serde::Serialize;
@@ -35,6 +36,10 @@ pub fn PickList<T, F>(
     texts: PickTexts,
     items: Resource<Result<Option<Vec<T>>, ApiError>>,
     item: F,
+    /// A refusal is shown further down the page (for a deeper pick), so here it is only named:
+    /// one "permission denied" box, not one per column.
+    #[prop(optional)]
+    denial_below: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
@@ -46,6 +51,9 @@ where
             <Suspense fallback=move || view! { <Loading what=texts.loading/> }>
                 {move || Suspend::new(async move {
                     match items.await {
+                        Err(error) if denial_below && error.kind == ErrorKind::PermissionDenied => {
+                            view! { <Empty message="Not available to you (see below)."/> }.into_any()
+                        }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         Ok(None) => view! { <Empty message=texts.unpicked/> }.into_any(),
                         Ok(Some(list)) if list.is_empty() => view! { <Empty message=texts.empty/> }.into_any(),

@@ -96,7 +96,7 @@ async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_faili
     let email = recs
         .iter()
         .find(|r| {
-            r["rule"]["check"]["function"] == "regex_match"
+            r["rule"]["check"]["function"] == "is_valid_email"
                 && r["rule"]["check"]["arguments"]["column"] == "email"
         })
         .unwrap_or_else(|| panic!("no email format recommendation in {recs:#?}"));
@@ -140,6 +140,80 @@ async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_faili
             .all(|p| p["severity"] != "error"),
         "{}",
         check.text
+    );
+}
+
+/// Issue 29 (2): a rule set that looks right but is wrong is not scored "good": a date range
+/// past now, a range on an id, and two format rules failing the same rows are each named.
+#[tokio::test]
+async fn offline_analysis_flags_a_date_range_past_now_a_range_on_an_id_and_a_repeated_format() {
+    let (app, _dir) = app(None).await;
+    let rule = |name: &str, function: &str, arguments: Value| json!({"name": name, "criticality": "error", "check": {"function": function, "arguments": arguments}});
+    let rules = json!([
+        not_null("customer_id"),
+        rule(
+            "signup_date_isnt_in_range",
+            "is_in_range",
+            json!({"column": "signup_date", "min_limit": "2019-01-01", "max_limit": "2099-10-14"})
+        ),
+        rule(
+            "customer_id_isnt_in_range",
+            "is_in_range",
+            json!({"column": "customer_id", "min_limit": 1, "max_limit": 999})
+        ),
+        rule("email_valid", "is_valid_email", json!({"column": "email"})),
+        rule(
+            "email_pattern",
+            "regex_match",
+            json!({"column": "email", "regex": "^[^@]+@[^@]+$"})
+        ),
+    ]);
+    let a = analyze(
+        &app,
+        json!({"table": "main.sales.customers", "rules": rules}),
+    )
+    .await
+    .body;
+    let texts: Vec<&str> = a["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    let has = |needle: &str| texts.iter().any(|t| t.contains(needle));
+    assert!(
+        has("signup_date_isnt_in_range lets signup_date reach 2099-10-14"),
+        "{texts:#?}"
+    );
+    assert!(
+        has("customer_id_isnt_in_range caps customer_id at 999"),
+        "{texts:#?}"
+    );
+    assert!(
+        has("email_valid and email_pattern both check the format of email"),
+        "{texts:#?}"
+    );
+    let score = a["overall_quality_score"].as_f64().unwrap();
+    assert!(score < 8.0, "scored {score}, which reads as good");
+    // Without the three, the same table scores better.
+    let fixed = json!([
+        not_null("customer_id"),
+        rule(
+            "signup_date_in_future",
+            "is_not_in_future",
+            json!({"column": "signup_date", "offset": 0})
+        ),
+        rule("email_valid", "is_valid_email", json!({"column": "email"})),
+    ]);
+    let b = analyze(
+        &app,
+        json!({"table": "main.sales.customers", "rules": fixed}),
+    )
+    .await
+    .body;
+    assert!(
+        b["overall_quality_score"].as_f64().unwrap() > score,
+        "{b:#}"
     );
 }
 

@@ -188,3 +188,24 @@ async fn a_validation_of_a_saved_version_remembers_which_version_it_checked() {
     // The 20 NULL e-mails of docs/sample-data.md.
     assert_eq!(done["validation"]["rule_results"][1]["violation_count"], 20);
 }
+
+/// Issue 29 (4): an analysis of other rules than those saved is not kept with them (it said "14
+/// rules" on a 15-rule version); one of these rules is.
+#[tokio::test]
+async fn an_analysis_of_other_rules_is_not_kept_with_a_version() {
+    let (app, _dir) = app_without_review().await;
+    let table = "main.sales.customers";
+    let analysis = |n: usize| json!({"summary": "s", "overall_quality_score": 7.5, "based_on": {"columns": 7, "rules": n, "prompt": false}});
+    for (n, kept) in [(2, false), (3, true)] {
+        let saved = call(
+            &app,
+            "/api/save_rule_set",
+            &ALICE,
+            json!({"table": table, "rules": rules(3), "user_prompt": format!("try {n}"), "ai_summary": analysis(n)}),
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        let history = call(&app, "/api/rule_history", &ALICE, json!({"table": table})).await;
+        assert_eq!(history.body[0]["has_ai_summary"], kept, "{}", history.text);
+    }
+}

@@ -9,7 +9,9 @@ use dqx_manager::engine::generate::GeneratorOptions;
 use dqx_manager::engine::generation::generation_result;
 use dqx_manager::engine::profile::profile_table;
 use dqx_manager::model::results::ValidationResult;
+use dqx_manager::model::rules::aspects::{Aspect, aspects, shared};
 use dqx_manager::model::rules::validate::validate_rule_set;
+use dqx_manager::model::rules::{rule_columns, rule_function};
 use dqx_manager::model::runs::GenerationResult;
 use serde_json::Value;
 
@@ -65,11 +67,54 @@ async fn emails_valid_and_customer_ids_unique() {
     )
     .await;
     // 20 malformed e-mails (NULLs pass a regex check, as in DQX).
-    assert_eq!(prompt_rule(&g, &r, "regex_match", "email").1, 20);
+    assert_eq!(prompt_rule(&g, &r, "is_valid_email", "email").1, 20);
     // 20 rows share a customer_id with another row.
     assert_eq!(prompt_rule(&g, &r, "is_unique", "customer_id").1, 20);
     assert!(g.metadata.generator.contains("offline"));
     assert!(g.prompt_notes.is_empty(), "{:?}", g.prompt_notes);
+}
+
+/// Issue 29 (2): the profile's rules never pass planted defects or fail tomorrow's rows, and the
+/// prompt's rule replaces the profile's that asks the same of the same column.
+#[tokio::test]
+async fn one_rule_per_column_and_intent_no_range_past_now_and_none_on_ids() {
+    let (g, r) = generate(
+        "main.sales.customers",
+        "emails must be valid, signup dates not in the future (just a warning)",
+    )
+    .await;
+    for (i, a) in g.rules.iter().enumerate() {
+        for b in &g.rules[i + 1..] {
+            assert!(shared(a, b).is_empty(), "{a} and {b} ask the same");
+        }
+    }
+    let on = |column: &str| -> Vec<&Value> {
+        g.rules
+            .iter()
+            .filter(|x| rule_columns(x) == [column])
+            .collect()
+    };
+    // The id keeps its not-null rule and gets no range (which would fail the next new id).
+    let ids: Vec<&str> = on("customer_id").iter().map(|x| rule_function(x)).collect();
+    assert!(!ids.contains(&"is_in_range"), "{ids:?}");
+    // The date: the earliest value as its lower limit, and the prompt's warning for the future.
+    let (future, count) = prompt_rule(&g, &r, "is_not_in_future", "signup_date");
+    assert_eq!(future["criticality"], "warn");
+    assert_eq!(count, 8, "the planted future signups");
+    assert!(
+        on("signup_date")
+            .iter()
+            .all(|x| !matches!(rule_function(x), "is_in_range" | "is_not_greater_than")),
+        "{:#?}",
+        on("signup_date")
+    );
+    // One e-mail format rule, the prompt's.
+    let formats = on("email")
+        .into_iter()
+        .filter(|x| aspects(x).contains(&Aspect::Format))
+        .count();
+    assert_eq!(formats, 1);
+    assert!(g.summary.contains("replaced"), "{}", g.summary);
 }
 
 #[tokio::test]

@@ -702,3 +702,82 @@ async fn comments_per_version_and_pending_versions_per_person_are_bounded() {
         }
     }
 }
+
+/// Issue 29 (3): "Save draft" twice without a change makes one version, and "Submit for review"
+/// (save, then submit) submits that draft instead of making another; a change is a new version,
+/// and the rules of a rejected version saved again are a new draft that can be resubmitted.
+#[tokio::test]
+async fn a_save_without_a_change_answers_with_the_existing_version() {
+    let (app, _dir) = app().await;
+    let first = save(&app, &ALICE, changed_rules()).await;
+    let again = save(&app, &ALICE, changed_rules()).await;
+    assert_eq!(again["version"], first["version"], "{again}");
+    assert_eq!(again["unchanged"], true);
+    assert_eq!(again["status"], "draft");
+    let version = first["version"].as_i64().unwrap();
+    let submitted = post(
+        &app,
+        &ALICE,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": version}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    // Submit pressed again: the pending version answers, nothing new is saved.
+    let pending = save(&app, &ALICE, changed_rules()).await;
+    assert_eq!(
+        (pending["version"].as_i64(), pending["status"].as_str()),
+        (Some(version), Some("pending"))
+    );
+    let history = post(&app, &ALICE, "rule_history", json!({"table": TABLE})).await;
+    assert_eq!(
+        history.body.as_array().unwrap().len(),
+        1,
+        "{}",
+        history.text
+    );
+    // A different prompt is a change.
+    let prompted = post(
+        &app,
+        &ALICE,
+        "save_rule_set",
+        json!({"table": TABLE, "rules": changed_rules(), "user_prompt": "e-mails present"}),
+    )
+    .await;
+    assert_eq!(prompted.body["version"], version + 1, "{}", prompted.text);
+    assert_eq!(prompted.body["unchanged"], false);
+    // Rejected, then saved again unchanged: a new draft.
+    let submitted = post(
+        &app,
+        &ALICE,
+        "submit_rule_set",
+        json!({"table": TABLE, "version": version + 1}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    let rejected = post(&app, &CAROL, "reject_rule_set",
+        json!({"table": TABLE, "version": version + 1, "reason": "not yet", "expected_status": "pending"})).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
+    let latest = post(
+        &app,
+        &ALICE,
+        "save_rule_set",
+        json!({"table": TABLE, "rules": changed_rules(), "user_prompt": "e-mails present"}),
+    )
+    .await;
+    assert_eq!(latest.body["version"], version + 2, "{}", latest.text);
+}
+
+/// The same rules saved by someone else are their own draft, not an answer with another's.
+#[tokio::test]
+async fn an_unchanged_save_answers_only_with_the_callers_own_draft() {
+    let (app, _dir) = app().await;
+    let alices = save(&app, &ALICE, changed_rules()).await;
+    let bobs = save(&app, &BOB, changed_rules()).await;
+    assert_eq!(
+        bobs["version"],
+        alices["version"].as_i64().unwrap() + 1,
+        "{bobs}"
+    );
+    assert_eq!(bobs["unchanged"], false);
+}

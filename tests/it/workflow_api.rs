@@ -30,7 +30,7 @@ async fn generate_then_validate_finds_the_planted_defects() {
     assert!(
         rules
             .iter()
-            .any(|r| r["check"]["function"] == "regex_match")
+            .any(|r| r["check"]["function"] == "is_valid_email")
     );
     assert!(rules.iter().any(|r| r["check"]["function"] == "is_unique"));
 
@@ -63,7 +63,7 @@ async fn generate_then_validate_finds_the_planted_defects() {
             .as_u64()
             .unwrap()
     };
-    assert_eq!(count("regex_match"), 20);
+    assert_eq!(count("is_valid_email"), 20);
     assert_eq!(count("is_unique"), 20);
 
     let listed = call(&app, "/api/list_runs", &ALICE, json!({})).await;

@@ -1,10 +1,11 @@
 //! From intents to DQX rules: each intent becomes rules marked `source: prompt` with the clause
-//! that asked for them; a profile rule of the same function on the same column is replaced (the
-//! prompt is the user's word), other profile rules stay. "Warn only" makes every rule a warning.
+//! that asked for them; a profile rule that checks the same aspect of the same columns (presence,
+//! allowed values, a limit, the format…) is replaced (the prompt is the user's word), other
+//! profile rules stay. "Warn only" makes every rule a warning.
 
 use super::ColumnFacts;
 use super::read::{Asked, Format, Intent, PromptReading};
-use crate::model::profile::ValueFormat;
+use crate::model::rules::aspects::{Aspect, aspects, aspects_of_function};
 use crate::model::rules::names::{default_name, unique_name};
 use crate::model::rules::{rule_columns as columns_of, rule_function as function_of};
 use serde_json::{Value, json};
@@ -38,11 +39,21 @@ fn number(text: &str) -> Value {
         .unwrap_or_else(|| Value::String(text.to_string()))
 }
 
-/// One proposed rule: function, arguments, and the functions it replaces on the same columns.
+/// One proposed rule: function and arguments; it replaces the profile's rules that check the
+/// same aspect of the same columns.
 struct Proposal {
     function: &'static str,
     arguments: Value,
-    replaces: &'static [&'static str],
+}
+
+impl Proposal {
+    fn aspects(&self) -> &'static [Aspect] {
+        match self.function {
+            // "x > 0", written as an expression.
+            "sql_expression" => &[Aspect::Lower],
+            f => aspects_of_function(f),
+        }
+    }
 }
 
 fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
@@ -51,9 +62,8 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
         Intent::ValidEmail(cols) => cols
             .iter()
             .map(|c| Proposal {
-                function: "regex_match",
-                arguments: json!({"column": c, "regex": ValueFormat::Email.pattern()}),
-                replaces: &["regex_match"],
+                function: "is_valid_email",
+                arguments: json!({ "column": c }),
             })
             .collect(),
         Intent::ValidFormat { columns, format } => columns
@@ -70,7 +80,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
                 Proposal {
                     function,
                     arguments,
-                    replaces: &["regex_match", "is_valid_ipv4_address", "is_valid_uuid"],
                 }
             })
             .collect(),
@@ -79,7 +88,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
             .map(|c| Proposal {
                 function: "is_not_less_than",
                 arguments: json!({"column": c, "limit": 0}),
-                replaces: &["is_not_less_than", "is_in_range"],
             })
             .collect(),
         Intent::Positive(cols) => cols
@@ -92,7 +100,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
                     "name": format!("{c}_is_not_positive"),
                     "columns": [c],
                 }),
-                replaces: &["is_not_less_than", "is_in_range"],
             })
             .collect(),
         Intent::Bound {
@@ -108,11 +115,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
                     "is_not_less_than"
                 },
                 arguments: json!({"column": c, "limit": number(limit)}),
-                replaces: if *upper {
-                    &["is_not_greater_than", "is_in_range"]
-                } else {
-                    &["is_not_less_than", "is_in_range"]
-                },
             })
             .collect(),
         Intent::NotEmpty(cols) => cols
@@ -120,20 +122,17 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
             .map(|c| Proposal {
                 function: "is_not_null_and_not_empty",
                 arguments: json!({ "column": c }),
-                replaces: &["is_not_null", "is_not_null_and_not_empty", "is_not_empty"],
             })
             .collect(),
         Intent::References { column, table } => vec![Proposal {
             function: "foreign_key",
             arguments: json!({"columns": [column], "ref_columns": [column], "ref_table": table}),
-            replaces: &["foreign_key"],
         }],
         Intent::Matches { columns, regex } => columns
             .iter()
             .map(|c| Proposal {
                 function: "regex_match",
                 arguments: json!({"column": c, "regex": regex}),
-                replaces: &["regex_match"],
             })
             .collect(),
         Intent::Unique(cols) => cols
@@ -141,13 +140,11 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
             .map(|c| Proposal {
                 function: "is_unique",
                 arguments: json!({"columns": [c]}),
-                replaces: &["is_unique"],
             })
             .collect(),
         Intent::UniqueTogether(cols) => vec![Proposal {
             function: "is_unique",
             arguments: json!({ "columns": cols }),
-            replaces: &["is_unique"],
         }],
         Intent::InList { column, values } => {
             let numeric = facts(column).is_some_and(ColumnFacts::is_numeric);
@@ -155,7 +152,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
             vec![Proposal {
                 function: "is_in_list",
                 arguments: json!({"column": column, "allowed": allowed}),
-                replaces: &["is_in_list", "is_not_null_and_is_in_list"],
             }]
         }
         Intent::NotInFuture(cols) => cols
@@ -163,7 +159,6 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
             .map(|c| Proposal {
                 function: "is_not_in_future",
                 arguments: json!({"column": c, "offset": 0}),
-                replaces: &["is_not_in_future"],
             })
             .collect(),
         Intent::NotNull(cols) => cols
@@ -177,24 +172,24 @@ fn proposals(intent: &Intent, columns: &[ColumnFacts]) -> Vec<Proposal> {
                         "is_not_null"
                     },
                     arguments: json!({ "column": c }),
-                    replaces: &["is_not_null", "is_not_null_and_not_empty", "is_not_empty"],
                 }
             })
             .collect(),
         Intent::Range { column, min, max } => vec![Proposal {
             function: "is_in_range",
             arguments: json!({"column": column, "min_limit": number(min), "max_limit": number(max)}),
-            replaces: &["is_in_range"],
         }],
     }
 }
 
 fn add(rules: &mut Vec<Value>, asked: &Asked, proposal: Proposal) {
     let targets = columns_of(&json!({"check": {"arguments": proposal.arguments}}));
+    let asks = proposal.aspects();
     rules.retain(|r| {
         let from_profile =
             r.pointer("/user_metadata/source").and_then(Value::as_str) == Some("profile");
-        !(from_profile && proposal.replaces.contains(&function_of(r)) && columns_of(r) == targets)
+        let same_ask = aspects(r).iter().any(|a| asks.contains(a));
+        !(from_profile && same_ask && columns_of(r) == targets)
     });
     let duplicate = rules.iter().any(|r| {
         function_of(r) == proposal.function

@@ -59,9 +59,6 @@ fn signature(rule: &Value) -> String {
         other => other.to_string(),
     };
     let detail = match f {
-        "regex_match" if args["regex"] == crate::model::profile::ValueFormat::Email.pattern() => {
-            String::new()
-        }
         "regex_match" => format!(";{}", unquote(&args["regex"])),
         "is_in_list" => format!(
             ";{}",
@@ -80,7 +77,7 @@ fn signature(rule: &Value) -> String {
         _ => String::new(),
     };
     let f = match f {
-        "regex_match" if detail.is_empty() => "email",
+        "is_valid_email" => "email",
         "sql_expression" => "positive",
         other => other,
     };

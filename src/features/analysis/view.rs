@@ -8,7 +8,7 @@ use super::gauge::ScoreGauge;
 use crate::features::editor::state::Editor;
 use crate::model::analysis::Analysis;
 use crate::model::error::ApiError;
-use crate::ui::notice::{ErrorNotice, Loading};
+use crate::ui::notice::{ErrorNotice, Loading, StaleNotice};
 use leptos::prelude::*;
 
 /// Step 4.
@@ -19,13 +19,16 @@ pub fn AnalysisStep(
     #[prop(into)] prompt: Signal<Option<String>>,
     #[prop(into)] validation_run: Signal<Option<String>>,
     analysis: RwSignal<Option<Analysis>>,
+    /// The fingerprint of the rules the analysis on screen looked at (set when one starts).
+    analysed: RwSignal<Option<u64>>,
     hydrated: RwSignal<bool>,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let attempt = StoredValue::new(0u64);
     let added = RwSignal::new(Vec::<usize>::new());
-    let start = move |_| {
+    let start = move || {
+        analysed.set(Some(editor.fingerprint()));
         let n = attempt.get_value() + 1;
         attempt.set_value(n);
         busy.set(true);
@@ -69,7 +72,7 @@ pub fn AnalysisStep(
         <section class="step" aria-labelledby="step-analysis">
             <h2 id="step-analysis"><span class="step-number">"4"</span>"Analyse"</h2>
             <p class="muted">"An assessment of the rules against the table's columns, profile, your prompt and the last validation."</p>
-            <button type="button" class="primary" on:click=start disabled=move || !hydrated.get() || busy.get() || editor.is_empty()>{label}</button>
+            <button type="button" class="primary" on:click=move |_| start() disabled=move || !hydrated.get() || busy.get() || editor.is_empty()>{label}</button>
             {move || editor.is_empty().then(|| view! { <p class="muted">"Generate or add rules first."</p> })}
             <Show when=move || busy.get()>
                 <div class="run-progress">
@@ -78,7 +81,17 @@ pub fn AnalysisStep(
                 </div>
             </Show>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
-            {move || analysis.get().map(|a| view! { <AnalysisPanel analysis=a editor added/> })}
+            {move || analysis.get().map(|a| {
+                let stale = move || analysed.get().is_some_and(|v| v != editor.fingerprint());
+                view! {
+                    <Show when=move || stale() && !busy.get()>
+                        <StaleNotice what="analysis" action="Analyse again"
+                            on_rerun=Callback::new(move |_| start())
+                            disabled=Signal::derive(move || !hydrated.get() || busy.get() || editor.is_empty())/>
+                    </Show>
+                    <div class:stale-results=stale><AnalysisPanel analysis=a editor added/></div>
+                }
+            })}
         </section>
     }
 }

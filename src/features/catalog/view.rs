@@ -83,7 +83,9 @@ fn SchemaColumn(selection: Memo<Selection>) -> impl IntoView {
         }),
         tag: None,
     };
-    view! { <PickList texts items=schemas item/> }
+    // With a schema or table picked, the deeper column or the preview shows a refusal.
+    let denial_below = selection.with_untracked(|s| s.schema.is_some() || s.table.is_some());
+    view! { <PickList texts items=schemas item denial_below/> }
 }
 
 #[component]
@@ -112,7 +114,8 @@ fn TableColumn(selection: Memo<Selection>) -> impl IntoView {
             selection.with(|s| s.table.as_deref() == Some(t.full_name.as_str()))
         }),
     };
-    view! { <PickList texts items=tables item/> }
+    let denial_below = selection.with_untracked(|s| s.table.is_some());
+    view! { <PickList texts items=tables item denial_below/> }
 }
 
 /// Columns and sample rows of the selected table.
@@ -140,21 +143,22 @@ fn TablePreview(selection: Memo<Selection>) -> impl IntoView {
         <Show when=move || selection.with(|s| s.table.is_some())>
             <section class="preview" aria-labelledby="preview-heading">
                 <h2 id="preview-heading">{move || selection.with(|s| s.table.clone().unwrap_or_default())}</h2>
-                <p>
-                    <a class="button primary" href=move || selection.with(|s| generate_href(s.table.as_deref().unwrap_or_default(), None, None))>
-                        "Generate rules for this table"
-                    </a>
-                </p>
                 <Suspense fallback=|| view! { <Loading what="Loading the table's columns…"/> }>
                     {move || Suspend::new(async move {
                         match description.await {
+                            // Refused: the one error, and no action the user cannot take.
                             Err(error) => view! { <ErrorNotice error/> }.into_any(),
                             Ok(None) => ().into_any(),
-                            Ok(Some(d)) => view! {
+                            Ok(Some(d)) => { let generate = generate_href(&d.table.full_name, None, None); view! {
+                                <p>
+                                    <a class="button primary" href=generate>
+                                        "Generate rules for this table"
+                                    </a>
+                                </p>
                                 <ColumnList description=d/>
                                 <SampleControls selection/>
                                 <SampleGrid sample/>
-                            }.into_any(),
+                            }.into_any() },
                         }
                     })}
                 </Suspense>

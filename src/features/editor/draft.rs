@@ -4,13 +4,20 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// What is kept for a table: the rules and the generation run they started from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What is kept for a table: the rules, the prompt and the generation run they started from,
+/// and which rules the last validation and analysis looked at (so results stay marked out of
+/// date after a reload).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     pub run_id: Option<String>,
     pub rules: Vec<Value>,
     /// Edited since generated, loaded or downloaded.
     pub dirty: bool,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// [`crate::features::editor::state::Editor::fingerprint`] of the rules last validated.
+    #[serde(default)]
+    pub validated: Option<u64>,
 }
 
 fn key(table: &str) -> String {

@@ -87,6 +87,20 @@ impl Editor {
         self.len() == 0
     }
 
+    /// A fingerprint of the rules (FNV-1a over their JSON text): equal rules, equal numbers,
+    /// so results can say whether they are about the rules on screen.
+    pub fn fingerprint(&self) -> u64 {
+        self.entries.with(|e| {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for entry in e {
+                for byte in entry.rule.to_string().bytes().chain(std::iter::once(b'\n')) {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            hash
+        })
+    }
+
     /// The rule set as text in the current format.
     pub fn rendered(&self) -> String {
         rules_to_text(&Value::Array(self.rules()), self.format.get_untracked()).unwrap_or_default()

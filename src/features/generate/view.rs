@@ -83,8 +83,17 @@ fn Workflow(table: String) -> impl IntoView {
     let table_signal = Signal::derive(move || table_name.get_value());
     let prompt = RwSignal::new(String::new());
     let analysis: RwSignal<Option<crate::model::analysis::Analysis>> = RwSignal::new(None);
-    let ai_summary =
-        Signal::derive(move || analysis.get().and_then(|a| serde_json::to_value(a).ok()));
+    // Which rules (by fingerprint) the analysis and the validation on screen looked at.
+    let analysed: RwSignal<Option<u64>> = RwSignal::new(None);
+    let validated: RwSignal<Option<u64>> = RwSignal::new(None);
+    // An analysis of other rules than those saved is not kept with them.
+    let ai_summary = Signal::derive(move || {
+        let fresh = analysed.get() == Some(editor.fingerprint());
+        analysis
+            .get()
+            .filter(|_| fresh)
+            .and_then(|a| serde_json::to_value(a).ok())
+    });
     let validation_run = Signal::derive(move || {
         validation.status.with(|s| {
             s.as_ref()
@@ -115,6 +124,10 @@ fn Workflow(table: String) -> impl IntoView {
         if let Some(saved) = draft::load(&table) {
             loaded_run.set(saved.run_id.clone());
             editor.load(saved.rules, saved.dirty);
+            if let Some(p) = saved.prompt {
+                prompt.set(p);
+            }
+            validated.set(saved.validated);
         }
         if let Some(version) = params.get("version").and_then(|v| v.parse::<i32>().ok()) {
             let table = table.clone();
@@ -150,6 +163,9 @@ fn Workflow(table: String) -> impl IntoView {
             return;
         }
         loaded_run.set(Some(status.summary.run_id.clone()));
+        if prompt.get_untracked().trim().is_empty() {
+            prompt.set(result.user_prompt.clone());
+        }
         editor.load(result.rules, false);
     });
 
@@ -159,6 +175,8 @@ fn Workflow(table: String) -> impl IntoView {
             .entries
             .with(|e| e.iter().map(|x| x.rule.clone()).collect());
         let dirty = editor.dirty.get();
+        let typed = prompt.get();
+        let validated = validated.get();
         if !hydrated.get_untracked() {
             return;
         }
@@ -168,6 +186,8 @@ fn Workflow(table: String) -> impl IntoView {
                 run_id: loaded_run.get_untracked(),
                 rules,
                 dirty,
+                prompt: (!typed.trim().is_empty()).then_some(typed),
+                validated,
             },
         );
     });
@@ -219,8 +239,8 @@ fn Workflow(table: String) -> impl IntoView {
                 <ul class="prompt-notes" aria-label="Prompt notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
             })}
         </section>
-        <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis/>
-        <ValidateStep table=table_signal editor watch=validation hydrated
+        <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis analysed/>
+        <ValidateStep table=table_signal editor watch=validation hydrated validated
             on_started=Callback::new(move |id: String| set_url.with_value(|f| f(None, Some(id))))/>
         <SaveStep table=table_signal editor prompt=saved_prompt ai_summary hydrated/>
     }

@@ -54,6 +54,7 @@ pub async fn save_rule_set(
     let (table, columns) = (table.to_string(), Some(columns));
     let rules = ctx.rules_in(rules)?;
     ctx.notes_in(user_prompt.as_deref(), &ai_summary, &metadata)?;
+    let ai_summary = ai_summary.filter(|a| crate::model::analysis::describes(a, rules.len()));
     let draft = guard::drafts(&ctx, &table);
     let name = table.clone();
     let new = NewRuleSet {

@@ -76,7 +76,18 @@ pub fn SaveStep(
     let history = move || history_href(&table.get());
     let disabled = move || !hydrated.get() || saving.get() || blocked().is_some();
     let outcome = move |s: &SavedRuleSet| {
-        if s.status != crate::model::review::VersionStatus::Draft {
+        use crate::model::review::VersionStatus;
+        if s.unchanged && !submitted.get() {
+            let state = match s.status {
+                VersionStatus::Pending => "it is waiting for review",
+                VersionStatus::Draft => "it is still a draft",
+                _ => "it is the active version",
+            };
+            format!(
+                "Nothing changed since version {}, so nothing new was saved; {state}. ",
+                s.version
+            )
+        } else if s.status != VersionStatus::Draft {
             format!("Saved as version {} at {}. ", s.version, s.created_at)
         } else if submitted.get() {
             format!("Submitted version {} for review. ", s.version)

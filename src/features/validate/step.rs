@@ -10,7 +10,7 @@ use crate::features::workflow::watch::RunWatch;
 use crate::model::runs::EngineChoice;
 use crate::model::runs::RunState;
 use crate::model::session::EngineOffer;
-use crate::ui::notice::ErrorNotice;
+use crate::ui::notice::{ErrorNotice, StaleNotice};
 use crate::ui::progress::RunProgress;
 use leptos::prelude::*;
 
@@ -21,6 +21,8 @@ pub fn ValidateStep(
     editor: Editor,
     watch: RunWatch,
     hydrated: RwSignal<bool>,
+    /// The fingerprint of the rules the validation on screen ran (set when one starts).
+    validated: RwSignal<Option<u64>>,
     on_started: Callback<String>,
 ) -> impl IntoView {
     let errors = move || editor.validation.with(|v| v.errors().count());
@@ -48,10 +50,11 @@ pub fn ValidateStep(
             .unwrap_or_default()
     };
     let engine = RwSignal::new(EngineChoice::Warehouse);
-    let validate = move |_| {
+    let validate = move || {
         if blocked().is_some() {
             return;
         }
+        validated.set(Some(editor.fingerprint()));
         let rules = editor.rules();
         let chosen = (!offers().is_empty()).then(|| engine.get_untracked());
         watch.start(
@@ -67,7 +70,7 @@ pub fn ValidateStep(
             <Transition fallback=|| ()>
                 <EnginePicker offers=Signal::derive(offers) engine/>
             </Transition>
-            <button type="button" class="primary" on:click=validate
+            <button type="button" class="primary" on:click=move |_| validate()
                 disabled=move || !hydrated.get() || watch.busy.get() || blocked().is_some()>
                 {label}
             </button>
@@ -85,7 +88,18 @@ pub fn ValidateStep(
                 _ => None,
             }}
             {move || watch.status.with(|s| s.as_ref().and_then(|s| s.runs_on.clone())).map(|on| view! { <p class="muted">{format!("Ran {on}.")}</p> })}
-            {move || watch.status.get().and_then(|s| s.validation).map(|result| view! { <ValidationResults result/> })}
+            {move || watch.status.get().and_then(|s| s.validation).map(|result| {
+                // Known rules that differ from those on screen: the results are about other rules.
+                let stale = move || validated.get().is_some_and(|v| v != editor.fingerprint());
+                view! {
+                    <Show when=stale>
+                        <StaleNotice what="validation" action="Validate again"
+                            on_rerun=Callback::new(move |_| validate())
+                            disabled=Signal::derive(move || !hydrated.get() || watch.busy.get() || blocked().is_some())/>
+                    </Show>
+                    <div class:stale-results=stale><ValidationResults result/></div>
+                }
+            })}
         </section>
     }
 }

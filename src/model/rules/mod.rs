@@ -2,6 +2,7 @@
 //! round-trips unchanged), validated with every problem located, and resolved into flat rules
 //! (defaults applied, `for_each_column` expanded, names filled in) for evaluation.
 
+pub mod aspects;
 pub mod ddl;
 pub mod diff;
 pub mod fingerprint;

@@ -48,7 +48,10 @@ pub fn refuse_invalid(
     Err(AppError::BadRequest(message))
 }
 
-/// Validates, saves and audits a new version.
+/// Validates, saves and audits a new version. A save of the rules and prompt the newest
+/// version already holds, while that version is the caller's draft or waiting for review, or
+/// is active, answers with it instead of making an identical one (so "Submit" after "Save draft"
+/// submits the draft). A rejected version's rules saved again are a new draft that can be resubmitted.
 pub async fn save_checked(
     store: &dyn RuleStore,
     caller: &Caller,
@@ -57,6 +60,11 @@ pub async fn save_checked(
     action: AuditAction,
 ) -> Result<SavedRuleSet, AppError> {
     check_rules(&new.rules, columns)?;
+    if action == AuditAction::Save
+        && let Some(existing) = unchanged(store, caller, &new).await?
+    {
+        return Ok(existing);
+    }
     let table = new.table_name.clone();
     let count = new.rules.len();
     let restored_from = new.restored_from;
@@ -73,6 +81,55 @@ pub async fn save_checked(
     )
     .await;
     Ok(saved)
+}
+
+/// The newest version, when it holds `new`'s rules and prompt and a save would only repeat it.
+async fn unchanged(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    new: &NewRuleSet,
+) -> Result<Option<SavedRuleSet>, AppError> {
+    use crate::model::review::VersionStatus::{Approved, Draft, Pending};
+    let Some(latest) = store
+        .history(caller, &new.table_name, 1)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    // A draft or a pending version answers only its author: another person's save of the same
+    // rules is their own version, to submit and be reviewed as theirs.
+    let own = latest
+        .created_by
+        .as_deref()
+        .is_some_and(|who| who.eq_ignore_ascii_case(&caller.email));
+    let repeatable = match latest.status {
+        Draft | Pending => new.draft && own,
+        Approved => latest.is_active,
+        _ => false,
+    };
+    if !repeatable {
+        return Ok(None);
+    }
+    let held = store
+        .get(caller, &new.table_name, Some(latest.version))
+        .await?;
+    let prompt = |p: Option<&str>| {
+        p.map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+    };
+    let same = held.rules == new.rules
+        && prompt(held.summary.user_prompt.as_deref()) == prompt(new.user_prompt.as_deref());
+    Ok(same.then(|| SavedRuleSet {
+        id: latest.id,
+        version: latest.version,
+        created_at: latest.created_at.unwrap_or_default(),
+        status: latest.status,
+        is_active: latest.is_active,
+        unchanged: true,
+    }))
 }
 
 /// Writes an audit entry; a failure is logged, not shown (the action itself succeeded).

@@ -96,7 +96,7 @@ impl RuleSetRow {
     pub fn into_rule_set(self) -> RuleSet {
         let rules = rules_of(self.rules.0);
         let ai_summary = self.ai_summary.map(|j| j.0).filter(|v| !v.is_null());
-        let ai_overview = ai_summary.as_ref().map(overview);
+        let ai_overview = ai_summary.as_ref().map(|a| overview(a, rules.len()));
         let status = VersionStatus::from_stored(self.status.as_deref());
         let reviewed_at = self.reviewed_at.map(utc_text);
         let (approved, rejected) = match status {
@@ -155,16 +155,24 @@ impl AuditRow {
     }
 }
 
-/// A saved analysis in one line: its score and summary (the older app's fields).
-fn overview(summary: &Value) -> String {
+/// A saved analysis in one line: its score and summary (the older app's fields), said to be
+/// out of date when it counted another number of rules than the version holds (saved by an
+/// older app, before analyses were kept only with the rules they looked at).
+fn overview(summary: &Value, rule_count: usize) -> String {
     let text = summary
         .get("summary")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let short: String = text.chars().take(160).collect();
-    match summary.get("overall_quality_score").and_then(Value::as_f64) {
+    let line = match summary.get("overall_quality_score").and_then(Value::as_f64) {
         Some(score) => format!("{score}/10: {short}"),
         None => short,
+    };
+    match summary.pointer("/based_on/rules").and_then(Value::as_u64) {
+        Some(n) if n != rule_count as u64 => {
+            format!("Out of date: analysed {n} rules, not these {rule_count}. {line}")
+        }
+        _ => line,
     }
 }
 

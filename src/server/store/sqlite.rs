@@ -78,6 +78,7 @@ impl SqliteStore {
             created_at: utc_text(created_at),
             status,
             is_active: !new.draft,
+            unchanged: false,
         })
     }
 }

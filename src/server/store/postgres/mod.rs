@@ -262,6 +262,7 @@ impl PgStore {
             created_at: utc_text(created_at),
             status,
             is_active: !new.draft,
+            unchanged: false,
         })
     }
 

@@ -116,6 +116,7 @@ impl PgStore {
             created_at: utc_text(created_at),
             status: VersionStatus::from_stored(answer["status"].as_str()),
             is_active: !new.draft,
+            unchanged: false,
         })
     }
 

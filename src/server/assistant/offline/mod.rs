@@ -1,16 +1,18 @@
 //! The offline assistant: a deterministic analysis computed from the data, not a model. It finds
 //! columns whose profile shows nulls, malformed values, out-of-range or future values, or
 //! near-unique ids with duplicates but no rule that checks them; rules the last validation showed
-//! failing on most rows or unable to run; prompt intents no rule covers; and overlapping rules.
+//! failing on most rows or unable to run; limits that cannot be right (a date limit past today,
+//! a range on an id); prompt intents no rule covers; and rules that check the same thing.
 
-/// Overlapping rules listed one by one; beyond this they are counted.
-const OVERLAPS_LISTED: usize = 20;
+mod limits;
+mod overlaps;
 
 use super::AnalysisInput;
 use crate::engine::prompt::{ColumnFacts, apply_prompt, read_prompt};
 use crate::model::analysis::{Analysis, BasedOn, Recommendation, RuleNote};
-use crate::model::profile::{ColumnProfile, ValueFormat};
+use crate::model::profile::{ColumnProfile, ValueFormat, key_like_name};
 use crate::model::results::RuleStatus;
+use crate::model::rules::aspects::{Aspect, aspects};
 use crate::model::rules::diff::rule_key;
 use crate::model::rules::{rule_columns as columns, rule_function as function};
 use serde_json::{Value, json};
@@ -109,9 +111,9 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
         }
         let (function, args, existing): (&str, Value, &[&str]) = match f.format {
             ValueFormat::Email => (
-                "regex_match",
-                json!({"column": name, "regex": ValueFormat::Email.pattern()}),
-                &["regex_match"],
+                "is_valid_email",
+                json!({ "column": name }),
+                &["is_valid_email", "regex_match"],
             ),
             ValueFormat::Ipv4 => (
                 "is_valid_ipv4_address",
@@ -157,17 +159,19 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
             )),
         });
     }
-    let temporal = matches!(c.data_type.as_str(), "date") || c.data_type.starts_with("timestamp");
-    if temporal
-        && c.max
-            .as_deref()
-            .is_some_and(|m| m.get(..10).is_some_and(|d| d > today))
-        && !covered(
-            rules,
-            name,
-            &["is_not_in_future", "is_in_range", "is_not_greater_than"],
-        )
-    {
+    let has_future = c.future_count.map_or_else(
+        || {
+            c.max
+                .as_deref()
+                .is_some_and(|m| m.get(..10).is_some_and(|d| d > today))
+        },
+        |n| n > 0,
+    );
+    // A limit that reaches past today is flagged by the limit pass, with the same remedy.
+    let bounded = rules
+        .iter()
+        .any(|r| columns(r).iter().any(|x| x == name) && aspects(r).contains(&Aspect::Upper));
+    if c.is_temporal() && has_future && !bounded {
         out.push(Recommendation {
             text: format!(
                 "{name} has values in the future (latest {}) and no rule catches them",
@@ -180,7 +184,7 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
             )),
         });
     }
-    let id_like = name.to_lowercase().ends_with("_id") || name.eq_ignore_ascii_case("id");
+    let id_like = key_like_name(name);
     if id_like
         && non_null > 0
         && c.distinct_count < non_null
@@ -198,13 +202,13 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
 /// The offline analysis of `input`.
 /// What the passes found: recommendations, and how much each lowers the score.
 #[derive(Default)]
-struct Findings {
+pub(super) struct Findings {
     recommendations: Vec<Recommendation>,
     penalty: f64,
 }
 
 impl Findings {
-    fn add(&mut self, penalty: f64, text: String, rule: Option<Value>) {
+    pub(super) fn add(&mut self, penalty: f64, text: String, rule: Option<Value>) {
         self.penalty += penalty;
         self.recommendations.push(Recommendation { text, rule });
     }
@@ -224,7 +228,8 @@ pub fn analyze(input: &AnalysisInput, today: &str) -> Analysis {
         .iter()
         .map(|rule| rule_note(rule, input, &mut found))
         .collect();
-    overlap_findings(rules, &mut found);
+    limits::limit_findings(input, today, &mut found);
+    overlaps::overlap_findings(rules, &mut found);
     prompt_findings(input, &mut found);
     let coverage = Coverage::of(input);
     if rules.is_empty() {
@@ -323,68 +328,6 @@ fn rule_note(rule: &Value, input: &AnalysisInput, found: &mut Findings) -> RuleN
         explanation,
         importance: importance.into(),
         criticality,
-    }
-}
-
-/// Overlaps: the same check twice on the same columns (each repeat is compared with the first
-/// of its kind, so this is linear in the rules), and a null check next to the null-or-empty
-/// check on the same columns. At most OVERLAPS_LISTED are listed.
-fn overlap_findings(rules: &[Value], found: &mut Findings) {
-    let mut overlaps: Vec<String> = Vec::new();
-    let mut first_of: std::collections::HashMap<String, &Value> = std::collections::HashMap::new();
-    let mut null_checks: std::collections::HashMap<Vec<String>, (Option<&Value>, Option<&Value>)> =
-        std::collections::HashMap::new();
-    for rule in rules {
-        let key = format!(
-            "{}|{:?}|{}",
-            function(rule),
-            columns(rule),
-            crate::model::rules::rule_arguments(rule)
-                .cloned()
-                .unwrap_or_default()
-        );
-        match first_of.get(&key) {
-            Some(first) => overlaps.push(format!(
-                "{} and {} overlap on {}; one of them is enough",
-                rule_key(first),
-                rule_key(rule),
-                columns(rule).join(", ")
-            )),
-            None => {
-                first_of.insert(key, rule);
-            }
-        }
-        let slot = null_checks.entry(columns(rule)).or_default();
-        match function(rule) {
-            "is_not_null" if slot.0.is_none() => slot.0 = Some(rule),
-            "is_not_null_and_not_empty" if slot.1.is_none() => slot.1 = Some(rule),
-            _ => {}
-        }
-    }
-    let mut nested: Vec<(&Value, &Value)> = null_checks
-        .values()
-        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
-        .collect();
-    nested.sort_by_key(|(a, _)| rule_key(a));
-    for (a, b) in nested {
-        overlaps.push(format!(
-            "{} and {} overlap on {}; one of them is enough",
-            rule_key(a),
-            rule_key(b),
-            columns(a).join(", ")
-        ));
-    }
-    found.penalty += 0.5 * overlaps.len() as f64;
-    let more = overlaps.len().saturating_sub(OVERLAPS_LISTED);
-    for text in overlaps.into_iter().take(OVERLAPS_LISTED) {
-        found.add(0.0, text, None);
-    }
-    if more > 0 {
-        found.add(
-            0.0,
-            format!("{more} more overlapping rules; remove the repeats"),
-            None,
-        );
     }
 }
 
