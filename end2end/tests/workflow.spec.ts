@@ -47,7 +47,7 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
     .toContainText("missing required argument 'min_limit'");
   const validate = page.getByRole("button", { name: /^Validate \d+ rules$/ });
   await expect(validate).toBeDisabled();
-  await expect(page.getByText(/Fix the \d+ error\(s\) in the rules first/)).toBeVisible();
+  await expect(page.getByText(/Fix the \d+ errors? in the rules first/)).toBeVisible();
   await page.getByRole("button", { name: "Undo" }).click();
   await expect(card(page, /customer_ids_are_unique/).getByLabel("Function")).toHaveValue("is_unique");
 

@@ -2,9 +2,11 @@
 //! rules in both, each changed field with its value before and after.
 
 use crate::model::rulesets::RuleSetDiff;
+use crate::ui::format::{arguments_text, value_text};
 use leptos::prelude::*;
 use serde_json::Value;
 
+/// A rule in one line: `name: function(key=value, …)`, with its criticality when it warns.
 fn rule_line(rule: &Value) -> String {
     let name = crate::model::rules::diff::rule_key(rule);
     let function = match crate::model::rules::rule_function(rule) {
@@ -12,17 +14,31 @@ fn rule_line(rule: &Value) -> String {
         f => f,
     };
     let args = crate::model::rules::rule_arguments(rule)
-        .map(Value::to_string)
+        .map(arguments_text)
         .unwrap_or_default();
-    format!("{name}: {function} {args}")
+    let warn = if rule.get("criticality").and_then(Value::as_str) == Some("warn") {
+        " (warning)"
+    } else {
+        ""
+    };
+    format!("{name}: {function}({args}){warn}")
 }
 
-fn value_text(value: &Option<Value>) -> String {
+fn field_text(value: &Option<Value>) -> String {
     match value {
         None => "(absent)".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        Some(v) => value_text(v),
     }
+}
+
+/// A rule set as a list, one rule a line (a first version, with nothing to compare it with).
+#[component]
+pub fn RuleList(rules: Vec<Value>) -> impl IntoView {
+    let items = rules
+        .iter()
+        .map(|r| view! { <li class="mono">{rule_line(r)}</li> })
+        .collect_view();
+    view! { <ul class="diff-added rule-list">{items}</ul> }
 }
 
 /// The diff of two versions.
@@ -47,8 +63,8 @@ pub fn DiffView(diff: RuleSetDiff) -> impl IntoView {
                     <tr>
                         <th scope="row" class="mono">{c.name.clone()}</th>
                         <td class="mono">{f.field.clone()}</td>
-                        <td class="mono diff-before">{value_text(&f.before)}</td>
-                        <td class="mono diff-after">{value_text(&f.after)}</td>
+                        <td class="mono diff-before">{field_text(&f.before)}</td>
+                        <td class="mono diff-after">{field_text(&f.after)}</td>
                     </tr>
                 }
             })

@@ -54,6 +54,74 @@ pub fn percent(value: f64) -> String {
     format!("{text}%")
 }
 
+/// One argument value as a person reads it: text as written (a quoted SQL literal keeps its
+/// quotes, no JSON quotes around it), lists as `[a, b]`, numbers and booleans as they are.
+pub fn value_text(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", value_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A check's arguments as `key=value` pairs, in the order written.
+pub fn arguments_text(arguments: &serde_json::Value) -> String {
+    match arguments.as_object() {
+        Some(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", value_text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => value_text(arguments),
+    }
+}
+
+/// An RFC 3339 time as people read it, the same on the server and in the browser:
+/// `2026-12-06T18:03:11.251Z` → `6 Dec 2026, 18:03 UTC`. Text that is not such a time is
+/// returned as it is.
+pub fn when(text: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parsed = (|| {
+        let (date, time) = text.trim().split_once(['T', ' '])?;
+        let mut parts = date.splitn(3, '-');
+        let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+        let month: usize = month.parse().ok()?;
+        let day: u32 = day.parse().ok()?;
+        let name = MONTHS.get(month.checked_sub(1)?)?;
+        let clock = time.get(..5)?;
+        let zone = if time.ends_with('Z') || time.ends_with("+00:00") || time.len() <= 12 {
+            "UTC".to_string()
+        } else {
+            time.get(time.len().checked_sub(6)?..)?.to_string()
+        };
+        (year.len() == 4 && clock.as_bytes().get(2) == Some(&b':'))
+            .then(|| format!("{day} {name} {year}, {clock} {zone}"))
+    })();
+    parsed.unwrap_or_else(|| text.to_string())
+}
+
+/// A count with its noun: "1 rule", "1,200 rules".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n as u64))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +150,25 @@ mod tests {
         assert_eq!(group_thousands("NaN"), "NaN");
         assert_eq!(group_thousands("12.3.4"), "12.3.4");
         assert_eq!(group_thousands(""), "");
+    }
+
+    #[test]
+    fn times_read_as_day_month_year_and_minutes() {
+        assert_eq!(when("2026-12-06T18:03:11.251Z"), "6 Dec 2026, 18:03 UTC");
+        assert_eq!(when("2026-01-09T07:05:00+00:00"), "9 Jan 2026, 07:05 UTC");
+        assert_eq!(
+            when("2026-01-09T07:05:00+01:00"),
+            "9 Jan 2026, 07:05 +01:00"
+        );
+        assert_eq!(when("not a time"), "not a time");
+    }
+
+    #[test]
+    fn arguments_read_without_json_quotes() {
+        let args = serde_json::json!({"column": "currency", "allowed": ["'EUR'", "'USD'"], "trim_strings": true});
+        assert_eq!(
+            arguments_text(&args),
+            "column=currency, allowed=['EUR', 'USD'], trim_strings=true"
+        );
     }
 }

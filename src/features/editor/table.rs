@@ -59,8 +59,8 @@ fn RuleRow(editor: Editor, id: u64, open: RwSignal<Option<u64>>) -> impl IntoVie
                 .count();
             match (errors, mine.len() - errors) {
                 (0, 0) => ("valid".to_string(), "status-ok"),
-                (0, w) => (format!("{w} warning(s)"), "status-warn"),
-                (e, _) => (format!("{e} error(s)"), "status-error"),
+                (0, w) => (crate::ui::format::plural(w, "warning"), "status-warn"),
+                (e, _) => (crate::ui::format::plural(e, "error"), "status-error"),
             }
         })
     };
@@ -106,7 +106,7 @@ fn RuleRow(editor: Editor, id: u64, open: RwSignal<Option<u64>>) -> impl IntoVie
 pub fn RuleTable(editor: Editor) -> impl IntoView {
     let open: RwSignal<Option<u64>> = RwSignal::new(None);
     view! {
-        <table class="rule-table" aria-label="Rules">
+        <div class="table-scroll"><table class="rule-table" aria-label="Rules">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -124,7 +124,7 @@ pub fn RuleTable(editor: Editor) -> impl IntoView {
                     <RuleRow editor id open/>
                 </For>
             </tbody>
-        </table>
+        </table></div>
     }
 }
 

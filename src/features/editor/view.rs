@@ -8,6 +8,7 @@ use super::table::RuleTable;
 use crate::model::rules::RulesFormat;
 use crate::model::rules::validate::Severity;
 use crate::ui::download::DownloadLink;
+use crate::ui::format::plural;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +16,55 @@ enum View {
     Form,
     Table,
     Text,
+}
+
+impl View {
+    const ALL: [View; 3] = [View::Form, View::Table, View::Text];
+
+    fn tab_id(self) -> &'static str {
+        match self {
+            View::Form => "editor-tab-form",
+            View::Table => "editor-tab-table",
+            View::Text => "editor-tab-text",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            View::Form => "Form",
+            View::Table => "Table",
+            View::Text => "JSON / YAML",
+        }
+    }
+
+    /// The tab a key moves to from this one (the ARIA tabs pattern: arrows wrap, Home, End).
+    fn after_key(self, key: &str) -> Option<View> {
+        let at = View::ALL.iter().position(|v| *v == self)?;
+        let n = View::ALL.len();
+        match key {
+            "ArrowRight" => Some(View::ALL[(at + 1) % n]),
+            "ArrowLeft" => Some(View::ALL[(at + n - 1) % n]),
+            "Home" => Some(View::ALL[0]),
+            "End" => Some(View::ALL[n - 1]),
+            _ => None,
+        }
+    }
+}
+
+/// Moves keyboard focus to the element with `id` (in the browser).
+fn focus_id(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// Past this many rules the editor opens on the table, not the cards.
@@ -52,9 +102,13 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
         };
         match (errors, warnings) {
             (0, 0) => format!("{rules}, valid"),
-            (0, w) => format!("{rules}, valid with {w} warning(s)"),
-            (e, 0) => format!("{rules}, {e} error(s)"),
-            (e, w) => format!("{rules}, {e} error(s) and {w} warning(s)"),
+            (0, w) => format!("{rules}, valid with {}", plural(w, "warning")),
+            (e, 0) => format!("{rules}, {}", plural(e, "error")),
+            (e, w) => format!(
+                "{rules}, {} and {}",
+                plural(e, "error"),
+                plural(w, "warning")
+            ),
         }
     };
     let set_problems = move || {
@@ -89,13 +143,20 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
                 {move || editor.columns.get().unwrap_or_default().into_iter().map(|c| view! { <option value=c></option> }).collect_view()}
             </datalist>
             <div class="editor-toolbar" role="toolbar" aria-label="Rule editor">
-                <div class="tabs" role="tablist">
-                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Form).to_string()
-                        on:click=move |_| chosen.set(Some(View::Form))>"Form"</button>
-                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Table).to_string()
-                        on:click=move |_| chosen.set(Some(View::Table))>"Table"</button>
-                    <button type="button" role="tab" aria-selected=move || (view_mode.get() == View::Text).to_string()
-                        on:click=move |_| chosen.set(Some(View::Text))>"JSON / YAML"</button>
+                <div class="tabs" role="tablist" aria-label="Rule views"
+                    on:keydown=move |ev| {
+                        if let Some(next) = view_mode.get_untracked().after_key(&ev.key()) {
+                            ev.prevent_default();
+                            chosen.set(Some(next));
+                            focus_id(next.tab_id());
+                        }
+                    }>
+                    {View::ALL.into_iter().map(|v| view! {
+                        <button type="button" role="tab" id=v.tab_id()
+                            aria-selected=move || (view_mode.get() == v).to_string()
+                            tabindex=move || if view_mode.get() == v { "0" } else { "-1" }
+                            on:click=move |_| chosen.set(Some(v))>{v.label()}</button>
+                    }).collect_view()}
                 </div>
                 <button type="button" on:click=move |_| editor.add()>"Add rule"</button>
                 <button type="button" class="secondary" disabled=move || !editor.can_undo() on:click=move |_| editor.undo()>"Undo"</button>

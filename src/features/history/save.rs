@@ -88,7 +88,11 @@ pub fn SaveStep(
                 s.version
             )
         } else if s.status != VersionStatus::Draft {
-            format!("Saved as version {} at {}. ", s.version, s.created_at)
+            format!(
+                "Saved as version {} at {}. ",
+                s.version,
+                crate::ui::format::when(&s.created_at)
+            )
         } else if submitted.get() {
             format!("Submitted version {} for review. ", s.version)
         } else {

@@ -12,14 +12,22 @@ fn describe(status: &StorageStatus) -> (String, &'static str) {
             "warn",
         )
     } else if status.connected {
-        let who = status.user.clone().unwrap_or_default();
-        (format!("Saving to {} as {who}", status.backend), "pass")
+        // Where, in the user's words; the path or host is in the tooltip, the user in the top
+        // bar.
+        let place = if status.backend.starts_with("sqlite") {
+            "on this machine"
+        } else if status.backend.contains("postgres") || status.backend.contains("lakebase") {
+            "in Lakebase"
+        } else {
+            "in the rule store"
+        };
+        (format!("Versions are saved {place}"), "pass")
     } else {
         (format!("Storage error: {}", status.message), "fail")
     }
 }
 
-/// A one-line storage status; `detail` adds where the data is.
+/// A one-line storage status; `detail` adds whom the store sees (the path is in the tooltip).
 #[component]
 pub fn StorageBadge(#[prop(optional)] detail: bool) -> impl IntoView {
     let status = Resource::new(|| (), |_| store_status());
@@ -34,7 +42,7 @@ pub fn StorageBadge(#[prop(optional)] detail: bool) -> impl IntoView {
                             <span class=format!("storage-status {class}") title=title aria-label="Storage">
                                 <span class="status-dot" aria-hidden="true"></span>
                                 {text}
-                                {detail.then(|| view! { <small class="muted">" (" {s.message.clone()} ")"</small> })}
+                                {detail.then(|| s.user.clone().map(|who| view! { <small class="muted">{format!(" (as {who})")}</small> }))}
                             </span>
                         }.into_any()
                     }

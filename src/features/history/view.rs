@@ -145,7 +145,7 @@ fn Versions(
                     <th scope="row">{format!("v{version}")}</th>
                     <td>{status_cell(&v)}</td>
                     <td class="mono">{v.created_by.clone().unwrap_or_default()}</td>
-                    <td>{v.created_at.clone().unwrap_or_default()}</td>
+                    <td>{v.created_at.as_deref().map(crate::ui::format::when).unwrap_or_default()}</td>
                     <td class="prompt-cell" title=v.user_prompt.clone().unwrap_or_default()>{v.user_prompt.clone().unwrap_or_default()}</td>
                     <td class="num">{v.rule_count}</td>
                     <td>{restored}</td>
@@ -176,8 +176,8 @@ fn Versions(
                 <caption>"Saved versions"</caption>
                 <thead><tr>
                     <th scope="col">"Version"</th><th scope="col">"Status"</th><th scope="col">"Author"</th>
-                    <th scope="col">"Saved (UTC)"</th><th scope="col">"Prompt"</th><th scope="col" class="num">"Rules"</th>
-                    <th scope="col">"Origin"</th><th scope="col">"AI analysis"</th><th scope="col">"Actions"</th>
+                    <th scope="col">"Saved"</th><th scope="col">"Prompt"</th><th scope="col" class="num">"Rules"</th>
+                    <th scope="col">"Origin"</th><th scope="col">"AI analysis"</th><th scope="col" class="actions">"Actions"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -205,9 +205,10 @@ fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
         v.status.label().to_string()
     };
     let by = match (&v.status, &v.approved_by, &v.approved_at) {
-        (VersionStatus::Approved, Some(who), Some(at)) => {
-            Some(format!("approved by {who} at {at}"))
-        }
+        (VersionStatus::Approved, Some(who), Some(at)) => Some(format!(
+            "approved by {who} at {}",
+            crate::ui::format::when(at)
+        )),
         (VersionStatus::Approved, None, _) if v.is_active => Some("no review".to_string()),
         (VersionStatus::Rejected, _, _) => v.rejected_by.as_ref().map(|who| {
             format!(
@@ -215,7 +216,10 @@ fn status_cell(v: &RuleSetSummary) -> impl IntoView + use<> {
                 v.rejection_reason.clone().unwrap_or_default()
             )
         }),
-        (VersionStatus::Pending, _, _) => v.submitted_at.as_ref().map(|at| format!("since {at}")),
+        (VersionStatus::Pending, _, _) => v
+            .submitted_at
+            .as_ref()
+            .map(|at| format!("since {}", crate::ui::format::when(at))),
         _ => None,
     };
     let published = v.published.clone().map(|p| {

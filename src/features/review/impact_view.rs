@@ -32,7 +32,12 @@ fn sample_list(rows: &[Map<String, Value>]) -> impl IntoView + use<> {
 
 /// The preview.
 #[component]
-pub fn ImpactView(preview: ImpactPreview) -> impl IntoView {
+pub fn ImpactView(
+    preview: ImpactPreview,
+    /// Names of the version's warning rules: their rows are flagged but do not fail.
+    #[prop(optional)]
+    warnings: Vec<String>,
+) -> impl IntoView {
     let against = match preview.against_version {
         Some(v) => format!("v{v} (active)"),
         None => "nothing active".into(),
@@ -42,9 +47,10 @@ pub fn ImpactView(preview: ImpactPreview) -> impl IntoView {
         .iter()
         .map(|r| {
             let samples = (!r.samples.is_empty()).then(|| sample_list(&r.samples));
+            let warns = warnings.contains(&r.rule_name);
             view! {
                 <tr class=format!("change-{}", r.change)>
-                    <th scope="row" class="mono">{r.rule_name.clone()}</th>
+                    <th scope="row" class="mono">{r.rule_name.clone()}{warns.then(|| view! { " " <span class="tag">"warning"</span> })}</th>
                     <td>{r.change.clone()}</td>
                     <td class="num">{format!("{} → {}", opt_count(r.violations_before), opt_count(r.violations_after))}</td>
                     <td class="num">{count(r.rows_start_failing)}</td>
@@ -62,14 +68,14 @@ pub fn ImpactView(preview: ImpactPreview) -> impl IntoView {
         <div class="impact" role="region" aria-label="Impact preview">
             <p class="impact-summary">
                 {format!(
-                    "On {} rows ({}), against {}: pass rate {} → {}, failing rows {} → {}; {} rows start failing, {} stop failing.",
+                    "On {} rows ({}), against {}: pass rate {} → {}, failing rows {} → {}; {} rows start failing, {} stop failing. A row fails on an error; a warning flags it without failing it.",
                     count(preview.rows_checked), preview.sample, against,
                     percent(preview.pass_rate_before), percent(preview.pass_rate_after),
                     count(preview.invalid_before), count(preview.invalid_after),
                     count(preview.rows_start_failing), count(preview.rows_stop_failing),
                 )}
             </p>
-            <p class="muted">{format!("Run by {} at {} in {}.", preview.computed_by, preview.computed_at, duration(preview.duration_ms))}</p>
+            <p class="muted">{format!("Run by {} at {} in {}.", preview.computed_by, crate::ui::format::when(&preview.computed_at), duration(preview.duration_ms))}</p>
             <div class="grid-scroll"><table class="data-grid">
                 <caption>"Impact per rule"</caption>
                 <thead><tr>

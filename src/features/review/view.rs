@@ -12,7 +12,7 @@ use crate::features::workflow::watch::RunWatch;
 use crate::model::error::ApiError;
 use crate::model::review::{DEFAULT_PREVIEW_ROWS, VersionReview, VersionStatus};
 use crate::model::rulesets::AuditEvent;
-use crate::ui::diff_view::DiffView;
+use crate::ui::diff_view::{DiffView, RuleList};
 use crate::ui::hydration::use_hydrated;
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
 use crate::ui::progress::RunProgress;
@@ -63,7 +63,7 @@ fn Queue() -> impl IntoView {
                                 <tr>
                                     <th scope="row"><a class="mono" href=href>{format!("{} v{}", s.table_name, s.version)}</a></th>
                                     <td class="mono">{s.created_by.unwrap_or_default()}</td>
-                                    <td>{s.submitted_at.unwrap_or_default()}</td>
+                                    <td>{s.submitted_at.as_deref().map(crate::ui::format::when).unwrap_or_default()}</td>
                                     <td class="num">{s.rule_count}</td>
                                     <td>{may}</td>
                                 </tr>
@@ -72,7 +72,7 @@ fn Queue() -> impl IntoView {
                         view! {
                             <div class="grid-scroll"><table class="data-grid">
                                 <caption>"Pending versions"</caption>
-                                <thead><tr><th scope="col">"Version"</th><th scope="col">"Author"</th><th scope="col">"Submitted (UTC)"</th><th scope="col" class="num">"Rules"</th><th scope="col">"You"</th></tr></thead>
+                                <thead><tr><th scope="col">"Version"</th><th scope="col">"Author"</th><th scope="col">"Submitted"</th><th scope="col" class="num">"Rules"</th><th scope="col">"You"</th></tr></thead>
                                 <tbody>{rows}</tbody>
                             </table></div>
                         }.into_any()
@@ -112,14 +112,21 @@ fn status_line(d: &VersionReview) -> String {
         "{} · by {} at {}",
         s.status.label(),
         s.created_by.clone().unwrap_or_default(),
-        s.created_at.clone().unwrap_or_default()
+        s.created_at
+            .as_deref()
+            .map(crate::ui::format::when)
+            .unwrap_or_default()
     );
     if let (Some(who), Some(at)) = (&s.approved_by, &s.approved_at) {
-        line.push_str(&format!(" · approved by {who} at {at}"));
+        line.push_str(&format!(
+            " · approved by {who} at {}",
+            crate::ui::format::when(at)
+        ));
     }
     if let (Some(who), Some(at)) = (&s.rejected_by, &s.rejected_at) {
         line.push_str(&format!(
-            " · rejected by {who} at {at}: {}",
+            " · rejected by {who} at {}: {}",
+            crate::ui::format::when(at),
             s.rejection_reason.clone().unwrap_or_default()
         ));
     }
@@ -134,28 +141,106 @@ fn Detail(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
     let table = StoredValue::new(detail.version.summary.table_name.clone());
     let version = detail.version.summary.version;
     let status = detail.version.summary.status;
-    let against = match detail.active_version {
-        Some(v) => format!("Changes against the active version {v}"),
-        None => "No version is active yet: every rule is new".into(),
-    };
     let roles_note = if detail.roles.self_approval_allowed {
         Some("Self-approval is allowed on this app (DQX_ALLOW_SELF_APPROVAL=true).")
     } else {
         None
     };
+    let warnings: Vec<String> = detail
+        .version
+        .rules
+        .iter()
+        .filter(|r| r.get("criticality").and_then(|c| c.as_str()) == Some("warn"))
+        .map(crate::model::rules::diff::rule_key)
+        .collect();
     view! {
         <p class="table-meta">{status_line(&detail)}</p>
         {roles_note.map(|n| view! { <p class="notice">{n}</p> })}
-        <Decision detail=detail.clone() refresh/>
-        <section aria-labelledby="diff-heading">
-            <h3 id="diff-heading">{against}</h3>
-            <DiffView diff=detail.diff.clone()/>
-        </section>
-        <Impact table=table.get_value() version stored=detail.preview.clone() hidden=detail.preview_hidden.clone()/>
-        <Thread table=table.get_value() version thread=detail.thread.clone() refresh/>
+        {match status {
+            VersionStatus::Pending => view! { <Decision detail=detail.clone() refresh/> }.into_any(),
+            VersionStatus::Approved | VersionStatus::Rejected => view! { <Outcome detail=detail.clone()/> }.into_any(),
+            VersionStatus::Draft => ().into_any(),
+        }}
         {(status == VersionStatus::Draft && detail.can_submit).then(|| view! {
             <Submit table=table.get_value() version refresh/>
         })}
+        <Changes detail=detail.clone()/>
+        <Impact table=table.get_value() version stored=detail.preview.clone() hidden=detail.preview_hidden.clone() warnings/>
+        <Thread table=table.get_value() version thread=detail.thread.clone() refresh/>
+    }
+}
+
+/// What this version changes: against the active version; or, with none active, the plain
+/// list of a first version's rules; or nothing to compare when it is the active one.
+#[component]
+fn Changes(detail: VersionReview) -> impl IntoView {
+    let version = detail.version.summary.version;
+    let rules = detail.version.rules.len();
+    match detail.active_version {
+        Some(active) if active == version => view! {
+            <section aria-labelledby="diff-heading">
+                <h3 id="diff-heading">"Changes"</h3>
+                <p>{format!("This version is the active one ({}).", crate::ui::format::plural(rules, "rule"))}</p>
+            </section>
+        }
+        .into_any(),
+        Some(active) => view! {
+            <section aria-labelledby="diff-heading">
+                <h3 id="diff-heading">{format!("Changes against the active version {active}")}</h3>
+                <DiffView diff=detail.diff.clone()/>
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <section aria-labelledby="diff-heading">
+                <h3 id="diff-heading">"First version"</h3>
+                <p>{format!("Nothing is active for this table yet, so all {} of this version are new.", crate::ui::format::plural(rules, "rule"))}</p>
+                <RuleList rules=detail.version.rules.clone()/>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// A decided version: who decided, when, and why (for a rejection), in place of the buttons.
+#[component]
+fn Outcome(detail: VersionReview) -> impl IntoView {
+    let s = detail.version.summary;
+    let (class, text) = match s.status {
+        VersionStatus::Rejected => (
+            "notice outcome rejected",
+            format!(
+                "Rejected by {} at {}: {}",
+                s.rejected_by.unwrap_or_default(),
+                s.rejected_at
+                    .as_deref()
+                    .map(crate::ui::format::when)
+                    .unwrap_or_default(),
+                s.rejection_reason.unwrap_or_default()
+            ),
+        ),
+        _ => (
+            "notice outcome approved",
+            format!(
+                "Approved by {} at {}{}",
+                s.approved_by.unwrap_or_else(|| "nobody (no review)".into()),
+                s.approved_at
+                    .as_deref()
+                    .map(crate::ui::format::when)
+                    .unwrap_or_default(),
+                if s.is_active {
+                    "; it is the active version."
+                } else {
+                    "."
+                }
+            ),
+        ),
+    };
+    view! {
+        <section class="decision" aria-labelledby="decision-heading">
+            <h3 id="decision-heading">"Decision"</h3>
+            <p class=class role="status">{text}</p>
+        </section>
     }
 }
 
@@ -199,13 +284,17 @@ fn Decision(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
         <section class="decision" aria-labelledby="decision-heading">
             <h3 id="decision-heading">"Decision"</h3>
             {why.clone().map(|w| view! { <p class="muted" id="why-disabled">{w}</p> })}
-            <button type="button" class="primary" on:click=approve disabled=move || !can || !live.get() || busy.get()
-                aria-describedby=why.as_ref().map(|_| "why-disabled")>{format!("Approve version {version}")}</button>
-            <label class="stacked">"Reason for rejecting (required)"
-                <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) disabled=move || !can || !live.get()></textarea>
-            </label>
-            <button type="button" class="secondary" on:click=reject
-                disabled=move || !can || !live.get() || busy.get() || reason.with(|r| r.trim().is_empty())>{format!("Reject version {version}")}</button>
+            <div class="decision-row">
+                <button type="button" class="primary" on:click=approve disabled=move || !can || !live.get() || busy.get()
+                    aria-describedby=why.as_ref().map(|_| "why-disabled")>{format!("Approve version {version}")}</button>
+            </div>
+            <div class="decision-row reject">
+                <label class="stacked">"Or reject it, saying why (required)"
+                    <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) disabled=move || !can || !live.get()></textarea>
+                </label>
+                <button type="button" class="secondary" on:click=reject
+                    disabled=move || !can || !live.get() || busy.get() || reason.with(|r| r.trim().is_empty())>{format!("Reject version {version}")}</button>
+            </div>
             {move || error.get().map(|error| view! { <ErrorNotice error/> })}
         </section>
     }
@@ -247,6 +336,8 @@ fn Impact(
     stored: Option<crate::model::review::ImpactPreview>,
     /// Why the stored preview is not shown to this reviewer.
     hidden: Option<String>,
+    /// Names of this version's warning rules.
+    warnings: Vec<String>,
 ) -> impl IntoView {
     let table = StoredValue::new(table);
     let watch = RunWatch::new();
@@ -278,13 +369,31 @@ fn Impact(
             {move || watch.status.with(|s| s.as_ref().and_then(|s| s.summary.message.clone()))
                 .map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
             {move || match live().or_else(|| stored.get_value()) {
-                Some(preview) => view! { <ImpactView preview/> }.into_any(),
+                Some(preview) => view! { <ImpactView preview warnings=warnings.clone()/> }.into_any(),
                 None => match hidden.clone() {
                     Some(why) => view! { <p class="notice" role="status">{why}</p> }.into_any(),
                     None => view! { <p class="muted">"No preview has been run for this version yet."</p> }.into_any(),
                 },
             }}
         </section>
+    }
+}
+
+/// An audit action as the thread says it ("saved this version", not "save").
+fn thread_action(action: &str) -> String {
+    match action {
+        "save" => "saved this version".into(),
+        "restore" => "restored it from an older version".into(),
+        "import" => "imported it".into(),
+        "submit" => "submitted it for review".into(),
+        "approve" => "approved it".into(),
+        "reject" => "rejected it".into(),
+        "comment" => "commented".into(),
+        "preview" => "ran an impact preview".into(),
+        "publish" => "published it".into(),
+        "validate" => "validated it".into(),
+        "export" => "exported it".into(),
+        other => other.to_string(),
     }
 }
 
@@ -328,7 +437,7 @@ fn Thread(
                 .map(str::to_string)
                 .unwrap_or_default();
             view! {
-                <li><span class="mono">{e.actor}</span>" · "{e.action}" · "{e.at}
+                <li><span class="mono">{e.actor}</span>" · "{thread_action(&e.action)}" · "{crate::ui::format::when(&e.at)}
                     {(!said.is_empty()).then(|| view! { <blockquote>{said}</blockquote> })}
                 </li>
             }

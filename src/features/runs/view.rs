@@ -27,7 +27,7 @@ fn run_row(run: RunSummary) -> impl IntoView {
             <th scope="row"><a href=href>{run.kind.label()}</a></th>
             <td class="mono">{run.table_name.clone()}</td>
             <td><span class=format!("status {}", state_class(run.state))>{run.state.label()}</span></td>
-            <td>{run.started_at.clone()}</td>
+            <td>{crate::ui::format::when(&run.started_at)}</td>
             <td class="num">{duration(run.elapsed_ms)}</td>
             <td>{run.message.clone().unwrap_or_default()}</td>
         </tr>
@@ -92,7 +92,7 @@ pub fn RunPage() -> impl IntoView {
                             <h1>{format!("{} of {}", summary.kind.label(), summary.table_name)}</h1>
                             <p class="table-meta">
                                 <span class=format!("status {}", state_class(summary.state))>{summary.state.label()}</span>
-                                " · started " {summary.started_at.clone()} " · " {duration(summary.elapsed_ms)}
+                                " · started " {crate::ui::format::when(&summary.started_at)} " · " {duration(summary.elapsed_ms)}
                                 " · " <a href=open>"Open on the Generate page"</a>
                             </p>
                             {summary.message.clone().map(|m| view! { <p class="notice">{m}</p> })}

@@ -69,7 +69,7 @@ pub fn ValidationResults(result: ValidationResult) -> impl IntoView {
                 <div><dt>"Pass rate"</dt><dd>{percent(result.pass_rate)}</dd></div>
                 <div><dt>"Rules"</dt><dd>{format!("{} passed, {} failed, {} warned", result.passed, result.failed, result.warnings)}</dd></div>
             </dl>
-            <p class="muted">{format!("Checked at {} in {}.", result.validated_at, duration(result.duration_ms))}</p>
+            <p class="muted">{format!("Checked at {} in {}.", crate::ui::format::when(&result.validated_at), duration(result.duration_ms))}</p>
             {result.note.clone().map(|note| view! { <p class="notice" role="note">{note}</p> })}
             <DownloadLink label="Download report" file_name=file_name mime="application/octet-stream" text=report/>
             <RuleTable rules total_rows/>

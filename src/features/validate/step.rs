@@ -31,8 +31,8 @@ pub fn ValidateStep(
             Some("Generate or add rules first (steps 2 and 3).".into())
         } else if errors() > 0 {
             Some(format!(
-                "Fix the {} error(s) in the rules first; they are shown at their fields.",
-                errors()
+                "Fix the {} in the rules first; they are shown at their fields.",
+                crate::ui::format::plural(errors(), "error")
             ))
         } else {
             None

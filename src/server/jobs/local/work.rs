@@ -180,10 +180,14 @@ async fn preview(
             "not an impact request",
         ));
     };
-    if !record.enter("reading the sample", Some(sample_rows)) {
+    if !record.enter("reading the sample", None) {
         return Ok(None);
     }
     let description = workspace.describe_table(caller, &table).await?;
+    // The sample holds at most the table's rows: progress counts what will be checked.
+    let sample_total = description
+        .row_count
+        .map_or(sample_rows, |n| n.min(sample_rows));
     let columns: Vec<String> = description.columns.iter().map(|c| c.name.clone()).collect();
     let mut after = crate::server::jobs::valid_rules_for(&table, after, &columns)?;
     // The active version may name columns that are gone: it is compared as far as it runs.
@@ -201,7 +205,7 @@ async fn preview(
     )
     .await;
     let ctx = workspace.session_for_caller(caller)?;
-    if !record.enter("checking both versions on the sample", Some(sample_rows)) {
+    if !record.enter("checking both versions on the sample", Some(sample_total)) {
         return Ok(None);
     }
     let input = crate::engine::impact::ImpactInput {
