@@ -22,6 +22,9 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/generate?table=main.sales.customers");
   await expect(page.getByText("1,000 rows · 7 columns")).toBeVisible();
+  // An untouched form shows no error.
+  await expect(page.getByText("the rule set is empty")).toHaveCount(0);
+  await expect(page.getByText("No rules yet", { exact: true })).toBeVisible();
   await generate(page, "emails must be valid and customer ids unique");
 
   // The prompt's two rules, marked as coming from the prompt.
@@ -61,6 +64,13 @@ test("alice generates, edits and validates rules for main.sales.customers", asyn
   await expect(await violations("email_does_not_match_pattern_email_address")).toHaveText("20");
   await expect(await violations("customer_ids_are_unique")).toHaveText("20");
   await expect(await violations("ip_address_does_not_match_pattern_ipv4_address")).toHaveText("16");
+  // Failures first: the first rows fail, passing rules come last.
+  await expect(results.locator("tbody tr").first()).toContainText("fail");
+  await expect(results.locator("tbody tr").last()).toContainText("pass");
+  // The chart's bars run from the most violations down, each label's start shown.
+  const labels = await page.getByRole("img", { name: "Violations per rule" }).locator("text.bar-value").allTextContents();
+  const values = labels.map((v) => Number(v.replace(/,/g, "")));
+  expect(values).toEqual([...values].sort((a, b) => b - a));
   await expect(page.getByText("Rows checked")).toBeVisible();
   await expect(page.getByRole("img", { name: "Violations per rule" })).toBeVisible();
   await expect(page).toHaveURL(/validation=local-/);

@@ -16,10 +16,26 @@ pub struct Bar {
 const ROW: u32 = 22;
 const LABEL_WIDTH: u32 = 260;
 const BAR_WIDTH: u32 = 360;
+/// Characters of a label that fit LABEL_WIDTH in the 12 px monospace the chart uses (about
+/// 7.3 px each); a longer label is cut at its end, and the whole name is in its tooltip.
+const LABEL_CHARS: usize = 33;
 
-/// Horizontal bars scaled to the largest value.
+/// A label that fits: cut at the end with an ellipsis, so its start (what names it) shows.
+fn fitted(label: &str) -> String {
+    if label.chars().count() > LABEL_CHARS {
+        format!(
+            "{}…",
+            label.chars().take(LABEL_CHARS - 1).collect::<String>()
+        )
+    } else {
+        label.to_string()
+    }
+}
+
+/// Horizontal bars scaled to the largest value, the largest first.
 #[component]
-pub fn BarChart(#[prop(into)] title: String, bars: Vec<Bar>) -> impl IntoView {
+pub fn BarChart(#[prop(into)] title: String, mut bars: Vec<Bar>) -> impl IntoView {
+    bars.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.label.cmp(&b.label)));
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let height = ROW * bars.len() as u32 + 4;
     let width = LABEL_WIDTH + BAR_WIDTH + 90;
@@ -30,11 +46,7 @@ pub fn BarChart(#[prop(into)] title: String, bars: Vec<Bar>) -> impl IntoView {
             let y = i as u32 * ROW + 2;
             let length = ((bar.value as f64 / max as f64) * BAR_WIDTH as f64).round() as u32;
             let length = if bar.value > 0 { length.max(2) } else { 0 };
-            let label = if bar.label.chars().count() > 38 {
-                format!("{}…", bar.label.chars().take(37).collect::<String>())
-            } else {
-                bar.label.clone()
-            };
+            let label = fitted(&bar.label);
             view! {
                 <g class=format!("bar {}", bar.class)>
                     <title>{format!("{}: {} violations", bar.label, count(bar.value))}</title>

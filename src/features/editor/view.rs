@@ -95,6 +95,9 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
     let summary = move || {
         let (errors, warnings) = counts();
         let n = editor.len();
+        if n == 0 {
+            return "No rules yet".to_string();
+        }
         let rules = if n == 1 {
             "1 rule".to_string()
         } else {
@@ -111,7 +114,12 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
             ),
         }
     };
+    // With no rules yet the empty state says what to do; "the rule set is empty" is not an error
+    // on a form nobody has touched.
     let set_problems = move || {
+        if editor.is_empty() {
+            return Vec::new();
+        }
         editor.validation.with(|v| {
             v.problems
                 .iter()
@@ -193,7 +201,7 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
                     on:input=move |ev| editor.set_text(event_target_value(&ev))></textarea>
                 {move || editor.text_error.get().map(|e| view! { <p class="field-error" role="alert">"Cannot read the text: "{e}" (the rules above are unchanged until it reads)"</p> })}
                 <ul class="text-problems">
-                    {move || editor.validation.with(|v| v.problems.iter().map(|p| {
+                    {move || editor.validation.with(|v| v.problems.iter().filter(|_| !editor.is_empty()).map(|p| {
                         let class = if p.severity == Severity::Error { "field-error" } else { "field-warning" };
                         view! { <li class=class>{p.located()}</li> }
                     }).collect_view())}

@@ -1,5 +1,5 @@
 //! A validation result as the user reads it: a summary (rows checked, valid, invalid, pass rate),
-//! a per-rule table sortable by violations, a bar chart of violations per rule, each failing
+//! a per-rule table with failures first (sortable by violations), a bar chart of violations per rule, each failing
 //! rule's sample violating rows, and "Download report".
 
 use crate::model::catalog::ColumnInfo;
@@ -30,9 +30,20 @@ fn violation_rate(rule: &RuleResult, total_rows: u64) -> String {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Order {
-    AsWritten,
+    /// Rules that could not run, then failing, then warning, most violations first; passing last.
+    FailuresFirst,
     MostViolations,
     FewestViolations,
+}
+
+/// Where a status sorts when failures come first.
+fn status_rank(status: RuleStatus) -> u8 {
+    match status {
+        RuleStatus::Error => 0,
+        RuleStatus::Fail => 1,
+        RuleStatus::Warn => 2,
+        RuleStatus::Pass => 3,
+    }
 }
 
 /// The whole result.
@@ -85,11 +96,12 @@ pub fn ValidationResults(result: ValidationResult) -> impl IntoView {
 /// The per-rule table, sortable by violations.
 #[component]
 fn RuleTable(rules: Vec<RuleResult>, total_rows: u64) -> impl IntoView {
-    let order = RwSignal::new(Order::AsWritten);
+    let order = RwSignal::new(Order::FailuresFirst);
     let rows = move || {
         let mut sorted = rules.clone();
         match order.get() {
-            Order::AsWritten => {}
+            Order::FailuresFirst => sorted
+                .sort_by_key(|r| (status_rank(r.status), std::cmp::Reverse(r.violation_count))),
             Order::MostViolations => sorted.sort_by_key(|r| std::cmp::Reverse(r.violation_count)),
             Order::FewestViolations => sorted.sort_by_key(|r| r.violation_count),
         }
@@ -115,12 +127,12 @@ fn RuleTable(rules: Vec<RuleResult>, total_rows: u64) -> impl IntoView {
             .collect_view()
     };
     let sort_label = move || match order.get() {
-        Order::AsWritten => "Violations",
+        Order::FailuresFirst => "Violations",
         Order::MostViolations => "Violations ▼",
         Order::FewestViolations => "Violations ▲",
     };
     let aria_sort = move || match order.get() {
-        Order::AsWritten => "none",
+        Order::FailuresFirst => "none",
         Order::MostViolations => "descending",
         Order::FewestViolations => "ascending",
     };
@@ -133,7 +145,8 @@ fn RuleTable(rules: Vec<RuleResult>, total_rows: u64) -> impl IntoView {
         })
     };
     view! {
-        <div class="grid-scroll">
+        // As tall as its rules: the page scrolls, not a box inside it.
+        <div class="grid-scroll full-height">
             <table class="data-grid rule-results">
                 <caption>"Rule results"</caption>
                 <thead>
