@@ -129,4 +129,9 @@ test("bad input is explained next to the action and nothing is lost", async ({ p
   // A table bob may not read.
   await page.goto("/generate?table=finance.ledger.transactions");
   await expect(page.getByRole("alert").first()).toContainText("you don't have USE CATALOG on finance");
+  // One refusal, and no step offers what bob cannot do (issue 29, item 12).
+  await expect(page.getByRole("alert")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Generate rules" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
+  await expect(page.getByText("Pick a table you may read to go on.")).toBeVisible();
 });

@@ -19,6 +19,7 @@ use crate::features::history::save::SaveStep;
 use crate::features::validate::step::ValidateStep;
 use crate::features::workflow::watch::RunWatch;
 use crate::links::{generate_href, table_href};
+use crate::model::error::ErrorKind;
 use crate::model::runs::{DEFAULT_GENERATION_SAMPLE, MAX_PROMPT_CHARS, RunState};
 use crate::ui::data_grid::DataGrid;
 use crate::ui::format::count;
@@ -224,25 +225,39 @@ fn Workflow(table: String) -> impl IntoView {
 
     view! {
         <TableStep table=table.clone() description/>
-        <PromptStep table=table.clone() editor generation hydrated prompt on_started=Callback::new(move |id: String| set_url.with_value(|f| f(Some(id), None)))/>
-        <section class="step" aria-labelledby="step-rules">
-            <h2 id="step-rules"><span class="step-number">"3"</span>"Review and edit rules"</h2>
-            {move || generation.status.get().and_then(|s| s.generation).map(|g| view! {
-                <div class="generation-summary">
-                    <p>{g.summary.clone()} " " <span class="tag">{g.metadata.generator.clone()}</span></p>
-                    <ProfilePanel columns=g.column_stats.clone() rows=g.metadata.row_count/>
-                </div>
+        // A table the caller may not read: its one error is in step 1, and no step offers what
+        // they cannot do.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                if let Err(error) = description.await
+                    && matches!(error.kind, ErrorKind::PermissionDenied | ErrorKind::NotFound | ErrorKind::Unauthorized)
+                {
+                    return view! { <p class="muted">"Pick a table you may read to go on."</p> }.into_any();
+                }
+                let table = table_name.get_value();
+                view! {
+                    <PromptStep table=table.clone() editor generation hydrated prompt on_started=Callback::new(move |id: String| set_url.with_value(|f| f(Some(id), None)))/>
+                    <section class="step" aria-labelledby="step-rules">
+                        <h2 id="step-rules"><span class="step-number">"3"</span>"Review and edit rules"</h2>
+                        {move || generation.status.get().and_then(|s| s.generation).map(|g| view! {
+                            <div class="generation-summary">
+                                <p>{g.summary.clone()} " " <span class="tag">{g.metadata.generator.clone()}</span></p>
+                                <ProfilePanel columns=g.column_stats.clone() rows=g.metadata.row_count/>
+                            </div>
+                        })}
+                        <RuleEditor editor table=table_signal/>
+                        // What the prompt reader could not use, under the rules, so the user can rephrase.
+                        {move || generation.status.get().and_then(|s| s.generation).filter(|g| !g.prompt_notes.is_empty()).map(|g| view! {
+                            <ul class="prompt-notes" aria-label="Prompt notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                        })}
+                    </section>
+                    <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis analysed/>
+                    <ValidateStep table=table_signal editor watch=validation hydrated validated
+                        on_started=Callback::new(move |id: String| set_url.with_value(|f| f(None, Some(id))))/>
+                    <SaveStep table=table_signal editor prompt=saved_prompt ai_summary hydrated/>
+                }.into_any()
             })}
-            <RuleEditor editor table=table_signal/>
-            // What the prompt reader could not use, under the rules, so the user can rephrase.
-            {move || generation.status.get().and_then(|s| s.generation).filter(|g| !g.prompt_notes.is_empty()).map(|g| view! {
-                <ul class="prompt-notes" aria-label="Prompt notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-            })}
-        </section>
-        <AnalysisStep table=table_signal editor prompt=saved_prompt validation_run hydrated analysis analysed/>
-        <ValidateStep table=table_signal editor watch=validation hydrated validated
-            on_started=Callback::new(move |id: String| set_url.with_value(|f| f(None, Some(id))))/>
-        <SaveStep table=table_signal editor prompt=saved_prompt ai_summary hydrated/>
+        </Suspense>
     }
 }
 
