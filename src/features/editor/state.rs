@@ -42,6 +42,18 @@ pub struct Editor {
     pub validation: Memo<Validation>,
     /// The analysis's note per rule name, shown next to the rule.
     pub notes: RwSignal<std::collections::HashMap<String, String>>,
+    rules_fingerprint: Memo<u64>,
+}
+
+/// FNV-1a over the rules' JSON text, one rule a line.
+fn fingerprint_of(entries: &[Entry]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for entry in entries {
+        for byte in entry.rule.to_string().bytes().chain(std::iter::once(b'\n')) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 impl Editor {
@@ -52,6 +64,7 @@ impl Editor {
             let rules = Value::Array(entries.with(|e| e.iter().map(|x| x.rule.clone()).collect()));
             columns.with(|c| validate_rule_set(&rules, c.as_deref()))
         });
+        let rules_fingerprint = Memo::new(move |_| entries.with(|e| fingerprint_of(e)));
         Self {
             entries,
             next_id: StoredValue::new(1),
@@ -64,6 +77,7 @@ impl Editor {
             text_error: RwSignal::new(None),
             validation,
             notes: RwSignal::new(Default::default()),
+            rules_fingerprint,
         }
     }
 
@@ -87,18 +101,10 @@ impl Editor {
         self.len() == 0
     }
 
-    /// A fingerprint of the rules (FNV-1a over their JSON text): equal rules, equal numbers,
-    /// so results can say whether they are about the rules on screen.
+    /// A fingerprint of the rules: equal rules, equal numbers, so results can say whether they
+    /// are about the rules on screen. Computed once per change (a memo), however many views ask.
     pub fn fingerprint(&self) -> u64 {
-        self.entries.with(|e| {
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for entry in e {
-                for byte in entry.rule.to_string().bytes().chain(std::iter::once(b'\n')) {
-                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-                }
-            }
-            hash
-        })
+        self.rules_fingerprint.get()
     }
 
     /// The rule set as text in the current format.
