@@ -58,8 +58,9 @@ pub fn check_rules(rules: &Path, columns: Option<&str>) -> Result<Exit, String> 
     } else {
         let errors = validation.errors().count();
         eprintln!(
-            "{}: {errors} problem(s); nothing was evaluated",
-            rules.display()
+            "{}: {}; nothing was evaluated",
+            rules.display(),
+            crate::model::words::plural(errors, "problem")
         );
         Ok(1)
     }

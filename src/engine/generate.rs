@@ -256,8 +256,10 @@ fn time_bounds(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) 
         format!("no value is in the future (the latest is {max})")
     } else {
         format!(
-            "{future} value(s) ({}) are in the future, up to {max}: probably wrong",
-            percent(share)
+            "{} ({}) {} in the future, up to {max}: probably wrong",
+            crate::model::words::plural(future as usize, "value"),
+            percent(share),
+            if future == 1 { "is" } else { "are" }
         )
     };
     rules.push(rule(
@@ -475,7 +477,7 @@ mod tests {
             rules[2]["user_metadata"]["reason"]
                 .as_str()
                 .unwrap()
-                .contains("8 value(s) (0.8%) are in the future")
+                .contains("8 values (0.8%) are in the future")
         );
         assert!(
             rules
@@ -515,7 +517,7 @@ mod tests {
             rules[2]["user_metadata"]["reason"]
                 .as_str()
                 .unwrap()
-                .contains("1 value(s)")
+                .contains("1 value (")
         );
     }
 

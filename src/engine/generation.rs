@@ -6,6 +6,7 @@ use super::generate::{GeneratorOptions, rules_from_profile};
 use super::prompt::{ColumnFacts, apply_prompt, read_prompt};
 use crate::model::profile::TableProfile;
 use crate::model::runs::{GenerationMetadata, GenerationResult, ProfileEntry};
+use crate::model::words::{count, plural};
 use serde_json::Value;
 
 /// The generator's name as results report it.
@@ -61,14 +62,16 @@ pub fn generation_result(
     let sampled = if profile.row_count < profile.total_row_count {
         format!(
             "a sample of {} of its {} rows",
-            profile.row_count, profile.total_row_count
+            count(profile.row_count),
+            count(profile.total_row_count)
         )
     } else {
-        format!("all {} rows", profile.row_count)
+        format!("all {} rows", count(profile.row_count))
     };
     let mut summary = format!(
-        "Profiled {sampled} of {}: {from_profile} rules from the profile, {from_prompt} from the prompt.",
-        profile.table_name
+        "Profiled {sampled} of {}: {} from the profile, {from_prompt} from the prompt.",
+        profile.table_name,
+        plural(from_profile, "rule")
     );
     if replaced > 0 {
         summary.push_str(&format!(
@@ -79,9 +82,10 @@ pub fn generation_result(
         summary.push_str(" Every rule only warns, as the prompt asked.");
     }
     if !reading.notes.is_empty() {
+        let parts = reading.notes.len();
         summary.push_str(&format!(
-            " {} part(s) of the prompt gave no rule (see the notes).",
-            reading.notes.len()
+            " {} of the prompt gave no rule (see the notes).",
+            plural(parts, "part")
         ));
     }
     let names: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();

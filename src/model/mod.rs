@@ -11,3 +11,4 @@ pub mod rulesets;
 pub mod runs;
 pub mod session;
 pub mod table_name;
+pub mod words;

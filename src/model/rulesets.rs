@@ -172,3 +172,46 @@ pub struct AuditEvent {
     pub version: Option<i32>,
     pub detail: Option<Value>,
 }
+
+/// Tables with saved rules the landing page considers at most (most recently changed first).
+pub const MAX_RULE_TABLES: u32 = 200;
+
+/// The newest validation run of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastValidation {
+    /// 0–100.
+    pub pass_rate: f64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The saved version it ran, when it ran one.
+    pub version: Option<i32>,
+    pub total_rows: u64,
+    pub invalid_rows: u64,
+}
+
+/// A table with saved rules, in one line: where its rules stand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableOverview {
+    pub table_name: String,
+    pub versions: u32,
+    pub latest_version: i32,
+    /// Where the newest version is in its review.
+    pub latest_status: VersionStatus,
+    /// The version pipelines run (none before a first approval).
+    pub active_version: Option<i32>,
+    /// Versions waiting for review.
+    pub pending_reviews: u32,
+    /// When the newest version was saved (RFC 3339, UTC).
+    pub changed_at: Option<String>,
+    pub last_validation: Option<LastValidation>,
+}
+
+/// The tables with saved rules that the caller may read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleTables {
+    /// Most recently changed first.
+    pub tables: Vec<TableOverview>,
+    /// Tables with rules whose read permission is still being checked (asked a few at a time);
+    /// they appear on a later listing.
+    pub unchecked: usize,
+}

@@ -209,3 +209,106 @@ async fn an_analysis_of_other_rules_is_not_kept_with_a_version() {
         assert_eq!(history.body[0]["has_ai_summary"], kept, "{}", history.text);
     }
 }
+
+/// Issue 29 (10): the landing list names only tables the caller may read, newest change first,
+/// each with its active version, newest version's status, last validation and pending reviews.
+#[tokio::test]
+async fn the_tables_with_rules_are_listed_only_to_their_readers_with_where_they_stand() {
+    let (app, _dir) = app().await;
+    let customers = "main.sales.customers";
+    let employees = "main.hr.employees";
+    let save = |table: &'static str, n: usize| {
+        let app = app.clone();
+        async move {
+            let saved = call(
+                &app,
+                "/api/save_rule_set",
+                &ALICE,
+                json!({"table": table, "rules": rules(n)}),
+            )
+            .await;
+            assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+            saved.body["version"].as_i64().unwrap()
+        }
+    };
+    let empty = call(&app, "/api/rule_tables", &ALICE, json!({})).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
+    assert_eq!(empty.body["tables"], json!([]));
+
+    // customers: v1 approved by carol and validated, v2 pending; employees: a draft, saved last.
+    let v1 = save(customers, 1).await;
+    for (who, path, extra) in [
+        (&ALICE[..], "submit_rule_set", json!({})),
+        (
+            &common::http::CAROL[..],
+            "approve_rule_set",
+            json!({"expected_status": "pending"}),
+        ),
+    ] {
+        let mut body = json!({"table": customers, "version": v1});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let moved = call(&app, &format!("/api/{path}"), who, body).await;
+        assert_eq!(moved.status, StatusCode::OK, "{path}: {}", moved.text);
+    }
+    let started = call(
+        &app,
+        "/api/start_validation",
+        &ALICE,
+        json!({"table": customers, "rules": rules(1), "rule_set_version": v1}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        wait_for_run(&app, &ALICE, &run_id).await["state"],
+        "completed"
+    );
+    let v2 = save(customers, 2).await;
+    let submitted = call(
+        &app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": customers, "version": v2}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    save(employees, 1).await;
+
+    let listed = call(&app, "/api/rule_tables", &ALICE, json!({})).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let tables = listed.body["tables"].as_array().unwrap();
+    let names: Vec<&str> = tables
+        .iter()
+        .map(|t| t["table_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [employees, customers], "newest change first");
+    let c = &tables[1];
+    assert_eq!(c["versions"], 2);
+    assert_eq!(c["latest_version"], v2);
+    assert_eq!(c["latest_status"], "pending");
+    assert_eq!(c["active_version"], v1);
+    assert_eq!(c["pending_reviews"], 1);
+    let last = &c["last_validation"];
+    assert_eq!(last["version"], v1, "{}", listed.text);
+    assert_eq!(last["total_rows"], 1000);
+    assert_eq!(last["invalid_rows"], 0, "customer ids are never null");
+    assert_eq!(last["pass_rate"], 100.0);
+    let e = &tables[0];
+    assert_eq!(e["latest_status"], "draft");
+    assert_eq!(e["active_version"], json!(null));
+    assert_eq!(e["last_validation"], json!(null));
+
+    // bob reads main.sales only: the hr table is not named to him at all.
+    let bobs = call(&app, "/api/rule_tables", &BOB, json!({})).await;
+    assert_eq!(bobs.status, StatusCode::OK, "{}", bobs.text);
+    let names: Vec<&str> = bobs.body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [customers], "{}", bobs.text);
+    assert!(!bobs.text.contains("employees"), "{}", bobs.text);
+}

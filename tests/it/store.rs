@@ -166,6 +166,7 @@ on_both!(
     the_store_refuses_an_author_approving_on_the_row_it_locks,
     an_author_racing_their_submit_with_approvals_never_approves,
     a_comment_flood_hides_neither_the_approval_nor_the_publish,
+    overviews_say_where_each_tables_rules_stand,
 );
 
 mod cases {
@@ -387,6 +388,97 @@ mod cases {
                 .await
                 .unwrap()
         );
+    }
+
+    fn run_result(
+        table: &str,
+        total: u64,
+        invalid: u64,
+    ) -> dqx_manager::model::results::ValidationResult {
+        dqx_manager::model::results::ValidationResult {
+            success: invalid == 0,
+            table_name: table.into(),
+            validated_at: "2026-11-29T00:00:00Z".into(),
+            total_rules: 1,
+            passed: usize::from(invalid == 0),
+            failed: usize::from(invalid > 0),
+            warnings: 0,
+            total_rows: total,
+            valid_rows: total - invalid,
+            invalid_rows: invalid,
+            rows_with_warnings: 0,
+            pass_rate: (total - invalid) as f64 * 100.0 / total as f64,
+            rule_results: Vec::new(),
+            duration_ms: 5,
+            note: None,
+        }
+    }
+
+    /// Issue 29 (10): the landing list's names (newest change first) and where each table's
+    /// rules stand, with its newest validation run.
+    pub async fn overviews_say_where_each_tables_rules_stand(store: Arc<dyn RuleStore>) {
+        let (older, newer, absent) = (fresh_table(), fresh_table(), fresh_table());
+        let me = alice();
+        store
+            .save(&me, new_set(&older, vec![rule("a", "a")]))
+            .await
+            .unwrap();
+        let v2 = store
+            .save(&me, draft(&older, vec![rule("b", "b")]))
+            .await
+            .unwrap();
+        store
+            .transition(
+                &me,
+                &moving(
+                    &older,
+                    v2.version,
+                    VersionStatus::Draft,
+                    VersionStatus::Pending,
+                ),
+            )
+            .await
+            .unwrap();
+        for invalid in [5, 1] {
+            let run_id = format!("local-{}", uuid::Uuid::new_v4().simple());
+            store
+                .record_validation(&me, &run_id, Some(1), &run_result(&older, 10, invalid))
+                .await
+                .unwrap();
+        }
+        store
+            .save(&me, draft(&newer, vec![rule("c", "c")]))
+            .await
+            .unwrap();
+
+        let names = store.rule_tables(&me, 1000).await.unwrap();
+        let at = |t: &str| names.iter().position(|n| n == t);
+        assert!(at(&newer).unwrap() < at(&older).unwrap(), "{names:?}");
+        assert_eq!(at(&absent), None);
+        assert_eq!(store.rule_tables(&me, 1).await.unwrap().len(), 1);
+
+        let list = store
+            .overviews(&me, &[older.clone(), newer.clone(), absent.clone()])
+            .await
+            .unwrap();
+        let names: Vec<&str> = list.iter().map(|t| t.table_name.as_str()).collect();
+        assert_eq!(names, [newer.as_str(), older.as_str()]);
+        let o = &list[1];
+        assert_eq!((o.versions, o.latest_version), (2, 2));
+        assert_eq!(o.latest_status, VersionStatus::Pending);
+        assert_eq!((o.active_version, o.pending_reviews), (Some(1), 1));
+        let last = o.last_validation.as_ref().unwrap();
+        assert_eq!(
+            (last.total_rows, last.invalid_rows),
+            (10, 1),
+            "the newest run"
+        );
+        assert_eq!((last.version, last.pass_rate), (Some(1), 90.0));
+        let n = &list[0];
+        assert_eq!(n.latest_status, VersionStatus::Draft);
+        assert_eq!((n.active_version, n.pending_reviews), (None, 0));
+        assert!(n.last_validation.is_none() && n.changed_at.is_some());
+        assert!(store.overviews(&me, &[]).await.unwrap().is_empty());
     }
 
     /// The second person in these cases (the store does not check roles; the service does).

@@ -4,6 +4,7 @@
 use super::api::{describe_table, list_catalogs, list_schemas, list_tables, sample_table};
 use super::selection::Selection;
 use super::table_form::TableNameForm;
+use crate::features::overview::view::{Opens, RuleTablesList};
 use crate::links::{catalog_href, generate_href, schema_href, table_href};
 use crate::model::catalog::{
     CatalogInfo, DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, SampleRows, SchemaInfo, TableDescription,
@@ -23,8 +24,12 @@ pub fn TablesPage() -> impl IntoView {
     let query = use_query_map();
     let selection = Memo::new(move |_| query.with(|q| Selection::from_params(|k| q.get(k))));
 
+    // The landing page (nothing picked) starts with where the caller's rules stand.
+    let landing = selection.with_untracked(|s| s.catalog.is_none() && s.table.is_none());
     view! {
         <h1>"Tables"</h1>
+        {landing.then(|| view! { <RuleTablesList opens=Opens::Table heading="Your tables with rules"/> })}
+        <h2 class:visually-hidden=!landing>"Browse the catalog"</h2>
         <p class="lead">"Pick a table you may read to see its columns and sample rows."</p>
         <TableNameForm action="/" id="goto-table" button="Open table" selection/>
         <div class="browser">

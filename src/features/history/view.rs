@@ -9,6 +9,7 @@ use super::import::ImportPanel;
 use super::status::StorageBadge;
 use crate::features::catalog::selection::Selection;
 use crate::features::catalog::table_form::TableNameForm;
+use crate::features::overview::view::{Opens, RuleTablesList};
 use crate::links::{edit_version_href, generate_href, review_href};
 use crate::model::error::ApiError;
 use crate::model::rules::RulesFormat;
@@ -29,7 +30,11 @@ pub fn HistoryPage() -> impl IntoView {
         <h1>"History"</h1>
         <p class="lead">"Saved versions of a table's rules. " <StorageBadge detail=true/></p>
         {move || match selection.with(|s| s.table.clone()) {
-            None => view! { <TableNameForm action="/history" id="history-table" button="Show history" selection/> }.into_any(),
+            None => view! {
+                <RuleTablesList opens=Opens::History heading="Pick a table with rules"/>
+                <h2>"Or name a table"</h2>
+                <TableNameForm action="/history" id="history-table" button="Show history" selection/>
+            }.into_any(),
             Some(table) => view! { <TableHistory table/> }.into_any(),
         }}
     }

@@ -6,6 +6,7 @@ use super::results::ValidationResults;
 use crate::features::catalog::selection::Selection;
 use crate::features::catalog::table_form::TableNameForm;
 use crate::features::history::api::{get_rule_set, rule_history};
+use crate::features::overview::view::{Opens, RuleTablesList};
 use crate::features::workflow::watch::RunWatch;
 use crate::links::validate_href;
 use crate::model::runs::RunState;
@@ -25,7 +26,11 @@ pub fn ValidatorPage() -> impl IntoView {
         <h1>"Validate saved rules"</h1>
         <p class="lead">"Run a table's saved rules against its data: the active version, or any other."</p>
         {move || match selection.with(|s| s.table.clone()) {
-            None => view! { <TableNameForm action="/validate" id="validate-table" button="Load rules" selection/> }.into_any(),
+            None => view! {
+                <RuleTablesList opens=Opens::Validate heading="Pick a table with rules"/>
+                <h2>"Or name a table"</h2>
+                <TableNameForm action="/validate" id="validate-table" button="Load rules" selection/>
+            }.into_any(),
             Some(table) => view! { <SavedValidation table version=version.get()/> }.into_any(),
         }}
     }

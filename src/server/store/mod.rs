@@ -11,7 +11,9 @@ pub mod sqlite;
 
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
-use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::model::rulesets::{
+    AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus, TableOverview,
+};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 pub use lifecycle::Transition;
@@ -145,6 +147,16 @@ pub trait RuleStore: Send + Sync {
     async fn pending_tables(&self, caller: &Caller, limit: u32) -> Result<Vec<String>, AppError> {
         Ok(tables_of(self.pending(caller, limit).await?))
     }
+    /// The tables with saved rules (only their names), most recently changed first: what the
+    /// landing page asks the workspace about before it reads (like [`Self::pending_tables`]).
+    async fn rule_tables(&self, caller: &Caller, limit: u32) -> Result<Vec<String>, AppError>;
+    /// Where the rules of each of `tables` stand, newest change first; a table without rules
+    /// (or whose rows the caller may not see) is absent.
+    async fn overviews(
+        &self,
+        caller: &Caller,
+        tables: &[String],
+    ) -> Result<Vec<TableOverview>, AppError>;
     /// Records that the caller was just proven, as themselves, to read `table` in the
     /// workspace, for a store that shows a table's rows only to its proven readers (Lakebase
     /// user mode); others need nothing.
@@ -256,6 +268,12 @@ impl RuleStore for NoStore {
         Err(self.refuse())
     }
     async fn pending(&self, _: &Caller, _: u32) -> Result<Vec<RuleSetSummary>, AppError> {
+        Err(self.refuse())
+    }
+    async fn rule_tables(&self, _: &Caller, _: u32) -> Result<Vec<String>, AppError> {
+        Err(self.refuse())
+    }
+    async fn overviews(&self, _: &Caller, _: &[String]) -> Result<Vec<TableOverview>, AppError> {
         Err(self.refuse())
     }
     async fn version_trail(

@@ -33,8 +33,8 @@ pub fn refuse_invalid(
     }
     let errors: Vec<String> = validation.errors().map(|p| p.located()).collect();
     let mut message = format!(
-        "the rules have {} problem(s); {consequence}: {}",
-        errors.len(),
+        "the rules have {}; {consequence}: {}",
+        crate::model::words::plural(errors.len(), "problem"),
         errors
             .iter()
             .take(PROBLEMS_SHOWN)

@@ -238,3 +238,38 @@ macro_rules! insert_version {
     };
 }
 pub(crate) use insert_version;
+
+/// Tables with saved rules, most recently changed first (`Vec<String>`).
+macro_rules! rule_tables {
+    ($pool:expr, $limit:expr) => {{
+        sqlx::query_scalar::<_, String>($crate::server::store::rows::RULE_TABLES_SQL)
+            .bind(i64::from($limit))
+            .fetch_all($pool)
+            .await
+    }};
+}
+pub(crate) use rule_tables;
+
+/// Where the rules of the tables bound by `$tables` stand (`Vec<TableOverview>`): `$in_tables`
+/// is the backend's test of `table_name` against `$1`.
+macro_rules! overviews {
+    ($pool:expr, $in_tables:expr, $tables:expr) => {{
+        use $crate::server::store::rows::{
+            LastRunRow, OverviewRow, last_run_sql, overview_sql, overviews,
+        };
+        let tables = $tables;
+        match sqlx::query_as::<_, OverviewRow>(&overview_sql($in_tables))
+            .bind(tables.clone())
+            .fetch_all($pool)
+            .await
+        {
+            Err(e) => Err(e),
+            Ok(rows) => sqlx::query_as::<_, LastRunRow>(&last_run_sql($in_tables))
+                .bind(tables)
+                .fetch_all($pool)
+                .await
+                .map(|runs| overviews(rows, runs)),
+        }
+    }};
+}
+pub(crate) use overviews;

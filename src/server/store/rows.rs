@@ -2,7 +2,7 @@
 //! conversion to the model, and the SQL they share.
 
 use crate::model::review::VersionStatus;
-use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary};
+use crate::model::rulesets::{AuditEvent, LastValidation, RuleSet, RuleSetSummary, TableOverview};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -182,4 +182,90 @@ pub fn no_version(table: &str, version: Option<i32>) -> crate::server::error::Ap
         Some(v) => format!("{table} has no saved version {v}"),
         None => format!("no rule set is saved for {table} yet"),
     })
+}
+
+/// Tables with saved rules, most recently changed first (`$1` limit).
+pub const RULE_TABLES_SQL: &str = "SELECT table_name FROM dq_rules_events GROUP BY table_name \
+     ORDER BY MAX(created_at) DESC NULLS LAST, table_name LIMIT $1";
+
+/// Where each table's rules stand; `in_tables` is the backend's test of `table_name` against
+/// the tables bound as `$1`.
+pub fn overview_sql(in_tables: &str) -> String {
+    format!(
+        "SELECT r.table_name, COUNT(*) AS versions, MAX(r.version) AS latest_version, \
+         MAX(CASE WHEN r.is_active THEN r.version END) AS active_version, \
+         SUM(CASE WHEN r.status = 'pending' THEN 1 ELSE 0 END) AS pending_reviews, \
+         MAX(r.created_at) AS changed_at, \
+         (SELECT l.status FROM dq_rules_events l WHERE l.table_name = r.table_name \
+           ORDER BY l.version DESC LIMIT 1) AS latest_status \
+         FROM dq_rules_events r WHERE r.table_name {in_tables} GROUP BY r.table_name"
+    )
+}
+
+/// The newest validation run of each table (ties on the time give several rows).
+pub fn last_run_sql(in_tables: &str) -> String {
+    format!(
+        "SELECT v.table_name, v.pass_rate, v.validated_at, v.rule_set_version, v.total_rows, v.invalid_rows \
+         FROM dq_validation_runs v WHERE v.table_name {in_tables} AND v.validated_at = \
+         (SELECT MAX(w.validated_at) FROM dq_validation_runs w WHERE w.table_name = v.table_name)"
+    )
+}
+
+/// A row of [`overview_sql`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct OverviewRow {
+    pub table_name: String,
+    pub versions: i64,
+    pub latest_version: i32,
+    pub active_version: Option<i32>,
+    pub pending_reviews: Option<i64>,
+    pub changed_at: Option<NaiveDateTime>,
+    pub latest_status: Option<String>,
+}
+
+/// A row of [`last_run_sql`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct LastRunRow {
+    pub table_name: String,
+    pub pass_rate: f64,
+    pub validated_at: NaiveDateTime,
+    pub rule_set_version: Option<i32>,
+    pub total_rows: i64,
+    pub invalid_rows: i64,
+}
+
+/// The overviews, newest change first, each with its table's newest run.
+pub fn overviews(rows: Vec<OverviewRow>, runs: Vec<LastRunRow>) -> Vec<TableOverview> {
+    let mut last: std::collections::HashMap<String, LastValidation> =
+        std::collections::HashMap::new();
+    for run in runs {
+        last.entry(run.table_name).or_insert(LastValidation {
+            pass_rate: run.pass_rate,
+            at: utc_text(run.validated_at),
+            version: run.rule_set_version,
+            total_rows: u64::try_from(run.total_rows).unwrap_or(0),
+            invalid_rows: u64::try_from(run.invalid_rows).unwrap_or(0),
+        });
+    }
+    let mut list: Vec<(Option<NaiveDateTime>, TableOverview)> = rows
+        .into_iter()
+        .map(|row| {
+            let overview = TableOverview {
+                last_validation: last.remove(&row.table_name),
+                versions: u32::try_from(row.versions).unwrap_or(u32::MAX),
+                latest_version: row.latest_version,
+                latest_status: VersionStatus::from_stored(row.latest_status.as_deref()),
+                active_version: row.active_version,
+                pending_reviews: u32::try_from(row.pending_reviews.unwrap_or(0)).unwrap_or(0),
+                changed_at: row.changed_at.map(utc_text),
+                table_name: row.table_name,
+            };
+            (row.changed_at, overview)
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.table_name.cmp(&b.1.table_name))
+    });
+    list.into_iter().map(|(_, overview)| overview).collect()
 }

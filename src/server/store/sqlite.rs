@@ -7,7 +7,9 @@ use super::rows::{no_version, utc_text};
 use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
-use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::model::rulesets::{
+    AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus, TableOverview,
+};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 use serde_json::Value;
@@ -215,6 +217,22 @@ impl RuleStore for SqliteStore {
 
     async fn pending(&self, _caller: &Caller, limit: u32) -> Result<Vec<RuleSetSummary>, AppError> {
         queries::pending!(&self.pool, limit).map_err(|e| failed("reading the review queue", e))
+    }
+
+    async fn rule_tables(&self, _caller: &Caller, limit: u32) -> Result<Vec<String>, AppError> {
+        queries::rule_tables!(&self.pool, limit)
+            .map_err(|e| failed("listing the tables with rules", e))
+    }
+
+    async fn overviews(
+        &self,
+        _caller: &Caller,
+        tables: &[String],
+    ) -> Result<Vec<TableOverview>, AppError> {
+        let names = serde_json::to_string(tables)
+            .map_err(|e| AppError::internal("listing the tables with rules", e))?;
+        queries::overviews!(&self.pool, "IN (SELECT value FROM json_each($1))", names)
+            .map_err(|e| failed("reading where the tables' rules stand", e))
     }
 
     async fn version_trail(

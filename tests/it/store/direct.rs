@@ -333,6 +333,21 @@ async fn a_direct_connection_reads_only_tables_the_app_proved_it_may_read() {
             .await
             .unwrap();
     assert!(pending.contains(&table));
+    // The landing list names it too, and shows nothing about it until bob is proven a reader.
+    assert!(
+        store
+            .rule_tables(&bob, 1000)
+            .await
+            .unwrap()
+            .contains(&table)
+    );
+    assert!(
+        store
+            .overviews(&bob, std::slice::from_ref(&table))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     for forged in [
         format!("INSERT INTO dq_table_readers VALUES ('bob@example.com', '{table}', now())"),
         "SELECT * FROM dq_table_readers".to_string(),
@@ -348,4 +363,10 @@ async fn a_direct_connection_reads_only_tables_the_app_proved_it_may_read() {
     store.prove_reader(&bob, &table).await.unwrap();
     assert_eq!(counts(&mut as_bob, &table).await, (1, 2));
     assert_eq!(store.history(&bob, &table, 10).await.unwrap().len(), 1);
+    let seen = store
+        .overviews(&bob, std::slice::from_ref(&table))
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].pending_reviews, 1);
 }

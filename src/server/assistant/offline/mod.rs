@@ -450,7 +450,8 @@ fn summary(input: &AnalysisInput, coverage: &Coverage<'_>, findings: usize) -> S
     let sources = match findings {
         0 => "No gaps found in the profile, the last validation or the prompt.".to_string(),
         n => format!(
-            "{n} finding(s) below, from the column profile{}{}.",
+            "{} below, from the column profile{}{}.",
+            crate::model::words::plural(n, "finding"),
             if input.validation.is_some() {
                 ", the last validation"
             } else {

@@ -15,7 +15,9 @@ use super::rows::{no_version, utc_text};
 use super::{AuditAction, NewRuleSet, RuleStore, SAVE_ATTEMPTS};
 use crate::model::results::ValidationResult;
 use crate::model::review::ImpactPreview;
-use crate::model::rulesets::{AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus};
+use crate::model::rulesets::{
+    AuditEvent, RuleSet, RuleSetSummary, SavedRuleSet, StorageStatus, TableOverview,
+};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 use crate::server::secret::SecretToken;
@@ -159,7 +161,7 @@ impl PgStore {
             "GRANT SELECT ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
              REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}; \
              REVOKE ALL ON dq_store_keys, dq_table_readers FROM {quoted}; \
-             GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT), dq_reads(TEXT), dq_pending_tables(INTEGER) TO {quoted}"
+             GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT), dq_reads(TEXT), dq_pending_tables(INTEGER), dq_rule_tables(INTEGER) TO {quoted}"
         );
         sqlx::raw_sql(&grants)
             .execute(&mut *conn)
@@ -486,6 +488,31 @@ impl RuleStore for PgStore {
             .fetch_all(&pool)
             .await
             .map_err(|e| self.error("reading the review queue", &caller.email, e))
+    }
+
+    async fn rule_tables(&self, caller: &Caller, limit: u32) -> Result<Vec<String>, AppError> {
+        let pool = self.pool(caller).await?;
+        let listed = if self.signs_writes() {
+            // Row security hides tables the caller was not yet proven to read: their names come
+            // from the definer, and nothing else about them.
+            sqlx::query_scalar::<_, String>("SELECT dq_rule_tables($1)")
+                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+                .fetch_all(&pool)
+                .await
+        } else {
+            queries::rule_tables!(&pool, limit)
+        };
+        listed.map_err(|e| self.error("listing the tables with rules", &caller.email, e))
+    }
+
+    async fn overviews(
+        &self,
+        caller: &Caller,
+        tables: &[String],
+    ) -> Result<Vec<TableOverview>, AppError> {
+        let pool = self.pool(caller).await?;
+        queries::overviews!(&pool, "= ANY($1)", tables.to_vec())
+            .map_err(|e| self.error("reading where the tables' rules stand", &caller.email, e))
     }
 
     async fn prove_reader(&self, caller: &Caller, table: &str) -> Result<(), AppError> {
