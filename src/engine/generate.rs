@@ -228,11 +228,7 @@ fn time_bounds(c: &ColumnProfile, o: &GeneratorOptions, rules: &mut Vec<Value>) 
         return;
     };
     let non_null = c.non_null().max(1);
-    let future = c.future_count.unwrap_or_else(|| {
-        // A profile stored before future values were counted: only the latest is known.
-        let now = o.now.format("%Y-%m-%d").to_string();
-        u64::from(max.get(..10).is_some_and(|d| d > now.as_str()))
-    });
+    let future = c.future_values(&o.now.format("%Y-%m-%d").to_string());
     let share = future as f64 / non_null as f64;
     let planned = share > o.max_future_ratio;
     let mut why = format!("the earliest value in the profile is {min}");

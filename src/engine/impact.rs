@@ -244,7 +244,9 @@ pub fn compare(
         rows_checked,
         sample: format!(
             "up to the first {} rows of {} in storage order, read as {}",
-            input.sample_rows, input.table_name, input.computed_by
+            crate::model::words::count(input.sample_rows),
+            input.table_name,
+            input.computed_by
         ),
         invalid_before: before.result.invalid_rows,
         invalid_after: after.result.invalid_rows,

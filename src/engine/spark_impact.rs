@@ -301,7 +301,9 @@ impl SparkImpact {
             rows_checked: total,
             sample: format!(
                 "up to {} rows of {} chosen by a hash of each row (the same rows every time), read as {}",
-                self.sample_rows, self.table_name, self.computed_by
+                crate::model::words::count(self.sample_rows),
+                self.table_name,
+                self.computed_by
             ),
             invalid_before,
             invalid_after,

@@ -63,7 +63,7 @@ pub struct FormatMatch {
 }
 
 /// Statistics of one column over the profiled rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnProfile {
     pub name: String,
     pub data_type: String,
@@ -90,6 +90,15 @@ pub struct ColumnProfile {
 }
 
 impl ColumnProfile {
+    /// Values later than the moment of profiling; for a profile stored before they were
+    /// counted only the latest value is known, so 1 when it is after `today` (`YYYY-MM-DD`).
+    pub fn future_values(&self, today: &str) -> u64 {
+        self.future_count.unwrap_or_else(|| {
+            let latest = self.max.as_deref().and_then(|m| m.get(..10));
+            u64::from(latest.is_some_and(|d| d > today))
+        })
+    }
+
     pub fn null_ratio(&self) -> f64 {
         ratio(self.null_count, self.count)
     }
@@ -172,4 +181,26 @@ pub struct TableProfile {
     pub total_row_count: u64,
     pub sample_limit: Option<u64>,
     pub columns: Vec<ColumnProfile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn future_values_are_counted_or_inferred_from_the_latest_value() {
+        let mut c = ColumnProfile {
+            max: Some("2099-10-14".into()),
+            ..ColumnProfile::default()
+        };
+        assert_eq!(
+            c.future_values("2026-12-06"),
+            1,
+            "an older profile: the latest is ahead"
+        );
+        c.max = Some("2026-12-06 10:00:00".into());
+        assert_eq!(c.future_values("2026-12-06"), 0, "today is not the future");
+        c.future_count = Some(8);
+        assert_eq!(c.future_values("2026-12-06"), 8, "a count wins");
+    }
 }

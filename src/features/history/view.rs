@@ -67,10 +67,14 @@ fn TableHistory(table: String) -> impl IntoView {
                         <Empty message="No rule sets saved for this table yet — generate some, or import a file below."/>
                         <p><a class="button primary" href=generate.get_value()>"Generate rules"</a></p>
                     }.into_any(),
-                    Ok(list) => view! {
-                        <Versions list=list.clone() table=name.get_value() notice action_error refresh/>
-                        <Compare list table=name.get_value()/>
-                    }.into_any(),
+                    Ok(list) => {
+                        // Comparing needs two versions; one compared with itself says nothing.
+                        let compare = (list.len() > 1).then(|| view! { <Compare list=list.clone() table=name.get_value()/> });
+                        view! {
+                            <Versions list table=name.get_value() notice action_error refresh/>
+                            {compare}
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -42,11 +42,20 @@ pub fn ImpactView(
         Some(v) => format!("v{v} (active)"),
         None => "nothing active".into(),
     };
-    let rows = preview
-        .rules
-        .iter()
+    // The rules that make rows start failing first, most first; the rest as they came.
+    let mut rules: Vec<_> = preview.rules.iter().collect();
+    rules.sort_by_key(|r| std::cmp::Reverse(r.rows_start_failing));
+    let rows = rules
+        .into_iter()
         .map(|r| {
-            let samples = (!r.samples.is_empty()).then(|| sample_list(&r.samples));
+            let samples = (!r.samples.is_empty()).then(|| {
+                view! {
+                    <details class="row-samples">
+                        <summary>{format!("Show {}", crate::ui::format::plural(r.samples.len(), "row"))}</summary>
+                        {sample_list(&r.samples)}
+                    </details>
+                }
+            });
             let warns = warnings.contains(&r.rule_name);
             view! {
                 <tr class=format!("change-{}", r.change)>
@@ -76,7 +85,7 @@ pub fn ImpactView(
                 )}
             </p>
             <p class="muted">{format!("Run by {} at {} in {}.", preview.computed_by, crate::ui::format::when(&preview.computed_at), duration(preview.duration_ms))}</p>
-            <div class="grid-scroll"><table class="data-grid">
+            <div class="grid-scroll full-height"><table class="data-grid impact-rules">
                 <caption>"Impact per rule"</caption>
                 <thead><tr>
                     <th scope="col">"Rule"</th><th scope="col">"Change"</th><th scope="col" class="num">"Violations before → after"</th>

@@ -54,7 +54,7 @@ pub fn RunsPage() -> impl IntoView {
                                 <caption class="visually-hidden">"Your runs"</caption>
                                 <thead><tr>
                                     <th scope="col">"Kind"</th><th scope="col">"Table"</th><th scope="col">"State"</th>
-                                    <th scope="col">"Started (UTC)"</th><th scope="col" class="num">"Duration"</th><th scope="col">"Message"</th>
+                                    <th scope="col">"Started"</th><th scope="col" class="num">"Duration"</th><th scope="col">"Message"</th>
                                 </tr></thead>
                                 <tbody>{list.into_iter().map(run_row).collect_view()}</tbody>
                             </table>

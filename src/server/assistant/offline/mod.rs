@@ -159,14 +159,7 @@ fn profile_gaps(c: &ColumnProfile, rules: &[Value], today: &str) -> Vec<Recommen
             )),
         });
     }
-    let has_future = c.future_count.map_or_else(
-        || {
-            c.max
-                .as_deref()
-                .is_some_and(|m| m.get(..10).is_some_and(|d| d > today))
-        },
-        |n| n > 0,
-    );
+    let has_future = c.future_values(today) > 0;
     // A limit that reaches past today is flagged by the limit pass, with the same remedy.
     let bounded = rules
         .iter()

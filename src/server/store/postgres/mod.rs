@@ -102,7 +102,20 @@ impl PgStore {
             .map_err(|e| {
                 AppError::internal(format!("migrating the rule store at {}", self.where_()), e)
             })?;
-        self.grant_app_role(&mut conn).await?;
+        // Instances (and tests) starting together grant one at a time: concurrent GRANTs on
+        // the same tables can fail with "tuple concurrently updated".
+        let mut tx = sqlx::Connection::begin(&mut conn)
+            .await
+            .map_err(|e| AppError::internal("granting the app users' role", e))?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(GRANT_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| AppError::internal("waiting to grant the app users' role", e))?;
+        self.grant_app_role(&mut tx).await?;
+        tx.commit()
+            .await
+            .map_err(|e| AppError::internal("granting the app users' role", e))?;
         let (key,): (Vec<u8>,) =
             sqlx::query_as("SELECT attest_key FROM dq_store_keys WHERE id = 1")
                 .fetch_one(&mut conn)
@@ -573,6 +586,9 @@ impl RuleStore for PgStore {
             .map_err(|e| self.error("reading the impact preview", &caller.email, e))
     }
 }
+
+/// The advisory lock that serialises granting the app users' role (an arbitrary constant).
+const GRANT_LOCK: i64 = 0x6471_785f_6772_616e;
 
 /// A role name as a quoted identifier; names with control characters are refused.
 fn quote_role(role: &str) -> Result<String, AppError> {
