@@ -301,6 +301,7 @@ struct Tally {
     total_rows: u64,
     invalid_rows: u64,
     warning_rows: u64,
+    any_warning_rows: u64,
     counts: Vec<u64>,
     samples: Vec<Vec<Map<String, Value>>>,
     rows: Option<Vec<RowResult>>,
@@ -312,6 +313,7 @@ impl Tally {
             total_rows: 0,
             invalid_rows: 0,
             warning_rows: 0,
+            any_warning_rows: 0,
             counts: vec![0; placed.len()],
             samples: vec![Vec::new(); placed.len()],
             rows: collect_rows.then(Vec::new),
@@ -359,6 +361,7 @@ impl Tally {
         let error_rows = any_error.as_ref().map_or(0, BooleanArray::true_count);
         self.invalid_rows += error_rows as u64;
         if let Some(warn) = &any_warning {
+            self.any_warning_rows += warn.true_count() as u64;
             let warn_only = match &any_error {
                 Some(err) => and_not(warn, err)?.true_count(),
                 None => warn.true_count(),
@@ -447,6 +450,7 @@ impl Tally {
             total_rows: self.total_rows,
             invalid_rows: self.invalid_rows,
             warning_rows: self.warning_rows,
+            any_warning_rows: Some(self.any_warning_rows),
         };
         Evaluation {
             result: assemble_result(
@@ -470,6 +474,8 @@ pub struct RowTotals {
     pub invalid_rows: u64,
     /// Rows with warnings and no error.
     pub warning_rows: u64,
+    /// Rows with at least one warning, with or without errors (when the engine counted it).
+    pub any_warning_rows: Option<u64>,
 }
 
 /// The §5 validation document from per-rule counts and samples (in rule order; a rule with a
@@ -527,6 +533,7 @@ pub fn assemble_result(
         valid_rows,
         invalid_rows: totals.invalid_rows,
         rows_with_warnings: totals.warning_rows,
+        rows_with_any_warning: totals.any_warning_rows,
         pass_rate,
         rule_results,
         duration_ms: started.elapsed().as_millis() as u64,

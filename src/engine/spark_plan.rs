@@ -282,7 +282,7 @@ impl SparkPlan {
     }
 
     /// The counting statement: one scan, one row (`__dqx_total`, `__dqx_invalid`,
-    /// `__dqx_warned`, then `__dqx_c{i}` per rule).
+    /// `__dqx_warned`, `__dqx_any_warned`, then `__dqx_c{i}` per rule).
     pub fn counts_sql(&self) -> String {
         let (errors, warnings) = (
             self.any_of(Criticality::Error),
@@ -294,7 +294,8 @@ impl SparkPlan {
         format!(
             "{} SELECT count(*) AS __dqx_total, \
              coalesce(sum(CASE WHEN {errors} THEN 1 ELSE 0 END), 0) AS __dqx_invalid, \
-             coalesce(sum(CASE WHEN {warnings} AND NOT {errors} THEN 1 ELSE 0 END), 0) AS __dqx_warned\
+             coalesce(sum(CASE WHEN {warnings} AND NOT {errors} THEN 1 ELSE 0 END), 0) AS __dqx_warned, \
+             coalesce(sum(CASE WHEN {warnings} THEN 1 ELSE 0 END), 0) AS __dqx_any_warned\
              {per_rule} FROM __dqx_checked",
             self.checked_cte()
         )
@@ -311,7 +312,7 @@ impl SparkPlan {
                 format!("the counting statement returned '{text}' where a count belongs")
             })
         };
-        let expected = 3 + self.rules.len();
+        let expected = 4 + self.rules.len();
         if row.len() != expected {
             return Err(format!(
                 "the counting statement returned {} columns, expected {expected}",
@@ -323,9 +324,10 @@ impl SparkPlan {
                 total_rows: number(0)?,
                 invalid_rows: number(1)?,
                 warning_rows: number(2)?,
+                any_warning_rows: Some(number(3)?),
             },
             per_rule: (0..self.rules.len())
-                .map(|i| number(3 + i))
+                .map(|i| number(4 + i))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -468,6 +470,7 @@ mod tests {
                 Some("10".into()),
                 Some("2".into()),
                 Some("3".into()),
+                Some("4".into()),
                 Some("2".into()),
                 Some("4".into()),
             ])
@@ -475,6 +478,7 @@ mod tests {
         assert_eq!(counts.per_rule, vec![2, 4]);
         let result = p.result(&counts, Vec::new(), Instant::now());
         assert_eq!((result.valid_rows, result.rows_with_warnings), (8, 3));
+        assert_eq!(result.rows_with_any_warning, Some(4));
         assert!(p.read_counts(&[Some("x".into())]).is_err());
     }
 

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod editor;
 pub mod generate;
 pub mod history;
+pub mod monitor;
 pub mod overview;
 pub mod review;
 pub mod runs;

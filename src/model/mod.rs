@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod catalog;
 pub mod error;
+pub mod metrics;
 pub mod profile;
 pub mod results;
 pub mod review;

@@ -51,6 +51,10 @@ pub struct ValidationResult {
     /// Valid rows that carry warnings (beyond the §5 contract: a job may leave it out).
     #[serde(default)]
     pub rows_with_warnings: u64,
+    /// Rows with at least one warning, with or without errors (DQX's `warning_row_count`);
+    /// absent when the engine did not count it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_with_any_warning: Option<u64>,
     /// Percentage of valid rows, 0–100.
     pub pass_rate: f64,
     pub rule_results: Vec<RuleResult>,

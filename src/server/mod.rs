@@ -7,6 +7,7 @@ pub mod databricks;
 pub mod error;
 pub mod jobs;
 pub mod limits;
+pub mod monitor;
 pub mod overview;
 pub mod publish;
 pub mod request;

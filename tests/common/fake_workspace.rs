@@ -379,8 +379,9 @@ async fn submit(
             json!({"name": "__dqx_total", "type_name": "LONG"}),
             json!({"name": "__dqx_invalid", "type_name": "LONG"}),
             json!({"name": "__dqx_warned", "type_name": "LONG"}),
+            json!({"name": "__dqx_any_warned", "type_name": "LONG"}),
         ];
-        let mut row = vec![json!(ROWS.to_string()), json!("1"), json!("0")];
+        let mut row = vec![json!(ROWS.to_string()), json!("1"), json!("0"), json!("0")];
         for i in 0..rules {
             columns.push(json!({"name": format!("__dqx_c{i}"), "type_name": "LONG"}));
             row.push(json!("1"));

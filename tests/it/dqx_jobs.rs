@@ -355,3 +355,94 @@ async fn count(ctx: &datafusion::execution::context::SessionContext, sql: String
     )
     .value(0) as u64
 }
+
+/// Issue 30 (1): a run's summary metrics are DQX's. DQX 0.17's own `DQMetricsObserver`, applied
+/// with the same 12 rules (filters, aggregates, warnings) to `main.sales.customers`, observes the
+/// counts the app derives from its embedded engine's result (rows with errors, with warnings,
+/// with neither; per check its errors, warnings, rows checked and fingerprint), and DQX's
+/// `OBSERVATION_TABLE_SCHEMA` accepts the app's metric rows unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runs_metrics_are_what_dqxs_observer_observes() {
+    use dqx_manager::model::metrics::{RunFacts, RunMetrics, Trigger};
+    let Some(python) = crate::common::spark::spark_python("the DQX job tests") else {
+        return;
+    };
+    let rules = customer_rules();
+    let checked = validate_rule_set(&rules, None);
+    let ctx = common::alice_session().await;
+    let local = evaluate(
+        &ctx,
+        "`main`.`sales`.`customers`",
+        "main.sales.customers",
+        &checked.rules,
+        &EvalOptions::default(),
+    )
+    .await
+    .unwrap()
+    .result;
+    let ours = RunMetrics::of(&local, &checked.rules);
+    let facts = RunFacts {
+        run_id: "local-metrics",
+        run_time: "2026-12-06T10:00:00Z",
+        trigger: Trigger::Manual,
+        version: Some(1),
+        checks_location: None,
+    };
+    let rows = ours.rows("sales.customers", &checked.rules, &facts);
+    let root = common::sample_workspace();
+    let answer = run_notebook(
+        &python,
+        "tests/spark/observe_metrics.py",
+        json!({"table_name": "sales.customers", "rules": rules.to_string(), "rows": serde_json::to_string(&rows).unwrap()}),
+        json!({"sales.customers": root.join("main/sales/customers.parquet").display().to_string()}),
+    );
+    let observed = &answer["document"]["observed"];
+    for (name, value) in [
+        ("input_row_count", Some(ours.input_row_count)),
+        ("error_row_count", Some(ours.error_row_count)),
+        ("warning_row_count", ours.warning_row_count),
+        ("valid_row_count", Some(ours.valid_row_count)),
+    ] {
+        assert_eq!(observed[name].as_u64(), value, "{name}: {answer}");
+    }
+    let theirs: Vec<Value> =
+        serde_json::from_str(observed["check_metrics"].as_str().unwrap_or("[]")).unwrap();
+    assert_eq!(theirs.len(), ours.check_metrics.len(), "{answer}");
+    for (dqx, mine) in theirs.iter().zip(&ours.check_metrics) {
+        assert_eq!(dqx["check_name"], mine.check_name.as_str());
+        assert_eq!(
+            dqx["rule_fingerprint"].as_str(),
+            mine.rule_fingerprint.as_deref(),
+            "{}",
+            mine.check_name
+        );
+        assert_eq!(
+            dqx["error_count"].as_u64(),
+            Some(mine.error_count),
+            "{}",
+            mine.check_name
+        );
+        assert_eq!(
+            dqx["warning_count"].as_u64(),
+            Some(mine.warning_count),
+            "{}",
+            mine.check_name
+        );
+        if let Some(checked_count) = mine.checked_count {
+            assert_eq!(
+                dqx["checked_count"].as_u64(),
+                Some(checked_count),
+                "{}",
+                mine.check_name
+            );
+        }
+    }
+    let accepted = &answer["document"]["accepted"];
+    for row in &rows {
+        assert_eq!(
+            accepted[&row.metric_name],
+            row.metric_value.as_str(),
+            "{answer}"
+        );
+    }
+}

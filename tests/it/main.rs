@@ -26,6 +26,7 @@ mod format_checks;
 mod history_api;
 mod http_api;
 mod local_workspace;
+mod monitor_api;
 mod profile_generate;
 mod prompt_generation;
 mod publish;

@@ -30,6 +30,17 @@ pub fn versions_taken(table: &str) -> AppError {
     ))
 }
 
+/// A finished validation run as the store keeps it (counts and messages, never row values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRun {
+    pub run_id: String,
+    pub validated_by: String,
+    /// RFC 3339, UTC.
+    pub validated_at: String,
+    pub version: Option<i32>,
+    pub result: ValidationResult,
+}
+
 /// A rule set to save as the table's next version.
 #[derive(Debug, Clone, Default)]
 pub struct NewRuleSet {
@@ -132,6 +143,13 @@ pub trait RuleStore: Send + Sync {
         version: Option<i32>,
         result: &ValidationResult,
     ) -> Result<bool, AppError>;
+    /// The table's recorded validation runs, newest first, whoever started them.
+    async fn validation_runs(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredRun>, AppError>;
     /// Moves a version through review if it still has the status the caller saw, in one
     /// transaction with its audit entry; approving makes it the table's only active version.
     async fn transition(
@@ -262,6 +280,14 @@ impl RuleStore for NoStore {
         _: Option<i32>,
         _: &ValidationResult,
     ) -> Result<bool, AppError> {
+        Err(self.refuse())
+    }
+    async fn validation_runs(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: u32,
+    ) -> Result<Vec<StoredRun>, AppError> {
         Err(self.refuse())
     }
     async fn transition(&self, _: &Caller, _: &Transition) -> Result<RuleSetSummary, AppError> {

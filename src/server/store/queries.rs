@@ -273,3 +273,17 @@ macro_rules! overviews {
     }};
 }
 pub(crate) use overviews;
+
+/// A table's stored validation runs, newest first (`Vec<StoredRun>`).
+macro_rules! validation_runs {
+    ($pool:expr, $table:expr, $limit:expr) => {{
+        use $crate::server::store::rows::{RUNS_SQL, RunRow};
+        sqlx::query_as::<_, RunRow>(RUNS_SQL)
+            .bind($table)
+            .bind(i64::from($limit))
+            .fetch_all($pool)
+            .await
+            .map(|rows| rows.into_iter().map(RunRow::into_run).collect::<Vec<_>>())
+    }};
+}
+pub(crate) use validation_runs;

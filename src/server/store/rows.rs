@@ -269,3 +269,29 @@ pub fn overviews(rows: Vec<OverviewRow>, runs: Vec<LastRunRow>) -> Vec<TableOver
     });
     list.into_iter().map(|(_, overview)| overview).collect()
 }
+
+/// A table's stored validation runs, newest first (`$1` table, `$2` limit).
+pub const RUNS_SQL: &str = "SELECT run_id, validated_by, validated_at, rule_set_version, result \
+     FROM dq_validation_runs WHERE table_name = $1 ORDER BY validated_at DESC LIMIT $2";
+
+/// A row of [`RUNS_SQL`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct RunRow {
+    pub run_id: String,
+    pub validated_by: String,
+    pub validated_at: NaiveDateTime,
+    pub rule_set_version: Option<i32>,
+    pub result: Json<crate::model::results::ValidationResult>,
+}
+
+impl RunRow {
+    pub fn into_run(self) -> crate::server::store::StoredRun {
+        crate::server::store::StoredRun {
+            run_id: self.run_id,
+            validated_by: self.validated_by,
+            validated_at: utc_text(self.validated_at),
+            version: self.rule_set_version,
+            result: self.result.0,
+        }
+    }
+}

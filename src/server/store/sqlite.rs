@@ -191,6 +191,16 @@ impl RuleStore for SqliteStore {
             .map_err(|e| failed("recording the validation run", e))
     }
 
+    async fn validation_runs(
+        &self,
+        _caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredRun>, AppError> {
+        queries::validation_runs!(&self.pool, table, limit)
+            .map_err(|e| failed(&format!("reading the runs of {table}"), e))
+    }
+
     async fn transition(
         &self,
         caller: &Caller,

@@ -462,6 +462,17 @@ impl RuleStore for PgStore {
             .map_err(|e| self.error("recording the validation run", &caller.email, e))
     }
 
+    async fn validation_runs(
+        &self,
+        caller: &Caller,
+        table: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredRun>, AppError> {
+        let pool = self.pool(caller).await?;
+        queries::validation_runs!(&pool, table, limit)
+            .map_err(|e| self.error(&format!("reading the runs of {table}"), &caller.email, e))
+    }
+
     async fn transition(
         &self,
         caller: &Caller,
