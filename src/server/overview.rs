@@ -18,15 +18,13 @@ pub async fn rule_tables(
 ) -> Result<RuleTables, AppError> {
     let names = store.rule_tables(caller, MAX_RULE_TABLES).await?;
     let answers = readable
-        .readable(workspace, caller, names.iter().cloned())
-        .await;
-    let mut mine = Vec::new();
-    for name in &names {
-        if answers.get(name) == Some(&true) {
-            store.prove_reader(caller, name).await?;
-            mine.push(name.clone());
-        }
-    }
+        .prove(store, workspace, caller, names.iter().cloned())
+        .await?;
+    let mine: Vec<String> = names
+        .iter()
+        .filter(|n| answers.get(*n) == Some(&true))
+        .cloned()
+        .collect();
     let unchecked = names.iter().filter(|n| !answers.contains_key(*n)).count();
     if mine.is_empty() {
         return Ok(RuleTables {

@@ -96,3 +96,59 @@ pub async fn wait_for_run(app: &axum::Router, who: &[(&str, &str)], run_id: &str
     }
     panic!("run {run_id} did not end");
 }
+
+/// `table`'s rules saved by alice, submitted by her and approved by carol (the sample
+/// workspace's reviewer): the version, now active.
+pub async fn approved_by_carol(app: &axum::Router, table: &str, rules: Value) -> i64 {
+    use serde_json::json;
+    let saved = call(
+        app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": rules}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let version = saved.body["version"].as_i64().unwrap();
+    let submitted = call(
+        app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": table, "version": version}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    let done = call(
+        app,
+        "/api/approve_rule_set",
+        &CAROL,
+        json!({"table": table, "version": version, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    version
+}
+
+/// Validates `rules` (saved as `version`) on `table` as alice until the run completes; its id.
+pub async fn validated_by_alice(
+    app: &axum::Router,
+    table: &str,
+    rules: Value,
+    version: i64,
+) -> String {
+    use serde_json::json;
+    let started = call(
+        app,
+        "/api/start_validation",
+        &ALICE,
+        json!({"table": table, "rules": rules, "rule_set_version": version}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        wait_for_run(app, &ALICE, &run_id).await["state"],
+        "completed"
+    );
+    run_id
+}

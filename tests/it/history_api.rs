@@ -236,35 +236,8 @@ async fn the_tables_with_rules_are_listed_only_to_their_readers_with_where_they_
     assert_eq!(empty.body["tables"], json!([]));
 
     // customers: v1 approved by carol and validated, v2 pending; employees: a draft, saved last.
-    let v1 = save(customers, 1).await;
-    for (who, path, extra) in [
-        (&ALICE[..], "submit_rule_set", json!({})),
-        (
-            &common::http::CAROL[..],
-            "approve_rule_set",
-            json!({"expected_status": "pending"}),
-        ),
-    ] {
-        let mut body = json!({"table": customers, "version": v1});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        let moved = call(&app, &format!("/api/{path}"), who, body).await;
-        assert_eq!(moved.status, StatusCode::OK, "{path}: {}", moved.text);
-    }
-    let started = call(
-        &app,
-        "/api/start_validation",
-        &ALICE,
-        json!({"table": customers, "rules": rules(1), "rule_set_version": v1}),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
+    let v1 = common::http::approved_by_carol(&app, customers, rules(1)).await;
+    common::http::validated_by_alice(&app, customers, rules(1), v1).await;
     let v2 = save(customers, 2).await;
     let submitted = call(
         &app,

@@ -4,7 +4,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::http::{ALICE, BOB, CAROL, app, call, wait_for_run};
+use common::http::{ALICE, BOB, app, approved_by_carol, call, validated_by_alice};
 use dqx_manager::model::rules::fingerprint::rule_set_fingerprint;
 use dqx_manager::model::rules::validate::validate_rule_set;
 use serde_json::{Value, json};
@@ -20,53 +20,11 @@ fn rules() -> Value {
     ])
 }
 
-/// Saves, submits and approves the rules (alice writes, carol approves); the version.
-async fn approved(app: &axum::Router) -> i64 {
-    let saved = call(
-        app,
-        "/api/save_rule_set",
-        &ALICE,
-        json!({"table": TABLE, "rules": rules()}),
-    )
-    .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
-    let version = saved.body["version"].as_i64().unwrap();
-    let submitted = call(
-        app,
-        "/api/submit_rule_set",
-        &ALICE,
-        json!({"table": TABLE, "version": version}),
-    )
-    .await;
-    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
-    let done = call(
-        app,
-        "/api/approve_rule_set",
-        &CAROL,
-        json!({"table": TABLE, "version": version, "expected_status": "pending"}),
-    )
-    .await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
-    version
-}
-
 #[tokio::test]
 async fn a_tables_runs_are_dqx_metrics_that_every_reader_sees() {
     let (app, _dir) = app().await;
-    let version = approved(&app).await;
-    let started = call(
-        &app,
-        "/api/start_validation",
-        &ALICE,
-        json!({"table": TABLE, "rules": rules(), "rule_set_version": version}),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
+    let version = approved_by_carol(&app, TABLE, rules()).await;
+    let run_id = validated_by_alice(&app, TABLE, rules(), version).await;
 
     // bob did not start it, but may read main.sales: he sees it, as counts.
     let history = call(&app, "/api/run_history", &BOB, json!({"table": TABLE})).await;

@@ -61,24 +61,7 @@ async fn save(app: &axum::Router, who: &[(&str, &str)], rules: Value) -> Value {
 
 /// Saves, submits and approves (alice writes, carol approves): the version becomes active.
 async fn approved(app: &axum::Router, rules: Value) -> i64 {
-    let version = save(app, &ALICE, rules).await["version"].as_i64().unwrap();
-    let submitted = post(
-        app,
-        &ALICE,
-        "submit_rule_set",
-        json!({"table": TABLE, "version": version}),
-    )
-    .await;
-    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
-    let done = post(
-        app,
-        &CAROL,
-        "approve_rule_set",
-        json!({"table": TABLE, "version": version, "expected_status": "pending"}),
-    )
-    .await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
-    version
+    common::http::approved_by_carol(app, TABLE, rules).await
 }
 
 #[tokio::test]

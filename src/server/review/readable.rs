@@ -5,6 +5,8 @@
 
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use crate::server::store::RuleStore;
 use crate::server::workspace::Workspace;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -92,6 +94,24 @@ impl ReadableCache {
             known.insert(table, readable);
         }
         known
+    }
+
+    /// [`Self::readable`], then each readable table recorded in `store` as proven for the
+    /// caller, so a store that shows rows only to proven readers shows those (and no others).
+    pub async fn prove(
+        &self,
+        store: &dyn RuleStore,
+        workspace: &dyn Workspace,
+        caller: &Caller,
+        tables: impl IntoIterator<Item = String>,
+    ) -> Result<Readable, AppError> {
+        let readable = self.readable(workspace, caller, tables).await;
+        for (table, may) in &readable {
+            if *may {
+                store.prove_reader(caller, table).await?;
+            }
+        }
+        Ok(readable)
     }
 }
 

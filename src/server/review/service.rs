@@ -208,12 +208,10 @@ pub async fn queue(
     // Which tables wait for review, which of them the caller may read (asked as them), and
     // only then their versions: a store that shows rows to proven readers shows those.
     let tables = store.pending_tables(caller, QUEUE_LIMIT).await?;
-    let readable = review.readable.readable(workspace, caller, tables).await;
-    for (table, may) in &readable {
-        if *may {
-            store.prove_reader(caller, table).await?;
-        }
-    }
+    let readable = review
+        .readable
+        .prove(store, workspace, caller, tables)
+        .await?;
     let pending = store.pending(caller, QUEUE_LIMIT).await?;
     let mut seen: BTreeMap<String, Roles> = BTreeMap::new();
     let mut items = Vec::new();
