@@ -321,6 +321,7 @@ fn serve() -> Result<(), String> {
         let state = AppState::build(config, options)
             .await
             .map_err(|e| e.to_string())?;
+        let _scheduler = state.start_scheduler();
         let app = router(state);
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -40,6 +40,15 @@ impl Trigger {
             Trigger::Pipeline => "pipeline",
         }
     }
+
+    /// The trigger a stored word names (anything unknown was a manual run: the column's default).
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "schedule" => Trigger::Schedule,
+            "pipeline" => Trigger::Pipeline,
+            _ => Trigger::Manual,
+        }
+    }
 }
 
 /// One entry of `check_metrics`, as DQX writes it.

@@ -2,6 +2,8 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod condition;
+pub mod cron;
 pub mod error;
 pub mod metrics;
 pub mod profile;
@@ -10,6 +12,7 @@ pub mod review;
 pub mod rules;
 pub mod rulesets;
 pub mod runs;
+pub mod schedule;
 pub mod session;
 pub mod table_name;
 pub mod words;

@@ -15,6 +15,7 @@ pub mod request_guard;
 pub mod review;
 pub mod routes;
 pub mod runtime;
+pub mod schedule;
 pub mod scopes;
 pub mod secret;
 pub mod state;

@@ -1,7 +1,7 @@
 //! Monitoring a table over time: its recorded runs as DQX summary metrics, shown to everyone who
 //! may read the table (the caller is proven a reader before this is called), counts only.
 
-use crate::model::metrics::{HistoryRun, RunHistory, RunMetrics, Trigger};
+use crate::model::metrics::{HistoryRun, RunHistory, RunMetrics};
 use crate::model::rules::ResolvedRule;
 use crate::model::rules::fingerprint::rule_set_fingerprint;
 use crate::model::rules::validate::validate_rule_set;
@@ -43,7 +43,7 @@ pub async fn run_history(
             HistoryRun {
                 run_id: run.run_id,
                 started_at: run.validated_at,
-                trigger: Trigger::Manual,
+                trigger: run.trigger,
                 version: run.version,
                 started_by: run.validated_by,
                 pass_rate: run.result.pass_rate,

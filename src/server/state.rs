@@ -34,6 +34,8 @@ pub struct AppState {
     pub review: Arc<crate::server::review::ReviewService>,
     /// Where active rule sets are published for pipelines.
     pub publisher: Arc<crate::server::publish::Publisher>,
+    /// The tables' schedules.
+    pub schedules: Arc<crate::server::schedule::Schedules>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -93,9 +95,11 @@ impl AppState {
             })?;
         let workspace = Arc::new(workspace);
         let store_path = config.data_dir.join("rules.sqlite");
-        let store = SqliteStore::open(&store_path)
-            .await
-            .map_err(|e| StartupError(format!("opening the rule store: {e}")))?;
+        let store = Arc::new(
+            SqliteStore::open(&store_path)
+                .await
+                .map_err(|e| StartupError(format!("opening the rule store: {e}")))?,
+        );
         tracing::info!(path = %store_path.display(), "rule store (SQLite) ready");
         let assistant: Arc<dyn crate::server::assistant::Assistant> = match &config.ai {
             Some(ai) => Arc::new(
@@ -144,10 +148,44 @@ impl AppState {
             identity: Arc::new(IdentityPolicy::Local { directory }),
             workspace,
             jobs,
-            store: Arc::new(store),
+            schedules: Arc::new(crate::server::schedule::Schedules::Embedded(store.clone())),
+            store,
             analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
             databricks: None,
             identities: Arc::default(),
         })
     }
+
+    /// Starts the embedded scheduler, where schedules are the app's own (local mode): it fires
+    /// due schedules as their owners until the process ends.
+    pub fn start_scheduler(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let scheduler = self.scheduler()?;
+        tracing::info!("embedded scheduler started");
+        Some(scheduler.spawn(Arc::new(crate::server::schedule::scheduler::SystemClock)))
+    }
+
+    /// The embedded scheduler over this state (local mode), not yet ticking.
+    pub fn scheduler(&self) -> Option<Arc<crate::server::schedule::scheduler::Scheduler>> {
+        use crate::server::schedule::{Schedules, fire::RunAsOwner, scheduler};
+        let Schedules::Embedded(store) = self.schedules.as_ref() else {
+            return None;
+        };
+        let fire = RunAsOwner {
+            workspace: self.workspace.clone(),
+            jobs: self.jobs.clone(),
+            rules: self.store.clone(),
+            schedules: store.clone(),
+            run_limit: std::time::Duration::from_secs(self.config.limits.run_ttl_secs),
+        };
+        Some(Arc::new(scheduler::Scheduler {
+            store: store.clone(),
+            fire: Arc::new(fire),
+            holder: format!("{}:{}", hostname(), std::process::id()),
+        }))
+    }
+}
+
+/// This machine's name, for the scheduler's claims.
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into())
 }

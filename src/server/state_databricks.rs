@@ -96,6 +96,9 @@ pub async fn build(
         analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
         databricks: Some(client),
         identities,
+        schedules: Arc::new(crate::server::schedule::Schedules::Unavailable(
+            "schedules in a Databricks workspace run as Databricks jobs, which this version does not create yet; schedule the bundle's validation job in the workspace meanwhile".into(),
+        )),
     })
 }
 

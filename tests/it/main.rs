@@ -32,6 +32,7 @@ mod prompt_generation;
 mod publish;
 mod review_api;
 mod sample_data;
+mod schedules;
 mod spark_parity;
 mod store;
 mod workflow_api;

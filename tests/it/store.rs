@@ -119,6 +119,40 @@ async fn admin_conn(pg: &Pg, database: &str) -> sqlx::PgConnection {
     sqlx::PgConnection::connect_with(&options).await.unwrap()
 }
 
+fn admin_options(pg: &Pg, database: &str) -> sqlx::postgres::PgConnectOptions {
+    sqlx::postgres::PgConnectOptions::new()
+        .host(&pg.host)
+        .port(pg.port)
+        .database(database)
+        .username(&pg.admin)
+        .password(&pg.admin_password)
+        .ssl_mode(sqlx::postgres::PgSslMode::Require)
+}
+
+/// A new database on the test cluster with the store's tables (migrated as the admin, their
+/// owner), for suites beyond this one; `None` when no cluster runs.
+pub async fn fresh_pg_database() -> Option<String> {
+    let pg = pg()?;
+    let database = format!("fresh_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    pg_store_on(&pg, &database).await;
+    Some(database)
+}
+
+/// A pool on `database` as the test cluster's admin (the tables' owner).
+pub async fn admin_pool(database: &str) -> sqlx::PgPool {
+    let pg = pg().expect("the test cluster");
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(admin_options(&pg, database))
+        .await
+        .unwrap()
+}
+
 async fn sqlite_store() -> (tempfile::TempDir, Arc<dyn RuleStore>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("rules.sqlite"))

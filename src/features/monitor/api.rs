@@ -1,4 +1,5 @@
-//! Server functions of monitoring (JSON at `/api/<name>`): `run_history`.
+//! Server functions of monitoring (JSON at `/api/<name>`): `run_history`, `set_schedule`,
+//! `list_schedules`, `delete_schedule`.
 
 use crate::model::error::ApiError;
 use leptos::prelude::*;
@@ -30,4 +31,71 @@ pub async fn run_history(
     )
     .await;
     ctx.respond(history)
+}
+
+/// The schedule parts of the app state.
+#[cfg(feature = "ssr")]
+fn schedule_parts(state: &crate::server::state::AppState) -> crate::server::schedule::Parts<'_> {
+    crate::server::schedule::Parts {
+        schedules: state.schedules.as_ref(),
+        rules: state.store.as_ref(),
+        workspace: state.workspace.as_ref(),
+        readable: &state.review.readable,
+    }
+}
+
+/// `POST /api/set_schedule` with `{table, cron, timezone, enabled}`: runs the table's active
+/// (approved) rule set on a standard 5-field cron (`* * * * *` is every minute; `@hourly`,
+/// `@daily`, `@weekly` too) in an IANA time zone, paused when `enabled` is false. The caller must
+/// read the table and every table its active rules read (probed as them) and becomes the
+/// schedule's owner. Answers `{next_run_at, schedule}`.
+#[server(prefix = "/api", endpoint = "set_schedule", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "set_schedule", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
+pub async fn set_schedule(
+    table: String,
+    cron: String,
+    timezone: String,
+    #[server(default)] enabled: Option<bool>,
+) -> Result<crate::model::schedule::ScheduleSet, ApiError> {
+    let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
+    let request = crate::server::schedule::ScheduleRequest {
+        cron,
+        timezone,
+        enabled: enabled.unwrap_or(true),
+    };
+    let set = crate::server::schedule::set(
+        &schedule_parts(&ctx.state),
+        &ctx.caller,
+        &name,
+        request,
+        chrono::Utc::now(),
+    )
+    .await;
+    ctx.respond(set)
+}
+
+/// `POST /api/list_schedules` with `{}`: the schedules of every table the caller may read, each
+/// with its next run.
+#[server(prefix = "/api", endpoint = "list_schedules", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "list_schedules", skip_all)
+)]
+pub async fn list_schedules() -> Result<crate::model::schedule::ScheduleList, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let list =
+        crate::server::schedule::list(&schedule_parts(&ctx.state), &ctx.caller, chrono::Utc::now())
+            .await;
+    ctx.respond(list)
+}
+
+/// `POST /api/delete_schedule` with `{table}`: stops scheduling the table (runs already recorded
+/// stay in its history).
+#[server(prefix = "/api", endpoint = "delete_schedule", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "delete_schedule", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
+pub async fn delete_schedule(table: String) -> Result<(), ApiError> {
+    let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
+    let deleted =
+        crate::server::schedule::delete(&schedule_parts(&ctx.state), &ctx.caller, &name).await;
+    ctx.respond(deleted)
 }

@@ -5,8 +5,8 @@
 pub mod lifecycle;
 pub mod ops;
 pub mod postgres;
-mod queries;
-mod rows;
+pub(crate) mod queries;
+pub(crate) mod rows;
 pub mod sqlite;
 
 use crate::model::results::ValidationResult;
@@ -39,6 +39,8 @@ pub struct StoredRun {
     pub validated_at: String,
     pub version: Option<i32>,
     pub result: ValidationResult,
+    /// What started it.
+    pub trigger: crate::model::metrics::Trigger,
 }
 
 /// A rule set to save as the table's next version.
@@ -68,6 +70,8 @@ pub enum AuditAction {
     Comment,
     Preview,
     Publish,
+    Schedule,
+    Unschedule,
 }
 
 impl AuditAction {
@@ -84,6 +88,8 @@ impl AuditAction {
             AuditAction::Comment => "comment",
             AuditAction::Preview => "preview",
             AuditAction::Publish => "publish",
+            AuditAction::Schedule => "schedule",
+            AuditAction::Unschedule => "unschedule",
         }
     }
 }

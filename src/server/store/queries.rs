@@ -139,13 +139,14 @@ macro_rules! pending {
 }
 pub(crate) use pending;
 
-/// Records a finished validation run once per run id, with row id `$id` (whether it was new).
+/// Records a finished validation run once per run id, with row id `$id` (whether it was new);
+/// `$trigger` is what started it (`Trigger::as_str`).
 macro_rules! record_validation {
-    ($pool:expr, $id:expr, $actor:expr, $run_id:expr, $version:expr, $result:expr) => {{
+    ($pool:expr, $id:expr, $actor:expr, $run_id:expr, $version:expr, $result:expr, $trigger:expr) => {{
         let result: &$crate::model::results::ValidationResult = $result;
         sqlx::query(
-            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING",
+            "INSERT INTO dq_validation_runs (id, run_id, table_name, rule_set_version, validated_by, validated_at, total_rows, invalid_rows, pass_rate, result, run_trigger) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (run_id) DO NOTHING",
         )
         .bind($id)
         .bind($run_id)
@@ -157,6 +158,7 @@ macro_rules! record_validation {
         .bind(result.invalid_rows as i64)
         .bind(result.pass_rate)
         .bind(sqlx::types::Json(result))
+        .bind($trigger)
         .execute($pool)
         .await
         .map(|done| done.rows_affected() == 1)

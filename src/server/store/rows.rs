@@ -271,7 +271,7 @@ pub fn overviews(rows: Vec<OverviewRow>, runs: Vec<LastRunRow>) -> Vec<TableOver
 }
 
 /// A table's stored validation runs, newest first (`$1` table, `$2` limit).
-pub const RUNS_SQL: &str = "SELECT run_id, validated_by, validated_at, rule_set_version, result \
+pub const RUNS_SQL: &str = "SELECT run_id, validated_by, validated_at, rule_set_version, result, run_trigger \
      FROM dq_validation_runs WHERE table_name = $1 ORDER BY validated_at DESC LIMIT $2";
 
 /// A row of [`RUNS_SQL`].
@@ -282,6 +282,7 @@ pub struct RunRow {
     pub validated_at: NaiveDateTime,
     pub rule_set_version: Option<i32>,
     pub result: Json<crate::model::results::ValidationResult>,
+    pub run_trigger: String,
 }
 
 impl RunRow {
@@ -292,6 +293,7 @@ impl RunRow {
             validated_at: utc_text(self.validated_at),
             version: self.rule_set_version,
             result: self.result.0,
+            trigger: crate::model::metrics::Trigger::parse(&self.run_trigger),
         }
     }
 }

@@ -59,6 +59,11 @@ impl SqliteStore {
         })
     }
 
+    /// The connection pool (for the scheduler's statements on the same file).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     async fn try_save(
         &self,
         caller: &Caller,
@@ -187,8 +192,16 @@ impl RuleStore for SqliteStore {
         result: &ValidationResult,
     ) -> Result<bool, AppError> {
         let id = uuid::Uuid::new_v4().to_string();
-        queries::record_validation!(&self.pool, id, &caller.email, run_id, version, result)
-            .map_err(|e| failed("recording the validation run", e))
+        queries::record_validation!(
+            &self.pool,
+            id,
+            &caller.email,
+            run_id,
+            version,
+            result,
+            "manual"
+        )
+        .map_err(|e| failed("recording the validation run", e))
     }
 
     async fn validation_runs(

@@ -458,7 +458,7 @@ impl RuleStore for PgStore {
                 .map_err(|f| self.failure("recording the validation run", &caller.email, f));
         }
         let id = uuid::Uuid::new_v4();
-        queries::record_validation!(&pool, id, &caller.email, run_id, version, result)
+        queries::record_validation!(&pool, id, &caller.email, run_id, version, result, "manual")
             .map_err(|e| self.error("recording the validation run", &caller.email, e))
     }
 
