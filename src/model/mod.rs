@@ -1,5 +1,6 @@
 //! Domain types shared by the server and the browser: names, catalog listings, the caller, errors.
 
+pub mod alerts;
 pub mod analysis;
 pub mod catalog;
 pub mod condition;

@@ -71,6 +71,8 @@ pub struct Config {
     pub review: ReviewConfig,
     /// Where active rule sets are published (`DQX_PUBLISH_*`).
     pub publish: crate::server::publish::config::PublishConfig,
+    /// How alerts are delivered (`DQX_WEBHOOK_ALLOW_LOOPBACK`, `DQX_WEBHOOK_BACKOFF_MS`).
+    pub webhooks: crate::server::alerts::deliver::Sender,
 }
 
 /// The review settings from the environment.
@@ -197,6 +199,14 @@ impl Config {
         let review = review_config(&get)?;
         let publish = crate::server::publish::config::PublishConfig::from_lookup(get)
             .map_err(|(variable, problem)| ConfigError::new(variable, problem))?;
+        let mut webhooks = crate::server::alerts::deliver::Sender::default();
+        if let Some(v) = get("DQX_WEBHOOK_ALLOW_LOOPBACK") {
+            webhooks.allow_loopback = parse_bool("DQX_WEBHOOK_ALLOW_LOOPBACK", &v)?;
+        }
+        if let Some(v) = get("DQX_WEBHOOK_BACKOFF_MS") {
+            webhooks.backoff =
+                std::time::Duration::from_millis(parse_positive("DQX_WEBHOOK_BACKOFF_MS", &v)?);
+        }
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -220,6 +230,7 @@ impl Config {
             limits,
             review,
             publish,
+            webhooks,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, state, caller identity, errors, telemetry and the backends.
 
+pub mod alerts;
 pub mod assistant;
 pub mod caller;
 pub mod config;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub publisher: Arc<crate::server::publish::Publisher>,
     /// The tables' schedules.
     pub schedules: Arc<crate::server::schedule::Schedules>,
+    /// The tables' alerts.
+    pub alerts: Arc<crate::server::alerts::Alerts>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -140,6 +142,7 @@ impl AppState {
                 root: config.data_dir.join("published"),
             },
         );
+        let webhooks = config.webhooks.clone();
         Ok(Self {
             publisher: Arc::new(publisher),
             review: Arc::new(review),
@@ -149,6 +152,10 @@ impl AppState {
             workspace,
             jobs,
             schedules: Arc::new(crate::server::schedule::Schedules::Embedded(store.clone())),
+            alerts: Arc::new(crate::server::alerts::Alerts {
+                store: Ok(store.clone()),
+                sender: webhooks,
+            }),
             store,
             analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
             databricks: None,
@@ -176,6 +183,7 @@ impl AppState {
             rules: self.store.clone(),
             schedules: store.clone(),
             run_limit: std::time::Duration::from_secs(self.config.limits.run_ttl_secs),
+            alerts: self.alerts.clone(),
         };
         Some(Arc::new(scheduler::Scheduler {
             store: store.clone(),

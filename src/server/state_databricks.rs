@@ -84,7 +84,12 @@ pub async fn build(
         readable: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
+    let alerts = Arc::new(crate::server::alerts::Alerts {
+        store: Err("alerts in a Databricks workspace are kept in DQX's actions table and run by the scheduled validation job, which this version does not set up yet".into()),
+        sender: config.webhooks.clone(),
+    });
     Ok(AppState {
+        alerts,
         publisher: Arc::new(publisher),
         review: Arc::new(review),
         leptos_options,

@@ -11,6 +11,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alert_conditions;
+mod alerts;
 mod assistant;
 mod cli;
 mod compare_datasets;

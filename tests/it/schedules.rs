@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use common::http::{ALICE, BOB, approved_by_carol, call};
 use dqx_manager::server::routes::router;
 use dqx_manager::server::schedule::scheduler::{Fire, Scheduler};
-use dqx_manager::server::schedule::store::{Outcome, PgSchedules, ScheduleStore, StoredSchedule};
+use dqx_manager::server::schedule::store::{Outcome, PgOwnerStore, ScheduleStore, StoredSchedule};
 use dqx_manager::server::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -267,7 +267,7 @@ async fn postgres_pair() -> Option<Vec<Arc<dyn ScheduleStore>>> {
     let mut pair: Vec<Arc<dyn ScheduleStore>> = Vec::new();
     for _ in 0..2 {
         let pool = crate::store::admin_pool(&database).await;
-        pair.push(Arc::new(PgSchedules::new(pool)));
+        pair.push(Arc::new(PgOwnerStore::new(pool)));
     }
     Some(pair)
 }

@@ -1,5 +1,6 @@
 //! Server functions of monitoring (JSON at `/api/<name>`): `run_history`, `set_schedule`,
-//! `list_schedules`, `delete_schedule`.
+//! `list_schedules`, `delete_schedule`, `set_alert`, `list_alerts`, `delete_alert`,
+//! `alert_deliveries`.
 
 use crate::model::error::ApiError;
 use leptos::prelude::*;
@@ -98,4 +99,127 @@ pub async fn delete_schedule(table: String) -> Result<(), ApiError> {
     let deleted =
         crate::server::schedule::delete(&schedule_parts(&ctx.state), &ctx.caller, &name).await;
     ctx.respond(deleted)
+}
+
+/// The alert parts of the app state.
+#[cfg(feature = "ssr")]
+fn alert_parts(state: &crate::server::state::AppState) -> crate::server::alerts::Parts<'_> {
+    crate::server::alerts::Parts {
+        alerts: state.alerts.as_ref(),
+        rules: state.store.as_ref(),
+        workspace: state.workspace.as_ref(),
+        readable: &state.review.readable,
+    }
+}
+
+/// `POST /api/set_alert` with `{table, name, condition, destinations: [{kind: "webhook" |
+/// "slack" | "teams", url}], frequency?, notify_on?, severity?}`: an alert in DQX's form (a
+/// `DQAlert` bound to a condition over DQX's run metrics, e.g. `error_row_count > 0`), stored as
+/// DQX stores actions, evaluated after every run the app makes of the table. Destinations must be
+/// https and public (checked now, and again before each delivery). The caller must read the table.
+#[server(prefix = "/api", endpoint = "set_alert", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "set_alert", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
+pub async fn set_alert(
+    table: String,
+    name: String,
+    condition: String,
+    destinations: Vec<crate::model::alerts::Destination>,
+    #[server(default)] frequency: Option<crate::model::alerts::Frequency>,
+    #[server(default)] notify_on: Option<crate::model::alerts::NotifyOn>,
+    #[server(default)] severity: Option<String>,
+) -> Result<crate::model::alerts::Alert, ApiError> {
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let spec = crate::model::alerts::AlertSpec {
+        table: table.to_string(),
+        name: name.trim().to_string(),
+        condition,
+        destinations,
+        frequency: frequency.unwrap_or_default(),
+        notify_on: notify_on.unwrap_or_default(),
+        severity: severity.unwrap_or_else(|| "error".into()),
+    };
+    let set = crate::server::alerts::set(
+        &alert_parts(&ctx.state),
+        &ctx.caller,
+        spec,
+        chrono::Utc::now(),
+    )
+    .await;
+    ctx.respond(set)
+}
+
+/// `POST /api/list_alerts` with `{table?}`: the alerts of the table, or of every table the caller
+/// may read; destination URLs show their host only.
+#[server(prefix = "/api", endpoint = "list_alerts", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "list_alerts", skip_all))]
+pub async fn list_alerts(
+    #[server(default)] table: Option<String>,
+) -> Result<crate::model::alerts::AlertList, ApiError> {
+    let (ctx, table) = match table {
+        Some(t) => {
+            let (ctx, name) = crate::server::request::RequestContext::for_table(&t).await?;
+            (ctx, Some(name.to_string()))
+        }
+        None => (
+            crate::server::request::RequestContext::resolve().await?,
+            None,
+        ),
+    };
+    let list =
+        crate::server::alerts::list(&alert_parts(&ctx.state), &ctx.caller, table.as_deref()).await;
+    ctx.respond(list)
+}
+
+/// `POST /api/delete_alert` with `{table, name}`.
+#[server(prefix = "/api", endpoint = "delete_alert", input = Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(name = "delete_alert", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
+pub async fn delete_alert(table: String, name: String) -> Result<(), ApiError> {
+    let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
+    let deleted = crate::server::alerts::delete(
+        &alert_parts(&ctx.state),
+        &ctx.caller,
+        &table.to_string(),
+        name.trim(),
+    )
+    .await;
+    ctx.respond(deleted)
+}
+
+/// `POST /api/alert_deliveries` with `{table?, limit?}`: each delivery attempt of the alerts of
+/// the table (or of every table the caller may read), newest first: which run, which alert,
+/// where (host only), sent / retried / failed and why.
+#[server(prefix = "/api", endpoint = "alert_deliveries", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "alert_deliveries", skip_all)
+)]
+pub async fn alert_deliveries(
+    #[server(default)] table: Option<String>,
+    #[server(default)] limit: Option<u32>,
+) -> Result<crate::model::alerts::DeliveryList, ApiError> {
+    let (ctx, table) = match table {
+        Some(t) => {
+            let (ctx, name) = crate::server::request::RequestContext::for_table(&t).await?;
+            (ctx, Some(name.to_string()))
+        }
+        None => (
+            crate::server::request::RequestContext::resolve().await?,
+            None,
+        ),
+    };
+    let max = crate::model::alerts::MAX_DELIVERIES;
+    let limit = limit.unwrap_or(100);
+    if limit == 0 || limit > max {
+        return Err(ctx.bad_request(format!(
+            "limit must be between 1 and {max}; ask for fewer deliveries"
+        )));
+    }
+    let list = crate::server::alerts::deliveries(
+        &alert_parts(&ctx.state),
+        &ctx.caller,
+        table.as_deref(),
+        limit,
+    )
+    .await;
+    ctx.respond(list)
 }

@@ -6,21 +6,30 @@ use crate::model::runs::RunStatus;
 use crate::server::caller::Caller;
 use crate::server::store::{AuditAction, RuleStore, ops::audit_quietly};
 
-/// Keeps what `status` carries (a validation result, an impact preview), once per run.
-pub async fn keep_results(store: &dyn RuleStore, caller: &Caller, status: &RunStatus) {
-    if let Some(result) = &status.validation {
-        record_validation(
+/// Keeps what `status` carries (a validation result, an impact preview), once per run; the
+/// validation result when it was recorded just now (the first reading of a finished run).
+pub async fn keep_results(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    status: &RunStatus,
+) -> Option<crate::model::results::ValidationResult> {
+    let mut recorded = None;
+    if let Some(result) = &status.validation
+        && record_validation(
             store,
             caller,
             &status.summary.run_id,
             status.rule_set_version,
             result,
         )
-        .await;
+        .await
+    {
+        recorded = Some(result.clone());
     }
     if let Some(preview) = &status.impact {
         keep_preview(store, caller, &status.summary.run_id, preview).await;
     }
+    recorded
 }
 
 /// Keeps a finished impact preview with its version's review (once per run, counts only) and
@@ -58,15 +67,15 @@ async fn keep_preview(
     }
 }
 
-/// Keeps a finished validation in the store (once per run) with an audit entry; a store that is
-/// not configured or fails does not hide the result from the user.
+/// Keeps a finished validation in the store (once per run) with an audit entry; whether it was
+/// new. A store that is not configured or fails does not hide the result from the user.
 async fn record_validation(
     store: &dyn RuleStore,
     caller: &Caller,
     run_id: &str,
     version: Option<i32>,
     result: &crate::model::results::ValidationResult,
-) {
+) -> bool {
     // Counts and messages are kept; row values are not (whoever reads the store later may not
     // be allowed to see them).
     let mut kept = result.clone();
@@ -88,10 +97,12 @@ async fn record_validation(
                 Some(detail),
             )
             .await;
+            true
         }
-        Ok(false) => {}
+        Ok(false) => false,
         Err(error) => {
-            tracing::warn!(request_id = %caller.request_id, %error, run_id, "validation run not recorded")
+            tracing::warn!(request_id = %caller.request_id, %error, run_id, "validation run not recorded");
+            false
         }
     }
 }

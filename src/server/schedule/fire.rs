@@ -26,6 +26,8 @@ pub struct RunAsOwner {
     pub schedules: Arc<dyn ScheduleStore>,
     /// The longest a scheduled run is watched.
     pub run_limit: Duration,
+    /// The alerts evaluated after each recorded run.
+    pub alerts: Arc<crate::server::alerts::Alerts>,
 }
 
 /// The owner acting without a request (local users need no token).
@@ -139,6 +141,12 @@ impl RunAsOwner {
             .await
         {
             Ok(true) => {
+                let finished = crate::server::alerts::FinishedRun {
+                    run_id: run_id.to_string(),
+                    run_time: chrono::Utc::now(),
+                    result: result.clone(),
+                };
+                crate::server::alerts::after_run(&self.alerts, &finished).await;
                 let detail = serde_json::json!({"run_id": run_id, "trigger": "schedule",
                     "invalid_rows": result.invalid_rows, "total_rows": result.total_rows});
                 audit_quietly(

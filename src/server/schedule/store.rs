@@ -209,23 +209,24 @@ macro_rules! schedule_store {
 // Row ids are text in SQLite and UUIDs in Postgres.
 schedule_store!(SqliteStore, pool, None, |id: uuid::Uuid| id.to_string());
 schedule_store!(
-    PgSchedules,
+    PgOwnerStore,
     pool,
     Some("SELECT pg_advisory_xact_lock(hashtext('dq_schedules:' || $1))"),
     |id: uuid::Uuid| id
 );
 
-/// Schedules in Postgres, reached with the scheduler's own identity (the tables' owner).
-pub struct PgSchedules {
+/// Schedules and alerts in Postgres, reached with the app's own identity (the tables' owner),
+/// for the embedded scheduler.
+pub struct PgOwnerStore {
     pool: PgPool,
 }
 
-impl PgSchedules {
+impl PgOwnerStore {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
 
-    fn pool(&self) -> &PgPool {
+    pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
 }

@@ -72,6 +72,8 @@ pub enum AuditAction {
     Publish,
     Schedule,
     Unschedule,
+    SetAlert,
+    DeleteAlert,
 }
 
 impl AuditAction {
@@ -90,6 +92,8 @@ impl AuditAction {
             AuditAction::Publish => "publish",
             AuditAction::Schedule => "schedule",
             AuditAction::Unschedule => "unschedule",
+            AuditAction::SetAlert => "set_alert",
+            AuditAction::DeleteAlert => "delete_alert",
         }
     }
 }
