@@ -50,6 +50,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_ENV: "PROD",
       RUST_LOG: "warn,dqx_manager=info",
+      // The monitor spec's webhook receiver listens on 127.0.0.1.
+      DQX_WEBHOOK_ALLOW_LOOPBACK: "true",
     },
   },
 });

@@ -47,6 +47,11 @@ pub fn history_href(table: &str) -> String {
     format!("/history?table={}", encode_query_value(table))
 }
 
+/// A table's page on Monitor (its trends, schedule and alerts).
+pub fn monitor_href(table: &str) -> String {
+    format!("/monitor?table={}", encode_query_value(table))
+}
+
 /// The Validate page on a saved version.
 pub fn validate_href(table: &str, version: i32) -> String {
     format!(

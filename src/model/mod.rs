@@ -16,4 +16,5 @@ pub mod runs;
 pub mod schedule;
 pub mod session;
 pub mod table_name;
+pub mod trends;
 pub mod words;

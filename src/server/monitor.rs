@@ -57,3 +57,77 @@ pub async fn run_history(
         runs,
     })
 }
+
+/// The Monitor page's tables: those with saved rules or a schedule that the caller may read
+/// (probed as them), each with its last runs as trend points, the rules failing in its last run
+/// and its next scheduled run.
+pub async fn overview(
+    store: &dyn RuleStore,
+    workspace: &dyn crate::server::workspace::Workspace,
+    readable: &crate::server::review::readable::ReadableCache,
+    schedules: &crate::server::schedule::Schedules,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::model::trends::MonitorOverview, AppError> {
+    use crate::model::trends::{MonitorOverview, TREND_POINTS, TableTrend, TrendPoint};
+    let mut names = store
+        .rule_tables(caller, crate::model::rulesets::MAX_RULE_TABLES)
+        .await?;
+    let scheduled = match schedules {
+        crate::server::schedule::Schedules::Embedded(s) => {
+            s.all(crate::model::schedule::MAX_SCHEDULES).await?
+        }
+        crate::server::schedule::Schedules::Unavailable(_) => Vec::new(),
+    };
+    for s in &scheduled {
+        if !names.contains(&s.table_name) {
+            names.push(s.table_name.clone());
+        }
+    }
+    let answers = readable
+        .prove(store, workspace, caller, names.iter().cloned())
+        .await?;
+    let mut tables = Vec::new();
+    for table in names.iter().filter(|n| answers.get(*n) == Some(&true)) {
+        let mut runs = store.validation_runs(caller, table, TREND_POINTS).await?;
+        let next_run_at = scheduled
+            .iter()
+            .find(|s| &s.table_name == table)
+            .and_then(|s| crate::server::schedule::scheduler::next_run(s, now))
+            .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        if runs.is_empty() && next_run_at.is_none() {
+            continue;
+        }
+        runs.reverse();
+        let failing_rules = runs
+            .last()
+            .map(|r| {
+                r.result
+                    .rule_results
+                    .iter()
+                    .filter(|rule| rule.violation_count > 0)
+                    .map(|rule| rule.rule_name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let points = runs
+            .into_iter()
+            .map(|r| TrendPoint {
+                pass_rate: r.result.pass_rate,
+                input_row_count: r.result.total_rows,
+                error_row_count: r.result.invalid_rows,
+                run_id: r.run_id,
+                at: r.validated_at,
+                version: r.version,
+                trigger: r.trigger,
+            })
+            .collect();
+        tables.push(TableTrend {
+            table: table.clone(),
+            points,
+            failing_rules,
+            next_run_at,
+        });
+    }
+    Ok(MonitorOverview { tables })
+}

@@ -76,6 +76,21 @@ async fn a_schedule_runs_the_approved_rules_as_its_owner_and_every_reader_sees_t
     assert_eq!(run["metrics"]["input_row_count"], 10000);
     assert_eq!(run["metrics"]["error_row_count"], 80);
 
+    // The Monitor page's overview, as bob: the orders with the scheduled run as a trend point.
+    let overview = call(&app, "/api/monitor_overview", &BOB, json!({})).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.text);
+    let orders = overview.body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == ORDERS)
+        .expect("the orders are monitored");
+    assert_eq!(orders["points"][0]["run_id"], run_id.as_str());
+    assert_eq!(orders["points"][0]["trigger"], "schedule");
+    assert_eq!(orders["points"][0]["error_row_count"], 80);
+    assert_eq!(orders["failing_rules"], json!(["amount_not_negative"]));
+    assert!(orders["next_run_at"].is_string(), "{}", overview.text);
+
     let listed = call(&app, "/api/list_schedules", &BOB, json!({})).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
     let shown = &listed.body["schedules"][0];

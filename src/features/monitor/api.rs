@@ -1,6 +1,6 @@
 //! Server functions of monitoring (JSON at `/api/<name>`): `run_history`, `set_schedule`,
 //! `list_schedules`, `delete_schedule`, `set_alert`, `list_alerts`, `delete_alert`,
-//! `alert_deliveries`.
+//! `alert_deliveries`, `monitor_overview`.
 
 use crate::model::error::ApiError;
 use leptos::prelude::*;
@@ -222,4 +222,27 @@ pub async fn alert_deliveries(
     )
     .await;
     ctx.respond(list)
+}
+
+/// `POST /api/monitor_overview` with `{}`: every table the caller may read that has runs or a
+/// schedule, with its last runs (pass rate, errors, version, trigger), the rules failing in its
+/// last run and its next scheduled run.
+#[server(prefix = "/api", endpoint = "monitor_overview", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "monitor_overview", skip_all)
+)]
+pub async fn monitor_overview() -> Result<crate::model::trends::MonitorOverview, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let state = &ctx.state;
+    let overview = crate::server::monitor::overview(
+        state.store.as_ref(),
+        state.workspace.as_ref(),
+        &state.review.readable,
+        state.schedules.as_ref(),
+        &ctx.caller,
+        chrono::Utc::now(),
+    )
+    .await;
+    ctx.respond(overview)
 }
