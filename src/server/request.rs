@@ -70,6 +70,20 @@ impl RequestContext {
         Ok((ctx, name))
     }
 
+    /// [`Self::for_table`] when a table is named, else [`Self::resolve`] (for lists that cover
+    /// one table or every table the caller may read).
+    pub async fn for_optional_table(
+        table: Option<String>,
+    ) -> Result<(Self, Option<crate::model::table_name::TableName>), ApiError> {
+        match table {
+            Some(t) => {
+                let (ctx, name) = Self::for_table(&t).await?;
+                Ok((ctx, Some(name)))
+            }
+            None => Ok((Self::resolve().await?, None)),
+        }
+    }
+
     /// Tells the rule store the caller was just proven to read `table` (in Lakebase user mode
     /// their connection shows a table's rows only then).
     async fn prove_reader(

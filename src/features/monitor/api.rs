@@ -155,16 +155,8 @@ pub async fn set_alert(
 pub async fn list_alerts(
     #[server(default)] table: Option<String>,
 ) -> Result<crate::model::alerts::AlertList, ApiError> {
-    let (ctx, table) = match table {
-        Some(t) => {
-            let (ctx, name) = crate::server::request::RequestContext::for_table(&t).await?;
-            (ctx, Some(name.to_string()))
-        }
-        None => (
-            crate::server::request::RequestContext::resolve().await?,
-            None,
-        ),
-    };
+    let (ctx, table) = crate::server::request::RequestContext::for_optional_table(table).await?;
+    let table = table.map(|t| t.to_string());
     let list =
         crate::server::alerts::list(&alert_parts(&ctx.state), &ctx.caller, table.as_deref()).await;
     ctx.respond(list)
@@ -197,16 +189,8 @@ pub async fn alert_deliveries(
     #[server(default)] table: Option<String>,
     #[server(default)] limit: Option<u32>,
 ) -> Result<crate::model::alerts::DeliveryList, ApiError> {
-    let (ctx, table) = match table {
-        Some(t) => {
-            let (ctx, name) = crate::server::request::RequestContext::for_table(&t).await?;
-            (ctx, Some(name.to_string()))
-        }
-        None => (
-            crate::server::request::RequestContext::resolve().await?,
-            None,
-        ),
-    };
+    let (ctx, table) = crate::server::request::RequestContext::for_optional_table(table).await?;
+    let table = table.map(|t| t.to_string());
     let max = crate::model::alerts::MAX_DELIVERIES;
     let limit = limit.unwrap_or(100);
     if limit == 0 || limit > max {

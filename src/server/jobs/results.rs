@@ -67,6 +67,17 @@ async fn keep_preview(
     }
 }
 
+/// A result as the store keeps it: counts and messages, never row values (whoever reads the
+/// store later may not be allowed to see them).
+pub fn counts_only(
+    mut result: crate::model::results::ValidationResult,
+) -> crate::model::results::ValidationResult {
+    for rule in &mut result.rule_results {
+        rule.sample_violations.clear();
+    }
+    result
+}
+
 /// Keeps a finished validation in the store (once per run) with an audit entry; whether it was
 /// new. A store that is not configured or fails does not hide the result from the user.
 async fn record_validation(
@@ -76,12 +87,7 @@ async fn record_validation(
     version: Option<i32>,
     result: &crate::model::results::ValidationResult,
 ) -> bool {
-    // Counts and messages are kept; row values are not (whoever reads the store later may not
-    // be allowed to see them).
-    let mut kept = result.clone();
-    for rule in &mut kept.rule_results {
-        rule.sample_violations.clear();
-    }
+    let kept = counts_only(result.clone());
     match store
         .record_validation(caller, run_id, version, &kept)
         .await

@@ -129,12 +129,9 @@ impl RunAsOwner {
         owner: &Caller,
         run_id: &str,
         version: i32,
-        mut result: crate::model::results::ValidationResult,
+        result: crate::model::results::ValidationResult,
     ) {
-        // Counts and messages only: whoever reads the history later may not see these rows.
-        for rule in &mut result.rule_results {
-            rule.sample_violations.clear();
-        }
+        let result = crate::server::jobs::results::counts_only(result);
         match self
             .schedules
             .record_run(&owner.email, run_id, Some(version), &result)
