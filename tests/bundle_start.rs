@@ -72,6 +72,7 @@ async fn the_app_yaml_command_answers_healthz_on_the_platforms_port() {
             (None, Some("sql-warehouse")) => "wh-1".into(),
             (None, Some("generation-job")) => "11".into(),
             (None, Some("validation-job")) => "22".into(),
+            (None, Some("monitor-job")) => "33".into(),
             (None, Some("rules-db")) => "127.0.0.1".into(),
             (None, other) => panic!("app.yaml names an unknown resource {other:?}"),
         };

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 
 /// DQX's observer name (`DQMetricsObserver.name`), written as `run_name`.
 pub const RUN_NAME: &str = "dqx";
+/// The observer name of the app's scheduled jobs (the bundle's monitoring notebook), by which
+/// their rows in DQX's metrics table are told from a team's own pipelines.
+pub const SCHEDULE_RUN_NAME: &str = "dqx-manager-schedule";
 /// DQX's default result columns, written as `error_column_name` / `warning_column_name`.
 pub const ERROR_COLUMN: &str = "_errors";
 pub const WARNING_COLUMN: &str = "_warnings";
@@ -278,11 +281,39 @@ pub struct HistoryRun {
     pub metrics: RunMetrics,
 }
 
+impl HistoryRun {
+    /// A run a team's DQX pipeline (or the app's scheduled job) wrote to DQX's metrics table,
+    /// from its rows (one run id), shown as started by `started_by`; `None` without the row
+    /// counts.
+    pub fn from_pipeline(rows: &[MetricRow], started_by: String) -> Option<Self> {
+        let first = rows.first()?;
+        let metrics = RunMetrics::from_rows(rows)?;
+        let started_at = rows.iter().map(|r| r.run_time.as_str()).max()?.to_string();
+        Some(Self {
+            run_id: first.run_id.clone(),
+            started_at,
+            trigger: if first.run_name.as_deref() == Some(SCHEDULE_RUN_NAME) {
+                Trigger::Schedule
+            } else {
+                Trigger::Pipeline
+            },
+            version: None,
+            started_by,
+            pass_rate: metrics.pass_rate(),
+            rule_set_fingerprint: rows.iter().find_map(|r| r.rule_set_fingerprint.clone()),
+            metrics,
+        })
+    }
+}
+
 /// A table's runs, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunHistory {
     pub table: String,
     pub runs: Vec<HistoryRun>,
+    /// Why runs from DQX's metrics table are missing (it could not be read as the viewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

@@ -45,4 +45,7 @@ impl TableTrend {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MonitorOverview {
     pub tables: Vec<TableTrend>,
+    /// Why runs from DQX's metrics table are missing (it could not be read as the viewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

@@ -36,6 +36,8 @@ pub struct DatabricksConfig {
     pub warehouse_id: Option<String>,
     pub generation_job_id: Option<i64>,
     pub validation_job_id: Option<i64>,
+    /// The bundle's monitoring job (`DQ_MONITOR_JOB_ID`), copied for each table's schedule.
+    pub monitor_job_id: Option<i64>,
     pub model_endpoint: String,
 }
 
@@ -73,6 +75,10 @@ pub struct Config {
     pub publish: crate::server::publish::config::PublishConfig,
     /// How alerts are delivered (`DQX_WEBHOOK_ALLOW_LOOPBACK`, `DQX_WEBHOOK_BACKOFF_MS`).
     pub webhooks: crate::server::alerts::deliver::Sender,
+    /// DQX's metrics table (`DQX_METRICS_TABLE=catalog.schema.table`), where `DQMetricsObserver`
+    /// writes: a team's pipeline runs are read from it into the trends, and in a workspace the
+    /// app's manual runs are written to it as their user.
+    pub metrics_table: Option<crate::model::table_name::TableName>,
 }
 
 /// The review settings from the environment.
@@ -207,6 +213,16 @@ impl Config {
             webhooks.backoff =
                 std::time::Duration::from_millis(parse_positive("DQX_WEBHOOK_BACKOFF_MS", &v)?);
         }
+        let metrics_table = get("DQX_METRICS_TABLE")
+            .map(|text| {
+                crate::model::table_name::TableName::parse(&text).map_err(|e| {
+                    ConfigError::new(
+                        "DQX_METRICS_TABLE",
+                        format!("{e}; name DQX's metrics table as catalog.schema.table"),
+                    )
+                })
+            })
+            .transpose()?;
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -231,6 +247,7 @@ impl Config {
             review,
             publish,
             webhooks,
+            metrics_table,
         })
     }
 }
@@ -292,6 +309,9 @@ fn databricks_config(
                     .transpose()?,
                 validation_job_id: get("DQ_VALIDATION_JOB_ID")
                     .map(|v| parse_job_id("DQ_VALIDATION_JOB_ID", &v))
+                    .transpose()?,
+                monitor_job_id: get("DQ_MONITOR_JOB_ID")
+                    .map(|v| parse_job_id("DQ_MONITOR_JOB_ID", &v))
                     .transpose()?,
                 model_endpoint: get("MODEL_SERVING_ENDPOINT")
                     .unwrap_or_else(|| DEFAULT_MODEL_ENDPOINT.to_string()),

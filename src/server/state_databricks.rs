@@ -84,6 +84,7 @@ pub async fn build(
         readable: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
+    let schedules = schedules(&config, &dbx, &client, service_principal.as_ref());
     let alerts = Arc::new(crate::server::alerts::Alerts {
         store: Err("alerts in a Databricks workspace are kept in DQX's actions table and run by the scheduled validation job, which this version does not set up yet".into()),
         sender: config.webhooks.clone(),
@@ -101,9 +102,7 @@ pub async fn build(
         analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),
         databricks: Some(client),
         identities,
-        schedules: Arc::new(crate::server::schedule::Schedules::Unavailable(
-            "schedules in a Databricks workspace run as Databricks jobs, which this version does not create yet; schedule the bundle's validation job in the workspace meanwhile".into(),
-        )),
+        schedules: Arc::new(schedules),
     })
 }
 
@@ -128,6 +127,44 @@ fn required_settings(config: &Config, dbx: &DatabricksConfig) -> Result<(), Star
             "missing configuration: {}",
             missing.join(", ")
         )))
+    }
+}
+
+/// Schedules as Databricks jobs, made by the service principal from the bundle's monitoring job;
+/// without what they need, unavailable with what to set.
+fn schedules(
+    config: &Config,
+    dbx: &DatabricksConfig,
+    client: &DatabricksClient,
+    service_principal: Option<&Arc<ServicePrincipal>>,
+) -> crate::server::schedule::Schedules {
+    use crate::server::schedule::{Schedules, jobs::JobSchedules};
+    let mut missing = Vec::new();
+    if service_principal.is_none() {
+        missing.push("the app's service principal (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET), which owns the schedule jobs");
+    }
+    if dbx.monitor_job_id.is_none() {
+        missing.push("DQ_MONITOR_JOB_ID (the bundle's dqx-monitor-rules job)");
+    }
+    if config.metrics_table.is_none() {
+        missing.push("DQX_METRICS_TABLE (DQX's metrics table, which scheduled runs write)");
+    }
+    match (service_principal, dbx.monitor_job_id, &config.metrics_table) {
+        (Some(sp), Some(template_job_id), Some(metrics_table)) => {
+            Schedules::Jobs(Box::new(JobSchedules {
+                jobs: Jobs {
+                    client: client.clone(),
+                    identity: JobIdentity::ServicePrincipal(sp.clone()),
+                },
+                template_job_id,
+                publish: config.publish.clone(),
+                metrics_table: metrics_table.clone(),
+            }))
+        }
+        _ => Schedules::Unavailable(format!(
+            "schedules in a Databricks workspace run as Databricks jobs, which need {}",
+            missing.join(", ")
+        )),
     }
 }
 

@@ -51,6 +51,151 @@ pub struct Fake {
     /// fingerprint of each batch inserted, oldest first, and (token, statement) of each write.
     pub checks_table: Mutex<Option<Vec<String>>>,
     pub checks_writes: Mutex<Vec<(String, String)>>,
+    /// DQX's metrics table `main`.`dq`.`metrics`: its rows (column → value, as JSON objects)
+    /// with the token that wrote each (tests add a pipeline's rows directly); bob may not read
+    /// or write it.
+    pub metrics_rows: Mutex<Vec<(Value, String)>>,
+    /// Job definitions by id (`MONITOR_JOB` is the bundle's monitoring job), for the Jobs API's
+    /// create, get, list, update, reset and delete; only the service principal may call them.
+    pub job_defs: Mutex<std::collections::BTreeMap<i64, Value>>,
+}
+
+/// The bundle's monitoring job in the fake workspace.
+pub const MONITOR_JOB: i64 = 33;
+
+fn monitor_template() -> Value {
+    json!({
+        "name": "[dev] dqx-monitor-rules",
+        "timeout_seconds": 7200,
+        "max_concurrent_runs": 1,
+        "parameters": [
+            {"name": "table_name", "default": ""},
+            {"name": "checks_location", "default": ""},
+            {"name": "actions_location", "default": ""},
+            {"name": "run_id", "default": "{{job.run_id}}"}
+        ],
+        "tasks": [{"task_key": "monitor", "environment_key": "dqx",
+                   "notebook_task": {"notebook_path": "/Workspace/Users/sp/.bundle/dqx-manager/dev/files/notebooks/monitor_dq_rules"}}],
+        "environments": [{"environment_key": "dqx", "spec": {"client": "2", "dependencies": ["databricks-labs-dqx==0.17.0"]}}]
+    })
+}
+
+fn job_reply(id: i64, settings: &Value) -> Value {
+    json!({"job_id": id, "creator_user_name": "client-id", "created_time": 1_765_000_000_000_i64, "settings": settings})
+}
+
+async fn jobs_create(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let token = record(&fake, "POST /api/2.1/jobs/create".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    if body["name"].as_str().unwrap_or_default().is_empty() || !body["tasks"].is_array() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            "a job needs a name and tasks",
+        );
+    }
+    let mut defs = fake.job_defs.lock().unwrap();
+    let id = 1000 + defs.len() as i64;
+    defs.insert(id, body);
+    axum::Json(json!({"job_id": id})).into_response()
+}
+
+async fn jobs_get(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(&fake, "GET /api/2.1/jobs/get".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let id: i64 = q
+        .get("job_id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    match fake.job_defs.lock().unwrap().get(&id) {
+        Some(settings) => axum::Json(job_reply(id, settings)).into_response(),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            &format!("Job {id} does not exist."),
+        ),
+    }
+}
+
+async fn jobs_list(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = record(&fake, "GET /api/2.1/jobs/list".into(), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let name = q.get("name").map(|n| n.to_lowercase());
+    let jobs: Vec<Value> = fake
+        .job_defs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, s)| {
+            name.as_ref()
+                .is_none_or(|n| s["name"].as_str().unwrap_or_default().to_lowercase() == *n)
+        })
+        .map(|(id, s)| job_reply(*id, s))
+        .collect();
+    axum::Json(json!({"jobs": jobs, "has_more": false})).into_response()
+}
+
+/// `jobs/reset` (whole settings), `jobs/update` (top-level fields) and `jobs/delete`.
+async fn jobs_change(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Path(verb): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let token = record(&fake, format!("POST /api/2.1/jobs/{verb}"), &headers);
+    if let Some(r) = require_sp(&fake, &token) {
+        return r;
+    }
+    let id = body["job_id"].as_i64().unwrap_or_default();
+    let mut defs = fake.job_defs.lock().unwrap();
+    let Some(settings) = defs.get_mut(&id) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!("INVALID_PARAMETER_VALUE"),
+            &format!("Job {id} does not exist."),
+        );
+    };
+    match verb.as_str() {
+        "reset" => *settings = body["new_settings"].clone(),
+        "update" => {
+            for (k, v) in body["new_settings"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+            {
+                settings[k] = v;
+            }
+        }
+        "delete" => {
+            defs.remove(&id);
+        }
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                json!("ENDPOINT_NOT_FOUND"),
+                "no such endpoint",
+            );
+        }
+    }
+    axum::Json(json!({})).into_response()
 }
 
 impl Fake {
@@ -323,6 +468,103 @@ fn checks_table(fake: &Fake, id: &str, token: &str, sql: &str) -> Response {
     .into_response()
 }
 
+const METRICS_TABLE: &str = "`main`.`dq`.`metrics`";
+
+/// DQX's metrics table: an INSERT keeps its rows (from the named parameters `r<i>_<column>`);
+/// reading the locations answers them; reading runs answers the rows of the asked locations
+/// (`loc<i>`), as the warehouse would (every value as text).
+fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) -> Response {
+    if token == "bob-token" {
+        return failed(
+            id,
+            "42501",
+            "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table 'main.dq.metrics'. SQLSTATE: 42501",
+        );
+    }
+    let named: HashMap<String, Value> = params
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["value"].clone(),
+            )
+        })
+        .collect();
+    let mut rows = fake.metrics_rows.lock().unwrap();
+    if sql.starts_with("INSERT") {
+        let mut by_row: std::collections::BTreeMap<usize, serde_json::Map<String, Value>> =
+            Default::default();
+        for (name, value) in &named {
+            let Some((index, column)) = name.strip_prefix('r').and_then(|n| n.split_once('_'))
+            else {
+                continue;
+            };
+            if let Ok(i) = index.parse::<usize>() {
+                by_row
+                    .entry(i)
+                    .or_default()
+                    .insert(column.to_string(), value.clone());
+            }
+        }
+        for (_, row) in by_row {
+            rows.push((Value::Object(row), token.to_string()));
+        }
+        return axum::Json(succeeded(id, json!([]), json!({}), 0)).into_response();
+    }
+    if sql.starts_with("SELECT DISTINCT input_location") {
+        let mut seen: Vec<Value> = Vec::new();
+        for (row, _) in rows.iter() {
+            let location = row["input_location"].clone();
+            if !seen.contains(&location) {
+                seen.push(location);
+            }
+        }
+        let data: Vec<Value> = seen.into_iter().map(|l| json!([l])).collect();
+        let n = data.len();
+        return axum::Json(succeeded(
+            id,
+            json!([{"name": "input_location", "type_name": "STRING"}]),
+            json!({"chunk_index": 0, "row_offset": 0, "row_count": n, "data_array": data}),
+            n,
+        ))
+        .into_response();
+    }
+    let asked: Vec<&Value> = named
+        .iter()
+        .filter(|(k, _)| k.starts_with("loc"))
+        .map(|(_, v)| v)
+        .collect();
+    let columns = [
+        "run_id",
+        "run_name",
+        "input_location",
+        "checks_location",
+        "rule_set_fingerprint",
+        "metric_name",
+        "metric_value",
+        "run_time",
+    ];
+    let data: Vec<Value> = rows
+        .iter()
+        .filter(|(row, _)| asked.contains(&&row["input_location"]))
+        .map(|(row, _)| Value::Array(columns.iter().map(|c| row[*c].clone()).collect()))
+        .collect();
+    let n = data.len();
+    let described: Vec<Value> = columns
+        .iter()
+        .map(|c| json!({"name": c, "type_name": if *c == "run_time" { "TIMESTAMP" } else { "STRING" }}))
+        .collect();
+    axum::Json(succeeded(
+        id,
+        Value::Array(described),
+        json!({"chunk_index": 0, "row_offset": 0, "row_count": n, "data_array": data}),
+        n,
+    ))
+    .into_response()
+}
+
 async fn submit(
     State(fake): State<Shared>,
     headers: HeaderMap,
@@ -362,6 +604,9 @@ async fn submit(
     }
     if sql.contains(CHECKS_TABLE) {
         return checks_table(&fake, &id, &token, &sql);
+    }
+    if sql.contains(METRICS_TABLE) {
+        return metrics_table(&fake, &id, &token, &sql, &body["parameters"]);
     }
     if sql.contains("LIMIT 0") {
         return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();
@@ -656,6 +901,10 @@ async fn database_credential(
 /// Starts the fake on a free loopback port; returns its base URL.
 pub async fn start() -> (String, Shared) {
     let fake: Shared = Arc::new(Fake::default());
+    fake.job_defs
+        .lock()
+        .unwrap()
+        .insert(MONITOR_JOB, monitor_template());
     let app = Router::new()
         .route("/oidc/v1/token", post(token))
         .route("/api/2.1/unity-catalog/catalogs", get(catalogs))
@@ -671,6 +920,10 @@ pub async fn start() -> (String, Shared) {
             get(chunk_get),
         )
         .route("/api/2.1/jobs/run-now", post(run_now))
+        .route("/api/2.1/jobs/create", post(jobs_create))
+        .route("/api/2.1/jobs/get", get(jobs_get))
+        .route("/api/2.1/jobs/list", get(jobs_list))
+        .route("/api/2.1/jobs/{verb}", post(jobs_change))
         .route("/api/2.1/jobs/runs/get", get(runs_get))
         .route("/api/2.1/jobs/runs/get-output", get(get_output))
         .route("/api/2.0/preview/scim/v2/Me", get(me))

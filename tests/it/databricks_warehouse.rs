@@ -637,3 +637,122 @@ async fn a_job_never_reads_a_table_with_a_row_filter_or_a_mask() {
     );
     no_service_principal(&fake);
 }
+
+#[tokio::test]
+async fn a_manual_run_writes_dqx_metrics_rows_as_the_caller_and_pipelines_join_its_history() {
+    let (mut state, fake, dir) =
+        common::fake_workspace::state_on_fake(&[("DQX_METRICS_TABLE", "main.dq.metrics")]).await;
+    // A rule store keeps each run once (Lakebase in a deployment; a SQLite file here).
+    state.store = std::sync::Arc::new(
+        dqx_manager::server::store::sqlite::SqliteStore::open(&dir.path().join("rules.sqlite"))
+            .await
+            .unwrap(),
+    );
+    let app = dqx_manager::server::routes::router(state);
+    let table = "main.sales.customers";
+    // A team's DQX pipeline reported a run of the table before.
+    for (name, value) in [
+        ("input_row_count", "12"),
+        ("error_row_count", "3"),
+        ("valid_row_count", "9"),
+        ("check_metrics", "[]"),
+    ] {
+        fake.metrics_rows.lock().unwrap().push((
+            json!({"run_id": "pipe-7", "run_name": "dqx", "input_location": table,
+                   "metric_name": name, "metric_value": value, "run_time": "2026-12-01T08:00:00.000Z"}),
+            "pipeline".into(),
+        ));
+    }
+    let started = start(&app, &ALICE, table, twelve_rules(), None).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        wait_for_run(&app, &ALICE, &run_id).await["state"],
+        "completed"
+    );
+
+    // Its rows reach the metrics table after the reply, written with alice's token.
+    let mut written = Vec::new();
+    for _ in 0..200 {
+        written = fake
+            .metrics_rows
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(row, _)| row["run_id"] == run_id.as_str())
+            .cloned()
+            .collect();
+        if written.len() == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let names: Vec<&str> = written
+        .iter()
+        .map(|(row, _)| row["metric_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "input_row_count",
+            "error_row_count",
+            "warning_row_count",
+            "valid_row_count",
+            "check_metrics"
+        ]
+    );
+    for (row, token) in &written {
+        assert_eq!(token, "alice-token");
+        assert_eq!(row["input_location"], table);
+        assert_eq!(row["run_name"], "dqx");
+        assert_eq!(row["error_column_name"], "_errors");
+        assert_eq!(
+            (&row["k0"], &row["v0"]),
+            (&json!("dqx_manager.trigger"), &json!("manual"))
+        );
+    }
+    assert_eq!(written[0].0["metric_value"], "12");
+    assert_eq!(written[1].0["metric_value"], "1");
+    let insert = fake
+        .statements
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(sql, _)| sql.starts_with("INSERT INTO `main`.`dq`.`metrics`"))
+        .cloned()
+        .unwrap();
+    assert!(
+        !insert.0.contains(table),
+        "values travel as parameters: {}",
+        insert.0
+    );
+
+    // The history: the app's run once (not again from the metrics table) and the pipeline's.
+    let history = call(&app, "/api/run_history", &ALICE, json!({"table": table})).await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.text);
+    let runs = history.body["runs"].as_array().unwrap();
+    let seen: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["run_id"].as_str().unwrap(),
+                r["trigger"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, [(run_id.as_str(), "manual"), ("pipe-7", "pipeline")]);
+    assert_eq!(runs[1]["pass_rate"], 75.0);
+
+    // bob may read the table but not the metrics table: the reply says so.
+    let his = call(&app, "/api/run_history", &BOB, json!({"table": table})).await;
+    assert_eq!(his.status, StatusCode::OK, "{}", his.text);
+    assert!(
+        his.body["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("main.dq.metrics"),
+        "{}",
+        his.text
+    );
+    no_service_principal(&fake);
+}

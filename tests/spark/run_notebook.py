@@ -1,6 +1,7 @@
 """Runs one of the bundle's job notebooks for real on a local Spark session with DQX 0.17, for the
 job tests: reads {"notebook", "params", "tables": {"db.table": "/path.parquet"}} as JSON on stdin,
-registers the tables, supplies the `spark` and `dbutils` (widgets, notebook.exit) the Databricks
+registers the tables (optionally working in "cwd", and letting DQX's actions reach a local
+webhook receiver with "allow_loopback_webhooks"), supplies the `spark` and `dbutils` (widgets, notebook.exit) the Databricks
 runtime would, executes the notebook's source and prints its exit document as JSON — with, for a
 generation document, DQX's own `validate_checks` verdict on the rules it returned."""
 
@@ -42,6 +43,15 @@ class DbUtils:
         self.notebook = Notebook()
 
 
+def allow_loopback_webhooks():
+    """Lets DQX's actions deliver to a receiver on this machine over http (the app's
+    DQX_WEBHOOK_ALLOW_LOOPBACK, for tests): DQX's URL guard, called by its webhook client, is
+    switched off."""
+    from databricks.labs.dqx.actions import delivery
+
+    delivery.validate_webhook_url = lambda *_args, **_kwargs: None
+
+
 def main():
     job = json.load(sys.stdin)
     spark = (
@@ -63,6 +73,10 @@ def main():
     import databricks.sdk
 
     databricks.sdk.WorkspaceClient = MagicMock
+    if job.get("allow_loopback_webhooks"):
+        allow_loopback_webhooks()
+    if job.get("cwd"):
+        os.chdir(job["cwd"])
     notebook = job["notebook"]
     sys.path.insert(0, os.path.dirname(notebook))
     with open(notebook, encoding="utf-8") as f:

@@ -26,12 +26,22 @@ pub async fn run_history(
     }
     let history = crate::server::monitor::run_history(
         ctx.state.store.as_ref(),
+        pipelines(&ctx.state),
         &ctx.caller,
         &name.to_string(),
         limit,
     )
     .await;
     ctx.respond(history)
+}
+
+/// DQX's metrics table, read through the workspace as the caller.
+#[cfg(feature = "ssr")]
+fn pipelines(state: &crate::server::state::AppState) -> crate::server::monitor::Pipelines<'_> {
+    crate::server::monitor::Pipelines {
+        workspace: state.workspace.as_ref(),
+        metrics: state.config.metrics_table.as_ref(),
+    }
 }
 
 /// The schedule parts of the app state.
@@ -221,7 +231,7 @@ pub async fn monitor_overview() -> Result<crate::model::trends::MonitorOverview,
     let state = &ctx.state;
     let overview = crate::server::monitor::overview(
         state.store.as_ref(),
-        state.workspace.as_ref(),
+        pipelines(state),
         &state.review.readable,
         state.schedules.as_ref(),
         &ctx.caller,

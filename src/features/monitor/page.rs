@@ -8,7 +8,7 @@ use super::chart::{PassRateChart, RuleViolationsChart, Sparkline};
 use super::settings::{AlertsPanel, SchedulePanel};
 use crate::links::monitor_href;
 use crate::model::error::ErrorKind;
-use crate::model::metrics::HistoryRun;
+use crate::model::metrics::{HistoryRun, Trigger};
 use crate::model::trends::{MonitorOverview, TREND_POINTS, TableTrend};
 use crate::ui::format::{count, percent, when};
 use crate::ui::notice::{Empty, ErrorNotice, Loading};
@@ -47,8 +47,12 @@ fn Overview() -> impl IntoView {
 
 #[component]
 fn TrendList(overview: MonitorOverview) -> impl IntoView {
+    let note = overview
+        .note
+        .clone()
+        .map(|n| view! { <p class="notice" role="status">{n}</p> });
     if overview.tables.is_empty() {
-        return view! { <Empty message="No table you may read has runs or a schedule yet: validate a table's rules, or schedule them, and its trend starts here."/> }.into_any();
+        return view! { {note} <Empty message="No table you may read has runs or a schedule yet: validate a table's rules, or schedule them, and its trend starts here."/> }.into_any();
     }
     let rows = overview
         .tables
@@ -56,6 +60,7 @@ fn TrendList(overview: MonitorOverview) -> impl IntoView {
         .map(|t| view! { <TrendRow t/> })
         .collect_view();
     view! {
+        {note}
         <div class="table-scroll">
             <table class="data-grid monitor-grid">
                 <caption class="visually-hidden">"Tables and their quality trend"</caption>
@@ -118,9 +123,10 @@ fn TableMonitor(table: String) -> impl IntoView {
                     Err(error) if error.kind == ErrorKind::Unavailable => view! { <Empty message=error.message/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(h) => {
+                        let note = h.note.map(|n| view! { <p class="notice" role="status">{n}</p> });
                         let mut runs = h.runs;
                         runs.reverse();
-                        view! { <Trends runs/> }.into_any()
+                        view! { {note} <Trends runs/> }.into_any()
                     }
                 }
             })}
@@ -139,10 +145,12 @@ fn Trends(runs: Vec<HistoryRun>) -> impl IntoView {
         .iter()
         .rev()
         .map(|r| {
-            let version = r
-                .version
-                .map(|v| format!("v{v}"))
-                .unwrap_or_else(|| "unsaved".into());
+            // A pipeline's rules the app has no version of are shown as such.
+            let version = match (r.version, r.trigger) {
+                (Some(v), _) => format!("v{v}"),
+                (None, Trigger::Manual) => "unsaved".into(),
+                (None, _) => "not saved here".into(),
+            };
             view! {
                 <tr id=format!("run-{}", r.run_id)>
                     <td data-label="Started">{when(&r.started_at)}</td>

@@ -18,14 +18,7 @@ pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus,
         crate::server::jobs::results::keep_results(ctx.state.store.as_ref(), &ctx.caller, &status)
             .await;
     if let Some(result) = recorded {
-        // The table's alerts, after the reply (delivery retries take their time).
-        let alerts = ctx.state.alerts.clone();
-        let run = crate::server::alerts::FinishedRun {
-            run_id: status.summary.run_id.clone(),
-            run_time: chrono::Utc::now(),
-            result,
-        };
-        tokio::spawn(async move { crate::server::alerts::after_run(&alerts, &run).await });
+        crate::server::jobs::results::after_recorded(&ctx.state, &ctx.caller, &status, result);
     }
     Ok(status)
 }

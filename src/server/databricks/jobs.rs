@@ -26,7 +26,7 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: Method,
         path: &str,

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod job_settings;
 pub mod job_wire;
 pub mod jobs;
 pub mod scim;

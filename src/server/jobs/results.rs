@@ -32,6 +32,87 @@ pub async fn keep_results(
     recorded
 }
 
+/// What follows a validation run recorded just now, after the reply: in a workspace with DQX's
+/// metrics table configured, its DQX metric rows are appended there as the caller (so the team's
+/// dashboards and the trends see it beside their pipelines' runs), and the table's alerts are
+/// evaluated and delivered.
+pub fn after_recorded(
+    state: &crate::server::state::AppState,
+    caller: &Caller,
+    status: &RunStatus,
+    result: crate::model::results::ValidationResult,
+) {
+    let run_id = status.summary.run_id.clone();
+    if let (Some(metrics), true) = (
+        state.config.metrics_table.clone(),
+        state.databricks.is_some(),
+    ) {
+        let (store, workspace, caller) =
+            (state.store.clone(), state.workspace.clone(), caller.clone());
+        let (run_id, version, result) = (run_id.clone(), status.rule_set_version, result.clone());
+        tokio::spawn(async move {
+            let rules = version_rules(store.as_ref(), &caller, &result.table_name, version).await;
+            let rows = metric_rows(&run_id, version, &result, &rules);
+            if let Err(error) = workspace.append_metric_rows(&caller, &metrics, &rows).await {
+                tracing::warn!(request_id = %caller.request_id, %error, run_id, %metrics, "run metrics not written to DQX's metrics table");
+            }
+        });
+    }
+    let alerts = state.alerts.clone();
+    let run = crate::server::alerts::FinishedRun {
+        run_id,
+        run_time: chrono::Utc::now(),
+        result,
+    };
+    tokio::spawn(async move { crate::server::alerts::after_run(&alerts, &run).await });
+}
+
+/// The rules of a saved version, resolved (none for unsaved rules or when they cannot be read:
+/// the metrics then carry no fingerprints).
+async fn version_rules(
+    store: &dyn RuleStore,
+    caller: &Caller,
+    table: &str,
+    version: Option<i32>,
+) -> Vec<crate::model::rules::ResolvedRule> {
+    let Some(version) = version else {
+        return Vec::new();
+    };
+    match store.get(caller, table, Some(version)).await {
+        Ok(set) => {
+            crate::model::rules::validate::validate_rule_set(
+                &serde_json::Value::Array(set.rules),
+                None,
+            )
+            .rules
+        }
+        Err(error) => {
+            tracing::info!(request_id = %caller.request_id, %error, table, version, "version rules not read for metrics");
+            Vec::new()
+        }
+    }
+}
+
+/// A manual run's rows in DQX's metrics table.
+pub fn metric_rows(
+    run_id: &str,
+    version: Option<i32>,
+    result: &crate::model::results::ValidationResult,
+    rules: &[crate::model::rules::ResolvedRule],
+) -> Vec<crate::model::metrics::MetricRow> {
+    use crate::model::metrics::{RunFacts, RunMetrics, Trigger};
+    let run_time = crate::server::workspace::metrics_table::utc_text(&result.validated_at)
+        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let facts = RunFacts {
+        run_id,
+        run_time: &run_time,
+        trigger: Trigger::Manual,
+        version,
+        checks_location: None,
+    };
+    RunMetrics::of(result, rules).rows(&result.table_name, rules, &facts)
+}
+
 /// Keeps a finished impact preview with its version's review (once per run, counts only) and
 /// audits it; a failure is logged and the preview is still shown to the user.
 async fn keep_preview(

@@ -172,6 +172,23 @@ mod tests {
         ) -> Result<SampleRows, AppError> {
             refused()
         }
+        async fn metric_rows(
+            &self,
+            _: &Caller,
+            _: &TableName,
+            _: &[String],
+            _: u32,
+        ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+            refused()
+        }
+        async fn metric_locations(
+            &self,
+            _: &Caller,
+            _: &TableName,
+            _: u32,
+        ) -> Result<Vec<String>, AppError> {
+            refused()
+        }
         async fn probe_read(&self, _: &Caller, table: &TableName) -> Result<(), AppError> {
             self.probes.fetch_add(1, Ordering::SeqCst);
             if table.table.starts_with("ok_") {

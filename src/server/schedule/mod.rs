@@ -1,9 +1,12 @@
 //! Schedules: per table, when its active (approved) rule set runs. Setting one proves, as the
 //! caller, that they may read the table and every relation its active rules read; the schedule
 //! records them as its owner. Locally the embedded scheduler (`scheduler`) fires them as the
-//! owner; listing shows only the schedules of tables the viewer may read.
+//! owner; in a workspace each is a Databricks job (`jobs`), which reads as the app's service
+//! principal, so no table it reads may have a row filter or a mask. Listing shows only the
+//! schedules of tables the viewer may read.
 
 pub mod fire;
+pub mod jobs;
 pub mod next;
 pub mod scheduler;
 pub mod store;
@@ -24,6 +27,8 @@ use store::{ScheduleStore, StoredSchedule};
 pub enum Schedules {
     /// Kept in the store and fired by the embedded scheduler as each schedule's owner.
     Embedded(Arc<dyn ScheduleStore>),
+    /// Databricks jobs with the platform's own schedules.
+    Jobs(Box<jobs::JobSchedules>),
     /// Not available here, and why.
     Unavailable(String),
 }
@@ -48,10 +53,20 @@ pub struct Parts<'a> {
 }
 
 impl Schedules {
-    fn store(&self) -> Result<&Arc<dyn ScheduleStore>, AppError> {
+    /// Every schedule, whoever may read its table (none where schedules are unavailable).
+    pub async fn all(&self, now: DateTime<Utc>) -> Result<Vec<StoredSchedule>, AppError> {
         match self {
-            Schedules::Embedded(store) => Ok(store),
-            Schedules::Unavailable(why) => Err(AppError::Unavailable(why.clone())),
+            Schedules::Embedded(store) => store.all(MAX_SCHEDULES).await,
+            Schedules::Jobs(jobs) => jobs.all(now.naive_utc()).await,
+            Schedules::Unavailable(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// Whose rights scheduled runs read with, in words.
+    pub fn runs_as(&self) -> &'static str {
+        match self {
+            Schedules::Jobs(_) => jobs::RUNS_AS_SERVICE_PRINCIPAL,
+            _ => RUNS_AS_OWNER,
         }
     }
 }
@@ -64,9 +79,15 @@ pub async fn set(
     request: ScheduleRequest,
     now: DateTime<Utc>,
 ) -> Result<ScheduleSet, AppError> {
-    let store = parts.schedules.store()?;
     let cron = Cron::parse(&request.cron).map_err(AppError::BadRequest)?;
     let tz = next::zone(&request.timezone).map_err(AppError::BadRequest)?;
+    let store = match parts.schedules {
+        Schedules::Embedded(store) => store,
+        Schedules::Jobs(jobs) => {
+            return set_job(parts, jobs, caller, table, (cron, tz, request.enabled), now).await;
+        }
+        Schedules::Unavailable(why) => return Err(AppError::Unavailable(why.clone())),
+    };
     let name = table.to_string();
     let existing = store.get(&name).await?;
     if existing.is_none() && store.all(MAX_SCHEDULES).await?.len() >= MAX_SCHEDULES {
@@ -99,7 +120,81 @@ pub async fn set(
         Some(detail),
     )
     .await;
-    let schedule = shown(&stored, now);
+    let schedule = shown(&stored, now, RUNS_AS_OWNER);
+    Ok(ScheduleSet {
+        next_run_at: schedule.next_run_at.clone(),
+        schedule,
+    })
+}
+
+/// Sets the table's schedule as a Databricks job: its published rules, on tables the caller may
+/// read, none with a row filter or a mask (the job reads as the service principal).
+async fn set_job(
+    parts: &Parts<'_>,
+    jobs: &jobs::JobSchedules,
+    caller: &Caller,
+    table: &TableName,
+    (cron, tz, enabled): (Cron, chrono_tz::Tz, bool),
+    now: DateTime<Utc>,
+) -> Result<ScheduleSet, AppError> {
+    let name = table.to_string();
+    let (checks_location, run_config_name) = jobs.checks_for(table)?;
+    let quartz = cron.to_quartz().map_err(AppError::BadRequest)?;
+    let reads = prove_rules_readable(parts, caller, table).await?;
+    for read in std::iter::once(table).chain(reads.iter()) {
+        if let Some(what) = parts
+            .workspace
+            .access_controls(caller, read)
+            .await?
+            .describe()
+        {
+            return Err(AppError::BadRequest(format!(
+                "{read} has {what}, so a scheduled job, which reads as the app's service principal, would see rows and values its readers may not; validate {name} on the warehouse instead, which reads as you"
+            )));
+        }
+    }
+    let all = jobs.all(now.naive_utc()).await?;
+    if all.len() >= MAX_SCHEDULES && !all.iter().any(|s| s.table_name == name) {
+        return Err(AppError::TooManyRequests(format!(
+            "the app already keeps {MAX_SCHEDULES} schedules, the most it runs; delete one you no longer need, then set this one"
+        )));
+    }
+    let spec = jobs::JobSpec {
+        table: name.clone(),
+        cron: cron.text.clone(),
+        quartz,
+        timezone: tz.name().to_string(),
+        enabled,
+        owner: caller.email.clone(),
+        checks_location,
+        run_config_name,
+        metrics_table: jobs.metrics_table.to_string(),
+    };
+    let job_id = jobs.put(&spec).await?;
+    let detail = serde_json::json!({"cron": spec.cron, "timezone": spec.timezone, "enabled": enabled, "job_id": job_id});
+    audit_quietly(
+        parts.rules,
+        caller,
+        AuditAction::Schedule,
+        &name,
+        None,
+        Some(detail),
+    )
+    .await;
+    let stored = StoredSchedule {
+        table_name: name,
+        cron: spec.cron,
+        timezone: spec.timezone,
+        enabled,
+        owner: spec.owner,
+        since: now.naive_utc(),
+        updated_at: now.naive_utc(),
+        last_due_at: None,
+        claimed_by: None,
+        last_run_id: None,
+        last_error: None,
+    };
+    let schedule = shown(&stored, now, jobs::RUNS_AS_SERVICE_PRINCIPAL);
     Ok(ScheduleSet {
         next_run_at: schedule.next_run_at.clone(),
         schedule,
@@ -112,8 +207,10 @@ pub async fn list(
     caller: &Caller,
     now: DateTime<Utc>,
 ) -> Result<ScheduleList, AppError> {
-    let store = parts.schedules.store()?;
-    let all = store.all(MAX_SCHEDULES).await?;
+    let all = match parts.schedules {
+        Schedules::Unavailable(why) => return Err(AppError::Unavailable(why.clone())),
+        schedules => schedules.all(now).await?,
+    };
     let answers = parts
         .readable
         .prove(
@@ -126,16 +223,20 @@ pub async fn list(
     let schedules = all
         .iter()
         .filter(|s| answers.get(&s.table_name) == Some(&true))
-        .map(|s| shown(s, now))
+        .map(|s| shown(s, now, parts.schedules.runs_as()))
         .collect();
     Ok(ScheduleList { schedules })
 }
 
 /// Deletes the table's schedule (the caller is proven to read the table).
 pub async fn delete(parts: &Parts<'_>, caller: &Caller, table: &TableName) -> Result<(), AppError> {
-    let store = parts.schedules.store()?;
     let name = table.to_string();
-    if !store.delete(&name).await? {
+    let deleted = match parts.schedules {
+        Schedules::Embedded(store) => store.delete(&name).await?,
+        Schedules::Jobs(jobs) => jobs.delete(&name).await?,
+        Schedules::Unavailable(why) => return Err(AppError::Unavailable(why.clone())),
+    };
+    if !deleted {
         return Err(AppError::NotFound(format!(
             "{name} has no schedule to delete"
         )));
@@ -152,12 +253,13 @@ pub async fn delete(parts: &Parts<'_>, caller: &Caller, table: &TableName) -> Re
     Ok(())
 }
 
-/// Refuses unless the caller may read every table the active rules read besides `table`.
+/// Refuses unless the caller may read every table the active rules read besides `table`; those
+/// tables.
 async fn prove_rules_readable(
     parts: &Parts<'_>,
     caller: &Caller,
     table: &TableName,
-) -> Result<(), AppError> {
+) -> Result<Vec<TableName>, AppError> {
     let active = match parts.rules.get(caller, &table.to_string(), None).await {
         Ok(set) => set,
         Err(AppError::NotFound(_)) => {
@@ -175,6 +277,7 @@ async fn prove_rules_readable(
     )
     .rules;
     let reads = crate::engine::rule_reads::tables_each_rule_reads(table, &shape, &resolved);
+    let mut read_tables = Vec::new();
     for (rule, read) in resolved.iter().zip(reads) {
         let tables = read.map_err(|why| {
             AppError::BadRequest(format!(
@@ -189,13 +292,16 @@ async fn prove_rules_readable(
                     rule.name
                 )));
             }
+            if !read_tables.contains(&other) {
+                read_tables.push(other);
+            }
         }
     }
-    Ok(())
+    Ok(read_tables)
 }
 
-/// A stored schedule as shown, with its next run as of `now`.
-pub fn shown(stored: &StoredSchedule, now: DateTime<Utc>) -> Schedule {
+/// A stored schedule as shown, with its next run as of `now` and whose rights it reads with.
+pub fn shown(stored: &StoredSchedule, now: DateTime<Utc>, runs_as: &str) -> Schedule {
     let text = |at: chrono::NaiveDateTime| {
         at.and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -212,6 +318,6 @@ pub fn shown(stored: &StoredSchedule, now: DateTime<Utc>) -> Schedule {
         last_due_at: stored.last_due_at.map(text),
         last_run_id: stored.last_run_id.clone(),
         last_error: stored.last_error.clone(),
-        runs_as: RUNS_AS_OWNER.to_string(),
+        runs_as: runs_as.to_string(),
     }
 }

@@ -9,7 +9,7 @@ use crate::model::catalog::{
 };
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
-use crate::server::databricks::statements::{Rows, Statements};
+use crate::server::databricks::statements::{Param, Rows, Statements};
 use crate::server::databricks::uc_wire::{UcSecurable, UcTable};
 use crate::server::databricks::unity::{encode, get_table, list_all};
 use crate::server::databricks::{DatabricksClient, user_token};
@@ -81,6 +81,30 @@ impl DatabricksWorkspace {
     async fn sql(&self, caller: &Caller, sql: &str) -> Result<Rows, AppError> {
         self.statements
             .run(user_token(caller)?, sql, &[], STATEMENT_LIMIT)
+            .await
+    }
+
+    /// Runs `statement` with its named parameters as the caller.
+    async fn run(
+        &self,
+        caller: &Caller,
+        statement: &super::metrics_table::Statement,
+    ) -> Result<Rows, AppError> {
+        let params: Vec<Param> = statement
+            .params
+            .iter()
+            .map(|(name, value)| Param {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        self.statements
+            .run(
+                user_token(caller)?,
+                &statement.sql,
+                &params,
+                STATEMENT_LIMIT,
+            )
             .await
     }
 }
@@ -259,6 +283,53 @@ impl Workspace for DatabricksWorkspace {
             rows: rows.rows,
             limit,
         })
+    }
+
+    async fn metric_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        locations: &[String],
+        runs_each: u32,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+        use super::metrics_table::{Values, decode, recent_runs};
+        if locations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statement = recent_runs(metrics, locations, runs_each, Values::Named);
+        let rows = self.run(caller, &statement).await?;
+        let columns: Vec<String> = rows.columns.iter().map(|(n, _)| n.clone()).collect();
+        Ok(decode(&columns, rows.rows))
+    }
+
+    async fn metric_locations(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError> {
+        let rows = self
+            .run(caller, &super::metrics_table::locations(metrics, limit))
+            .await?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
+    }
+
+    async fn append_metric_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        rows: &[crate::model::metrics::MetricRow],
+    ) -> Result<(), AppError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.run(caller, &super::metrics_table::insert(metrics, rows))
+            .await
+            .map(|_| ())
     }
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {

@@ -4,6 +4,7 @@
 pub mod controls;
 pub mod databricks;
 pub mod local;
+pub mod metrics_table;
 
 use crate::model::catalog::{CatalogInfo, SampleRows, SchemaInfo, TableDescription, TableInfo};
 use crate::model::table_name::TableName;
@@ -85,5 +86,33 @@ pub trait Workspace: Send + Sync {
         _table: &TableName,
     ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
         Ok(None)
+    }
+    /// DQX's metrics table (`metrics`), read as the caller: the summary-metric rows of the
+    /// newest `runs_each` runs of each table in `locations` (by `input_location`).
+    async fn metric_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        locations: &[String],
+        runs_each: u32,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError>;
+    /// The tables DQX's metrics table has runs of (at most `limit`), read as the caller.
+    async fn metric_locations(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError>;
+    /// Appends a run's rows to DQX's metrics table as the caller (a workspace's Delta table;
+    /// locally the app's runs stay in the rule store).
+    async fn append_metric_rows(
+        &self,
+        _caller: &Caller,
+        metrics: &TableName,
+        _rows: &[crate::model::metrics::MetricRow],
+    ) -> Result<(), AppError> {
+        Err(AppError::Unavailable(format!(
+            "the embedded engine does not write to {metrics}; the app's runs are kept in its rule store"
+        )))
     }
 }

@@ -195,6 +195,33 @@ async fn run_read_only(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatc
 }
 
 impl LocalWorkspace {
+    /// Runs read-only `sql` over `table` as `caller` (proven to read it first), answering the
+    /// column names and every cell as text.
+    async fn read_as_text(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        sql: &str,
+    ) -> Result<(Vec<String>, Vec<Vec<Option<String>>>), AppError> {
+        let user = self.user(caller)?;
+        self.check_select(user, table)?;
+        let ctx = self.read_session(user)?;
+        let batches = run_read_only(&ctx, sql).await?;
+        let columns = batches
+            .first()
+            .map(|b| {
+                b.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rows = values::rows_as_text(&batches)
+            .map_err(|e| AppError::internal(format!("reading {table}"), e))?;
+        Ok((columns, rows))
+    }
+
     /// Runs one of the fixed read-only statements on `table` as `user`; while the table's file
     /// is unchanged the kept answer is served.
     async fn run_fixed(
@@ -380,6 +407,36 @@ impl Workspace for LocalWorkspace {
             .find_by_email(email)
             .is_some_and(|user| self.check_select(user, table).is_ok());
         Some(known)
+    }
+
+    async fn metric_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        locations: &[String],
+        runs_each: u32,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+        use super::metrics_table::{Values, decode, recent_runs};
+        if locations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statement = recent_runs(metrics, locations, runs_each, Values::Literal);
+        let (columns, rows) = self.read_as_text(caller, metrics, &statement.sql).await?;
+        Ok(decode(&columns, rows))
+    }
+
+    async fn metric_locations(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError> {
+        let statement = super::metrics_table::locations(metrics, limit);
+        let (_, rows) = self.read_as_text(caller, metrics, &statement.sql).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {

@@ -1,0 +1,89 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # DQX scheduled monitoring (one job per schedule, `dqx-monitor <table>`)
+# MAGIC Runs a table's **published** active rule set exactly as a team's pipelines load it (DQX's
+# MAGIC `load_checks` from the checks location the app publishes to), applies it with DQX's
+# MAGIC `DQMetricsObserver` and appends the summary metrics to DQX's metrics table, then evaluates the
+# MAGIC table's alerts with DQX's own actions (loaded from DQX's actions table under the table's
+# MAGIC name). It writes metrics only — never rows — and exits with the run's metrics (counts).
+
+# COMMAND ----------
+
+import json
+
+from databricks.labs.dqx.actions.manager import DQActionManager
+from databricks.labs.dqx.config import InputConfig, OutputConfig, TableActionsStorageConfig, ExtraParams
+from databricks.labs.dqx.engine import DQEngine
+from databricks.labs.dqx.metrics_observer import DQMetricsObserver
+from databricks.sdk import WorkspaceClient
+
+PARAMETERS = [
+    ("table_name", ""),
+    ("checks_location", ""),
+    ("run_config_name", ""),
+    ("metrics_table", ""),
+    # "delta" for a Unity Catalog table; a storage path may be written as parquet (tests).
+    ("metrics_format", "delta"),
+    ("actions_location", ""),
+    ("owner", ""),
+    ("run_id", ""),
+]
+for name, default in PARAMETERS:
+    dbutils.widgets.text(name, default)  # noqa: F821
+p = {name: dbutils.widgets.get(name).strip() for name, _ in PARAMETERS}  # noqa: F821
+
+# The observer's name marks these rows as the app's scheduled runs in DQX's metrics table.
+RUN_NAME = "dqx-manager-schedule"
+
+# COMMAND ----------
+
+
+def load_actions(location: str, run_config_name: str, ws: WorkspaceClient) -> list:
+    """The table's DQX actions: from DQX's actions table (catalog.schema.table), or a local
+    JSON/YAML file (tests); none when no location is set."""
+    if not location:
+        return []
+    if location.startswith("/") and not location.startswith("/Volumes/"):
+        return DQActionManager.load_actions_from_local_file(location)
+    manager = DQActionManager(ws, spark)  # noqa: F821
+    return manager.load_actions(TableActionsStorageConfig(location=location, run_config_name=run_config_name))
+
+
+ws = WorkspaceClient()
+table_name = p["table_name"]
+run_config_name = p["run_config_name"] or table_name
+actions = load_actions(p["actions_location"], table_name, ws)
+# The job passes its run id ({{job.run_id}}), so the metrics rows name the job run.
+observer = DQMetricsObserver(name=RUN_NAME)
+metadata = {"dqx_manager.trigger": "schedule"}
+if p["owner"]:
+    metadata["dqx_manager.owner"] = p["owner"]
+engine = DQEngine(
+    ws,
+    spark=spark,  # noqa: F821
+    observer=observer,
+    extra_params=ExtraParams(user_metadata=metadata, run_id_overwrite=p["run_id"] or None),
+    actions=actions,
+)
+
+# COMMAND ----------
+
+engine.apply_checks_by_metadata_and_save_in_table(
+    input_config=InputConfig(location=table_name),
+    metrics_config=OutputConfig(location=p["metrics_table"], format=p["metrics_format"] or "delta", mode="append"),
+    checks_location=p["checks_location"],
+    run_config_name=run_config_name,
+)
+
+# Counts only: what the run observed, for the job's output.
+if p["metrics_table"].startswith("/"):
+    written = spark.read.format(p["metrics_format"] or "delta").load(p["metrics_table"])  # noqa: F821
+else:
+    written = spark.table(p["metrics_table"])  # noqa: F821
+metrics = {
+    row["metric_name"]: row["metric_value"]
+    for row in written.where(written.run_id == observer.id).select("metric_name", "metric_value").collect()
+}
+dbutils.notebook.exit(  # noqa: F821
+    json.dumps({"run_id": observer.id, "table_name": table_name, "metrics": metrics, "actions": len(actions)})
+)
