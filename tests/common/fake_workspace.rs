@@ -976,6 +976,24 @@ pub async fn state_on_fake(
     (state, fake, dir)
 }
 
+/// `state_on_fake` with a rule store that keeps each run once (Lakebase in a deployment; a
+/// SQLite file in the temp dir here).
+pub async fn state_on_fake_with_sqlite(
+    extra: &[(&str, &str)],
+) -> (
+    dqx_manager::server::state::AppState,
+    Shared,
+    tempfile::TempDir,
+) {
+    let (mut state, fake, dir) = state_on_fake(extra).await;
+    state.store = Arc::new(
+        dqx_manager::server::store::sqlite::SqliteStore::open(&dir.path().join("rules.sqlite"))
+            .await
+            .unwrap(),
+    );
+    (state, fake, dir)
+}
+
 /// Files API download: the bytes, or 404 in the common error shape.
 async fn file_get(
     State(fake): State<Shared>,

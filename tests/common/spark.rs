@@ -56,3 +56,32 @@ pub fn script(name: &str) -> std::path::PathBuf {
         .join("tests/spark")
         .join(name)
 }
+
+/// Runs one notebook job on `tests/spark/run_notebook.py` (the job document on its stdin:
+/// notebook, params, tables, ...), asserts it succeeded (showing the end of its log otherwise)
+/// and reads its answer.
+pub fn run_notebook_job(python: &str, job: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(python)
+        .arg(script("run_notebook.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the notebook runner");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(job.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the notebook runner failed: {}",
+        stderr.lines().rev().take(30).collect::<Vec<_>>().join("\n")
+    );
+    serde_json::from_slice(&out.stdout).expect("the runner's answer")
+}

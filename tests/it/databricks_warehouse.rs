@@ -640,14 +640,11 @@ async fn a_job_never_reads_a_table_with_a_row_filter_or_a_mask() {
 
 #[tokio::test]
 async fn a_manual_run_writes_dqx_metrics_rows_as_the_caller_and_pipelines_join_its_history() {
-    let (mut state, fake, dir) =
-        common::fake_workspace::state_on_fake(&[("DQX_METRICS_TABLE", "main.dq.metrics")]).await;
-    // A rule store keeps each run once (Lakebase in a deployment; a SQLite file here).
-    state.store = std::sync::Arc::new(
-        dqx_manager::server::store::sqlite::SqliteStore::open(&dir.path().join("rules.sqlite"))
-            .await
-            .unwrap(),
-    );
+    let (state, fake, _dir) = common::fake_workspace::state_on_fake_with_sqlite(&[(
+        "DQX_METRICS_TABLE",
+        "main.dq.metrics",
+    )])
+    .await;
     let app = dqx_manager::server::routes::router(state);
     let table = "main.sales.customers";
     // A team's DQX pipeline reported a run of the table before.

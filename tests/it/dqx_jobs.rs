@@ -11,8 +11,6 @@ use crate::common;
 use dqx_manager::engine::evaluate::{EvalOptions, evaluate};
 use dqx_manager::model::rules::validate::validate_rule_set;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn run_notebook(python: &str, notebook: &str, params: Value, tables: Value) -> Value {
     let warehouse = tempfile::tempdir().unwrap();
@@ -27,30 +25,7 @@ fn run_notebook(python: &str, notebook: &str, params: Value, tables: Value) -> V
         "tables": tables,
         "warehouse_dir": warehouse.path().join("w").display().to_string(),
     });
-    let mut child = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/spark/run_notebook.py"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the notebook runner");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the notebook runner failed: {}",
-        stderr.lines().rev().take(30).collect::<Vec<_>>().join("\n")
-    );
-    serde_json::from_slice(&out.stdout).expect("the runner's answer")
+    common::spark::run_notebook_job(python, &job)
 }
 
 fn customer_rules() -> Value {

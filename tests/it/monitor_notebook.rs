@@ -13,8 +13,6 @@ use common::http::{ALICE, call};
 use dqx_manager::model::alerts::{AlertSpec, Destination, DestinationKind, Frequency, NotifyOn};
 use dqx_manager::server::publish::Publication;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 /// Spark's session catalog: a three-part name a local Spark session reads, and the local
@@ -38,33 +36,6 @@ async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/hook"), received)
-}
-
-fn run_monitor_notebook(python: &str, job: Value) -> Value {
-    let mut child = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/spark/run_notebook.py"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the notebook runner");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the notebook runner failed: {}",
-        stderr.lines().rev().take(30).collect::<Vec<_>>().join("\n")
-    );
-    serde_json::from_slice(&out.stdout).expect("the runner's answer")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,9 +111,10 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
         "cwd": work.path().display().to_string(),
         "allow_loopback_webhooks": true,
     });
-    let answer = tokio::task::spawn_blocking(move || run_monitor_notebook(&python, job))
-        .await
-        .unwrap();
+    let answer =
+        tokio::task::spawn_blocking(move || common::spark::run_notebook_job(&python, &job))
+            .await
+            .unwrap();
     let document = &answer["document"];
     assert_eq!(document["run_id"], "schedule-run-1", "{answer}");
     assert_eq!(document["actions"], 1, "{answer}");

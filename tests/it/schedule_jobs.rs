@@ -8,7 +8,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::fake_workspace::{Fake, MONITOR_JOB, state_on_fake};
+use common::fake_workspace::{Fake, MONITOR_JOB, state_on_fake_with_sqlite};
 use common::http::call;
 use serde_json::{Value, json};
 
@@ -19,18 +19,13 @@ const ALICE: [(&str, &str); 2] = [
 const TABLE: &str = "main.sales.customers";
 
 async fn app() -> (axum::Router, std::sync::Arc<Fake>, tempfile::TempDir) {
-    let (mut state, fake, dir) = state_on_fake(&[
+    let (state, fake, dir) = state_on_fake_with_sqlite(&[
         ("DQ_MONITOR_JOB_ID", "33"),
         ("DQX_METRICS_TABLE", "main.dq.metrics"),
         ("DQX_PUBLISH_TABLE", "main.dq.checks"),
         ("DQX_APPROVER_GROUPS", "none"),
     ])
     .await;
-    state.store = std::sync::Arc::new(
-        dqx_manager::server::store::sqlite::SqliteStore::open(&dir.path().join("rules.sqlite"))
-            .await
-            .unwrap(),
-    );
     (dqx_manager::server::routes::router(state), fake, dir)
 }
 
@@ -205,17 +200,12 @@ async fn a_table_with_a_row_filter_is_not_scheduled_as_a_job() {
 
 #[tokio::test]
 async fn without_a_published_checks_location_a_schedule_says_what_to_set() {
-    let (mut state, _fake, dir) = state_on_fake(&[
+    let (state, _fake, _dir) = state_on_fake_with_sqlite(&[
         ("DQ_MONITOR_JOB_ID", "33"),
         ("DQX_METRICS_TABLE", "main.dq.metrics"),
         ("DQX_APPROVER_GROUPS", "none"),
     ])
     .await;
-    state.store = std::sync::Arc::new(
-        dqx_manager::server::store::sqlite::SqliteStore::open(&dir.path().join("rules.sqlite"))
-            .await
-            .unwrap(),
-    );
     let app = dqx_manager::server::routes::router(state);
     let set = call(
         &app,

@@ -110,21 +110,36 @@ pub async fn set(
         last_error: None,
     };
     store.put(&stored).await?;
-    let detail = serde_json::json!({"cron": stored.cron, "timezone": stored.timezone, "enabled": stored.enabled});
+    Ok(audited_set(parts, caller, &stored, None, now, RUNS_AS_OWNER).await)
+}
+
+/// Audits a schedule just set (with the job it is, in a workspace) and answers it as shown.
+async fn audited_set(
+    parts: &Parts<'_>,
+    caller: &Caller,
+    stored: &StoredSchedule,
+    job_id: Option<i64>,
+    now: DateTime<Utc>,
+    runs_as: &str,
+) -> ScheduleSet {
+    let mut detail = serde_json::json!({"cron": stored.cron, "timezone": stored.timezone, "enabled": stored.enabled});
+    if let Some(id) = job_id {
+        detail["job_id"] = serde_json::json!(id);
+    }
     audit_quietly(
         parts.rules,
         caller,
         AuditAction::Schedule,
-        &name,
+        &stored.table_name,
         None,
         Some(detail),
     )
     .await;
-    let schedule = shown(&stored, now, RUNS_AS_OWNER);
-    Ok(ScheduleSet {
+    let schedule = shown(stored, now, runs_as);
+    ScheduleSet {
         next_run_at: schedule.next_run_at.clone(),
         schedule,
-    })
+    }
 }
 
 /// Sets the table's schedule as a Databricks job: its published rules, on tables the caller may
@@ -171,16 +186,6 @@ async fn set_job(
         metrics_table: jobs.metrics_table.to_string(),
     };
     let job_id = jobs.put(&spec).await?;
-    let detail = serde_json::json!({"cron": spec.cron, "timezone": spec.timezone, "enabled": enabled, "job_id": job_id});
-    audit_quietly(
-        parts.rules,
-        caller,
-        AuditAction::Schedule,
-        &name,
-        None,
-        Some(detail),
-    )
-    .await;
     let stored = StoredSchedule {
         table_name: name,
         cron: spec.cron,
@@ -194,11 +199,15 @@ async fn set_job(
         last_run_id: None,
         last_error: None,
     };
-    let schedule = shown(&stored, now, jobs::RUNS_AS_SERVICE_PRINCIPAL);
-    Ok(ScheduleSet {
-        next_run_at: schedule.next_run_at.clone(),
-        schedule,
-    })
+    Ok(audited_set(
+        parts,
+        caller,
+        &stored,
+        Some(job_id),
+        now,
+        jobs::RUNS_AS_SERVICE_PRINCIPAL,
+    )
+    .await)
 }
 
 /// The schedules of every table the caller may read (probed as them).
