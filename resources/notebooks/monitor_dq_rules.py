@@ -5,14 +5,20 @@
 # MAGIC `load_checks` from the checks location the app publishes to), applies it with DQX's
 # MAGIC `DQMetricsObserver` and appends the summary metrics to DQX's metrics table, then evaluates the
 # MAGIC table's alerts with DQX's own actions (loaded from DQX's actions table under the table's
-# MAGIC name). It writes metrics only — never rows — and exits with the run's metrics (counts).
+# MAGIC name, their state kept in DQX's action-events table, which the app's manual runs share). It writes metrics only — never rows — and exits with the run's metrics (counts).
 
 # COMMAND ----------
 
 import json
 
 from databricks.labs.dqx.actions.manager import DQActionManager
-from databricks.labs.dqx.config import InputConfig, OutputConfig, TableActionsStorageConfig, ExtraParams
+from databricks.labs.dqx.config import (
+    ActionEventsConfig,
+    ExtraParams,
+    InputConfig,
+    OutputConfig,
+    TableActionsStorageConfig,
+)
 from databricks.labs.dqx.engine import DQEngine
 from databricks.labs.dqx.metrics_observer import DQMetricsObserver
 from databricks.sdk import WorkspaceClient
@@ -25,6 +31,8 @@ PARAMETERS = [
     # "delta" for a Unity Catalog table; a storage path may be written as parquet (tests).
     ("metrics_format", "delta"),
     ("actions_location", ""),
+    # DQX's action-events table: alert state (frequency, notify-on) shared with the app's runs.
+    ("action_events_location", ""),
     ("owner", ""),
     ("run_id", ""),
 ]
@@ -64,6 +72,11 @@ engine = DQEngine(
     observer=observer,
     extra_params=ExtraParams(user_metadata=metadata, run_id_overwrite=p["run_id"] or None),
     actions=actions,
+    action_events_config=(
+        ActionEventsConfig(location=p["action_events_location"], run_config_name=table_name)
+        if actions and p["action_events_location"]
+        else None
+    ),
 )
 
 # COMMAND ----------

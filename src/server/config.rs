@@ -79,6 +79,13 @@ pub struct Config {
     /// writes: a team's pipeline runs are read from it into the trends, and in a workspace the
     /// app's manual runs are written to it as their user.
     pub metrics_table: Option<crate::model::table_name::TableName>,
+    /// DQX's actions table (`DQX_ACTIONS_TABLE`, `ACTIONS_TABLE_SCHEMA`): in a workspace the
+    /// tables' alerts are kept there as DQX's `action_json`, written and read as each user.
+    pub actions_table: Option<crate::model::table_name::TableName>,
+    /// DQX's action-events table (`DQX_ACTION_EVENTS_TABLE`, `ACTION_EVENT_TABLE_SCHEMA`): in a
+    /// workspace each alert evaluation is appended there, so frequency and notify-on state is
+    /// shared with the scheduled jobs and a team's pipelines, and the delivery log reads it.
+    pub action_events_table: Option<crate::model::table_name::TableName>,
 }
 
 /// The review settings from the environment.
@@ -213,16 +220,10 @@ impl Config {
             webhooks.backoff =
                 std::time::Duration::from_millis(parse_positive("DQX_WEBHOOK_BACKOFF_MS", &v)?);
         }
-        let metrics_table = get("DQX_METRICS_TABLE")
-            .map(|text| {
-                crate::model::table_name::TableName::parse(&text).map_err(|e| {
-                    ConfigError::new(
-                        "DQX_METRICS_TABLE",
-                        format!("{e}; name DQX's metrics table as catalog.schema.table"),
-                    )
-                })
-            })
-            .transpose()?;
+        let metrics_table = table_setting(&get, "DQX_METRICS_TABLE", "DQX's metrics table")?;
+        let actions_table = table_setting(&get, "DQX_ACTIONS_TABLE", "DQX's actions table")?;
+        let action_events_table =
+            table_setting(&get, "DQX_ACTION_EVENTS_TABLE", "DQX's action-events table")?;
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -248,8 +249,28 @@ impl Config {
             publish,
             webhooks,
             metrics_table,
+            actions_table,
+            action_events_table,
         })
     }
+}
+
+/// A `catalog.schema.table` setting, or an error naming the variable and what it holds.
+fn table_setting(
+    get: &dyn Fn(&str) -> Option<String>,
+    variable: &'static str,
+    what: &str,
+) -> Result<Option<crate::model::table_name::TableName>, ConfigError> {
+    get(variable)
+        .map(|text| {
+            crate::model::table_name::TableName::parse(&text).map_err(|e| {
+                ConfigError::new(
+                    variable,
+                    format!("{e}; name {what} as catalog.schema.table"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `DATABRICKS_APP_PORT` (every interface) or `DQX_LISTEN_ADDR`; neither: the default.

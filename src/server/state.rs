@@ -153,7 +153,7 @@ impl AppState {
             jobs,
             schedules: Arc::new(crate::server::schedule::Schedules::Embedded(store.clone())),
             alerts: Arc::new(crate::server::alerts::Alerts {
-                store: Ok(store.clone()),
+                store: Ok(crate::server::alerts::AlertPlace::Shared(store.clone())),
                 sender: webhooks,
             }),
             store,

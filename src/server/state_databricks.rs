@@ -86,7 +86,7 @@ pub async fn build(
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
     let schedules = schedules(&config, &dbx, &client, service_principal.as_ref());
     let alerts = Arc::new(crate::server::alerts::Alerts {
-        store: Err("alerts in a Databricks workspace are kept in DQX's actions table and run by the scheduled validation job, which this version does not set up yet".into()),
+        store: alert_tables(&config, &statements),
         sender: config.webhooks.clone(),
     });
     Ok(AppState {
@@ -130,6 +130,24 @@ fn required_settings(config: &Config, dbx: &DatabricksConfig) -> Result<(), Star
     }
 }
 
+/// Alerts in DQX's actions and action-events tables, read and written as each caller; without
+/// both tables named, unavailable with what to set.
+fn alert_tables(
+    config: &Config,
+    statements: &Statements,
+) -> Result<crate::server::alerts::AlertPlace, String> {
+    match (&config.actions_table, &config.action_events_table) {
+        (Some(actions), Some(events)) => Ok(crate::server::alerts::AlertPlace::Workspace(
+            Arc::new(crate::server::alerts::workspace::DqxTables {
+                statements: statements.clone(),
+                actions: actions.clone(),
+                events: events.clone(),
+            }),
+        )),
+        _ => Err("alerts in a Databricks workspace are kept where DQX keeps actions: set DQX_ACTIONS_TABLE (DQX's actions table) and DQX_ACTION_EVENTS_TABLE (DQX's action-events table), each as catalog.schema.table; users who set alerts need MODIFY on both, and the app creates them when missing".into()),
+    }
+}
+
 /// Schedules as Databricks jobs, made by the service principal from the bundle's monitoring job;
 /// without what they need, unavailable with what to set.
 fn schedules(
@@ -159,6 +177,10 @@ fn schedules(
                 template_job_id,
                 publish: config.publish.clone(),
                 metrics_table: metrics_table.clone(),
+                alert_tables: config
+                    .actions_table
+                    .clone()
+                    .zip(config.action_events_table.clone()),
             }))
         }
         _ => Schedules::Unavailable(format!(

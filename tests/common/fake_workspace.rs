@@ -58,6 +58,11 @@ pub struct Fake {
     /// Job definitions by id (`MONITOR_JOB` is the bundle's monitoring job), for the Jobs API's
     /// create, get, list, update, reset and delete; only the service principal may call them.
     pub job_defs: Mutex<std::collections::BTreeMap<i64, Value>>,
+    /// DQX's actions table `main`.`dq`.`actions` and action-events table
+    /// `main`.`dq`.`action_events`: `None` until created, then their rows (column → value) with
+    /// the token that wrote each.
+    pub action_rows: Mutex<Option<Vec<(Value, String)>>>,
+    pub event_rows: Mutex<Option<Vec<(Value, String)>>>,
 }
 
 /// The bundle's monitoring job in the fake workspace.
@@ -565,6 +570,201 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
     .into_response()
 }
 
+const ACTIONS_TABLE: &str = "`main`.`dq`.`actions`";
+const EVENTS_TABLE: &str = "`main`.`dq`.`action_events`";
+
+/// Named parameters as a map of their values.
+fn named(params: &Value) -> HashMap<String, Value> {
+    params
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["value"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// A statement's answer of text cells under `columns`.
+fn answer(id: &str, columns: &[&str], data: Vec<Vec<Value>>) -> Response {
+    let n = data.len();
+    let described: Vec<Value> = columns
+        .iter()
+        .map(|c| json!({"name": c, "type_name": "STRING"}))
+        .collect();
+    axum::Json(succeeded(
+        id,
+        Value::Array(described),
+        json!({"chunk_index": 0, "row_offset": 0, "row_count": n, "data_array": data}),
+        n,
+    ))
+    .into_response()
+}
+
+const NOT_FOUND_STATE: &str = "42P01";
+
+fn missing(id: &str, table: &str) -> Response {
+    failed(
+        id,
+        NOT_FOUND_STATE,
+        &format!(
+            "[TABLE_OR_VIEW_NOT_FOUND] The table or view {table} cannot be found. SQLSTATE: 42P01"
+        ),
+    )
+}
+
+/// DQX's actions table: created on demand; MERGE sets a row by (run_config_name, name inside
+/// action_json); SELECT answers rows (of the asked run config); DELETE counts what it removed.
+fn actions_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) -> Response {
+    let p = named(params);
+    let mut table = fake.action_rows.lock().unwrap();
+    if sql.starts_with("CREATE") {
+        table.get_or_insert_with(Vec::new);
+        return answer(id, &[], vec![]);
+    }
+    let Some(rows) = table.as_mut() else {
+        return missing(id, ACTIONS_TABLE);
+    };
+    let name_of = |row: &Value| -> String {
+        serde_json::from_str::<Value>(row["action_json"].as_str().unwrap_or_default())
+            .map(|j| j["name"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let config = p.get("run_config_name").cloned();
+    if sql.starts_with("MERGE") {
+        let row = json!({"action_json": p["action_json"], "run_config_name": p["run_config_name"],
+            "created_at": p["created_at"]});
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        rows.retain(|(r, _)| {
+            !(Some(&r["run_config_name"]) == config.as_ref() && name_of(r) == name)
+        });
+        rows.push((row, token.to_string()));
+        return answer(id, &["num_affected_rows"], vec![vec![json!("1")]]);
+    }
+    if sql.starts_with("DELETE") {
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        let before = rows.len();
+        rows.retain(|(r, _)| {
+            !(Some(&r["run_config_name"]) == config.as_ref() && name_of(r) == name)
+        });
+        let removed = (before - rows.len()).to_string();
+        return answer(id, &["num_affected_rows"], vec![vec![json!(removed)]]);
+    }
+    let mut found: Vec<&Value> = rows
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| config.as_ref().is_none_or(|c| r["run_config_name"] == *c))
+        .collect();
+    found.sort_by_key(|r| (r["run_config_name"].to_string(), name_of(r)));
+    let columns = ["run_config_name", "action_json", "created_at"];
+    let data = found
+        .into_iter()
+        .map(|r| columns.iter().map(|c| r[*c].clone()).collect())
+        .collect();
+    answer(id, &columns, data)
+}
+
+/// DQX's action-events table: created on demand; INSERT keeps a row from its parameters; the
+/// state, count and fired-events reads answer from the rows.
+fn events_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) -> Response {
+    let p = named(params);
+    let mut table = fake.event_rows.lock().unwrap();
+    if sql.starts_with("CREATE") {
+        table.get_or_insert_with(Vec::new);
+        return answer(id, &[], vec![]);
+    }
+    let Some(rows) = table.as_mut() else {
+        return missing(id, EVENTS_TABLE);
+    };
+    let listed = |prefix: &str| -> Vec<Value> {
+        (0..)
+            .map_while(|i| p.get(&format!("{prefix}{i}")).cloned())
+            .collect()
+    };
+    if sql.starts_with("INSERT") {
+        let metrics: serde_json::Map<String, Value> = listed("mk")
+            .into_iter()
+            .zip(listed("mv"))
+            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v))
+            .collect();
+        let row = json!({"action_name": p["action_name"], "condition": p["condition"],
+            "fired": sql.contains(":condition, TRUE,"),
+            "status": p["status"], "observed_metrics": metrics, "run_id": p["run_id"],
+            "run_time": p["run_time"], "input_location": p["input_location"],
+            "destinations": listed("d"), "delivery_errors": listed("e"),
+            "run_config_name": p["run_config_name"]});
+        rows.push((row, token.to_string()));
+        return answer(id, &["num_affected_rows"], vec![vec![json!("1")]]);
+    }
+    let of_action = |r: &Value| {
+        r["run_config_name"] == p["run_config_name"] && r["action_name"] == p["action_name"]
+    };
+    if sql.contains("max_by(status, run_time)") {
+        let mine: Vec<&Value> = rows
+            .iter()
+            .map(|(r, _)| r)
+            .filter(|r| of_action(r))
+            .collect();
+        let time = |r: &&&Value| r["run_time"].as_str().unwrap_or_default().to_string();
+        let fired = mine.iter().filter(|r| r["fired"] == true).max_by_key(time);
+        let last = mine.iter().max_by_key(time);
+        return answer(
+            id,
+            &["last_fired", "last_status"],
+            vec![vec![
+                fired.map(|r| r["run_time"].clone()).unwrap_or(Value::Null),
+                last.map(|r| r["status"].clone()).unwrap_or(Value::Null),
+            ]],
+        );
+    }
+    if sql.contains("count(*) AS n") {
+        let n = rows
+            .iter()
+            .filter(|(r, _)| of_action(r) && r["run_id"] == p["run_id"])
+            .count();
+        return answer(id, &["n"], vec![vec![json!(n.to_string())]]);
+    }
+    let mut fired: Vec<&Value> = rows
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| r["fired"] == true)
+        .filter(|r| {
+            p.get("run_config_name")
+                .is_none_or(|c| r["run_config_name"] == *c)
+        })
+        .collect();
+    fired
+        .sort_by_key(|r| std::cmp::Reverse(r["run_time"].as_str().unwrap_or_default().to_string()));
+    let data = fired
+        .into_iter()
+        .map(|r| {
+            vec![
+                r["run_id"].clone(),
+                r["run_config_name"].clone(),
+                r["action_name"].clone(),
+                json!(r["destinations"].to_string()),
+                json!(r["delivery_errors"].to_string()),
+                r["run_time"].clone(),
+            ]
+        })
+        .collect();
+    answer(
+        id,
+        &[
+            "run_id",
+            "run_config_name",
+            "action_name",
+            "destinations",
+            "delivery_errors",
+            "run_time",
+        ],
+        data,
+    )
+}
+
 async fn submit(
     State(fake): State<Shared>,
     headers: HeaderMap,
@@ -607,6 +807,12 @@ async fn submit(
     }
     if sql.contains(METRICS_TABLE) {
         return metrics_table(&fake, &id, &token, &sql, &body["parameters"]);
+    }
+    if sql.contains(ACTIONS_TABLE) {
+        return actions_table(&fake, &id, &token, &sql, &body["parameters"]);
+    }
+    if sql.contains(EVENTS_TABLE) {
+        return events_table(&fake, &id, &token, &sql, &body["parameters"]);
     }
     if sql.contains("LIMIT 0") {
         return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();

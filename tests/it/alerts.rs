@@ -22,14 +22,14 @@ fn order_rules() -> Value {
 
 /// A webhook receiver on 127.0.0.1 that answers 500 to the first `fail_first` requests.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     received: Arc<Mutex<Vec<Value>>>,
     attempts: Arc<Mutex<usize>>,
     fail_first: Arc<Mutex<usize>>,
 }
 
 impl Receiver {
-    async fn start(fail_first: usize) -> (Self, String) {
+    pub(crate) async fn start(fail_first: usize) -> (Self, String) {
         let receiver = Receiver::default();
         *receiver.fail_first.lock().unwrap() = fail_first;
         let state = receiver.clone();
@@ -58,7 +58,7 @@ impl Receiver {
         )
     }
 
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -190,7 +190,7 @@ async fn one_message_per_run_and_alert_after_retries_and_none_once_the_condition
         run_time: Utc::now(),
         result: result_of(10000, 80),
     };
-    after_run(&state.alerts, &again).await;
+    after_run(&state.alerts, &again, None).await;
     assert_eq!(receiver.messages().len(), 1, "once per (run, alert)");
 
     // A manual run fires it too (after the reply).
@@ -250,7 +250,7 @@ async fn status_change_alerts_notify_on_the_turn_to_unhealthy_only() {
         result: result_of(1000, invalid),
     };
     for (id, invalid) in [("r1", 50), ("r2", 60), ("r3", 0), ("r4", 70)] {
-        after_run(&state.alerts, &run(id, invalid)).await;
+        after_run(&state.alerts, &run(id, invalid), None).await;
     }
     let fired: Vec<Value> = receiver
         .messages()

@@ -13,6 +13,7 @@ mod common;
 
 mod alert_conditions;
 mod alerts;
+mod alerts_workspace;
 mod assistant;
 mod cli;
 mod compare_datasets;

@@ -19,6 +19,70 @@ use std::sync::{Arc, Mutex};
 /// workspace's catalog folder for the same table.
 const TABLE: &str = "spark_catalog.sales.orders";
 
+/// The app's statements for DQX's tables in Spark's catalog, as `{"sql", "args"}`: the actions
+/// table with both alerts' rows, and the events table with the hourly alert's firing.
+fn app_statements(alert: &AlertSpec, hourly: &AlertSpec) -> Vec<Value> {
+    use dqx_manager::model::table_name::TableName;
+    use dqx_manager::server::alerts::dqx_sql::{self, EventRow};
+    let actions = TableName::parse("spark_catalog.dq.actions").unwrap();
+    let events = TableName::parse("spark_catalog.dq.action_events").unwrap();
+    let ten_minutes_ago = (chrono::Utc::now() - chrono::Duration::minutes(10)).naive_utc();
+    let fired = EventRow {
+        action_name: hourly.name.clone(),
+        condition: hourly.condition.clone(),
+        fired: true,
+        status: "unhealthy".into(),
+        observed_metrics: [("error_row_count".to_string(), "3".to_string())].into(),
+        run_id: "manual-run-1".into(),
+        run_time: ten_minutes_ago,
+        input_location: TABLE.into(),
+        destinations: vec![],
+        delivery_errors: vec![],
+        run_config_name: TABLE.into(),
+    };
+    let mut out = vec![
+        dqx_sql::Sql {
+            text: "CREATE SCHEMA IF NOT EXISTS spark_catalog.dq".into(),
+            params: vec![],
+        },
+        dqx_sql::create(&actions, dqx_sql::ACTIONS_SCHEMA),
+        dqx_sql::create(&events, dqx_sql::EVENTS_SCHEMA),
+        dqx_sql::append_event(&events, &fired),
+    ];
+    // A SQL warehouse takes the app's MERGE; Spark's session catalog (no Delta) takes the same
+    // row as an INSERT.
+    for spec in [alert, hourly] {
+        let merge = dqx_sql::put_action(
+            &actions,
+            TABLE,
+            &spec.name,
+            &spec.action_json().to_string(),
+            ten_minutes_ago,
+        );
+        out.push(dqx_sql::Sql {
+            text: format!(
+                "INSERT INTO {} SELECT :action_json, :run_config_name, CAST(:created_at AS TIMESTAMP)",
+                actions.quoted()
+            ),
+            params: merge
+                .params
+                .into_iter()
+                .filter(|p| p.name != "name")
+                .collect(),
+        });
+    }
+    out.into_iter()
+        .map(|sql| {
+            let args: serde_json::Map<String, Value> = sql
+                .params
+                .into_iter()
+                .map(|p| (p.name, json!(p.value)))
+                .collect();
+            json!({"sql": sql.text, "args": args})
+        })
+        .collect()
+}
+
 async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let kept = received.clone();
@@ -91,9 +155,15 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
         notify_on: NotifyOn::Each,
         severity: "error".into(),
     };
-    let actions = work.path().join("actions.json");
-    std::fs::write(&actions, json!([alert.action_json()]).to_string()).unwrap();
-
+    // DQX's actions and action-events tables, made by the app's own statements: the alert as the
+    // app stores it, a second (hourly) alert, and an event the app wrote when that one fired ten
+    // minutes ago, which DQX must read and so hold the hourly alert back.
+    let hourly = AlertSpec {
+        name: "orders_errors_hourly".into(),
+        frequency: Frequency::Hourly,
+        ..alert.clone()
+    };
+    let statements = app_statements(&alert, &hourly);
     let job = json!({
         "notebook": concat!(env!("CARGO_MANIFEST_DIR"), "/resources/notebooks/monitor_dq_rules.py"),
         "params": {
@@ -102,11 +172,13 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
             "run_config_name": TABLE,
             "metrics_table": metrics.display().to_string(),
             "metrics_format": "parquet",
-            "actions_location": actions.display().to_string(),
+            "actions_location": "spark_catalog.dq.actions",
+            "action_events_location": "spark_catalog.dq.action_events",
             "owner": "alice@example.com",
             "run_id": "schedule-run-1",
         },
         "tables": {"sales.orders": orders.display().to_string()},
+        "statements": statements,
         "warehouse_dir": work.path().join("w").display().to_string(),
         "cwd": work.path().display().to_string(),
         "allow_loopback_webhooks": true,
@@ -117,7 +189,7 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
             .unwrap();
     let document = &answer["document"];
     assert_eq!(document["run_id"], "schedule-run-1", "{answer}");
-    assert_eq!(document["actions"], 1, "{answer}");
+    assert_eq!(document["actions"], 2, "{answer}");
     let observed = &document["metrics"];
     let input: u64 = observed["input_row_count"]
         .as_str()
@@ -136,8 +208,8 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
     assert_eq!(messages.len(), 1, "{messages:?}");
     let text = messages[0].to_string();
     assert!(
-        text.contains(TABLE) && text.contains("orders_errors"),
-        "{text}"
+        text.contains(TABLE) && text.contains("orders_errors") && !text.contains("hourly"),
+        "DQX held the hourly alert back by the app's event: {text}"
     );
 
     // The app reads DQX's rows back as the table's scheduled run.

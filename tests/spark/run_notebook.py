@@ -1,7 +1,7 @@
 """Runs one of the bundle's job notebooks for real on a local Spark session with DQX 0.17, for the
 job tests: reads {"notebook", "params", "tables": {"db.table": "/path.parquet"}} as JSON on stdin,
-registers the tables (optionally working in "cwd", and letting DQX's actions reach a local
-webhook receiver with "allow_loopback_webhooks"), supplies the `spark` and `dbutils` (widgets, notebook.exit) the Databricks
+registers the tables, runs "statements" ([{"sql", "args"}], the app's own SQL) (optionally working
+in "cwd", and letting DQX's actions reach a local webhook receiver with "allow_loopback_webhooks"), supplies the `spark` and `dbutils` (widgets, notebook.exit) the Databricks
 runtime would, executes the notebook's source and prints its exit document as JSON — with, for a
 generation document, DQX's own `validate_checks` verdict on the rules it returned."""
 
@@ -68,6 +68,10 @@ def main():
         database = name.split(".")[0]
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
         spark.sql(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM parquet.`{path}`")
+    # Statements the app would run on a warehouse (its own text and named parameters), so a
+    # test proves Spark takes them and DQX reads what they wrote.
+    for statement in job.get("statements", []):
+        spark.sql(statement["sql"], args=statement.get("args") or None)
 
     # The workspace client only identifies the caller to DQX; no workspace is reached.
     import databricks.sdk

@@ -201,7 +201,7 @@ fn AlertRows(alerts: Vec<Alert>, table: String, refresh: RwSignal<u32>) -> impl 
                     <td class="mono" data-label="Condition">{a.condition.clone()}</td>
                     <td data-label="Sent to">{to.join(", ")}</td>
                     <td data-label="When">{format!("{} · {}", a.frequency.as_str(), a.notify_on.as_str().replace('_', " "))}</td>
-                    <td data-label="Set by" class="mono">{a.owner.clone()}</td>
+                    <td data-label="Set by" class="mono">{if a.owner.is_empty() { "—".to_string() } else { a.owner.clone() }}</td>
                     <td class="actions"><button type="button" class="secondary small" on:click=remove disabled=move || !live.get()>"Delete"</button></td>
                 </tr>
             }

@@ -5,8 +5,10 @@
 //! logged and linked to the run.
 
 pub mod deliver;
+pub mod dqx_sql;
 pub mod guard;
 pub mod store;
+pub mod workspace;
 
 use crate::model::alerts::{
     Alert, AlertList, AlertSpec, Delivery, DeliveryList, DeliveryOutcome, Frequency,
@@ -39,8 +41,16 @@ pub const METRIC_NAMES: [&str; 5] = [
 /// Alerts in this mode.
 pub struct Alerts {
     /// Where they are kept, or why there is no such place here.
-    pub store: Result<Arc<dyn AlertStore>, String>,
+    pub store: Result<AlertPlace, String>,
     pub sender: deliver::Sender,
+}
+
+/// Where alerts are kept.
+pub enum AlertPlace {
+    /// One store the app reaches with its own identity (the local SQLite or Postgres store).
+    Shared(Arc<dyn AlertStore>),
+    /// DQX's actions and action-events tables in a workspace, reached as each caller.
+    Workspace(Arc<workspace::DqxTables>),
 }
 
 /// The parts of the app an alert request uses.
@@ -52,10 +62,18 @@ pub struct Parts<'a> {
 }
 
 impl Alerts {
-    fn store(&self) -> Result<&Arc<dyn AlertStore>, AppError> {
-        self.store
-            .as_ref()
-            .map_err(|why| AppError::Unavailable(why.clone()))
+    /// The store as `caller` reaches it (a workspace's tables need one).
+    fn store(&self, caller: Option<&Caller>) -> Result<Arc<dyn AlertStore>, AppError> {
+        match &self.store {
+            Err(why) => Err(AppError::Unavailable(why.clone())),
+            Ok(AlertPlace::Shared(store)) => Ok(store.clone()),
+            Ok(AlertPlace::Workspace(tables)) => match caller {
+                Some(caller) => tables.as_caller(caller),
+                None => Err(AppError::Unavailable(
+                    "a workspace's alerts are read as a user, and this evaluation has none".into(),
+                )),
+            },
+        }
     }
 }
 
@@ -66,7 +84,7 @@ pub async fn set(
     spec: AlertSpec,
     now: DateTime<Utc>,
 ) -> Result<Alert, AppError> {
-    let store = parts.alerts.store()?;
+    let store = parts.alerts.store(Some(caller))?;
     check_spec(&spec)?;
     for destination in &spec.destinations {
         guard::check(
@@ -210,7 +228,7 @@ pub async fn list(
     caller: &Caller,
     table: Option<&str>,
 ) -> Result<AlertList, AppError> {
-    let store = parts.alerts.store()?;
+    let store = parts.alerts.store(Some(caller))?;
     let all = store
         .alerts(
             table,
@@ -233,7 +251,7 @@ pub async fn delete(
     table: &str,
     name: &str,
 ) -> Result<(), AppError> {
-    let store = parts.alerts.store()?;
+    let store = parts.alerts.store(Some(caller))?;
     if !store.delete(table, name).await? {
         return Err(AppError::NotFound(format!(
             "{table} has no alert named '{name}'"
@@ -259,7 +277,7 @@ pub async fn deliveries(
     table: Option<&str>,
     limit: u32,
 ) -> Result<DeliveryList, AppError> {
-    let store = parts.alerts.store()?;
+    let store = parts.alerts.store(Some(caller))?;
     let rows = store.deliveries(table, limit).await?;
     let mut names: Vec<String> = rows.iter().map(|r| r.table_name.clone()).collect();
     names.dedup();
@@ -350,8 +368,8 @@ fn may_fire(spec: &AlertSpec, state: &store::AlertState, run_time: DateTime<Utc>
 /// Evaluates the table's alerts for a finished run and delivers those that fire (once per run
 /// and alert, whoever else evaluates the same run). Failures are logged, never raised: a run's
 /// result stands whatever its alerts do.
-pub async fn after_run(alerts: &Alerts, run: &FinishedRun) {
-    let Ok(store) = alerts.store.as_ref() else {
+pub async fn after_run(alerts: &Alerts, run: &FinishedRun, caller: Option<&Caller>) {
+    let Ok(store) = alerts.store(caller) else {
         return;
     };
     let table = &run.result.table_name;
@@ -402,9 +420,23 @@ async fn evaluate_one(
         status: status.to_string(),
         run_time: run.run_time.naive_utc(),
     };
-    if !store.record_event(&event).await? || !fired {
+    if !store.record_event(&event).await? {
         return Ok(());
     }
+    if fired {
+        deliver_all(alerts, store, spec, run, metrics).await;
+    }
+    store.finish_event(&event, spec, metrics).await
+}
+
+/// Delivers a firing alert to each of its destinations, with retries, each attempt logged.
+async fn deliver_all(
+    alerts: &Alerts,
+    store: &dyn AlertStore,
+    spec: &AlertSpec,
+    run: &FinishedRun,
+    metrics: &BTreeMap<String, Value>,
+) {
     let message = deliver::Message {
         action_name: spec.name.clone(),
         condition: spec.condition.clone(),
@@ -443,5 +475,4 @@ async fn evaluate_one(
         tracing::info!(table = %spec.table, alert = %spec.name, destination = %shown,
             outcome = last.outcome.as_str(), attempt = last.attempt, "alert delivery");
     }
-    Ok(())
 }

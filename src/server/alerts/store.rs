@@ -69,6 +69,17 @@ pub trait AlertStore: Send + Sync {
     async fn record_event(&self, event: &AlertEvent) -> Result<bool, AppError>;
     /// Logs one delivery attempt.
     async fn log_delivery(&self, row: &DeliveryRow) -> Result<(), AppError>;
+    /// Completes an evaluation `record_event` let through, once its deliveries ended (a store
+    /// that logs each attempt as it happens has nothing left to do; DQX's events table takes
+    /// the evaluation with its failed destinations in one row).
+    async fn finish_event(
+        &self,
+        _event: &AlertEvent,
+        _spec: &crate::model::alerts::AlertSpec,
+        _metrics: &std::collections::BTreeMap<String, Value>,
+    ) -> Result<(), AppError> {
+        Ok(())
+    }
     /// Delivery attempts of `table` (or of every table), newest first.
     async fn deliveries(
         &self,

@@ -64,7 +64,10 @@ pub fn after_recorded(
         run_time: chrono::Utc::now(),
         result,
     };
-    tokio::spawn(async move { crate::server::alerts::after_run(&alerts, &run).await });
+    let caller = caller.clone();
+    tokio::spawn(
+        async move { crate::server::alerts::after_run(&alerts, &run, Some(&caller)).await },
+    );
 }
 
 /// The rules of a saved version, resolved (none for unsaved rules or when they cannot be read:

@@ -143,7 +143,7 @@ impl RunAsOwner {
                     run_time: chrono::Utc::now(),
                     result: result.clone(),
                 };
-                crate::server::alerts::after_run(&self.alerts, &finished).await;
+                crate::server::alerts::after_run(&self.alerts, &finished, Some(owner)).await;
                 let detail = serde_json::json!({"run_id": run_id, "trigger": "schedule",
                     "invalid_rows": result.invalid_rows, "total_rows": result.total_rows});
                 audit_quietly(

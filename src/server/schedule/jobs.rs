@@ -35,6 +35,9 @@ pub struct JobSchedules {
     pub publish: PublishConfig,
     /// DQX's metrics table, which the job writes.
     pub metrics_table: TableName,
+    /// DQX's actions and action-events tables, where the job's DQX loads the table's alerts and
+    /// records their evaluations (none: the job runs no alerts).
+    pub alert_tables: Option<(TableName, TableName)>,
 }
 
 /// One schedule job's parameters and schedule.
@@ -49,6 +52,9 @@ pub struct JobSpec {
     pub checks_location: String,
     pub run_config_name: String,
     pub metrics_table: String,
+    /// DQX's actions table and action-events table (empty: no alerts).
+    pub actions_location: String,
+    pub action_events_location: String,
 }
 
 impl JobSchedules {
@@ -170,6 +176,11 @@ pub fn job_settings(template: &Value, spec: &JobSpec) -> Value {
         ("run_config_name", spec.run_config_name.as_str()),
         ("metrics_table", spec.metrics_table.as_str()),
         ("metrics_format", "delta"),
+        ("actions_location", spec.actions_location.as_str()),
+        (
+            "action_events_location",
+            spec.action_events_location.as_str(),
+        ),
         ("owner", spec.owner.as_str()),
     ];
     let mut parameters: Vec<Value> = settings
@@ -252,6 +263,8 @@ mod tests {
             checks_location: "main.dq.checks".into(),
             run_config_name: "main.sales.orders".into(),
             metrics_table: "main.dq.metrics".into(),
+            actions_location: "main.dq.actions".into(),
+            action_events_location: "main.dq.action_events".into(),
         }
     }
 
@@ -285,7 +298,11 @@ mod tests {
         assert_eq!(default("checks_location"), Some(json!("main.dq.checks")));
         assert_eq!(default("metrics_table"), Some(json!("main.dq.metrics")));
         assert_eq!(default("run_id"), Some(json!("{{job.run_id}}")));
-        assert_eq!(default("actions_location"), Some(json!("")));
+        assert_eq!(default("actions_location"), Some(json!("main.dq.actions")));
+        assert_eq!(
+            default("action_events_location"),
+            Some(json!("main.dq.action_events"))
+        );
         let names: Vec<&str> = settings["parameters"]
             .as_array()
             .unwrap()

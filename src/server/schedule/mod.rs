@@ -184,6 +184,16 @@ async fn set_job(
         checks_location,
         run_config_name,
         metrics_table: jobs.metrics_table.to_string(),
+        actions_location: jobs
+            .alert_tables
+            .as_ref()
+            .map(|(actions, _)| actions.to_string())
+            .unwrap_or_default(),
+        action_events_location: jobs
+            .alert_tables
+            .as_ref()
+            .map(|(_, events)| events.to_string())
+            .unwrap_or_default(),
     };
     let job_id = jobs.put(&spec).await?;
     let stored = StoredSchedule {
