@@ -10,6 +10,7 @@
 # COMMAND ----------
 
 import json
+import re
 
 from databricks.labs.dqx.actions.manager import DQActionManager
 from databricks.labs.dqx.config import (
@@ -57,12 +58,29 @@ def load_actions(location: str, run_config_name: str, ws: WorkspaceClient) -> li
     return manager.load_actions(TableActionsStorageConfig(location=location, run_config_name=run_config_name))
 
 
+# A condition may read a rule's count, `<rule>_error_count` / `<rule>_warning_count`. DQX's
+# conditions see only observed metrics, so each is observed as a custom metric counting the rows
+# whose results name the rule, as DQX counts a check in check_metrics (0 when no row does).
+RULE_COUNT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)_(error|warning)_count\b")
+
+
+def rule_count_metrics(loaded: list) -> list[str]:
+    """The custom metrics the actions' conditions read, once each."""
+    wanted = {}
+    for action in loaded:
+        for rule, kind in RULE_COUNT.findall(getattr(action, "condition", None) or ""):
+            column = "_errors" if kind == "error" else "_warnings"
+            name = f"{rule}_{kind}_count"
+            wanted[name] = f"count(case when exists({column}, x -> x.name = '{rule}') then 1 end) as {name}"
+    return list(wanted.values())
+
+
 ws = WorkspaceClient()
 table_name = p["table_name"]
 run_config_name = p["run_config_name"] or table_name
 actions = load_actions(p["actions_location"], table_name, ws)
 # The job passes its run id ({{job.run_id}}), so the metrics rows name the job run.
-observer = DQMetricsObserver(name=RUN_NAME)
+observer = DQMetricsObserver(name=RUN_NAME, custom_metrics=rule_count_metrics(actions) or None)
 metadata = {"dqx_manager.trigger": "schedule"}
 if p["owner"]:
     metadata["dqx_manager.owner"] = p["owner"]

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod profile;
 pub mod results;
 pub mod review;
+pub mod rule_metrics;
 pub mod rules;
 pub mod rulesets;
 pub mod runs;

@@ -308,7 +308,7 @@ async fn blocked_destinations_and_bad_alerts_are_refused_in_words() {
         ),
         (
             alert("rows > 0", "webhook", "https://example.com/x"),
-            "not one of DQX's run metrics",
+            "neither one of DQX's run metrics",
         ),
         (
             alert("__import__('os')", "webhook", "https://example.com/x"),
@@ -323,4 +323,52 @@ async fn blocked_destinations_and_bad_alerts_are_refused_in_words() {
         "destinations": [{"kind": "webhook", "url": "https://example.com/x"}]});
     let refused = call(&app, "/api/set_alert", &BOB, hr).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+}
+
+#[tokio::test]
+async fn a_condition_counts_one_rule_and_names_of_no_active_rule_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app_state(dir.path()).await;
+    let app = router(state);
+    approved_by_carol(&app, ORDERS, order_rules()).await;
+    let (receiver, url) = Receiver::start(0).await;
+    let alert = |name: &str, condition: &str| {
+        json!({"table": ORDERS, "name": name, "condition": condition,
+            "destinations": [{"kind": "webhook", "url": url}]})
+    };
+
+    // A typo in the rule's name is refused, naming the rules a condition can count.
+    let typo = call(
+        &app,
+        "/api/set_alert",
+        &ALICE,
+        alert("typo", "amount_not_negatve_error_count > 0"),
+    )
+    .await;
+    assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}", typo.text);
+    assert!(
+        typo.text.contains("amount_not_negatve") && typo.text.contains("amount_not_negative"),
+        "{}",
+        typo.text
+    );
+
+    // One alert on the rule's errors (fires), one on its warnings (it has none: stays quiet).
+    for (name, condition) in [
+        ("amount errors", "amount_not_negative_error_count >= 1"),
+        ("amount warnings", "amount_not_negative_warning_count > 0"),
+    ] {
+        let set = call(&app, "/api/set_alert", &ALICE, alert(name, condition)).await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    }
+    validated_by_alice(&app, ORDERS, order_rules(), 1).await;
+    for _ in 0..100 {
+        if !receiver.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let messages = receiver.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["title"], "DQX alert: amount errors");
 }

@@ -21,7 +21,7 @@ const TABLE: &str = "spark_catalog.sales.orders";
 
 /// The app's statements for DQX's tables in Spark's catalog, as `{"sql", "args"}`: the actions
 /// table with both alerts' rows, and the events table with the hourly alert's firing.
-fn app_statements(alert: &AlertSpec, hourly: &AlertSpec) -> Vec<Value> {
+fn app_statements(alerts: &[&AlertSpec], hourly: &AlertSpec) -> Vec<Value> {
     use dqx_manager::model::table_name::TableName;
     use dqx_manager::server::alerts::dqx_sql::{self, EventRow};
     let actions = TableName::parse("spark_catalog.dq.actions").unwrap();
@@ -51,7 +51,7 @@ fn app_statements(alert: &AlertSpec, hourly: &AlertSpec) -> Vec<Value> {
     ];
     // A SQL warehouse takes the app's MERGE; Spark's session catalog (no Delta) takes the same
     // row as an INSERT.
-    for spec in [alert, hourly] {
+    for spec in alerts.iter().copied().chain([hourly]) {
         let merge = dqx_sql::put_action(
             &actions,
             TABLE,
@@ -163,7 +163,13 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
         frequency: Frequency::Hourly,
         ..alert.clone()
     };
-    let statements = app_statements(&alert, &hourly);
+    // A third counts one rule's failing rows: DQX observes it as a custom metric.
+    let by_rule = AlertSpec {
+        name: "amount_rule".into(),
+        condition: "amount_positive_error_count > 0".into(),
+        ..alert.clone()
+    };
+    let statements = app_statements(&[&alert, &by_rule], &hourly);
     let job = json!({
         "notebook": concat!(env!("CARGO_MANIFEST_DIR"), "/resources/notebooks/monitor_dq_rules.py"),
         "params": {
@@ -189,7 +195,7 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
             .unwrap();
     let document = &answer["document"];
     assert_eq!(document["run_id"], "schedule-run-1", "{answer}");
-    assert_eq!(document["actions"], 2, "{answer}");
+    assert_eq!(document["actions"], 3, "{answer}");
     let observed = &document["metrics"];
     let input: u64 = observed["input_row_count"]
         .as_str()
@@ -205,11 +211,15 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
 
     // DQX's own alert reached the receiver, naming the table and the failing count.
     let messages = received.lock().unwrap().clone();
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    let text = messages[0].to_string();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let text = messages[0].to_string() + &messages[1].to_string();
     assert!(
         text.contains(TABLE) && text.contains("orders_errors") && !text.contains("hourly"),
         "DQX held the hourly alert back by the app's event: {text}"
+    );
+    assert!(
+        text.contains("amount_rule"),
+        "the rule's count fired: {text}"
     );
 
     // The app reads DQX's rows back as the table's scheduled run.
@@ -239,6 +249,25 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
         .map(|c| c["check_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["amount_positive", "customer_present"]);
+    // DQX's custom metric counts the rule's rows as its own check_metrics does, and as the app
+    // counts it for the condition.
+    let counted = dqx_manager::model::rule_metrics::counts(
+        &serde_json::from_value::<Vec<dqx_manager::model::metrics::CheckMetric>>(
+            run["metrics"]["check_metrics"].clone(),
+        )
+        .unwrap(),
+    );
+    let observed_by_dqx: u64 = observed["amount_positive_error_count"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(observed_by_dqx > 0, "{observed}");
+    assert_eq!(counted["amount_positive_error_count"], observed_by_dqx);
+    assert!(
+        observed.get("customer_present_warning_count").is_none(),
+        "only what a condition reads is observed: {observed}"
+    );
     let overview = call(&app, "/api/monitor_overview", &ALICE, json!({})).await;
     let trend = overview.body["tables"]
         .as_array()

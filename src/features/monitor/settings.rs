@@ -148,7 +148,7 @@ pub fn AlertsPanel(table: String) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="alerts-heading">
             <h3 id="alerts-heading">"Alerts"</h3>
-            <p class="muted">"DQX alerts: a condition over each run's metrics (error_row_count, warning_row_count, valid_row_count, input_row_count), sent to a webhook, Slack or Teams. Pipelines that load the table's actions with DQX fire the same alerts."</p>
+            <p class="muted">"DQX alerts: a condition over each run's metrics (error_row_count, warning_row_count, valid_row_count, input_row_count, or a rule's count such as email_present_error_count), sent to a webhook, Slack or Teams. Pipelines that load the table's actions with DQX fire the same alerts; for a rule's count they observe it as a DQX custom metric, as the scheduled job does."</p>
             <Suspense fallback=|| view! { <Loading what="Loading the alerts…"/> }>
                 {move || Suspend::new(async move {
                     match alerts.await {

@@ -18,6 +18,7 @@ use crate::model::alerts::{
 use crate::model::condition::{Condition, Value as CondValue};
 use crate::model::metrics::RunMetrics;
 use crate::model::results::ValidationResult;
+use crate::model::rule_metrics;
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
 use crate::server::review::readable::ReadableCache;
@@ -86,6 +87,7 @@ pub async fn set(
 ) -> Result<Alert, AppError> {
     let store = parts.alerts.store(Some(caller))?;
     check_spec(&spec)?;
+    check_rule_names(parts, caller, &spec).await?;
     for destination in &spec.destinations {
         guard::check(
             destination.kind,
@@ -147,10 +149,10 @@ fn check_spec(spec: &AlertSpec) -> Result<(), AppError> {
     if let Some(unknown) = condition
         .names()
         .into_iter()
-        .find(|n| !METRIC_NAMES.contains(&n.as_str()))
+        .find(|n| !METRIC_NAMES.contains(&n.as_str()) && rule_metrics::parse(n).is_none())
     {
         return bad(format!(
-            "the condition reads '{unknown}', which is not one of DQX's run metrics ({})",
+            "the condition reads '{unknown}', which is neither one of DQX's run metrics ({}) nor a rule's count (<rule>_error_count, <rule>_warning_count, for a rule named with letters, digits and _)",
             METRIC_NAMES.join(", ")
         ));
     }
@@ -165,6 +167,70 @@ fn check_spec(spec: &AlertSpec) -> Result<(), AppError> {
         );
     }
     Ok(())
+}
+
+/// Refuses a condition reading a rule's count when the table's active rules have no rule of
+/// that name (a typo would otherwise never fire); with no active rules yet, any name is taken.
+async fn check_rule_names(
+    parts: &Parts<'_>,
+    caller: &Caller,
+    spec: &AlertSpec,
+) -> Result<(), AppError> {
+    let condition = Condition::parse(&spec.condition).map_err(AppError::BadRequest)?;
+    let wanted: Vec<String> = condition
+        .names()
+        .iter()
+        .filter_map(|n| rule_metrics::parse(n).map(|(rule, _)| rule.to_string()))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let active = match parts.rules.get(caller, &spec.table, None).await {
+        Ok(set) => set,
+        Err(AppError::NotFound(_)) => return Ok(()),
+        Err(other) => return Err(other),
+    };
+    let names: Vec<&str> = active
+        .rules
+        .iter()
+        .filter_map(|r| r.get("name").and_then(Value::as_str))
+        .collect();
+    match wanted.iter().find(|w| !names.contains(&w.as_str())) {
+        None => Ok(()),
+        Some(missing) => {
+            let known: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| rule_metrics::is_identifier(n))
+                .take(10)
+                .collect();
+            Err(AppError::BadRequest(format!(
+                "the condition counts rule '{missing}', but {}'s active rules (version {}) have no rule of that name; rules a condition can count: {}",
+                spec.table,
+                active.summary.version,
+                if known.is_empty() {
+                    "none (name rules with letters, digits and _)".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+    }
+}
+
+/// The values a condition reads, with a rule's count 0 where the run has no such rule, as DQX's
+/// custom metric counts it.
+fn with_absent_rules(
+    values: &BTreeMap<String, CondValue>,
+    condition: &Condition,
+) -> BTreeMap<String, CondValue> {
+    let mut out = values.clone();
+    for name in condition.names() {
+        if rule_metrics::parse(&name).is_some() {
+            out.entry(name).or_insert(CondValue::Int(0));
+        }
+    }
+    out
 }
 
 /// A stored alert as shown: destinations without their secret parts.
@@ -381,7 +447,13 @@ pub async fn after_run(alerts: &Alerts, run: &FinishedRun, caller: Option<&Calle
         }
     };
     let metrics = run_metrics(&run.result);
-    let values = condition_values(&metrics);
+    let mut values = condition_values(&metrics);
+    let checks = RunMetrics::of(&run.result, &[]).check_metrics;
+    values.extend(
+        rule_metrics::counts(&checks)
+            .into_iter()
+            .map(|(name, n)| (name, CondValue::Int(i64::try_from(n).unwrap_or(i64::MAX)))),
+    );
     for stored in list {
         let Some(spec) = AlertSpec::from_action_json(table, &stored.action_json) else {
             continue;
@@ -402,7 +474,8 @@ async fn evaluate_one(
     metrics: &BTreeMap<String, Value>,
     values: &BTreeMap<String, CondValue>,
 ) -> Result<(), AppError> {
-    let verdict = Condition::parse(&spec.condition).and_then(|c| c.evaluate(values));
+    let verdict =
+        Condition::parse(&spec.condition).and_then(|c| c.evaluate(&with_absent_rules(values, &c)));
     let (fired, status) = match verdict {
         Err(_) => (false, "config_error"),
         Ok(false) => (false, "healthy"),
