@@ -68,8 +68,11 @@ test("a schedule and an alert: the run in the trend, the alert delivered, the ru
   // bob did not start these runs, but may read the table: he sees them, and the overview.
   await page.setExtraHTTPHeaders(bob);
   await page.goto(`/monitor?table=${table}`);
-  await expect(page.getByRole("table", { name: "Runs of the table, newest first" }).getByRole("row").filter({ hasText: "schedule" }).first())
-    .toContainText("alice@example.com");
+  const bobsRow = page.getByRole("table", { name: "Runs of the table, newest first" }).getByRole("row").filter({ hasText: "schedule" }).first();
+  await expect(bobsRow).toContainText("alice@example.com");
+  // Counts only: to see rows, bob checks the version again, read as himself.
+  await expect(bobsRow.getByRole("link", { name: `Check v${version} as you` }))
+    .toHaveAttribute("href", `/validate?table=${encodeURIComponent(table)}&version=${version}`);
   await page.goto("/monitor");
   const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: table }) });
   await expect(row.getByRole("img", { name: /Pass rate of main\.sales\.orders over its last/ })).toBeVisible();

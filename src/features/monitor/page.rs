@@ -6,7 +6,7 @@
 use super::api::{monitor_overview, run_history};
 use super::chart::{PassRateChart, RuleViolationsChart, Sparkline};
 use super::settings::{AlertsPanel, SchedulePanel};
-use crate::links::monitor_href;
+use crate::links::{monitor_href, validate_href};
 use crate::model::error::ErrorKind;
 use crate::model::metrics::{HistoryRun, Trigger};
 use crate::model::trends::{MonitorOverview, TREND_POINTS, TableTrend};
@@ -126,7 +126,7 @@ fn TableMonitor(table: String) -> impl IntoView {
                         let note = h.note.map(|n| view! { <p class="notice" role="status">{n}</p> });
                         let mut runs = h.runs;
                         runs.reverse();
-                        view! { {note} <Trends runs/> }.into_any()
+                        view! { {note} <Trends table=name.get_value() runs/> }.into_any()
                     }
                 }
             })}
@@ -137,7 +137,7 @@ fn TableMonitor(table: String) -> impl IntoView {
 }
 
 #[component]
-fn Trends(runs: Vec<HistoryRun>) -> impl IntoView {
+fn Trends(table: String, runs: Vec<HistoryRun>) -> impl IntoView {
     if runs.is_empty() {
         return view! { <Empty message="No runs of this table yet: validate its rules or schedule them."/> }.into_any();
     }
@@ -161,6 +161,9 @@ fn Trends(runs: Vec<HistoryRun>) -> impl IntoView {
                     <td class="num" data-label="Error rows">{count(r.metrics.error_row_count)}</td>
                     <td class="num" data-label="Rows">{count(r.metrics.input_row_count)}</td>
                     <td class="mono" data-label="Run"><small>{r.run_id.clone()}</small></td>
+                    <td data-label="See rows">{r.version.map(|v| view! {
+                        <a href=validate_href(&table, v) title="Runs this version now, reading the table as you">{format!("Check v{v} as you")}</a>
+                    })}</td>
                 </tr>
             }
         })
@@ -172,7 +175,7 @@ fn Trends(runs: Vec<HistoryRun>) -> impl IntoView {
             <h3>"Violations per rule"</h3>
             <RuleViolationsChart runs=runs.clone()/>
             <h3>"Runs"</h3>
-            <p class="muted">"Counts only: a run's rows are shown to whoever started it, in Runs."</p>
+            <p class="muted">"Counts only. A run's rows are never shown to anyone but whoever started it; to see the rows a version fails, check it again as you, so your grants, row filters and masks apply."</p>
             <div class="table-scroll">
                 <table class="data-grid runs-grid">
                     <caption class="visually-hidden">"Runs of the table, newest first"</caption>
@@ -180,7 +183,7 @@ fn Trends(runs: Vec<HistoryRun>) -> impl IntoView {
                         <th scope="col">"Started"</th><th scope="col">"Trigger"</th><th scope="col">"Version"</th>
                         <th scope="col">"By"</th><th scope="col" class="num">"Pass rate"</th>
                         <th scope="col" class="num">"Error rows"</th><th scope="col" class="num">"Rows"</th>
-                        <th scope="col">"Run"</th>
+                        <th scope="col">"Run"</th><th scope="col">"See rows"</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
