@@ -181,6 +181,7 @@ fn schedules(
                     .actions_table
                     .clone()
                     .zip(config.action_events_table.clone()),
+                listed: Default::default(),
             }))
         }
         _ => Schedules::Unavailable(format!(

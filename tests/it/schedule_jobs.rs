@@ -150,6 +150,29 @@ async fn a_schedule_is_a_databricks_job_the_service_principal_keeps() {
     assert_eq!(schedules[0]["cron"], "0 * * * *");
     assert_eq!(schedules[0]["owner"], "alice@example.com");
 
+    // Page views within a while reuse one listing of every job; the delete below clears it.
+    let unfiltered_lists = |fake: &Fake| {
+        fake.calls()
+            .iter()
+            .filter(|(what, _)| what == "GET /api/2.1/jobs/list")
+            .count()
+    };
+    let before = unfiltered_lists(&fake);
+    for _ in 0..3 {
+        let overview = call(&app, "/api/monitor_overview", &ALICE, json!({})).await;
+        assert_eq!(overview.status, StatusCode::OK, "{}", overview.text);
+        assert_eq!(
+            call(&app, "/api/list_schedules", &ALICE, json!({}))
+                .await
+                .body["schedules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    assert_eq!(unfiltered_lists(&fake), before, "listed once, then reused");
+
     let deleted = call(
         &app,
         "/api/delete_schedule",
@@ -159,6 +182,13 @@ async fn a_schedule_is_a_databricks_job_the_service_principal_keeps() {
     .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
     assert!(!fake.job_defs.lock().unwrap().contains_key(&id));
+    let after = call(&app, "/api/list_schedules", &ALICE, json!({})).await;
+    assert_eq!(
+        after.body["schedules"].as_array().unwrap().len(),
+        0,
+        "a change clears the listing: {}",
+        after.text
+    );
 
     // Jobs are the service principal's; data is read only with the caller's token.
     for (what, token) in fake.calls() {

@@ -38,7 +38,14 @@ pub struct JobSchedules {
     /// DQX's actions and action-events tables, where the job's DQX loads the table's alerts and
     /// records their evaluations (none: the job runs no alerts).
     pub alert_tables: Option<(TableName, TableName)>,
+    /// The schedule jobs as last listed, for [`LISTING_LIFETIME`]: the Monitor page and the
+    /// schedule bound read them on every request, and one listing is up to 20 Jobs API pages.
+    /// Concurrent readers wait for one listing instead of each making their own.
+    pub listed: tokio::sync::Mutex<Option<(std::time::Instant, Vec<JobDefinition>)>>,
 }
+
+/// How long a listing of the schedule jobs is reused (this process's own changes clear it).
+pub const LISTING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One schedule job's parameters and schedule.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +101,7 @@ impl JobSchedules {
     pub async fn put(&self, spec: &JobSpec) -> Result<i64, AppError> {
         let template = self.jobs.get_job(self.template_job_id).await?;
         let settings = job_settings(&template.settings, spec);
+        self.changed().await;
         match self.find(&spec.table).await? {
             None => self.jobs.create_job(&settings).await,
             Some(job) => {
@@ -114,6 +122,7 @@ impl JobSchedules {
 
     /// Deletes the table's job; whether it had one.
     pub async fn delete(&self, table: &str) -> Result<bool, AppError> {
+        self.changed().await;
         match self.find(table).await? {
             Some(job) => self.jobs.delete_job(job.job_id).await.map(|()| true),
             None => Ok(false),
@@ -122,13 +131,28 @@ impl JobSchedules {
 
     /// Every schedule job, as stored schedules (the platform keeps their firing state).
     pub async fn all(&self, now: NaiveDateTime) -> Result<Vec<StoredSchedule>, AppError> {
-        Ok(self
-            .jobs
-            .list_jobs(None)
-            .await?
+        let mut listed = self.listed.lock().await;
+        let fresh = listed
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < LISTING_LIFETIME)
+            .map(|(_, jobs)| jobs.clone());
+        let jobs = match fresh {
+            Some(jobs) => jobs,
+            None => {
+                let jobs = self.jobs.list_jobs(None).await?;
+                *listed = Some((std::time::Instant::now(), jobs.clone()));
+                jobs
+            }
+        };
+        Ok(jobs
             .iter()
             .filter_map(|j| stored(&j.settings, now))
             .collect())
+    }
+
+    /// Forgets the listing after a change this process made.
+    async fn changed(&self) {
+        *self.listed.lock().await = None;
     }
 }
 
