@@ -241,7 +241,10 @@ async fn tick_every_minute(
                 for c in &claimed {
                     s.run(c).await;
                 }
-                claimed.into_iter().map(|c| c.due).collect::<Vec<_>>()
+                claimed
+                    .into_iter()
+                    .map(|c| (c.due, s.holder.clone()))
+                    .collect::<Vec<_>>()
             }
         });
         for due in futures::future::join_all(ticks).await {
@@ -250,7 +253,11 @@ async fn tick_every_minute(
         at += Duration::minutes(1);
     }
     fired.sort();
-    fired
+    // The evidence, for `--nocapture`: each due time and the process that fired it.
+    for (due, holder) in &fired {
+        println!("fired {} by {holder}", due.format("%Y-%m-%d %H:%M %Z"));
+    }
+    fired.into_iter().map(|(due, _)| due).collect()
 }
 
 fn schedulers(stores: Vec<Arc<dyn ScheduleStore>>, tally: &Arc<Tally>) -> Vec<Arc<Scheduler>> {
