@@ -8,6 +8,7 @@ pub mod cron;
 pub mod error;
 pub mod metrics;
 pub mod profile;
+pub mod registry;
 pub mod results;
 pub mod review;
 pub mod rule_metrics;

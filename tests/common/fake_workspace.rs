@@ -570,6 +570,48 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
     .into_response()
 }
 
+/// Unity Catalog's tag views: `class = email` on the two e-mail columns (bob may not use
+/// `main.hr`, so he sees one), no table tags.
+fn tags(id: &str, token: &str, sql: &str, params: &Value) -> Response {
+    let p = named(params);
+    let columns = [
+        "catalog_name",
+        "schema_name",
+        "table_name",
+        "column_name",
+        "tag_name",
+        "tag_value",
+    ];
+    if sql.contains("table_tags") {
+        return answer(
+            id,
+            &columns[..3]
+                .iter()
+                .chain(&columns[4..])
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![],
+        );
+    }
+    let data = [("hr", "employees"), ("sales", "customers")]
+        .into_iter()
+        .filter(|(schema, _)| !(token == "bob-token" && *schema == "hr"))
+        .filter(|_| p.get("key") == Some(&json!("class")))
+        .filter(|_| p.get("value").is_none_or(|v| v == "email"))
+        .map(|(schema, table)| {
+            vec![
+                json!("main"),
+                json!(schema),
+                json!(table),
+                json!("email"),
+                json!("class"),
+                json!("email"),
+            ]
+        })
+        .collect();
+    answer(id, &columns, data)
+}
+
 const ACTIONS_TABLE: &str = "`main`.`dq`.`actions`";
 const EVENTS_TABLE: &str = "`main`.`dq`.`action_events`";
 
@@ -807,6 +849,11 @@ async fn submit(
     }
     if sql.contains(METRICS_TABLE) {
         return metrics_table(&fake, &id, &token, &sql, &body["parameters"]);
+    }
+    if sql.contains("information_schema.column_tags")
+        || sql.contains("information_schema.table_tags")
+    {
+        return tags(&id, &token, &sql, &body["parameters"]);
     }
     if sql.contains(ACTIONS_TABLE) {
         return actions_table(&fake, &id, &token, &sql, &body["parameters"]);

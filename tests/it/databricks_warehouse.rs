@@ -753,3 +753,47 @@ async fn a_manual_run_writes_dqx_metrics_rows_as_the_caller_and_pipelines_join_i
     );
     no_service_principal(&fake);
 }
+
+#[tokio::test]
+async fn tags_are_read_from_information_schema_as_the_caller() {
+    use dqx_manager::model::registry::TagOn;
+    let (state, fake, _dir) = common::fake_workspace::state_on_fake_with_sqlite(&[]).await;
+    let alice = publisher("alice@example.com", "alice-token");
+    let bob = publisher("bob@example.com", "bob-token");
+    let hits = state
+        .workspace
+        .tags(&alice, "class", Some("email"), TagOn::Column, 50)
+        .await
+        .unwrap();
+    let found: Vec<(String, Option<String>)> =
+        hits.into_iter().map(|h| (h.table, h.column)).collect();
+    assert_eq!(
+        found,
+        [
+            ("main.hr.employees".to_string(), Some("email".to_string())),
+            (
+                "main.sales.customers".to_string(),
+                Some("email".to_string())
+            )
+        ]
+    );
+    let bobs = state
+        .workspace
+        .tags(&bob, "class", Some("email"), TagOn::Column, 50)
+        .await
+        .unwrap();
+    assert_eq!(bobs.len(), 1, "the catalog shows bob only what he may use");
+    let statements = fake.statements.lock().unwrap().clone();
+    let (sql, params) = statements
+        .iter()
+        .find(|(sql, _)| sql.contains("information_schema.column_tags"))
+        .unwrap();
+    assert!(
+        sql.contains("tag_name = :key") && !sql.contains("'email'"),
+        "{sql}"
+    );
+    assert_eq!(params[1]["value"], "email");
+    for (what, token) in fake.calls() {
+        assert!(!token.starts_with("sp-"), "{what} as {token}");
+    }
+}

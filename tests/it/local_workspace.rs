@@ -258,3 +258,58 @@ fn the_sample_tables_are_written_in_small_row_groups() {
     assert_eq!(meta.num_row_groups(), 13);
     assert!((0..meta.num_row_groups()).all(|i| meta.row_group(i).num_rows() <= 8_192));
 }
+
+#[tokio::test]
+async fn tags_are_seen_only_on_tables_the_caller_may_read_and_scope_tables() {
+    use dqx_manager::model::registry::{Scope, TagOn, TagScope};
+    let ws = workspace().await;
+    let alice = common::caller("alice@example.com");
+    let bob = common::caller("bob@example.com");
+    let emails = |hits: &[dqx_manager::model::registry::TagHit]| {
+        hits.iter()
+            .map(|h| format!("{}.{}", h.table, h.column.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let seen = ws
+        .tags(&alice, "class", Some("email"), TagOn::Column, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(&seen),
+        ["main.hr.employees.email", "main.sales.customers.email"]
+    );
+    let bobs = ws
+        .tags(&bob, "CLASS", Some("email"), TagOn::Column, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(&bobs),
+        ["main.sales.customers.email"],
+        "bob may not read hr"
+    );
+    let money = ws
+        .tags(&alice, "class", None, TagOn::Column, 100)
+        .await
+        .unwrap();
+    assert_eq!(money.len(), 4, "{money:?}");
+    assert!(
+        ws.tags(&alice, "class", None, TagOn::Table, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the sample's tags are on columns"
+    );
+    let scope = Scope {
+        tag: Some(TagScope {
+            key: "class".into(),
+            value: "money".into(),
+            on: TagOn::Column,
+        }),
+        ..Default::default()
+    };
+    let covered: Vec<String> = scope.covered(&[], &money).into_iter().collect();
+    assert_eq!(
+        covered,
+        ["finance.ledger.transactions", "main.sales.orders"]
+    );
+}

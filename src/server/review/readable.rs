@@ -189,6 +189,16 @@ mod tests {
         ) -> Result<Vec<String>, AppError> {
             refused()
         }
+        async fn tags(
+            &self,
+            _: &Caller,
+            _: &str,
+            _: Option<&str>,
+            _: crate::model::registry::TagOn,
+            _: u32,
+        ) -> Result<Vec<crate::model::registry::TagHit>, AppError> {
+            refused()
+        }
         async fn probe_read(&self, _: &Caller, table: &TableName) -> Result<(), AppError> {
             self.probes.fetch_add(1, Ordering::SeqCst);
             if table.table.starts_with("ok_") {

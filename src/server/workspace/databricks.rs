@@ -111,6 +111,56 @@ impl DatabricksWorkspace {
 
 #[async_trait::async_trait]
 impl Workspace for DatabricksWorkspace {
+    async fn tags(
+        &self,
+        caller: &Caller,
+        key: &str,
+        value: Option<&str>,
+        on: crate::model::registry::TagOn,
+        limit: u32,
+    ) -> Result<Vec<crate::model::registry::TagHit>, AppError> {
+        use crate::model::registry::{TagHit, TagOn};
+        let (view, column) = match on {
+            TagOn::Table => ("table_tags", ""),
+            TagOn::Column => ("column_tags", ", column_name"),
+        };
+        let mut params = vec![Param::text("key", key)];
+        let value_filter = match value {
+            Some(v) => {
+                params.push(Param::text("value", v));
+                " AND tag_value = :value"
+            }
+            None => "",
+        };
+        let sql = format!(
+            "SELECT catalog_name, schema_name, table_name{column}, tag_name, tag_value \
+             FROM system.information_schema.{view} WHERE tag_name = :key{value_filter} \
+             ORDER BY catalog_name, schema_name, table_name{column} LIMIT {limit}"
+        );
+        let rows = self
+            .statements
+            .run(user_token(caller)?, &sql, &params, STATEMENT_LIMIT)
+            .await?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|row| {
+                let cell = |i: usize| row.get(i).cloned().flatten();
+                let table = format!("{}.{}.{}", cell(0)?, cell(1)?, cell(2)?).to_lowercase();
+                let (column, k, v) = match on {
+                    TagOn::Table => (None, cell(3)?, cell(4)?),
+                    TagOn::Column => (Some(cell(3)?), cell(4)?, cell(5)?),
+                };
+                Some(TagHit {
+                    table,
+                    column,
+                    key: k,
+                    value: v,
+                })
+            })
+            .collect())
+    }
+
     async fn health(&self) -> BackendHealth {
         BackendHealth {
             kind: "Databricks (Unity Catalog + SQL warehouse)".into(),

@@ -103,6 +103,17 @@ pub trait Workspace: Send + Sync {
         metrics: &TableName,
         limit: u32,
     ) -> Result<Vec<String>, AppError>;
+    /// Tags named `key` (with `value`, when given) on tables or columns, as the caller sees them
+    /// (Unity Catalog's `information_schema.table_tags` / `column_tags`: only objects they may
+    /// use), at most `limit`.
+    async fn tags(
+        &self,
+        caller: &Caller,
+        key: &str,
+        value: Option<&str>,
+        on: crate::model::registry::TagOn,
+        limit: u32,
+    ) -> Result<Vec<crate::model::registry::TagHit>, AppError>;
     /// Appends a run's rows to DQX's metrics table as the caller (a workspace's Delta table;
     /// locally the app's runs stay in the rule store).
     async fn append_metric_rows(

@@ -101,6 +101,15 @@ pub enum DirectoryError {
     Invalid { path: String, message: String },
 }
 
+/// A Unity Catalog tag in the local workspace: `key = value` on a table
+/// (`catalog.schema.table`) or on one of its columns (`catalog.schema.table.column`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalTag {
+    pub on: String,
+    pub key: String,
+    pub value: String,
+}
+
 /// All local users; one of them is the default for requests without forwarded headers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalDirectory {
@@ -109,12 +118,16 @@ pub struct LocalDirectory {
     pub review: Option<LocalReview>,
     #[serde(rename = "user")]
     pub users: Vec<LocalUser>,
+    /// Tags on tables and columns, as Unity Catalog's `table_tags` and `column_tags` hold them.
+    #[serde(default, rename = "tag", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<LocalTag>,
 }
 
 impl LocalDirectory {
     /// The directory written on first start: dev@localhost (default, everything), alice
     /// (everything), bob (only `main` and `main.sales`) and carol (everything, in
-    /// `dq-approvers`, which approves rule sets of every table).
+    /// `dq-approvers`, which approves rule sets of every table); and the sample tables' tags:
+    /// `class = email` on the two e-mail columns, `class = money` on the two amounts.
     pub fn default_directory() -> Self {
         let everything = vec![Grant {
             on: "*".into(),
@@ -165,6 +178,19 @@ impl LocalDirectory {
                     ],
                 },
             ],
+            tags: [
+                ("main.sales.customers.email", "email"),
+                ("main.hr.employees.email", "email"),
+                ("main.sales.orders.amount", "money"),
+                ("finance.ledger.transactions.amount", "money"),
+            ]
+            .into_iter()
+            .map(|(on, value)| LocalTag {
+                on: on.into(),
+                key: "class".into(),
+                value: value.into(),
+            })
+            .collect(),
         }
     }
 

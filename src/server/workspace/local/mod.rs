@@ -409,6 +409,40 @@ impl Workspace for LocalWorkspace {
         Some(known)
     }
 
+    async fn tags(
+        &self,
+        caller: &Caller,
+        key: &str,
+        value: Option<&str>,
+        on: crate::model::registry::TagOn,
+        limit: u32,
+    ) -> Result<Vec<crate::model::registry::TagHit>, AppError> {
+        use crate::model::registry::{TagHit, TagOn};
+        let user = self.user(caller)?;
+        let mut hits = Vec::new();
+        for tag in &self.directory.tags {
+            let parts: Vec<&str> = tag.on.split('.').map(str::trim).collect();
+            let (table, column) = match (on, parts.as_slice()) {
+                (TagOn::Table, [c, s, t]) => (TableName::new(c, s, t), None),
+                (TagOn::Column, [c, s, t, col]) => (TableName::new(c, s, t), Some(col.to_string())),
+                _ => continue,
+            };
+            let Ok(table) = table else { continue };
+            let wanted = tag.key.eq_ignore_ascii_case(key) && value.is_none_or(|v| v == tag.value);
+            if wanted && self.check_select(user, &table).is_ok() {
+                hits.push(TagHit {
+                    table: table.to_string(),
+                    column,
+                    key: tag.key.clone(),
+                    value: tag.value.clone(),
+                });
+            }
+        }
+        hits.sort();
+        hits.truncate(limit as usize);
+        Ok(hits)
+    }
+
     async fn metric_rows(
         &self,
         caller: &Caller,
