@@ -7,6 +7,7 @@ pub mod generate;
 pub mod history;
 pub mod monitor;
 pub mod overview;
+pub mod registry;
 pub mod review;
 pub mod runs;
 pub mod session;

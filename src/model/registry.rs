@@ -55,6 +55,30 @@ pub struct TagHit {
     pub value: String,
 }
 
+/// What a scope covers now, as one reader sees the catalog: the tables (only those they may
+/// read), and on each the columns carrying the scope's column tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub tables: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tagged_columns: BTreeMap<String, Vec<String>>,
+    /// The listing stopped at its bound: more tables may match; narrow the pattern.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// Tables and tags one coverage reads at most.
+pub const MAX_COVERAGE_LISTING: u32 = 5000;
+
+/// The catalog and schema a pattern fixes (parts without wildcards), to narrow a listing.
+pub fn fixed_parts(pattern: &str) -> (Option<String>, Option<String>) {
+    let literal = |p: &str| (!p.contains(['*', '?', '['])).then(|| p.trim().to_lowercase());
+    let mut parts = pattern.split('.');
+    let catalog = parts.next().and_then(literal);
+    let schema = catalog.as_ref().and(parts.next().and_then(literal));
+    (catalog, schema)
+}
+
 /// What a placeholder becomes on a covered table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -466,6 +490,16 @@ mod tests {
             ..Default::default()
         };
         assert!(two_parts.check().unwrap_err().contains("three parts"));
+    }
+
+    #[test]
+    fn a_pattern_fixes_the_parts_without_wildcards() {
+        assert_eq!(
+            fixed_parts("main.sales.*"),
+            (Some("main".into()), Some("sales".into()))
+        );
+        assert_eq!(fixed_parts("main.*.x"), (Some("main".into()), None));
+        assert_eq!(fixed_parts("*.sales.x"), (None, None));
     }
 
     #[test]

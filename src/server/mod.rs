@@ -11,6 +11,7 @@ pub mod limits;
 pub mod monitor;
 pub mod overview;
 pub mod publish;
+pub mod registry;
 pub mod request;
 pub mod request_guard;
 pub mod review;

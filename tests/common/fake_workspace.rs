@@ -570,6 +570,24 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
     .into_response()
 }
 
+/// Unity Catalog's `information_schema.tables`: three tables, `main.hr` hidden from bob,
+/// narrowed by the `catalog` and `schema` parameters.
+fn visible_tables(id: &str, token: &str, params: &Value) -> Response {
+    let p = named(params);
+    let data = [
+        ("main", "hr", "employees"),
+        ("main", "sales", "customers"),
+        ("main", "sales", "orders"),
+    ]
+    .into_iter()
+    .filter(|(_, schema, _)| !(token == "bob-token" && *schema == "hr"))
+    .filter(|(c, _, _)| p.get("catalog").is_none_or(|v| v == c))
+    .filter(|(_, s, _)| p.get("schema").is_none_or(|v| v == s))
+    .map(|(c, s, t)| vec![json!(c), json!(s), json!(t)])
+    .collect();
+    answer(id, &["table_catalog", "table_schema", "table_name"], data)
+}
+
 /// Unity Catalog's tag views: `class = email` on the two e-mail columns (bob may not use
 /// `main.hr`, so he sees one), no table tags.
 fn tags(id: &str, token: &str, sql: &str, params: &Value) -> Response {
@@ -849,6 +867,9 @@ async fn submit(
     }
     if sql.contains(METRICS_TABLE) {
         return metrics_table(&fake, &id, &token, &sql, &body["parameters"]);
+    }
+    if sql.contains("system.information_schema.tables") {
+        return visible_tables(&id, &token, &body["parameters"]);
     }
     if sql.contains("information_schema.column_tags")
         || sql.contains("information_schema.table_tags")

@@ -34,6 +34,7 @@ mod monitor_notebook;
 mod profile_generate;
 mod prompt_generation;
 mod publish;
+mod registry_scope;
 mod review_api;
 mod sample_data;
 mod schedule_jobs;

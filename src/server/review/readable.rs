@@ -189,6 +189,15 @@ mod tests {
         ) -> Result<Vec<String>, AppError> {
             refused()
         }
+        async fn visible_tables(
+            &self,
+            _: &Caller,
+            _: Option<&str>,
+            _: Option<&str>,
+            _: u32,
+        ) -> Result<Vec<String>, AppError> {
+            refused()
+        }
         async fn tags(
             &self,
             _: &Caller,

@@ -111,6 +111,42 @@ impl DatabricksWorkspace {
 
 #[async_trait::async_trait]
 impl Workspace for DatabricksWorkspace {
+    async fn visible_tables(
+        &self,
+        caller: &Caller,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError> {
+        let mut params = Vec::new();
+        let mut filter = String::new();
+        if let Some(c) = catalog {
+            params.push(Param::text("catalog", c));
+            filter.push_str(" AND table_catalog = :catalog");
+        }
+        if let Some(s) = schema {
+            params.push(Param::text("schema", s));
+            filter.push_str(" AND table_schema = :schema");
+        }
+        let sql = format!(
+            "SELECT table_catalog, table_schema, table_name FROM system.information_schema.tables \
+             WHERE table_schema <> 'information_schema'{filter} \
+             ORDER BY table_catalog, table_schema, table_name LIMIT {limit}"
+        );
+        let rows = self
+            .statements
+            .run(user_token(caller)?, &sql, &params, STATEMENT_LIMIT)
+            .await?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|row| {
+                let cell = |i: usize| row.get(i).cloned().flatten();
+                Some(format!("{}.{}.{}", cell(0)?, cell(1)?, cell(2)?).to_lowercase())
+            })
+            .collect())
+    }
+
     async fn tags(
         &self,
         caller: &Caller,

@@ -103,6 +103,15 @@ pub trait Workspace: Send + Sync {
         metrics: &TableName,
         limit: u32,
     ) -> Result<Vec<String>, AppError>;
+    /// The tables the caller may read (`catalog.schema.table`, lower case, sorted), in one
+    /// catalog or schema when given, at most `limit`.
+    async fn visible_tables(
+        &self,
+        caller: &Caller,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError>;
     /// Tags named `key` (with `value`, when given) on tables or columns, as the caller sees them
     /// (Unity Catalog's `information_schema.table_tags` / `column_tags`: only objects they may
     /// use), at most `limit`.

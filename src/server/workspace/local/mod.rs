@@ -409,6 +409,27 @@ impl Workspace for LocalWorkspace {
         Some(known)
     }
 
+    async fn visible_tables(
+        &self,
+        caller: &Caller,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>, AppError> {
+        let user = self.user(caller)?;
+        let mut out: Vec<String> = self
+            .tables
+            .keys()
+            .filter(|t| catalog.is_none_or(|c| t.catalog.eq_ignore_ascii_case(c)))
+            .filter(|t| schema.is_none_or(|s| t.schema.eq_ignore_ascii_case(s)))
+            .filter(|t| user.can_select(&t.catalog, &t.schema, &t.table))
+            .map(|t| t.to_string().to_lowercase())
+            .collect();
+        out.sort();
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
     async fn tags(
         &self,
         caller: &Caller,
