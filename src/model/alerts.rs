@@ -51,6 +51,14 @@ pub struct Destination {
     pub url: String,
 }
 
+impl Destination {
+    /// The destination as the delivery log names it: its kind and URL without secret parts
+    /// (`webhook https://example.com/…`).
+    pub fn shown(&self) -> String {
+        format!("{} {}", self.kind.as_str(), shown_url(&self.url))
+    }
+}
+
 /// How often an alert may fire (`DQAlertFrequency`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

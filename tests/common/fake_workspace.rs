@@ -486,17 +486,7 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
             "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table 'main.dq.metrics'. SQLSTATE: 42501",
         );
     }
-    let named: HashMap<String, Value> = params
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap_or_default().to_string(),
-                p["value"].clone(),
-            )
-        })
-        .collect();
+    let named = named(params);
     let mut rows = fake.metrics_rows.lock().unwrap();
     if sql.starts_with("INSERT") {
         let mut by_row: std::collections::BTreeMap<usize, serde_json::Map<String, Value>> =
@@ -676,17 +666,29 @@ fn missing(id: &str, table: &str) -> Response {
     )
 }
 
+/// A table that exists once a CREATE made it: its rows, or the answer already given (the CREATE
+/// done, or the table missing).
+fn created_on_demand<'a>(
+    table: &'a mut Option<Vec<(Value, String)>>,
+    id: &str,
+    sql: &str,
+    name: &str,
+) -> Result<&'a mut Vec<(Value, String)>, Box<Response>> {
+    if sql.starts_with("CREATE") {
+        table.get_or_insert_with(Vec::new);
+        return Err(Box::new(answer(id, &[], vec![])));
+    }
+    table.as_mut().ok_or_else(|| Box::new(missing(id, name)))
+}
+
 /// DQX's actions table: created on demand; MERGE sets a row by (run_config_name, name inside
 /// action_json); SELECT answers rows (of the asked run config); DELETE counts what it removed.
 fn actions_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) -> Response {
     let p = named(params);
     let mut table = fake.action_rows.lock().unwrap();
-    if sql.starts_with("CREATE") {
-        table.get_or_insert_with(Vec::new);
-        return answer(id, &[], vec![]);
-    }
-    let Some(rows) = table.as_mut() else {
-        return missing(id, ACTIONS_TABLE);
+    let rows = match created_on_demand(&mut table, id, sql, ACTIONS_TABLE) {
+        Ok(rows) => rows,
+        Err(answered) => return *answered,
     };
     let name_of = |row: &Value| -> String {
         serde_json::from_str::<Value>(row["action_json"].as_str().unwrap_or_default())
@@ -694,22 +696,20 @@ fn actions_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
             .unwrap_or_default()
     };
     let config = p.get("run_config_name").cloned();
+    let asked = |r: &Value| {
+        Some(&r["run_config_name"]) == config.as_ref()
+            && p.get("name").and_then(Value::as_str) == Some(name_of(r).as_str())
+    };
     if sql.starts_with("MERGE") {
         let row = json!({"action_json": p["action_json"], "run_config_name": p["run_config_name"],
             "created_at": p["created_at"]});
-        let name = p["name"].as_str().unwrap_or_default().to_string();
-        rows.retain(|(r, _)| {
-            !(Some(&r["run_config_name"]) == config.as_ref() && name_of(r) == name)
-        });
+        rows.retain(|(r, _)| !asked(r));
         rows.push((row, token.to_string()));
         return answer(id, &["num_affected_rows"], vec![vec![json!("1")]]);
     }
     if sql.starts_with("DELETE") {
-        let name = p["name"].as_str().unwrap_or_default().to_string();
         let before = rows.len();
-        rows.retain(|(r, _)| {
-            !(Some(&r["run_config_name"]) == config.as_ref() && name_of(r) == name)
-        });
+        rows.retain(|(r, _)| !asked(r));
         let removed = (before - rows.len()).to_string();
         return answer(id, &["num_affected_rows"], vec![vec![json!(removed)]]);
     }
@@ -732,12 +732,9 @@ fn actions_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
 fn events_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) -> Response {
     let p = named(params);
     let mut table = fake.event_rows.lock().unwrap();
-    if sql.starts_with("CREATE") {
-        table.get_or_insert_with(Vec::new);
-        return answer(id, &[], vec![]);
-    }
-    let Some(rows) = table.as_mut() else {
-        return missing(id, EVENTS_TABLE);
+    let rows = match created_on_demand(&mut table, id, sql, EVENTS_TABLE) {
+        Ok(rows) => rows,
+        Err(answered) => return *answered,
     };
     let listed = |prefix: &str| -> Vec<Value> {
         (0..)

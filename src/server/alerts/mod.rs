@@ -376,9 +376,9 @@ pub struct FinishedRun {
     pub result: ValidationResult,
 }
 
-/// DQX's observed metrics of a run, as conditions read them and alerts show them.
-pub fn run_metrics(result: &ValidationResult) -> BTreeMap<String, Value> {
-    let m = RunMetrics::of(result, &[]);
+/// DQX's observed metrics of a run (its summary metrics), as conditions read them and alerts
+/// show them.
+fn observed(m: &RunMetrics) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::from([
         (
             "input_row_count".to_string(),
@@ -446,11 +446,11 @@ pub async fn after_run(alerts: &Alerts, run: &FinishedRun, caller: Option<&Calle
             return;
         }
     };
-    let metrics = run_metrics(&run.result);
+    let summary = RunMetrics::of(&run.result, &[]);
+    let metrics = observed(&summary);
     let mut values = condition_values(&metrics);
-    let checks = RunMetrics::of(&run.result, &[]).check_metrics;
     values.extend(
-        rule_metrics::counts(&checks)
+        rule_metrics::counts(&summary.check_metrics)
             .into_iter()
             .map(|(name, n)| (name, CondValue::Int(i64::try_from(n).unwrap_or(i64::MAX)))),
     );
@@ -520,11 +520,7 @@ async fn deliver_all(
         metrics: metrics.clone(),
     };
     for destination in &spec.destinations {
-        let shown = format!(
-            "{} {}",
-            destination.kind.as_str(),
-            shown_url(&destination.url)
-        );
+        let shown = destination.shown();
         let last = alerts
             .sender
             .deliver(destination.kind, &destination.url, &message, |attempt| {

@@ -7,7 +7,7 @@
 
 use super::dqx_sql::{self, EventRow, FiredEvent, Sql};
 use super::store::{AlertEvent, AlertState, AlertStore, DeliveryRow, StoredAlert};
-use crate::model::alerts::{AlertSpec, DeliveryOutcome, MAX_ALERTS_PER_TABLE, shown_url};
+use crate::model::alerts::{AlertSpec, DeliveryOutcome, MAX_ALERTS_PER_TABLE};
 use crate::model::table_name::TableName;
 use crate::server::caller::Caller;
 use crate::server::databricks::statements::{Rows, Statements};
@@ -251,7 +251,7 @@ fn failures(spec: &AlertSpec, attempts: &[DeliveryRow]) -> Vec<(String, String)>
         .iter()
         .zip(spec.destination_names())
         .filter_map(|(d, name)| {
-            let shown = format!("{} {}", d.kind.as_str(), shown_url(&d.url));
+            let shown = d.shown();
             let last = attempts.iter().rev().find(|a| a.destination == shown)?;
             (last.outcome != DeliveryOutcome::Sent.as_str()).then(|| {
                 let reason = last
@@ -300,12 +300,7 @@ fn delivery_rows(event: &FiredEvent, defined: &[StoredAlert]) -> Vec<DeliveryRow
             .destinations
             .iter()
             .zip(spec.destination_names())
-            .map(|(d, name)| {
-                row(
-                    format!("{} {}", d.kind.as_str(), shown_url(&d.url)),
-                    failed(&name),
-                )
-            })
+            .map(|(d, name)| row(d.shown(), failed(&name)))
             .collect(),
         // The alert was deleted (or is not the app's kind): what DQX recorded.
         None if event.failed.is_empty() => vec![row("its destinations".into(), None)],

@@ -174,6 +174,11 @@ async fn set_job(
             "the app already keeps {MAX_SCHEDULES} schedules, the most it runs; delete one you no longer need, then set this one"
         )));
     }
+    let (actions_location, action_events_location) = jobs
+        .alert_tables
+        .as_ref()
+        .map(|(actions, events)| (actions.to_string(), events.to_string()))
+        .unwrap_or_default();
     let spec = jobs::JobSpec {
         table: name.clone(),
         cron: cron.text.clone(),
@@ -184,16 +189,8 @@ async fn set_job(
         checks_location,
         run_config_name,
         metrics_table: jobs.metrics_table.to_string(),
-        actions_location: jobs
-            .alert_tables
-            .as_ref()
-            .map(|(actions, _)| actions.to_string())
-            .unwrap_or_default(),
-        action_events_location: jobs
-            .alert_tables
-            .as_ref()
-            .map(|(_, events)| events.to_string())
-            .unwrap_or_default(),
+        actions_location,
+        action_events_location,
     };
     let job_id = jobs.put(&spec).await?;
     let stored = StoredSchedule {

@@ -77,10 +77,21 @@ fn uc_columns(info: &UcTable) -> Vec<ColumnInfo> {
         .collect()
 }
 
+/// `catalog.schema.table`, lower case, from an information-schema row's first three cells.
+fn three_part(row: &[Option<String>]) -> Option<String> {
+    let cell = |i: usize| row.get(i).cloned().flatten();
+    Some(format!("{}.{}.{}", cell(0)?, cell(1)?, cell(2)?).to_lowercase())
+}
+
 impl DatabricksWorkspace {
     async fn sql(&self, caller: &Caller, sql: &str) -> Result<Rows, AppError> {
+        self.query(caller, sql, &[]).await
+    }
+
+    /// Runs `sql` with its named parameters as the caller.
+    async fn query(&self, caller: &Caller, sql: &str, params: &[Param]) -> Result<Rows, AppError> {
         self.statements
-            .run(user_token(caller)?, sql, &[], STATEMENT_LIMIT)
+            .run(user_token(caller)?, sql, params, STATEMENT_LIMIT)
             .await
     }
 
@@ -98,14 +109,7 @@ impl DatabricksWorkspace {
                 value: value.clone(),
             })
             .collect();
-        self.statements
-            .run(
-                user_token(caller)?,
-                &statement.sql,
-                &params,
-                STATEMENT_LIMIT,
-            )
-            .await
+        self.query(caller, &statement.sql, &params).await
     }
 }
 
@@ -133,18 +137,8 @@ impl Workspace for DatabricksWorkspace {
              WHERE table_schema <> 'information_schema'{filter} \
              ORDER BY table_catalog, table_schema, table_name LIMIT {limit}"
         );
-        let rows = self
-            .statements
-            .run(user_token(caller)?, &sql, &params, STATEMENT_LIMIT)
-            .await?;
-        Ok(rows
-            .rows
-            .into_iter()
-            .filter_map(|row| {
-                let cell = |i: usize| row.get(i).cloned().flatten();
-                Some(format!("{}.{}.{}", cell(0)?, cell(1)?, cell(2)?).to_lowercase())
-            })
-            .collect())
+        let rows = self.query(caller, &sql, &params).await?;
+        Ok(rows.rows.iter().filter_map(|row| three_part(row)).collect())
     }
 
     async fn tags(
@@ -173,16 +167,13 @@ impl Workspace for DatabricksWorkspace {
              FROM system.information_schema.{view} WHERE tag_name = :key{value_filter} \
              ORDER BY catalog_name, schema_name, table_name{column} LIMIT {limit}"
         );
-        let rows = self
-            .statements
-            .run(user_token(caller)?, &sql, &params, STATEMENT_LIMIT)
-            .await?;
+        let rows = self.query(caller, &sql, &params).await?;
         Ok(rows
             .rows
             .into_iter()
             .filter_map(|row| {
                 let cell = |i: usize| row.get(i).cloned().flatten();
-                let table = format!("{}.{}.{}", cell(0)?, cell(1)?, cell(2)?).to_lowercase();
+                let table = three_part(&row)?;
                 let (column, k, v) = match on {
                     TagOn::Table => (None, cell(3)?, cell(4)?),
                     TagOn::Column => (Some(cell(3)?), cell(4)?, cell(5)?),
