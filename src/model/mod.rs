@@ -9,6 +9,8 @@ pub mod error;
 pub mod metrics;
 pub mod profile;
 pub mod registry;
+pub mod registry_effective;
+pub mod registry_entries;
 pub mod results;
 pub mod review;
 pub mod rule_metrics;

@@ -28,6 +28,14 @@ impl Scopes {
             .any(|scope| scope.iter().zip(&path).all(|(a, b)| a == b))
     }
 
+    /// Whether one scope covers everything under `prefix` (a catalog, schema or table path in
+    /// lower case; empty for the whole metastore): a scope equal to it or above it.
+    pub fn covers_all_under(&self, prefix: &[String]) -> bool {
+        self.0.iter().any(|scope| {
+            scope.len() <= prefix.len() && scope.iter().zip(prefix).all(|(a, b)| a == b)
+        })
+    }
+
     /// Whether it covers anything at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

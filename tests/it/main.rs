@@ -34,6 +34,8 @@ mod monitor_notebook;
 mod profile_generate;
 mod prompt_generation;
 mod publish;
+mod registry_effective;
+mod registry_rules;
 mod registry_scope;
 mod review_api;
 mod sample_data;

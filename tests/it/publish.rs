@@ -116,7 +116,7 @@ async fn an_approved_version_is_published_where_dqx_loads_it_and_only_once() {
     let caller = common::caller("carol@example.com");
     let again = state
         .publisher
-        .publish_active(state.store.as_ref(), &caller, TABLE)
+        .publish_active(state.store.as_ref(), &caller, TABLE, Vec::new())
         .await
         .unwrap();
     assert_eq!(

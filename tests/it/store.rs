@@ -19,6 +19,7 @@ use sqlx::Connection;
 use std::sync::Arc;
 
 mod direct;
+mod registry;
 
 const ALICE_TOKEN: &str = "alice-oauth-token";
 const BOB_TOKEN: &str = "bob-oauth-token";

@@ -23,9 +23,15 @@ pub(crate) mod guard {
         saved: &crate::model::rulesets::SavedRuleSet,
     ) {
         if saved.is_active {
+            let inherited = crate::server::registry::effective::inherited_in_app(
+                &ctx.state,
+                &ctx.caller,
+                table,
+            )
+            .await;
             ctx.state
                 .publisher
-                .publish_active(ctx.state.store.as_ref(), &ctx.caller, table)
+                .publish_active(ctx.state.store.as_ref(), &ctx.caller, table, inherited)
                 .await;
         }
     }
@@ -110,11 +116,14 @@ pub async fn rule_history(
 pub async fn publish_rule_set(table: String) -> Result<String, ApiError> {
     let (ctx, table) = crate::server::request::RequestContext::for_table(&table).await?;
     let table = table.to_string();
+    let inherited =
+        crate::server::registry::effective::inherited_in_app(&ctx.state, &ctx.caller, &table).await;
     let report = crate::server::publish::publish_again(
         &ctx.state.publisher,
         ctx.state.store.as_ref(),
         &ctx.caller,
         &table,
+        inherited,
     )
     .await;
     ctx.respond(report)

@@ -1,4 +1,5 @@
 //! The rule registry (issue 31): reusable DQX rules bound to many tables. So far its server
-//! function for the bind dialog, `registry_scope_preview`.
+//! functions: registry rules' and bindings' review, the registry's reads and the bind dialog's
+//! `registry_scope_preview`.
 
 pub mod api;

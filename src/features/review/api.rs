@@ -85,7 +85,17 @@ async fn decide(
     if done.is_active {
         ctx.state
             .publisher
-            .publish_active(ctx.state.store.as_ref(), &ctx.caller, &table)
+            .publish_active(
+                ctx.state.store.as_ref(),
+                &ctx.caller,
+                &table,
+                crate::server::registry::effective::inherited_in_app(
+                    &ctx.state,
+                    &ctx.caller,
+                    &table,
+                )
+                .await,
+            )
             .await;
     }
     Ok(done)

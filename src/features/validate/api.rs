@@ -11,7 +11,9 @@ use leptos::server_fn::codec::Json;
 /// these rules are; `engine` optional, Databricks mode only: `warehouse` — the SQL warehouse as
 /// you, the default — or `job`, a DQX job run by the app once every table the rules read was
 /// probed as you). Rules are validated against the table's columns first; invalid rules are
-/// refused (400) with the validator's messages, and nothing runs.
+/// refused (400) with the validator's messages, and nothing runs. The checks that registry
+/// bindings in force give the table run with them (marked with their origin in
+/// `user_metadata.dqx_origin`) unless `own_only` is true.
 #[server(prefix = "/api", endpoint = "start_validation", input = Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(name = "start_validation", skip_all, fields(table = %crate::server::telemetry::field(&table))))]
 pub async fn start_validation(
@@ -19,6 +21,7 @@ pub async fn start_validation(
     rules: Vec<serde_json::Value>,
     rule_set_version: Option<i32>,
     #[server(default)] engine: Option<crate::model::runs::EngineChoice>,
+    #[server(default)] own_only: bool,
 ) -> Result<RunSummary, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let table = crate::model::table_name::TableName::parse(&table)
@@ -50,6 +53,26 @@ pub async fn start_validation(
                 }
             }
         }
+    };
+    // The table's effective set: the rules given plus what bindings in force give the table.
+    let rules = if own_only {
+        rules
+    } else {
+        let inherited = crate::server::registry::effective::inherited(
+            ctx.state.workspace.as_ref(),
+            ctx.state.store.as_ref(),
+            &ctx.caller,
+            &table,
+        )
+        .await;
+        let (inherited, _) = ctx.respond(inherited)?;
+        crate::model::registry_effective::assemble(
+            &table.to_string(),
+            rules,
+            rule_set_version,
+            inherited,
+        )
+        .rules
     };
     let request = crate::server::jobs::JobRequest::Validation {
         table,

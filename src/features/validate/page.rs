@@ -78,7 +78,7 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
                         let label = format!("Validate version {} ({} rules)", set.summary.version, set.rules.len());
                         let start = move |_| {
                             let rules = rules.get_value();
-                            watch.start(start_validation(name.get_value(), rules, Some(saved_version), None), |_| {});
+                            watch.start(start_validation(name.get_value(), rules, Some(saved_version), None, false), |_| {});
                         };
                         view! {
                             <p class="table-meta">{format!(

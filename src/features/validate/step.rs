@@ -58,7 +58,7 @@ pub fn ValidateStep(
         let rules = editor.rules();
         let chosen = (!offers().is_empty()).then(|| engine.get_untracked());
         watch.start(
-            start_validation(table.get_untracked(), rules, None, chosen),
+            start_validation(table.get_untracked(), rules, None, chosen, false),
             move |id| on_started.run(id),
         );
     };

@@ -196,19 +196,24 @@ impl Publisher {
             .collect()
     }
 
-    /// Publishes the table's active version to every target and audits the outcome. Never
-    /// fails the action that made the version active: failures are in the report and the audit.
+    /// Publishes the table's active version with the checks it `inherited` from registry
+    /// bindings to every target and audits the outcome. Never fails the action that made the
+    /// version active: failures are in the report and the audit.
     pub async fn publish_active(
         &self,
         store: &dyn RuleStore,
         caller: &Caller,
         table: &str,
+        inherited: Vec<serde_json::Value>,
     ) -> Option<PublishReport> {
         if self.targets_for(table).is_empty() {
             return None;
         }
         match store.get(caller, table, None).await {
-            Ok(active) => Some(self.publish_version(store, caller, table, active).await),
+            Ok(mut active) => {
+                active.rules.extend(inherited);
+                Some(self.publish_version(store, caller, table, active).await)
+            }
             Err(error) => {
                 tracing::warn!(request_id = %caller.request_id, %error, table, "nothing published: the active version could not be read");
                 None
@@ -291,13 +296,14 @@ async fn publish_with_retries(
     }
 }
 
-/// Publishes `table`'s active version again (the History page's "Publish again"): its summary,
-/// or why nothing could be published.
+/// Publishes `table`'s active version again, with its `inherited` checks (the History page's
+/// "Publish again"): its summary, or why nothing could be published.
 pub async fn publish_again(
     publisher: &Publisher,
     store: &dyn RuleStore,
     caller: &Caller,
     table: &str,
+    inherited: Vec<serde_json::Value>,
 ) -> Result<String, AppError> {
     if publisher.targets_for(table).is_empty() {
         return Err(AppError::BadRequest(format!(
@@ -305,7 +311,8 @@ pub async fn publish_again(
         )));
     }
     // The active version must exist: its absence is the store's own 404, in words.
-    let active = store.get(caller, table, None).await?;
+    let mut active = store.get(caller, table, None).await?;
+    active.rules.extend(inherited);
     Ok(publisher
         .publish_version(store, caller, table, active)
         .await

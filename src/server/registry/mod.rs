@@ -1,7 +1,13 @@
-//! The rule registry's services (issue 31). So far: what a binding's scope covers now, as the
+//! The rule registry's services (issue 31): registry rules' lifecycle (`rules`), bindings and
+//! their review (`bindings`), a table's effective rules (`effective`), and what a
+//! binding's scope covers now, as the
 //! caller sees the catalog (the bind dialog shows it before anything is saved): the tables a
 //! pattern matches among those they may read, the tables (and columns) carrying the tag as
 //! Unity Catalog shows them to the caller, and named tables only once proven readable by them.
+
+pub mod bindings;
+pub mod effective;
+pub mod rules;
 
 use crate::model::registry::{Coverage, MAX_COVERAGE_LISTING, Scope, TagOn, fixed_parts};
 use crate::model::table_name::TableName;

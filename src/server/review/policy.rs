@@ -97,6 +97,43 @@ impl ReviewPolicy {
     }
 }
 
+impl ReviewPolicy {
+    /// The caller's roles for everything under each of `reach` (catalog, schema or table paths;
+    /// an empty path is the whole metastore): an approver (or admin) only through groups whose
+    /// scopes cover all of it, as a registry binding or rule version that reaches there needs.
+    pub fn roles_for_reach(
+        &self,
+        email: &str,
+        groups: Vec<String>,
+        reach: &[Vec<String>],
+    ) -> Roles {
+        let covering = |grants: &[GroupGrant]| -> Vec<String> {
+            grants
+                .iter()
+                .filter(|g| reach.iter().all(|p| g.scopes.covers_all_under(p)))
+                .map(|g| g.name.clone())
+                .collect()
+        };
+        let member = |names: &[String]| {
+            names
+                .iter()
+                .any(|n| groups.iter().any(|mine| mine.eq_ignore_ascii_case(n)))
+        };
+        let approver_groups = covering(&self.approvers);
+        Roles {
+            email: email.to_string(),
+            table: None,
+            author: false,
+            approver: member(&approver_groups),
+            admin: member(&covering(&self.admins)),
+            review_required: !self.approvers.is_empty(),
+            self_approval_allowed: self.allow_self_approval,
+            approver_groups,
+            groups,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +168,41 @@ mod tests {
         );
         assert!(!bob.approver);
         assert_eq!(bob.approver_groups, vec!["dq-approvers".to_string()]);
+    }
+
+    #[test]
+    fn a_reach_is_approved_only_by_groups_covering_all_of_it() {
+        let policy = ReviewPolicy::parse(
+            Some("sales-approvers=main.sales;leads=*"),
+            Some("hr-admins=main.hr"),
+            false,
+        )
+        .unwrap();
+        let path = |p: &str| -> Vec<String> {
+            if p.is_empty() {
+                Vec::new()
+            } else {
+                p.split('.').map(str::to_string).collect()
+            }
+        };
+        let sales = vec!["sales-approvers".to_string()];
+        let inside = policy.roles_for_reach("c@x", sales.clone(), &[path("main.sales")]);
+        assert!(inside.approver);
+        let table = policy.roles_for_reach("c@x", sales.clone(), &[path("main.sales.orders")]);
+        assert!(table.approver);
+        let wider = policy.roles_for_reach("c@x", sales.clone(), &[path("main")]);
+        assert!(!wider.approver, "main.* reaches past main.sales");
+        let both = policy.roles_for_reach(
+            "c@x",
+            sales,
+            &[path("main.sales.orders"), path("main.hr.employees")],
+        );
+        assert!(!both.approver);
+        assert_eq!(both.approver_groups, vec!["leads".to_string()]);
+        let lead = policy.roles_for_reach("l@x", vec!["LEADS".into()], &[path("")]);
+        assert!(lead.approver && !lead.admin);
+        let hr = policy.roles_for_reach("h@x", vec!["hr-admins".into()], &[path("main.hr")]);
+        assert!(hr.admin);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! A scheduled firing in local mode: the table's active (approved) rule set, checked against its
+//! A scheduled firing in local mode: the table's active (approved) rule set with the checks
+//! registry bindings in force give it, checked against its
 //! columns as the schedule's owner, run as the owner on the in-process runner, watched to its end
 //! and recorded as a scheduled run (counts and messages only) with an audit entry.
 
@@ -60,7 +61,7 @@ impl RunAsOwner {
     /// Starts the active version's run as the owner: its id and version.
     async fn start(&self, owner: &Caller, table: &str) -> Result<(String, i32), AppError> {
         let name = TableName::parse(table).map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let active = match self.rules.get(owner, table, None).await {
+        let mut active = match self.rules.get(owner, table, None).await {
             Ok(set) => set,
             Err(AppError::NotFound(_)) => {
                 return Err(AppError::NotFound(format!(
@@ -76,6 +77,21 @@ impl RunAsOwner {
             .into_iter()
             .map(|c| c.name)
             .collect();
+        // With the checks registry bindings in force give the table, as the owner sees them.
+        let (inherited, _) = crate::server::registry::effective::inherited(
+            self.workspace.as_ref(),
+            self.rules.as_ref(),
+            owner,
+            &name,
+        )
+        .await?;
+        active.rules = crate::model::registry_effective::assemble(
+            table,
+            active.rules,
+            Some(active.summary.version),
+            inherited,
+        )
+        .rules;
         crate::server::store::ops::refuse_invalid(
             &active.rules,
             Some(&columns),

@@ -1,11 +1,13 @@
 //! The `RuleStore` capability: versioned rule sets, validation runs and an audit trail, in SQLite
 //! (local, a file under the data folder) or Postgres (Lakebase, reached as the user). Both hold
-//! the same tables, created by versioned migrations at start-up, never on a request path.
+//! the same tables, created by versioned migrations at start-up, never on a request path. The
+//! registry's reviewed entries live beside the rule sets (`registry`).
 
 pub mod lifecycle;
 pub mod ops;
 pub mod postgres;
 pub(crate) mod queries;
+pub mod registry;
 pub(crate) mod rows;
 pub mod sqlite;
 
@@ -98,9 +100,9 @@ impl AuditAction {
     }
 }
 
-/// Versioned rule sets as the caller.
+/// Versioned rule sets (and the registry's entries) as the caller.
 #[async_trait::async_trait]
-pub trait RuleStore: Send + Sync {
+pub trait RuleStore: registry::RegistryStore + Send + Sync {
     /// Whether saving works for the caller, in words.
     async fn status(&self, caller: &Caller) -> StorageStatus;
     /// Saves the next version of the table's rule set: the only active one, or a draft when
@@ -330,5 +332,34 @@ impl RuleStore for NoStore {
         _: i32,
     ) -> Result<Option<ImpactPreview>, AppError> {
         Err(self.refuse())
+    }
+}
+
+#[async_trait::async_trait]
+impl registry::RegistryStore for NoStore {
+    async fn registry_save(
+        &self,
+        _: &Caller,
+        _: &registry::NewEntry,
+    ) -> Result<crate::model::registry_entries::RegistryVersion, AppError> {
+        Err(self.refuse())
+    }
+    async fn registry_move(
+        &self,
+        _: &Caller,
+        _: &registry::EntryMove,
+    ) -> Result<crate::model::registry_entries::RegistryVersion, AppError> {
+        Err(self.refuse())
+    }
+    /// Without a store nothing was ever saved in the registry: nothing binds anywhere, so
+    /// validations and publishes go on with the table's own rules.
+    async fn registry_versions(
+        &self,
+        _: &Caller,
+        _: crate::model::registry_entries::EntryKind,
+        _: Option<&str>,
+        _: u32,
+    ) -> Result<Vec<crate::model::registry_entries::RegistryVersion>, AppError> {
+        Ok(Vec::new())
     }
 }

@@ -7,6 +7,7 @@
 pub mod attest;
 pub mod credential;
 pub mod pools;
+mod registry;
 mod signed;
 
 use super::lifecycle::{StoreFailure, Transition, run_transition};
@@ -171,8 +172,8 @@ impl PgStore {
         }
         // Reads only; every write goes through dq_write, which checks what it writes.
         let grants = format!(
-            "GRANT SELECT ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews TO {quoted}; \
-             REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews FROM {quoted}; \
+            "GRANT SELECT ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews, dq_registry_entries TO {quoted}; \
+             REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON dq_rules_events, dq_validation_runs, dq_audit_events, dq_impact_previews, dq_registry_entries FROM {quoted}; \
              REVOKE ALL ON dq_store_keys, dq_table_readers FROM {quoted}; \
              GRANT EXECUTE ON FUNCTION dq_write(TEXT, TEXT), dq_reads(TEXT), dq_pending_tables(INTEGER), dq_rule_tables(INTEGER) TO {quoted}"
         );

@@ -57,7 +57,7 @@ fn fields(value: Value) -> Map<String, Value> {
 
 impl PgStore {
     /// One `dq_write` call on `executor`: `op` with `fields`, signed for the caller.
-    async fn signed_write<'e, E>(
+    pub(super) async fn signed_write<'e, E>(
         &self,
         executor: E,
         caller: &Caller,

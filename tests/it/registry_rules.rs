@@ -1,0 +1,163 @@
+//! Registry rules and bindings through the server functions on the sample workspace (issue 31):
+//! a rule is drafted, submitted and approved by someone else; a stale approval is a 409; a
+//! binding by column tag is submitted as it is made, refused to its author and approved by
+//! carol; the rule's page shows each reader only the covered tables they may read.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::http::{ALICE, BOB, CAROL, call};
+use serde_json::{Value, json};
+
+fn ok(reply: &common::http::Reply) -> &Value {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    &reply.body
+}
+
+#[tokio::test]
+async fn a_registry_rule_is_reviewed_then_bound_by_tag_and_the_binding_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dqx_manager::server::routes::router(common::local_state(dir.path()).await);
+
+    let bad = call(
+        &app,
+        "/api/save_registry_rule",
+        &ALICE,
+        json!({"name": "email_valid", "rule": {"function": "is_valid_emale", "arguments": {"column": "{{ col }}"}}}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert!(bad.text.contains("not a valid DQX check"), "{}", bad.text);
+
+    let rule = json!({"function": "is_not_null", "arguments": {"column": "{{ col }}"}});
+    let saved = call(
+        &app,
+        "/api/save_registry_rule",
+        &ALICE,
+        json!({"name": "Email_Present", "rule": rule, "description": "every e-mail is present", "dimension": "completeness"}),
+    )
+    .await;
+    let saved = ok(&saved);
+    assert_eq!(
+        (&saved["name"], &saved["version"], &saved["status"]),
+        (&json!("email_present"), &json!(1), &json!("draft"))
+    );
+
+    let submit = json!({"name": "email_present", "version": 1, "expected_status": "draft"});
+    ok(&call(&app, "/api/submit_registry_rule", &ALICE, submit).await);
+    let approve = json!({"name": "email_present", "version": 1, "expected_status": "pending"});
+    let own = call(&app, "/api/approve_registry_rule", &ALICE, approve.clone()).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    let not_approver = call(&app, "/api/approve_registry_rule", &BOB, approve.clone()).await;
+    assert_eq!(
+        not_approver.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        not_approver.text
+    );
+    let approved = call(&app, "/api/approve_registry_rule", &CAROL, approve.clone()).await;
+    assert_eq!(ok(&approved)["status"], "approved");
+    let stale = call(&app, "/api/approve_registry_rule", &CAROL, approve).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert!(stale.text.contains("approved by carol"), "{}", stale.text);
+
+    // A mapping that misses the placeholder is refused before anything is saved.
+    let scope = json!({"tag": {"key": "class", "value": "email", "on": "column"}});
+    let unmapped = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "email_present", "scope": scope, "mapping": {}}),
+    )
+    .await;
+    assert_eq!(
+        unmapped.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        unmapped.text
+    );
+    assert!(unmapped.text.contains("{{ col }}"), "{}", unmapped.text);
+
+    let bound = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "email_present", "scope": scope,
+               "mapping": {"col": {"tagged": "class=email"}}, "follow": "latest"}),
+    )
+    .await;
+    let bound = ok(&bound).clone();
+    assert_eq!(bound["status"], "pending");
+    assert_eq!(
+        bound["coverage"]["tables"],
+        json!(["main.hr.employees", "main.sales.customers"])
+    );
+    let id = bound["binding_id"].as_str().unwrap().to_string();
+
+    let decide = json!({"binding_id": id, "expected_status": "pending"});
+    let own = call(&app, "/api/approve_binding", &ALICE, decide.clone()).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    assert!(own.text.contains("four-eyes"), "{}", own.text);
+    let by_bob = call(&app, "/api/approve_binding", &BOB, decide.clone()).await;
+    assert_eq!(by_bob.status, StatusCode::FORBIDDEN, "{}", by_bob.text);
+    let approved = call(&app, "/api/approve_binding", &CAROL, decide).await;
+    assert_eq!(ok(&approved)["status"], "approved");
+
+    let list = call(&app, "/api/registry_list", &BOB, json!({})).await;
+    let list = ok(&list);
+    assert_eq!(list[0]["name"], "email_present");
+    assert_eq!(list[0]["approved_version"], 1);
+    assert_eq!(list[0]["dimension"], "completeness");
+
+    let page = json!({"name": "email_present"});
+    let alice = call(&app, "/api/registry_rule", &ALICE, page.clone()).await;
+    let binding = &ok(&alice)["bindings"][0];
+    assert_eq!(binding["binding_id"], json!(id));
+    assert_eq!(binding["approved_version"], 1);
+    assert_eq!(
+        binding["coverage"]["tables"],
+        json!(["main.hr.employees", "main.sales.customers"])
+    );
+    let bob = call(&app, "/api/registry_rule", &BOB, page).await;
+    assert_eq!(
+        ok(&bob)["bindings"][0]["coverage"]["tables"],
+        json!(["main.sales.customers"])
+    );
+    assert!(!bob.text.contains("main.hr"), "{}", bob.text);
+}
+
+#[tokio::test]
+async fn a_pin_must_name_an_approved_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dqx_manager::server::routes::router(common::local_state(dir.path()).await);
+    let rule = json!({"function": "is_not_null", "arguments": {"column": "{{ key }}"}});
+    ok(&call(
+        &app,
+        "/api/save_registry_rule",
+        &ALICE,
+        json!({"name": "key_present", "rule": rule}),
+    )
+    .await);
+    let pinned = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "key_present", "scope": {"tables": ["main.sales.orders"]},
+               "mapping": {"key": {"column": "order_id"}}, "follow": {"version": 1}}),
+    )
+    .await;
+    assert_eq!(pinned.status, StatusCode::BAD_REQUEST, "{}", pinned.text);
+    assert!(
+        pinned.text.contains("no approved version 1"),
+        "{}",
+        pinned.text
+    );
+    let unknown = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "no_such_rule", "scope": {"tables": ["main.sales.orders"]}}),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+}
