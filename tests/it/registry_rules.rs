@@ -161,3 +161,82 @@ async fn a_pin_must_name_an_approved_version() {
     .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
 }
+
+#[tokio::test]
+async fn an_approver_decides_only_bindings_inside_their_groups_and_approval_republishes() {
+    let (app, dir) =
+        common::http::app_with(&[("DQX_APPROVER_GROUPS", "dq-approvers=main.sales")]).await;
+    let rule = json!({"function": "is_not_null", "arguments": {"column": "{{ col }}"}});
+    ok(&call(
+        &app,
+        "/api/save_registry_rule",
+        &ALICE,
+        json!({"name": "present", "rule": rule}),
+    )
+    .await);
+    ok(&call(
+        &app,
+        "/api/submit_registry_rule",
+        &ALICE,
+        json!({"name": "present", "version": 1}),
+    )
+    .await);
+    let approve = json!({"name": "present", "version": 1, "expected_status": "pending"});
+    ok(&call(&app, "/api/approve_registry_rule", &CAROL, approve).await);
+    let own = json!([{"name": "country_present", "criticality": "error",
+        "check": {"function": "is_not_null", "arguments": {"column": "country"}}}]);
+    common::http::approved_by_carol(&app, "main.sales.customers", own).await;
+    let published = dir
+        .path()
+        .join("published")
+        .join("main.sales.customers.yaml");
+    assert!(
+        !std::fs::read_to_string(&published)
+            .unwrap()
+            .contains("registry:")
+    );
+
+    // A tag may be set anywhere: carol, who approves main.sales only, may not let it apply.
+    let by_tag = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "present", "scope": {"tag": {"key": "class", "value": "email", "on": "column"}},
+               "mapping": {"col": {"tagged": "class=email"}}}),
+    )
+    .await;
+    let id = ok(&by_tag)["binding_id"].as_str().unwrap().to_string();
+    let refused = call(
+        &app,
+        "/api/approve_binding",
+        &CAROL,
+        json!({"binding_id": id, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert!(refused.text.contains("not an approver"), "{}", refused.text);
+
+    let by_pattern = call(
+        &app,
+        "/api/bind_registry_rule",
+        &ALICE,
+        json!({"name": "present", "scope": {"pattern": "main.sales.*"},
+               "mapping": {"col": {"column": "customer_id"}}}),
+    )
+    .await;
+    let id = ok(&by_pattern)["binding_id"].as_str().unwrap().to_string();
+    let approved = call(
+        &app,
+        "/api/approve_binding",
+        &CAROL,
+        json!({"binding_id": id, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(ok(&approved)["status"], "approved");
+    let text = std::fs::read_to_string(&published).unwrap();
+    assert!(
+        text.contains("registry:present@1"),
+        "approval did not republish: {text}"
+    );
+    assert!(text.contains("country_present"), "{text}");
+}

@@ -56,7 +56,9 @@ pub async fn save_registry_rule(
         draft,
     )
     .await;
-    ctx.respond(saved)
+    let saved = ctx.respond(saved)?;
+    republish_if_approved(&ctx, &saved).await;
+    Ok(saved)
 }
 
 /// `POST /api/submit_registry_rule` with `{name, version, expected_status}` (`"draft"`): the
@@ -136,7 +138,30 @@ async fn move_rule(
         reason,
     };
     let moved = rules::decide(ctx.state.store.as_ref(), &ctx.caller, roles, decision).await;
-    ctx.respond(moved)
+    let moved = ctx.respond(moved)?;
+    republish_if_approved(&ctx, &moved).await;
+    Ok(moved)
+}
+
+/// Writes the published checks of the tables an approved entry touches again.
+#[cfg(feature = "ssr")]
+async fn republish_if_approved(
+    ctx: &crate::server::request::RequestContext,
+    entry: &RegistryVersion,
+) {
+    use crate::server::registry::republish;
+    if entry.status != crate::model::review::VersionStatus::Approved {
+        return;
+    }
+    let scopes = republish::touched_scopes(
+        &ctx.state,
+        &ctx.caller,
+        entry.kind,
+        &entry.name,
+        &entry.body,
+    )
+    .await;
+    republish::republish(&ctx.state, &ctx.caller, &scopes).await;
 }
 
 /// `POST /api/registry_list` with `{}`: every registry rule, by name, with its newest version
@@ -190,6 +215,7 @@ pub async fn bind_registry_rule(
 ) -> Result<BindingSaved, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let parts = registry_parts(&ctx);
+    let kept = serde_json::json!({"rule": name, "scope": scope});
     let request = crate::server::registry::bindings::BindRequest {
         rule: name,
         scope,
@@ -200,7 +226,21 @@ pub async fn bind_registry_rule(
     let saved =
         crate::server::registry::bindings::bind(&parts, &ctx.state.review, &ctx.caller, request)
             .await;
-    ctx.respond(saved)
+    let saved = ctx.respond(saved)?;
+    if saved.status == crate::model::review::VersionStatus::Approved {
+        use crate::model::registry_entries::EntryKind;
+        use crate::server::registry::republish;
+        let scopes = republish::touched_scopes(
+            &ctx.state,
+            &ctx.caller,
+            EntryKind::Binding,
+            &saved.binding_id,
+            &kept,
+        )
+        .await;
+        republish::republish(&ctx.state, &ctx.caller, &scopes).await;
+    }
+    Ok(saved)
 }
 
 /// `POST /api/approve_binding` with `{binding_id, expected_status, version?}`: the binding's
@@ -254,7 +294,9 @@ async fn decide_binding(
         reason,
     )
     .await;
-    ctx.respond(decided)
+    let decided = ctx.respond(decided)?;
+    republish_if_approved(&ctx, &decided).await;
+    Ok(decided)
 }
 
 /// `POST /api/effective_rules` with `{table}`: the table's own active rules plus every binding

@@ -7,6 +7,7 @@
 
 pub mod bindings;
 pub mod effective;
+pub mod republish;
 pub mod rules;
 
 use crate::model::registry::{Coverage, MAX_COVERAGE_LISTING, Scope, TagOn, fixed_parts};
