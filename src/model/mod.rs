@@ -11,6 +11,7 @@ pub mod profile;
 pub mod registry;
 pub mod registry_effective;
 pub mod registry_entries;
+pub mod registry_impact;
 pub mod results;
 pub mod review;
 pub mod rule_metrics;

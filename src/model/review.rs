@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 
 /// Rows an impact preview reads by default, and at most.
 pub const DEFAULT_PREVIEW_ROWS: u64 = 10_000;
+/// The version a registry change's per-table preview is filed under: no saved version of the
+/// table (versions start at 1), so it is never kept with a table's review.
+pub const REGISTRY_PREVIEW_VERSION: i32 = 0;
 pub const MAX_PREVIEW_ROWS: u64 = 100_000;
 /// Longest comment or rejection reason, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2_000;

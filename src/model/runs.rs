@@ -132,6 +132,9 @@ pub struct RunStatus {
     /// A completed impact preview.
     #[serde(default)]
     pub impact: Option<super::review::ImpactPreview>,
+    /// A registry change's preview across tables (its tables fill in as their runs end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_table: Option<super::registry_impact::CrossTableImpact>,
 }
 
 /// One profile DQX's profiler would emit (`DQProfile`): a kind of finding for a column.

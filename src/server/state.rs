@@ -131,6 +131,7 @@ impl AppState {
             .map_err(StartupError)?,
             groups: crate::server::review::GroupSource::Local(directory.clone()),
             readable: Default::default(),
+            previews: Default::default(),
         };
         let mut publisher = crate::server::publish::Publisher {
             run_config: config.publish.run_config.clone(),

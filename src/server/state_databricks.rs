@@ -82,6 +82,7 @@ pub async fn build(
             cache: identities.clone(),
         },
         readable: Default::default(),
+        previews: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
     let schedules = schedules(&config, &dbx, &client, service_principal.as_ref());

@@ -35,6 +35,7 @@ mod profile_generate;
 mod prompt_generation;
 mod publish;
 mod registry_effective;
+mod registry_impact;
 mod registry_rules;
 mod registry_scope;
 mod review_api;

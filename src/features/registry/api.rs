@@ -314,3 +314,38 @@ pub async fn effective_rules(
         crate::server::registry::effective::effective(&parts, &ctx.caller, &table, None).await;
     ctx.respond(set)
 }
+
+/// `POST /api/registry_impact_preview` with `{name, version?}` (a registry rule's version) or
+/// `{binding_id, version?}` (a binding's; the newest when no version is named): a run that
+/// previews the change, as if approved, on every covered table you may read, each on its sample
+/// as the single-table preview does (violations before and after, rows that start failing), and
+/// sums them; covered tables you may not read are counted only. Poll it with `run_status` (its
+/// `cross_table` field fills in table by table).
+#[server(prefix = "/api", endpoint = "registry_impact_preview", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "registry_impact_preview", skip_all)
+)]
+pub async fn registry_impact_preview(
+    name: Option<String>,
+    binding_id: Option<String>,
+    version: Option<i32>,
+) -> Result<crate::model::runs::RunSummary, ApiError> {
+    use crate::server::registry::impact::{Subject, start};
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let subject = match (name, binding_id) {
+        (Some(name), None) => {
+            let name =
+                crate::model::registry_entries::rule_name(&name).map_err(|e| ctx.bad_request(e))?;
+            Subject::Rule { name, version }
+        }
+        (None, Some(id)) => Subject::Binding { id, version },
+        _ => {
+            return Err(
+                ctx.bad_request("name a registry rule (name) or a binding (binding_id), not both")
+            );
+        }
+    };
+    let started = start(&ctx.state, &ctx.caller, subject).await;
+    ctx.respond(started)
+}

@@ -13,6 +13,12 @@ use leptos::server_fn::codec::Json;
 #[cfg_attr(feature = "ssr", tracing::instrument(name = "run_status", skip_all, fields(run_id = %crate::server::telemetry::field(&run_id))))]
 pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
+    let previews = &ctx.state.review.previews;
+    if let Some(cross_table) =
+        crate::server::registry::impact::status(previews, &ctx.caller, run_id.trim())
+    {
+        return ctx.respond(cross_table);
+    }
     let status = ctx.respond(ctx.state.jobs.status(&ctx.caller, run_id.trim()).await)?;
     let recorded =
         crate::server::jobs::results::keep_results(ctx.state.store.as_ref(), &ctx.caller, &status)

@@ -515,6 +515,7 @@ impl JobRunner for DatabricksJobRunner {
             rule_set_version: owned.rule_set_version,
             runs_on: Some("as a DQX job run by the app".into()),
             impact: None,
+            cross_table: None,
         };
         owned.last = Some(status.clone());
         Ok(status)

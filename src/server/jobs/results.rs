@@ -26,7 +26,11 @@ pub async fn keep_results(
     {
         recorded = Some(result.clone());
     }
-    if let Some(preview) = &status.impact {
+    if let Some(preview) = status
+        .impact
+        .as_ref()
+        .filter(|p| p.version != crate::model::review::REGISTRY_PREVIEW_VERSION)
+    {
         keep_preview(store, caller, &status.summary.run_id, preview).await;
     }
     recorded

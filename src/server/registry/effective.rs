@@ -12,7 +12,7 @@ use crate::model::registry::{
 };
 use crate::model::registry_effective::{EffectiveRules, Inherited, assemble};
 use crate::model::registry_entries::{
-    BindingBody, EntryKind, MAX_LISTED, RuleBody, applied_version, by_entry,
+    BindingBody, EntryKind, MAX_LISTED, RegistryVersion, RuleBody, applied_version, by_entry,
 };
 use crate::model::rules::validate::validate_rule_set;
 use crate::model::table_name::TableName;
@@ -98,6 +98,54 @@ async fn tagged_columns(
     Ok(out)
 }
 
+/// The registry as resolution reads it: the bindings in force and every rule's versions.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryView {
+    pub bindings: Vec<(String, i32, BindingBody)>,
+    pub rules: BTreeMap<String, Vec<RegistryVersion>>,
+}
+
+impl RegistryView {
+    /// Reads the registry as the caller.
+    pub async fn read(store: &dyn RuleStore, caller: &Caller) -> Result<Self, AppError> {
+        let bindings = in_force(&all(store, caller).await?);
+        let rules = by_entry(
+            store
+                .registry_versions(caller, EntryKind::Rule, None, MAX_LISTED)
+                .await?,
+        );
+        Ok(Self { bindings, rules })
+    }
+
+    /// The registry as it would be with `change` approved.
+    pub fn with(&self, change: &Change) -> Self {
+        let mut view = self.clone();
+        match change {
+            Change::Binding { id, body } => {
+                view.bindings.retain(|(b, _, _)| b != id);
+                view.bindings.push((id.clone(), 0, body.clone()));
+            }
+            Change::RuleVersion(version) => {
+                let mut approved = version.clone();
+                approved.status = crate::model::review::VersionStatus::Approved;
+                let versions = view.rules.entry(version.name.clone()).or_default();
+                versions.retain(|v| v.version != version.version);
+                versions.insert(0, approved);
+            }
+        }
+        view
+    }
+}
+
+/// A pending registry change, as if approved.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A binding's version replacing the one in force (or a new binding).
+    Binding { id: String, body: BindingBody },
+    /// A rule's version becoming its newest approved one.
+    RuleVersion(RegistryVersion),
+}
+
 /// The checks the bindings in force give `table`, and notes on bindings that give nothing.
 pub async fn inherited(
     workspace: &dyn Workspace,
@@ -105,20 +153,26 @@ pub async fn inherited(
     caller: &Caller,
     table: &TableName,
 ) -> Result<(Vec<Inherited>, Vec<String>), AppError> {
+    let view = RegistryView::read(store, caller).await?;
+    inherited_from(&view, workspace, caller, table).await
+}
+
+/// The checks `view`'s bindings give `table`, and notes on bindings that give nothing.
+pub async fn inherited_from(
+    view: &RegistryView,
+    workspace: &dyn Workspace,
+    caller: &Caller,
+    table: &TableName,
+) -> Result<(Vec<Inherited>, Vec<String>), AppError> {
     let name = table.to_string().to_lowercase();
-    let bindings = in_force(&all(store, caller).await?);
-    if bindings.is_empty() {
+    if view.bindings.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let rules = by_entry(
-        store
-            .registry_versions(caller, EntryKind::Rule, None, MAX_LISTED)
-            .await?,
-    );
+    let rules = &view.rules;
     let mut cache = TagCache::new();
     let mut columns: Option<Vec<String>> = None;
     let (mut out, mut notes) = (Vec::new(), Vec::new());
-    for (binding_id, _, body) in bindings {
+    for (binding_id, _, body) in view.bindings.iter().cloned() {
         if !covers(workspace, caller, &mut cache, &body.scope, &name).await? {
             continue;
         }
@@ -187,6 +241,8 @@ pub async fn inherited(
             checks,
         });
     }
+    // By rule, then binding: the order pages and published files show them in.
+    out.sort_by(|a, b| (&a.registry_rule, &a.binding_id).cmp(&(&b.registry_rule, &b.binding_id)));
     Ok((out, notes))
 }
 

@@ -35,6 +35,8 @@ pub struct ReviewService {
     pub groups: GroupSource,
     /// Which queued tables each caller may read, remembered briefly.
     pub readable: readable::ReadableCache,
+    /// Registry changes' previews across tables, per caller, kept briefly.
+    pub previews: crate::server::registry::impact::PreviewBoard,
 }
 
 impl ReviewService {

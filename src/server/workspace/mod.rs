@@ -123,6 +123,17 @@ pub trait Workspace: Send + Sync {
         on: crate::model::registry::TagOn,
         limit: u32,
     ) -> Result<Vec<crate::model::registry::TagHit>, AppError>;
+    /// How many tables `scope` covers that the caller may not read, where the catalog counts
+    /// them without naming them to the caller: the embedded workspace knows every table; Unity
+    /// Catalog's information schema lists only what the caller may see, so a workspace says
+    /// `None` (the tables it lists but the caller may not read are counted by probing them).
+    async fn unreadable_covered(
+        &self,
+        _caller: &Caller,
+        _scope: &crate::model::registry::Scope,
+    ) -> Result<Option<u64>, AppError> {
+        Ok(None)
+    }
     /// Appends a run's rows to DQX's metrics table as the caller (a workspace's Delta table;
     /// locally the app's runs stay in the rule store).
     async fn append_metric_rows(

@@ -183,6 +183,7 @@ impl RunRecord {
             rule_set_version: self.rule_set_version,
             runs_on: self.runs_on.clone(),
             impact,
+            cross_table: None,
         }
     }
 

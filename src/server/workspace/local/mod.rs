@@ -464,6 +464,51 @@ impl Workspace for LocalWorkspace {
         Ok(hits)
     }
 
+    async fn unreadable_covered(
+        &self,
+        caller: &Caller,
+        scope: &crate::model::registry::Scope,
+    ) -> Result<Option<u64>, AppError> {
+        use crate::model::registry::{TagHit, TagOn};
+        let user = self.user(caller)?;
+        let all: Vec<String> = self
+            .tables
+            .keys()
+            .map(|t| t.to_string().to_lowercase())
+            .collect();
+        let mut hits = Vec::new();
+        if let Some(wanted) = &scope.tag {
+            for tag in &self.directory.tags {
+                let parts: Vec<&str> = tag.on.split('.').map(str::trim).collect();
+                let (table, column) = match (wanted.on, parts.as_slice()) {
+                    (TagOn::Table, [c, s, t]) => (format!("{c}.{s}.{t}"), None),
+                    (TagOn::Column, [c, s, t, col]) => {
+                        (format!("{c}.{s}.{t}"), Some(col.to_string()))
+                    }
+                    _ => continue,
+                };
+                if tag.key.eq_ignore_ascii_case(&wanted.key) && tag.value == wanted.value {
+                    hits.push(TagHit {
+                        table: table.to_lowercase(),
+                        column,
+                        key: tag.key.clone(),
+                        value: tag.value.clone(),
+                    });
+                }
+            }
+        }
+        let hidden = scope
+            .covered(&all, &hits)
+            .into_iter()
+            .filter(|t| all.contains(t))
+            .filter(|t| {
+                let p: Vec<&str> = t.split('.').collect();
+                !matches!(p.as_slice(), [c, s, n] if user.can_select(c, s, n))
+            })
+            .count();
+        Ok(Some(hidden as u64))
+    }
+
     async fn metric_rows(
         &self,
         caller: &Caller,
