@@ -22,7 +22,7 @@ check "src/model src/engine" '(crate|super)::(server|features)::' "model/ and en
 check "src/ui src/links.rs" '(crate|super)::features::' "ui/ and links.rs must not import features::"
 
 # Lower first: a feature may use the ones before it, never one after it (no circles).
-FEATURE_ORDER="session overview monitor registry editor catalog workflow review history analysis validate runs generate"
+FEATURE_ORDER="session overview monitor editor catalog workflow registry review history analysis validate runs generate"
 listed=$(for f in $FEATURE_ORDER; do echo "$f"; done | sort)
 present=$(find src/features -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
 if [ "$listed" != "$present" ]; then

@@ -5,6 +5,7 @@ use crate::features::generate::view::GeneratePage;
 use crate::features::history::status::StorageBadge;
 use crate::features::history::view::HistoryPage;
 use crate::features::monitor::page::MonitorPage;
+use crate::features::registry::view::RegistryPage;
 use crate::features::review::view::ReviewPage;
 use crate::features::runs::view::{RunPage, RunsPage};
 use crate::features::session::view::CallerBadge;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                         <li><A href="/history">"History"</A></li>
                         <li><A href="/review">"Review"</A></li>
                         <li><A href="/monitor">"Monitor"</A></li>
+                        <li><A href="/registry">"Registry"</A></li>
                         <li><A href="/runs">"Runs"</A></li>
                     </ul>
                 </nav>
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/history") view={Lazy::<HistoryRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/monitor") view={Lazy::<MonitorRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/registry") view={Lazy::<RegistryRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/runs") view={Lazy::<RunsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/runs/:id") view={Lazy::<RunRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
@@ -106,6 +109,7 @@ lazy_page!(ValidateRoute, ValidatorPage);
 lazy_page!(HistoryRoute, HistoryPage);
 lazy_page!(ReviewRoute, ReviewPage);
 lazy_page!(MonitorRoute, MonitorPage);
+lazy_page!(RegistryRoute, RegistryPage);
 lazy_page!(RunsRoute, RunsPage);
 lazy_page!(RunRoute, RunPage);
 

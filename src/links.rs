@@ -68,6 +68,11 @@ pub fn review_href(table: &str, version: Option<i32>) -> String {
     }
 }
 
+/// A registry rule's page.
+pub fn registry_href(rule: &str) -> String {
+    format!("/registry?rule={}", encode_query_value(rule))
+}
+
 /// One run's page.
 pub fn run_href(run_id: &str) -> String {
     format!("/runs/{}", encode_query_value(run_id))

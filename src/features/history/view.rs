@@ -78,6 +78,7 @@ fn TableHistory(table: String) -> impl IntoView {
                 }
             })}
         </Suspense>
+        <crate::features::registry::view::InheritedRules table=name.get_value()/>
         <ImportPanel table=Signal::derive(move || name.get_value()) on_imported/>
     }
 }
