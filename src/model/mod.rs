@@ -8,6 +8,7 @@ pub mod cron;
 pub mod error;
 pub mod metrics;
 pub mod profile;
+pub mod promote;
 pub mod registry;
 pub mod registry_effective;
 pub mod registry_entries;

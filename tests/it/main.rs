@@ -36,6 +36,7 @@ mod prompt_generation;
 mod publish;
 mod registry_effective;
 mod registry_impact;
+mod registry_promote;
 mod registry_rules;
 mod registry_scope;
 mod review_api;

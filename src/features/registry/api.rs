@@ -1,6 +1,7 @@
 //! Server functions of the rule registry (JSON at `/api/<name>`): registry rules' lifecycle
 //! (`save_registry_rule`, `submit_…`, `approve_…`, `reject_registry_rule`), the registry
-//! (`registry_list`, `registry_rule`) and `registry_scope_preview`.
+//! (`registry_list`, `registry_rule`), `registry_scope_preview`, `effective_rules`,
+//! `registry_impact_preview` and `promote_rule_sets`.
 
 use crate::model::error::ApiError;
 use crate::model::registry::{Coverage, Mapping, Scope};
@@ -348,4 +349,25 @@ pub async fn registry_impact_preview(
     };
     let started = start(&ctx.state, &ctx.caller, subject).await;
     ctx.respond(started)
+}
+
+/// `POST /api/promote_rule_sets` with `{from, to}`: copies a table's active rule set
+/// (`dev.sales.customers` → `main.sales.customers`) or every rule set under a schema
+/// (`dev.sales.*` → `main.sales.*`, same table names) to the target, as you: a draft for review
+/// where review applies there. Rules reading columns a target lacks are left out and listed per
+/// rule; names of promoted tables inside rules are mapped to their targets. Answers a report per
+/// table (a table that could not be promoted says why).
+#[server(prefix = "/api", endpoint = "promote_rule_sets", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "promote_rule_sets", skip_all)
+)]
+pub async fn promote_rule_sets(
+    from: String,
+    to: String,
+) -> Result<crate::model::promote::PromoteReport, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let report =
+        crate::server::registry::promote::promote(&ctx.state, &ctx.caller, &from, &to).await;
+    ctx.respond(report)
 }

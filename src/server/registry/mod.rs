@@ -1,5 +1,6 @@
 //! The rule registry's services (issue 31): registry rules' lifecycle (`rules`), bindings and
-//! their review (`bindings`), a table's effective rules (`effective`), a change's preview across tables (`impact`), and what a
+//! their review (`bindings`), a table's effective rules (`effective`), a change's preview across tables (`impact`), promoting rule sets between catalogs
+//! (`promote`), and what a
 //! binding's scope covers now, as the
 //! caller sees the catalog (the bind dialog shows it before anything is saved): the tables a
 //! pattern matches among those they may read, the tables (and columns) carrying the tag as
@@ -8,6 +9,7 @@
 pub mod bindings;
 pub mod effective;
 pub mod impact;
+pub mod promote;
 pub mod republish;
 pub mod rules;
 
