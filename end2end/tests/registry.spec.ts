@@ -8,7 +8,8 @@ import { alice, carol } from "./users";
 test("a registry rule bound by tag, approved by carol, is inherited by both tables and validated", async ({ page, request }) => {
   await page.setExtraHTTPHeaders(alice);
   await page.goto("/registry");
-  await expect(page.getByRole("heading", { name: "New registry rule" })).toBeVisible();
+  // Typed values are the page's once it is live (hydration resets fields filled before).
+  await expect(page.getByRole("button", { name: "Save registry rule" })).toBeEnabled();
   await page.getByLabel("Name").fill("amount_present");
   await page.getByLabel("Dimension").selectOption("completeness");
   await page.getByLabel("Description").fill("every amount is present");
@@ -18,6 +19,7 @@ test("a registry rule bound by tag, approved by carol, is inherited by both tabl
   await page.getByRole("button", { name: "Submit version 1" }).click();
   await expect(page.getByText("v1 · Pending review")).toBeVisible();
 
+  await expect(page.getByRole("button", { name: "Bind", exact: true })).toBeEnabled();
   await page.getByLabel("Tag", { exact: true }).fill("class=money");
   await page.getByLabel("{{ col }} is").fill("tagged:class=money");
   await page.getByRole("button", { name: "Show matching tables" }).click();
