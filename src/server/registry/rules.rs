@@ -95,7 +95,7 @@ pub async fn decide(
         reason,
         actor: roles,
     };
-    entry_move.as_transition().check_legal()?;
+    // The store refuses illegal moves first, under the entry's lock.
     store.registry_move(caller, &entry_move).await
 }
 

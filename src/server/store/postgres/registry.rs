@@ -5,6 +5,7 @@
 //! the app's words (who moved it, and when).
 
 use super::PgStore;
+use super::signed::fields;
 use crate::model::registry_entries::{EntryKind, RegistryVersion};
 use crate::server::caller::Caller;
 use crate::server::error::AppError;
@@ -12,15 +13,8 @@ use crate::server::store::lifecycle::{self, ReviewState, StoreFailure};
 use crate::server::store::registry::{
     EntryMove, EntryRow, NewEntry, RegistryStore, SELECT_STATE, select_sql, version_from_json,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sqlx::types::Json;
-
-fn fields(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
 
 impl PgStore {
     /// One registry operation in `tx`: signed for the caller in user mode, else called directly.

@@ -48,7 +48,7 @@ impl ProofCache {
 }
 
 /// `value`'s fields as a map (an object always is one).
-fn fields(value: Value) -> Map<String, Value> {
+pub(super) fn fields(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),
