@@ -13,6 +13,7 @@ pub mod registry;
 pub mod registry_effective;
 pub mod registry_entries;
 pub mod registry_impact;
+pub mod registry_overlap;
 pub mod results;
 pub mod review;
 pub mod rule_metrics;

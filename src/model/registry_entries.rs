@@ -130,6 +130,10 @@ pub struct BindingBody {
     pub mapping: BTreeMap<String, Mapping>,
     #[serde(default)]
     pub follow: Follow,
+    /// A retirement: once approved the binding applies nowhere (its scope is kept to say where
+    /// it applied, and who must approve).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
 }
 
 /// A registry rule as the Registry page lists it.
@@ -142,6 +146,10 @@ pub struct RegistryRuleSummary {
     pub approved_version: Option<i32>,
     pub description: Option<String>,
     pub dimension: Option<String>,
+    /// Where used: the tables its bindings in force cover now, as the reader sees the catalog
+    /// (`None` when not counted: too many bindings, or the catalog could not be read).
+    #[serde(default)]
+    pub used_on: Option<usize>,
 }
 
 /// One registry rule with every version (newest first) and its bindings, for its page.
@@ -225,6 +233,7 @@ pub fn summaries(versions: Vec<RegistryVersion>) -> Vec<RegistryRuleSummary> {
                 approved_version,
                 description: body.as_ref().and_then(|b| b.description.clone()),
                 dimension: body.and_then(|b| b.dimension),
+                used_on: None,
             })
         })
         .collect()
@@ -529,6 +538,7 @@ mod tests {
             scope,
             mapping: BTreeMap::new(),
             follow: Follow::Latest,
+            retired: false,
         };
         assert!(
             check_binding(&body, &rule)

@@ -303,3 +303,66 @@ async fn dqx_accepts_every_effective_set_and_loads_them_from_the_published_files
         }
     }
 }
+
+/// Every `function(column)` a generation proposes, `for_each_column` expanded.
+fn proposed_subjects(rules: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in rules {
+        let function = r["check"]["function"].as_str().unwrap_or_default();
+        match r["check"]["for_each_column"].as_array() {
+            Some(list) => out.extend(
+                list.iter()
+                    .map(|c| format!("{function}({})", c.as_str().unwrap_or_default())),
+            ),
+            None => out.push(format!(
+                "{function}({})",
+                r["check"]["arguments"]["column"]
+                    .as_str()
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn generate_leaves_out_what_the_table_inherits_and_says_so() {
+    let (app, _dir) = common::http::app_without_review().await;
+    let generate = |app: axum::Router| async move {
+        let started = call(
+            &app,
+            "/api/start_generation",
+            &ALICE,
+            json!({"table": "main.sales.customers", "prompt": "emails must be valid and customer ids unique", "sample_limit": 1000}),
+        )
+        .await;
+        let run_id = ok(&started)["run_id"].as_str().unwrap().to_string();
+        common::http::wait_for_run(&app, &ALICE, &run_id).await["generation"].clone()
+    };
+    let before = generate(app.clone()).await;
+    let before_subjects = proposed_subjects(before["rules"].as_array().unwrap());
+    assert!(
+        before_subjects
+            .iter()
+            .any(|s| s == "is_not_null(customer_id)"),
+        "{before_subjects:?}"
+    );
+    standards(&app).await;
+    let after = generate(app.clone()).await;
+    let subjects = proposed_subjects(after["rules"].as_array().unwrap());
+    for inherited in ["is_not_null(customer_id)", "is_not_null(email)"] {
+        assert!(
+            !subjects.iter().any(|s| s == inherited),
+            "{inherited} proposed again: {subjects:?}"
+        );
+    }
+    assert!(
+        subjects.iter().any(|s| s.starts_with("is_valid_email")),
+        "{subjects:?}"
+    );
+    let notes = after["prompt_notes"].to_string();
+    assert!(
+        notes.contains("is_not_null(customer_id)") && notes.contains("registry:key_present@1"),
+        "{notes}"
+    );
+}

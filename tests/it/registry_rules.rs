@@ -108,6 +108,10 @@ async fn a_registry_rule_is_reviewed_then_bound_by_tag_and_the_binding_reviewed(
     assert_eq!(list[0]["name"], "email_present");
     assert_eq!(list[0]["approved_version"], 1);
     assert_eq!(list[0]["dimension"], "completeness");
+    // Where used, as bob sees the catalog (main.hr is not his); alice sees both tables.
+    assert_eq!(list[0]["used_on"], 1, "{list}");
+    let list = call(&app, "/api/registry_list", &ALICE, json!({})).await;
+    assert_eq!(ok(&list)[0]["used_on"], 2, "{}", list.text);
 
     let page = json!({"name": "email_present"});
     let alice = call(&app, "/api/registry_rule", &ALICE, page.clone()).await;
@@ -239,4 +243,98 @@ async fn an_approver_decides_only_bindings_inside_their_groups_and_approval_repu
         "approval did not republish: {text}"
     );
     assert!(text.contains("country_present"), "{text}");
+    // A covered table without rules of its own is published with what it inherits.
+    let orders = dir.path().join("published").join("main.sales.orders.yaml");
+    let text = std::fs::read_to_string(&orders).expect("orders published with its registry rule");
+    assert!(
+        text.contains("registry rules only") && text.contains("registry:present@1"),
+        "{text}"
+    );
+
+    // Retiring is a reviewed change too; until it is approved the binding applies.
+    let tag_id = ok(&by_tag)["binding_id"].as_str().unwrap().to_string();
+    let nothing = call(
+        &app,
+        "/api/retire_binding",
+        &ALICE,
+        json!({"binding_id": tag_id}),
+    )
+    .await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST, "{}", nothing.text);
+    assert!(
+        nothing.text.contains("nothing to retire"),
+        "{}",
+        nothing.text
+    );
+    let retired = call(
+        &app,
+        "/api/retire_binding",
+        &ALICE,
+        json!({"binding_id": id}),
+    )
+    .await;
+    assert_eq!(ok(&retired)["status"], "pending");
+    let still = call(
+        &app,
+        "/api/effective_rules",
+        &ALICE,
+        json!({"table": "main.sales.orders"}),
+    )
+    .await;
+    assert!(
+        ok(&still).to_string().contains("registry:present@1"),
+        "{}",
+        still.text
+    );
+    let own_approval = call(
+        &app,
+        "/api/approve_binding",
+        &ALICE,
+        json!({"binding_id": id, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(
+        own_approval.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        own_approval.text
+    );
+    let approved = call(
+        &app,
+        "/api/approve_binding",
+        &CAROL,
+        json!({"binding_id": id, "expected_status": "pending"}),
+    )
+    .await;
+    assert_eq!(ok(&approved)["status"], "approved");
+    let gone = call(
+        &app,
+        "/api/effective_rules",
+        &ALICE,
+        json!({"table": "main.sales.orders"}),
+    )
+    .await;
+    assert!(
+        !ok(&gone).to_string().contains("registry:"),
+        "{}",
+        gone.text
+    );
+    let text = std::fs::read_to_string(&published).unwrap();
+    assert!(
+        !text.contains("registry:") && text.contains("country_present"),
+        "the retirement did not republish customers: {text}"
+    );
+    let text = std::fs::read_to_string(&orders).unwrap();
+    assert!(
+        !text.contains("registry:") && !text.contains("is_not_null"),
+        "orders still loads the retired rule: {text}"
+    );
+    let again = call(
+        &app,
+        "/api/retire_binding",
+        &ALICE,
+        json!({"binding_id": id}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
 }

@@ -1456,6 +1456,68 @@ async fn published_rules_are_what_dqxs_lakebase_loader_loads() {
     assert_eq!(newest, [(publication.rule_set_fingerprint.clone(),)]);
 }
 
+/// A table left without checks (no own version, no binding) is cleared from the Lakebase
+/// target: its run config's rows go, so DQX loads none; nothing held means nothing written.
+#[tokio::test]
+async fn a_publication_of_no_rules_clears_the_run_config_in_lakebase() {
+    use dqx_manager::server::publish::lakebase::LakebaseTable;
+    use dqx_manager::server::publish::{Outcome, Publication, PublishTarget};
+    let Some(pg) = pg() else { return };
+    let schema = format!("pub_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin_conn(&pg, &pg.database).await;
+    sqlx::raw_sql(&format!(
+        "CREATE SCHEMA {schema}; GRANT USAGE, CREATE ON SCHEMA {schema} TO dqx_app_users"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let location = format!("{}.{schema}.checks", pg.database);
+    let target = LakebaseTable::new(target(&pg, &pg.database), &location).unwrap();
+    let me = alice();
+    let rules = crate::publish::approved_rules().as_array().unwrap().clone();
+    for table in ["main.sales.customers", "main.sales.orders"] {
+        let publication = Publication::new(table, 1, rules.clone(), table.to_string());
+        assert_eq!(
+            target.publish(&me, &publication).await.unwrap(),
+            Outcome::Written
+        );
+    }
+    assert_eq!(publish_counts(&mut admin, &schema).await.0, 6);
+    let clear = Publication::new(
+        "main.sales.orders",
+        0,
+        Vec::new(),
+        "main.sales.orders".into(),
+    );
+    assert!(clear.clears());
+    assert_eq!(target.publish(&me, &clear).await.unwrap(), Outcome::Written);
+    let left: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT run_config_name FROM {schema}.checks"
+    ))
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        left,
+        [("main.sales.customers".to_string(),)],
+        "only orders is cleared"
+    );
+    assert_eq!(
+        target.publish(&me, &clear).await.unwrap(),
+        Outcome::Unchanged
+    );
+    let never = Publication::new(
+        "main.hr.employees",
+        0,
+        Vec::new(),
+        "main.hr.employees".into(),
+    );
+    assert_eq!(
+        target.publish(&me, &never).await.unwrap(),
+        Outcome::Unchanged
+    );
+}
+
 /// (rows, distinct rule set fingerprints) in a publish table.
 async fn publish_counts(admin: &mut sqlx::PgConnection, schema: &str) -> (i64, i64) {
     sqlx::query_as(&format!(

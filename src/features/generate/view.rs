@@ -292,6 +292,7 @@ fn TableStep(
                 <span>" · "</span>
                 <a href=browse>"Change table"</a>
             </p>
+            <crate::features::registry::view::InheritedRules table=table.clone()/>
             <Suspense fallback=|| view! { <Loading what="Reading the table…"/> }>
                 {move || Suspend::new(async move {
                     match description.await {

@@ -165,13 +165,15 @@ async fn republish_if_approved(
     republish::republish(&ctx.state, &ctx.caller, &scopes).await;
 }
 
-/// `POST /api/registry_list` with `{}`: every registry rule, by name, with its newest version
-/// and the newest approved one.
+/// `POST /api/registry_list` with `{}`: every registry rule, by name, with its newest version,
+/// the newest approved one and where it is used (`used_on`: the tables its bindings in force
+/// cover now, as you see the catalog).
 #[server(prefix = "/api", endpoint = "registry_list", input = Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(name = "registry_list", skip_all))]
 pub async fn registry_list() -> Result<Vec<RegistryRuleSummary>, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
-    let listed = crate::server::registry::rules::list(ctx.state.store.as_ref(), &ctx.caller).await;
+    let parts = registry_parts(&ctx);
+    let listed = crate::server::registry::rules::list(&parts, &ctx.caller).await;
     ctx.respond(listed)
 }
 
@@ -216,7 +218,6 @@ pub async fn bind_registry_rule(
 ) -> Result<BindingSaved, ApiError> {
     let ctx = crate::server::request::RequestContext::resolve().await?;
     let parts = registry_parts(&ctx);
-    let kept = serde_json::json!({"rule": name, "scope": scope});
     let request = crate::server::registry::bindings::BindRequest {
         rule: name,
         scope,
@@ -228,20 +229,62 @@ pub async fn bind_registry_rule(
         crate::server::registry::bindings::bind(&parts, &ctx.state.review, &ctx.caller, request)
             .await;
     let saved = ctx.respond(saved)?;
-    if saved.status == crate::model::review::VersionStatus::Approved {
-        use crate::model::registry_entries::EntryKind;
-        use crate::server::registry::republish;
-        let scopes = republish::touched_scopes(
-            &ctx.state,
+    republish_binding_if_approved(&ctx, &saved).await;
+    Ok(saved)
+}
+
+/// `POST /api/retire_binding` with `{binding_id}`: a new version of the binding that retires it,
+/// reviewed like any binding change by an approver covering its scope; once approved the binding
+/// applies nowhere and the tables it covered are published without it.
+#[server(prefix = "/api", endpoint = "retire_binding", input = Json)]
+#[cfg_attr(
+    feature = "ssr",
+    tracing::instrument(name = "retire_binding", skip_all)
+)]
+pub async fn retire_binding(binding_id: String) -> Result<BindingSaved, ApiError> {
+    let ctx = crate::server::request::RequestContext::resolve().await?;
+    let parts = registry_parts(&ctx);
+    let saved = crate::server::registry::bindings::retire(
+        &parts,
+        &ctx.state.review,
+        &ctx.caller,
+        &binding_id,
+    )
+    .await;
+    let saved = ctx.respond(saved)?;
+    republish_binding_if_approved(&ctx, &saved).await;
+    Ok(saved)
+}
+
+/// Republishes what an approved-at-once binding version touches.
+#[cfg(feature = "ssr")]
+async fn republish_binding_if_approved(
+    ctx: &crate::server::request::RequestContext,
+    saved: &BindingSaved,
+) {
+    if saved.status != crate::model::review::VersionStatus::Approved {
+        return;
+    }
+    let versions = ctx
+        .state
+        .store
+        .registry_versions(
             &ctx.caller,
-            EntryKind::Binding,
-            &saved.binding_id,
-            &kept,
+            crate::model::registry_entries::EntryKind::Binding,
+            Some(&saved.binding_id),
+            1,
         )
         .await;
-        republish::republish(&ctx.state, &ctx.caller, &scopes).await;
+    match versions {
+        Ok(versions) => {
+            if let Some(newest) = versions.first() {
+                republish_if_approved(ctx, newest).await;
+            }
+        }
+        Err(error) => {
+            tracing::warn!(request_id = %ctx.caller.request_id, %error, "not republished: the binding could not be read again");
+        }
     }
-    Ok(saved)
 }
 
 /// `POST /api/approve_binding` with `{binding_id, expected_status, version?}`: the binding's

@@ -5,8 +5,8 @@
 
 use super::api::{
     approve_binding, approve_registry_rule, bind_registry_rule, registry_impact_preview,
-    registry_list, registry_rule, registry_scope_preview, reject_registry_rule, save_registry_rule,
-    submit_registry_rule,
+    registry_list, registry_rule, registry_scope_preview, reject_registry_rule, retire_binding,
+    save_registry_rule, submit_registry_rule,
 };
 use crate::features::session::api::whoami;
 use crate::links::registry_href;
@@ -68,6 +68,7 @@ fn RuleTable(list: Vec<RegistryRuleSummary>) -> impl IntoView {
                     <th scope="row" class="mono"><a href=registry_href(&r.name)>{r.name.clone()}</a></th>
                     <td data-label="Applies">{approved}</td>
                     <td data-label="Newest">{format!("v{} · {}", r.latest.version, r.latest.status.label())}</td>
+                    <td data-label="Used on">{r.used_on.map_or_else(|| "Not counted".to_string(), |n| crate::model::words::plural(n, "table"))}</td>
                     <td data-label="Dimension">{r.dimension.clone().unwrap_or_default()}</td>
                     <td data-label="Description">{r.description.clone().unwrap_or_default()}</td>
                 </tr>
@@ -82,6 +83,7 @@ fn RuleTable(list: Vec<RegistryRuleSummary>) -> impl IntoView {
                     <th scope="col">"Rule"</th>
                     <th scope="col">"Applies"</th>
                     <th scope="col">"Newest version"</th>
+                    <th scope="col">"Used on"</th>
                     <th scope="col">"Dimension"</th>
                     <th scope="col">"Description"</th>
                 </tr></thead>
@@ -306,12 +308,32 @@ fn BindingRow(
             }
         });
     };
+    let retire = move |_| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match retire_binding(id.get_value()).await {
+                Ok(_) => refresh.update(|n| *n += 1),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let pending = b.latest.status == VersionStatus::Pending;
+    let retiring = b.latest.body["retired"] == serde_json::Value::Bool(true);
     let scope = serde_json::to_string(&b.latest.body["scope"]).unwrap_or_default();
+    let retired = retiring && b.latest.status == VersionStatus::Approved;
     let state = match b.approved_version {
+        _ if retired => format!("retired (v{})", b.latest.version),
+        Some(v) if retiring && pending => format!("in force (v{v}), retirement awaiting review"),
         Some(v) => format!("in force (v{v})"),
         None => "not in force yet".to_string(),
     };
+    let can_retire = b.approved_version.is_some() && !pending && !retired;
+    let retire_button = can_retire.then(|| view! {
+        <button type="button" class="small" disabled=move || !live.get() on:click=retire
+            title="Stops the binding applying anywhere once an approver covering its scope approves">
+            {format!("Retire binding {}", b.binding_id)}
+        </button>
+    });
     let covered = if b.coverage.tables.is_empty() {
         "no table you may read".to_string()
     } else {
@@ -330,6 +352,7 @@ fn BindingRow(
             <p class="mono">{scope}</p>
             <p>"Covers now: " <span class="mono">{covered}</span></p>
             {actions}
+            {retire_button}
         </div>
     }
 }

@@ -65,6 +65,7 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
     view! {
         <h2 class="mono">{table.clone()}</h2>
         <Suspense fallback=|| ()>{picker}</Suspense>
+        <crate::features::registry::view::InheritedRules table=table.clone()/>
         <Suspense fallback=|| view! { <Loading what="Loading the rules…"/> }>
             {move || Suspend::new(async move {
                 match set.await {

@@ -19,7 +19,13 @@ pub async fn run_status(run_id: String) -> Result<crate::model::runs::RunStatus,
     {
         return ctx.respond(cross_table);
     }
-    let status = ctx.respond(ctx.state.jobs.status(&ctx.caller, run_id.trim()).await)?;
+    let mut status = ctx.respond(ctx.state.jobs.status(&ctx.caller, run_id.trim()).await)?;
+    crate::server::registry::effective::drop_inherited_proposals(
+        &ctx.state,
+        &ctx.caller,
+        &mut status,
+    )
+    .await;
     let recorded =
         crate::server::jobs::results::keep_results(ctx.state.store.as_ref(), &ctx.caller, &status)
             .await;

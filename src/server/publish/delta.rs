@@ -111,6 +111,15 @@ pub fn delete_sql(location: &TableName, run_config_name: &str, fingerprint: &str
     )
 }
 
+/// Removes every batch of the run config: a table left without checks loads none.
+pub fn clear_sql(location: &TableName, run_config_name: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE run_config_name = {}",
+        location.quoted(),
+        lit(run_config_name)
+    )
+}
+
 /// The values every row of one batch shares.
 struct Batch {
     run_config_name: String,
@@ -215,6 +224,14 @@ impl PublishTarget for DeltaTable {
             .flatten()
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
+        if publication.clears() {
+            if newest.is_none() {
+                return Ok(Outcome::Unchanged);
+            }
+            let clear = clear_sql(&self.location, &publication.run_config_name);
+            self.run(caller, &clear, "clearing").await?;
+            return Ok(Outcome::Written);
+        }
         if newest.as_deref() == Some(publication.rule_set_fingerprint.as_str()) {
             return Ok(Outcome::Unchanged);
         }

@@ -83,6 +83,19 @@ impl LakebaseTable {
         .bind(&publication.run_config_name)
         .fetch_optional(&mut *tx)
         .await?;
+        if newest.is_none() && publication.clears() {
+            tx.rollback().await?;
+            return Ok(Outcome::Unchanged);
+        }
+        if publication.clears() {
+            // No rows stand for no checks: DQX then loads none for the run config.
+            sqlx::query(&format!("DELETE FROM {table} WHERE run_config_name = $1"))
+                .bind(&publication.run_config_name)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Outcome::Written);
+        }
         if newest.and_then(|(f,)| f).as_deref() == Some(publication.rule_set_fingerprint.as_str()) {
             tx.rollback().await?;
             return Ok(Outcome::Unchanged);

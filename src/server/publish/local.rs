@@ -32,8 +32,10 @@ impl PublishTarget for LocalFolder {
         let text = super::volume::file_text(publication)?;
         let path = self.path_for(&publication.table);
         let root = self.root.clone();
+        let clears = publication.clears();
         tokio::task::spawn_blocking(move || -> Result<Outcome, AppError> {
-            if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+            let old = std::fs::read_to_string(&path).ok();
+            if old.as_deref() == Some(text.as_str()) || (old.is_none() && clears) {
                 return Ok(Outcome::Unchanged);
             }
             std::fs::create_dir_all(&root)

@@ -30,6 +30,10 @@ use std::time::Duration;
 pub const ATTEMPTS: usize = 3;
 const RETRY_PAUSE: Duration = Duration::from_millis(250);
 
+/// The version a table's publication carries when it has no own active version and only
+/// inherits registry rules (or, with none, has its published checks cleared).
+pub const INHERITED_ONLY: i32 = 0;
+
 /// One version's rules as a target writes them.
 pub struct Publication {
     pub table: String,
@@ -44,6 +48,12 @@ pub struct Publication {
 }
 
 impl Publication {
+    /// A publication of no rules: the target removes what it holds for the table (and writes
+    /// nothing where it holds nothing).
+    pub fn clears(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     pub fn new(table: &str, version: i32, rules: Vec<Value>, run_config_name: String) -> Self {
         let expanded = validate_rule_set(&Value::Array(rules.clone()), None).rules;
         Self {
@@ -214,6 +224,12 @@ impl Publisher {
                 active.rules.extend(inherited);
                 Some(self.publish_version(store, caller, table, active).await)
             }
+            // No own active version: the table's checks are the ones it inherits, and none
+            // clears what an earlier publish left where pipelines load it.
+            Err(AppError::NotFound(_)) => Some(
+                self.publish_rules(store, caller, table, INHERITED_ONLY, inherited)
+                    .await,
+            ),
             Err(error) => {
                 tracing::warn!(request_id = %caller.request_id, %error, table, "nothing published: the active version could not be read");
                 None
@@ -230,12 +246,20 @@ impl Publisher {
         table: &str,
         active: crate::model::rulesets::RuleSet,
     ) -> PublishReport {
-        let publication = Publication::new(
-            table,
-            active.summary.version,
-            active.rules,
-            self.run_config.for_table(table),
-        );
+        self.publish_rules(store, caller, table, active.summary.version, active.rules)
+            .await
+    }
+
+    /// Publishes `rules` as the table's `version` to its targets and audits the outcome.
+    async fn publish_rules(
+        &self,
+        store: &dyn RuleStore,
+        caller: &Caller,
+        table: &str,
+        version: i32,
+        rules: Vec<Value>,
+    ) -> PublishReport {
+        let publication = Publication::new(table, version, rules, self.run_config.for_table(table));
         let mut targets = Vec::new();
         for target in self.targets_for(table) {
             targets.push(publish_with_retries(target, caller, &publication).await);
@@ -310,11 +334,21 @@ pub async fn publish_again(
             "no publish target is configured for {table} (DQX_PUBLISH_LAKEBASE, DQX_PUBLISH_TABLE or DQX_PUBLISH_VOLUME)"
         )));
     }
-    // The active version must exist: its absence is the store's own 404, in words.
-    let mut active = store.get(caller, table, None).await?;
-    active.rules.extend(inherited);
-    Ok(publisher
-        .publish_version(store, caller, table, active)
-        .await
-        .summary())
+    // Without an own active version a table with registry rules publishes those; with neither
+    // the store's own 404 says so, in words.
+    let report = match store.get(caller, table, None).await {
+        Ok(mut active) => {
+            active.rules.extend(inherited);
+            publisher
+                .publish_version(store, caller, table, active)
+                .await
+        }
+        Err(AppError::NotFound(_)) if !inherited.is_empty() => {
+            publisher
+                .publish_rules(store, caller, table, INHERITED_ONLY, inherited)
+                .await
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(report.summary())
 }

@@ -54,9 +54,14 @@ impl VolumeFolder {
 pub fn file_text(publication: &Publication) -> Result<String, AppError> {
     let text = rules_to_text(&Value::Array(publication.rules.clone()), RulesFormat::Yaml)
         .map_err(|e| AppError::internal("writing the rules as YAML", e))?;
+    let version = if publication.version == super::INHERITED_ONLY {
+        "registry rules only".to_string()
+    } else {
+        format!("version {}", publication.version)
+    };
     Ok(format!(
-        "# {} version {} (rule_set_fingerprint {}), published by DQX Data Quality Manager.\n{text}",
-        publication.table, publication.version, publication.rule_set_fingerprint
+        "# {} {version} (rule_set_fingerprint {}), published by DQX Data Quality Manager.\n{text}",
+        publication.table, publication.rule_set_fingerprint
     ))
 }
 
@@ -82,6 +87,10 @@ impl PublishTarget for VolumeFolder {
         {
             Ok(existing) if existing == text => return Ok(Outcome::Unchanged),
             Ok(_) => {}
+            // Nothing published yet and nothing to publish: nothing to clear.
+            Err(CallError::Api(f)) if f.status == 404 && publication.clears() => {
+                return Ok(Outcome::Unchanged);
+            }
             Err(CallError::Api(f)) if f.status == 404 => {}
             Err(e) => {
                 return Err(e.to_app(Principal::User, "reading the published rules file", &site));

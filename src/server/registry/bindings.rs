@@ -86,6 +86,7 @@ pub async fn bind(
         scope: request.scope,
         mapping: request.mapping,
         follow: request.follow,
+        retired: false,
     };
     check_binding(&body, &rule_body).map_err(AppError::BadRequest)?;
     let id = match request.binding_id {
@@ -110,6 +111,61 @@ pub async fn bind(
         }
         None => new_binding_id(),
     };
+    let covered = coverage(parts, caller, &body.scope).await?;
+    let status = if review.policy.approvers.is_empty() {
+        VersionStatus::Approved
+    } else {
+        VersionStatus::Pending
+    };
+    let new = NewEntry {
+        kind: EntryKind::Binding,
+        name: id.clone(),
+        body: serde_json::to_value(&body)
+            .map_err(|e| AppError::internal("writing the binding", e))?,
+        status,
+    };
+    let saved = parts.rules.registry_save(caller, &new).await?;
+    Ok(BindingSaved {
+        binding_id: id,
+        version: saved.version,
+        status: saved.status,
+        coverage: covered,
+    })
+}
+
+/// Saves a retirement of binding `id` as its next version (the version in force, retired),
+/// submitted for review at once (approved at once when no approver group exists): once approved
+/// the binding applies nowhere and the tables it covered are published without it.
+pub async fn retire(
+    parts: &Parts<'_>,
+    review: &ReviewService,
+    caller: &Caller,
+    id: &str,
+) -> Result<BindingSaved, AppError> {
+    let id = binding_id(id)?;
+    let versions = parts
+        .rules
+        .registry_versions(caller, EntryKind::Binding, Some(&id), MAX_LISTED)
+        .await?;
+    if versions.is_empty() {
+        return Err(AppError::NotFound(format!("there is no binding {id}")));
+    }
+    let in_force = newest_approved(&versions)
+        .and_then(|v| versions.iter().find(|x| x.version == v))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "binding {id} has no approved version, so it applies nowhere: nothing to retire (reject its pending version instead)"
+            ))
+        })?;
+    let mut body: BindingBody = serde_json::from_value(in_force.body.clone())
+        .map_err(|e| AppError::internal(format!("reading binding {id}"), e))?;
+    if body.retired {
+        return Err(AppError::Conflict(format!(
+            "binding {id} is already retired (version {})",
+            in_force.version
+        )));
+    }
+    body.retired = true;
     let covered = coverage(parts, caller, &body.scope).await?;
     let status = if review.policy.approvers.is_empty() {
         VersionStatus::Approved
@@ -199,7 +255,8 @@ pub async fn all(
     Ok(by_entry(versions))
 }
 
-/// The bindings in force: each binding's newest approved version, with its body.
+/// The bindings in force: each binding's newest approved version, with its body, unless that
+/// version retires it.
 pub fn in_force(
     bindings: &BTreeMap<String, Vec<RegistryVersion>>,
 ) -> Vec<(String, i32, BindingBody)> {
@@ -209,7 +266,7 @@ pub fn in_force(
             let approved = newest_approved(versions)?;
             let v = versions.iter().find(|v| v.version == approved)?;
             let body: BindingBody = serde_json::from_value(v.body.clone()).ok()?;
-            Some((id.clone(), approved, body))
+            (!body.retired).then(|| (id.clone(), approved, body))
         })
         .collect()
 }

@@ -123,7 +123,9 @@ impl RegistryView {
         match change {
             Change::Binding { id, body } => {
                 view.bindings.retain(|(b, _, _)| b != id);
-                view.bindings.push((id.clone(), 0, body.clone()));
+                if !body.retired {
+                    view.bindings.push((id.clone(), 0, body.clone()));
+                }
             }
             Change::RuleVersion(version) => {
                 let mut approved = version.clone();
@@ -304,4 +306,24 @@ pub async fn inherited_in_app(
         table,
     )
     .await
+}
+
+/// Leaves out of a finished generation's proposals what its table already inherits, with a note
+/// for each (the viewer's own registry view: the starter reads their own run).
+pub async fn drop_inherited_proposals(
+    state: &crate::server::state::AppState,
+    caller: &Caller,
+    status: &mut crate::model::runs::RunStatus,
+) {
+    let Some(generation) = status.generation.as_mut() else {
+        return;
+    };
+    let inherited = inherited_in_app(state, caller, &generation.table_name).await;
+    if inherited.is_empty() {
+        return;
+    }
+    let proposed = std::mem::take(&mut generation.rules);
+    let (kept, notes) = crate::model::registry_overlap::without_inherited(proposed, &inherited);
+    generation.rules = kept;
+    generation.prompt_notes.extend(notes);
 }

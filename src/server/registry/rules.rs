@@ -14,6 +14,7 @@ use crate::server::review::service::bounded_text;
 use crate::server::store::RuleStore;
 use crate::server::store::registry::{EntryMove, NewEntry};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a save of a registry rule carries.
 #[derive(Debug, Clone)]
@@ -101,13 +102,48 @@ pub async fn decide(
 
 /// Every registry rule, by name.
 pub async fn list(
-    store: &dyn RuleStore,
+    parts: &super::Parts<'_>,
     caller: &Caller,
 ) -> Result<Vec<RegistryRuleSummary>, AppError> {
-    let versions = store
+    let versions = parts
+        .rules
         .registry_versions(caller, EntryKind::Rule, None, MAX_LISTED)
         .await?;
-    Ok(summaries(versions))
+    let mut listed = summaries(versions);
+    let used = where_used(parts, caller).await;
+    for rule in &mut listed {
+        rule.used_on = used
+            .as_ref()
+            .map(|u| u.get(&rule.name).map_or(0, BTreeSet::len));
+    }
+    Ok(listed)
+}
+
+/// Bindings in force whose coverage the registry list counts at most (each reads the catalog).
+pub const MAX_COUNTED_BINDINGS: usize = 100;
+
+/// The tables each rule's bindings in force cover now for the caller, by rule; `None` when
+/// there are more bindings than are counted or the catalog could not be read.
+async fn where_used(
+    parts: &super::Parts<'_>,
+    caller: &Caller,
+) -> Option<BTreeMap<String, BTreeSet<String>>> {
+    let bindings = super::bindings::all(parts.rules, caller).await.ok()?;
+    let in_force = super::bindings::in_force(&bindings);
+    if in_force.len() > MAX_COUNTED_BINDINGS {
+        return None;
+    }
+    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, _, body) in in_force {
+        match super::coverage(parts, caller, &body.scope).await {
+            Ok(covered) => used.entry(body.rule).or_default().extend(covered.tables),
+            Err(error) => {
+                tracing::warn!(request_id = %caller.request_id, %error, binding = %id, "where-used not counted: a binding's coverage could not be read");
+                return None;
+            }
+        }
+    }
+    Some(used)
 }
 
 /// One registry rule with its versions, newest first, and its bindings as the caller sees them.
