@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod condition;
 pub mod cron;
 pub mod error;
+pub mod health;
 pub mod metrics;
 pub mod profile;
 pub mod promote;

@@ -86,6 +86,10 @@ pub struct Config {
     /// workspace each alert evaluation is appended there, so frequency and notify-on state is
     /// shared with the scheduled jobs and a team's pipelines, and the delivery log reads it.
     pub action_events_table: Option<crate::model::table_name::TableName>,
+    /// Tables one health scope covers at most (`DQX_MAX_HEALTH_TABLES`, default 500).
+    pub max_health_tables: usize,
+    /// Minutes between health passes of a scope (`DQX_HEALTH_INTERVAL_MINUTES`, default 60).
+    pub health_interval_minutes: u64,
 }
 
 /// The review settings from the environment.
@@ -224,6 +228,14 @@ impl Config {
         let actions_table = table_setting(&get, "DQX_ACTIONS_TABLE", "DQX's actions table")?;
         let action_events_table =
             table_setting(&get, "DQX_ACTION_EVENTS_TABLE", "DQX's action-events table")?;
+        let max_health_tables = match get("DQX_MAX_HEALTH_TABLES") {
+            None => crate::model::health::view::DEFAULT_MAX_HEALTH_TABLES,
+            Some(v) => parse_positive("DQX_MAX_HEALTH_TABLES", &v)? as usize,
+        };
+        let health_interval_minutes = match get("DQX_HEALTH_INTERVAL_MINUTES") {
+            None => 60,
+            Some(v) => parse_positive("DQX_HEALTH_INTERVAL_MINUTES", &v)?,
+        };
         let mode = match (&databricks, &client_id) {
             (None, _) => Mode::Local,
             (Some(_), Some(_)) => Mode::DatabricksApp,
@@ -251,6 +263,8 @@ impl Config {
             metrics_table,
             actions_table,
             action_events_table,
+            max_health_tables,
+            health_interval_minutes,
         })
     }
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub schedules: Arc<crate::server::schedule::Schedules>,
     /// The tables' alerts.
     pub alerts: Arc<crate::server::alerts::Alerts>,
+    /// Health monitoring of scopes.
+    pub health: Arc<crate::server::health::Health>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -153,6 +155,7 @@ impl AppState {
             workspace,
             jobs,
             schedules: Arc::new(crate::server::schedule::Schedules::Embedded(store.clone())),
+            health: Arc::new(crate::server::health::Health::Embedded(store.clone())),
             alerts: Arc::new(crate::server::alerts::Alerts {
                 store: Ok(crate::server::alerts::AlertPlace::Shared(store.clone())),
                 sender: webhooks,
@@ -168,6 +171,9 @@ impl AppState {
     /// due schedules as their owners until the process ends.
     pub fn start_scheduler(&self) -> Option<tokio::task::JoinHandle<()>> {
         let scheduler = self.scheduler()?;
+        if let Some(ticker) = self.health_ticker() {
+            ticker.spawn(Arc::new(crate::server::schedule::scheduler::SystemClock));
+        }
         tracing::info!("embedded scheduler started");
         Some(scheduler.spawn(Arc::new(crate::server::schedule::scheduler::SystemClock)))
     }
@@ -189,6 +195,24 @@ impl AppState {
         Some(Arc::new(scheduler::Scheduler {
             store: store.clone(),
             fire: Arc::new(fire),
+            holder: format!("{}:{}", hostname(), std::process::id()),
+        }))
+    }
+}
+
+impl AppState {
+    /// The health ticker over this state (local mode), not yet ticking.
+    pub fn health_ticker(&self) -> Option<Arc<crate::server::health::ticker::HealthTicker>> {
+        let crate::server::health::Health::Embedded(store) = self.health.as_ref() else {
+            return None;
+        };
+        Some(Arc::new(crate::server::health::ticker::HealthTicker {
+            store: store.clone(),
+            workspace: self.workspace.clone(),
+            rules: self.store.clone(),
+            readable: Default::default(),
+            max_tables: self.config.max_health_tables,
+            interval: chrono::Duration::minutes(self.config.health_interval_minutes as i64),
             holder: format!("{}:{}", hostname(), std::process::id()),
         }))
     }

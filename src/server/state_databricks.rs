@@ -104,6 +104,9 @@ pub async fn build(
         databricks: Some(client),
         identities,
         schedules: Arc::new(schedules),
+        health: Arc::new(crate::server::health::Health::Unavailable(
+            "health monitoring runs on the embedded scheduler; in a workspace it is not available yet".into(),
+        )),
     })
 }
 

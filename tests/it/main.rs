@@ -26,6 +26,7 @@ mod dqx_jobs;
 mod engine_checks;
 mod engine_formats;
 mod format_checks;
+mod health;
 mod history_api;
 mod http_api;
 mod local_workspace;

@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod chart;
+pub mod health_api;
 pub mod page;
 pub mod settings;

@@ -134,6 +134,15 @@ pub trait Workspace: Send + Sync {
     ) -> Result<Option<u64>, AppError> {
         Ok(None)
     }
+    /// When the table last changed and any earlier change times its history shows (seconds
+    /// since the epoch, UTC), read as the caller: the data file's modification time locally.
+    async fn change_times(
+        &self,
+        _caller: &Caller,
+        _table: &TableName,
+    ) -> Result<(Option<i64>, Vec<i64>), AppError> {
+        Ok((None, Vec::new()))
+    }
     /// Appends a run's rows to DQX's metrics table as the caller (a workspace's Delta table;
     /// locally the app's runs stay in the rule store).
     async fn append_metric_rows(

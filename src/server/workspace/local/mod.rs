@@ -539,6 +539,21 @@ impl Workspace for LocalWorkspace {
             .collect())
     }
 
+    async fn change_times(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<(Option<i64>, Vec<i64>), AppError> {
+        let user = self.user(caller)?;
+        let found = self.check_select(user, table)?;
+        let modified = found.stamp().and_then(|(_, at)| {
+            at.duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs() as i64)
+        });
+        Ok((modified, Vec::new()))
+    }
+
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
         let user = self.user(caller)?;
         let found = self.check_select(user, table)?;

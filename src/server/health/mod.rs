@@ -1,0 +1,297 @@
+//! Health monitoring without rules (issue 32): a user turns health on for a scope (a schema's
+//! pattern, named tables or a registry tag scope); every table in it they may read is observed
+//! (`observe`) on the embedded scheduler (`ticker`) as them, each observation kept as rows of
+//! DQX's metrics schema (`store`); freshness, volume, schema and column drift are read from a
+//! table's observations against its own history (`model::health`). Every viewer sees only the
+//! tables they may read.
+
+pub mod observe;
+pub mod store;
+pub mod ticker;
+
+use crate::model::health::metrics::from_rows;
+use crate::model::health::view::{
+    HealthPoint, HealthScopeView, MAX_HEALTH_SCOPES, MAX_POINTS, ScopeHealth, TableHealth,
+    TableHealthDetail, scope_id, worst_first,
+};
+use crate::model::health::{Observation, signals, worst};
+use crate::model::metrics::MetricRow;
+use crate::model::registry::Scope;
+use crate::model::table_name::TableName;
+use crate::server::caller::Caller;
+use crate::server::error::AppError;
+use crate::server::registry::{Parts as Coverage, coverage};
+use crate::server::review::readable::ReadableCache;
+use crate::server::store::RuleStore;
+use crate::server::workspace::Workspace;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use store::{HealthStore, StoredScope};
+
+/// Where health lives in this mode.
+pub enum Health {
+    /// Kept in the store and observed by the embedded scheduler as each scope's owner.
+    Embedded(Arc<dyn HealthStore>),
+    /// Not available here, and why.
+    Unavailable(String),
+}
+
+impl Health {
+    fn store(&self) -> Result<&dyn HealthStore, AppError> {
+        match self {
+            Health::Embedded(store) => Ok(store.as_ref()),
+            Health::Unavailable(why) => Err(AppError::Unavailable(why.clone())),
+        }
+    }
+}
+
+/// The parts of the app health reads.
+pub struct Parts<'a> {
+    pub health: &'a Health,
+    pub workspace: &'a dyn Workspace,
+    pub rules: &'a dyn RuleStore,
+    pub readable: &'a ReadableCache,
+    /// `DQX_MAX_HEALTH_TABLES`.
+    pub max_tables: usize,
+}
+
+impl<'a> Parts<'a> {
+    fn coverage(&self) -> Coverage<'a> {
+        Coverage {
+            workspace: self.workspace,
+            rules: self.rules,
+            readable: self.readable,
+        }
+    }
+
+    /// The tables `scope` covers for `caller`, refused past the bound.
+    async fn tables(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+    ) -> Result<(Vec<String>, bool), AppError> {
+        let covered = coverage(&self.coverage(), caller, scope).await?;
+        Ok((covered.tables, covered.truncated))
+    }
+}
+
+/// Turns health on (or off) for `scope` as the caller, who becomes its owner: observations read
+/// as them. Refused when it covers no table they may read, or more than the bound.
+pub async fn set_scope(
+    parts: &Parts<'_>,
+    caller: &Caller,
+    scope: Scope,
+    enabled: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<HealthScopeView, AppError> {
+    let store = parts.health.store()?;
+    scope.check().map_err(AppError::BadRequest)?;
+    let (tables, truncated) = parts.tables(caller, &scope).await?;
+    if enabled && tables.is_empty() {
+        return Err(AppError::BadRequest(
+            "the scope covers no table you may read; check the pattern, tag or names".into(),
+        ));
+    }
+    if tables.len() > parts.max_tables || truncated {
+        return Err(AppError::BadRequest(format!(
+            "the scope covers {}{} tables, more than the {} health may watch in one scope (DQX_MAX_HEALTH_TABLES); narrow it to a schema or exclude tables",
+            tables.len(),
+            if truncated { " or more" } else { "" },
+            parts.max_tables
+        )));
+    }
+    let id = scope_id(&scope);
+    let existing = store
+        .scopes(MAX_HEALTH_SCOPES)
+        .await?
+        .into_iter()
+        .find(|s| s.scope_id == id);
+    if existing.is_none() && store.scopes(MAX_HEALTH_SCOPES).await?.len() >= MAX_HEALTH_SCOPES {
+        return Err(AppError::BadRequest(format!(
+            "health already watches {MAX_HEALTH_SCOPES} scopes; turn one off or widen one"
+        )));
+    }
+    let stored = StoredScope {
+        scope_id: id,
+        scope: serde_json::to_string(&scope)
+            .map_err(|e| AppError::internal("writing the scope", e))?,
+        owner: caller.email.clone(),
+        enabled,
+        created_at: existing.as_ref().map_or(now, |e| e.created_at),
+        updated_at: now,
+        last_observed_at: existing.as_ref().and_then(|e| e.last_observed_at),
+        running_until: None,
+        claimed_by: None,
+        last_error: None,
+    };
+    store.put_scope(&stored).await?;
+    Ok(view_of(&stored, scope, tables, truncated))
+}
+
+fn view_of(
+    stored: &StoredScope,
+    scope: Scope,
+    tables: Vec<String>,
+    truncated: bool,
+) -> HealthScopeView {
+    HealthScopeView {
+        scope_id: stored.scope_id.clone(),
+        scope,
+        owner: stored.owner.clone(),
+        enabled: stored.enabled,
+        tables,
+        truncated,
+        last_observed_at: stored.last_observed_at.map(|t| {
+            t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }),
+        last_error: stored.last_error.clone(),
+    }
+}
+
+/// The scopes the viewer owns or that cover a table they may read, each with those tables.
+pub async fn list_scopes(
+    parts: &Parts<'_>,
+    viewer: &Caller,
+) -> Result<Vec<HealthScopeView>, AppError> {
+    let store = parts.health.store()?;
+    let mut out = Vec::new();
+    for stored in store.scopes(MAX_HEALTH_SCOPES).await? {
+        let Ok(scope) = serde_json::from_str::<Scope>(&stored.scope) else {
+            continue;
+        };
+        let (tables, truncated) = match parts.tables(viewer, &scope).await {
+            Ok(t) => t,
+            Err(error) => {
+                tracing::warn!(request_id = %viewer.request_id, %error, scope = %stored.scope_id, "a health scope's tables could not be listed");
+                (Vec::new(), false)
+            }
+        };
+        if tables.is_empty() && !stored.owner.eq_ignore_ascii_case(&viewer.email) {
+            continue;
+        }
+        out.push(view_of(&stored, scope, tables, truncated));
+    }
+    Ok(out)
+}
+
+/// A table's observations (oldest first) from its rows.
+pub fn observations_of(rows: Vec<MetricRow>) -> Vec<Observation> {
+    let mut by_run: BTreeMap<(String, String), Vec<MetricRow>> = BTreeMap::new();
+    for row in rows {
+        by_run
+            .entry((row.run_time.clone(), row.run_id.clone()))
+            .or_default()
+            .push(row);
+    }
+    by_run
+        .into_iter()
+        .filter_map(|((time, _), rows)| {
+            let at = chrono::DateTime::parse_from_rfc3339(&time)
+                .ok()?
+                .timestamp();
+            from_rows(&rows, at)
+        })
+        .collect()
+}
+
+/// Observations whose row count and change times freshness and volume read (a long series:
+/// a table observed hourly that changes daily shows a change in one observation of 24).
+pub const MAX_SERIES: usize = 2000;
+
+/// A table's health from its kept observations at `now`, and its recent whole observations.
+async fn table_row(
+    store: &dyn HealthStore,
+    table: &str,
+    now: i64,
+) -> Result<(TableHealth, Vec<Observation>), AppError> {
+    use crate::model::health::metrics::{CHANGES, LAST_CHANGE, ROW_COUNT};
+    let history = observations_of(store.observations(table, MAX_POINTS, None).await?);
+    let series = observations_of(
+        store
+            .observations(table, MAX_SERIES, Some(&[ROW_COUNT, LAST_CHANGE, CHANGES]))
+            .await?,
+    );
+    let found = signals(&series, &history, now);
+    let health = TableHealth {
+        table: table.to_string(),
+        worst: if history.is_empty() {
+            crate::model::health::SignalState::NotEnoughHistory
+        } else {
+            worst(&found)
+        },
+        signals: if history.is_empty() {
+            Vec::new()
+        } else {
+            found
+        },
+        observations: history.len(),
+        observed_at: history.last().map(|o| o.observed_at),
+    };
+    Ok((health, history))
+}
+
+/// Every scope the viewer sees (or the one named), each with its tables' health, worst first.
+pub async fn overview(
+    parts: &Parts<'_>,
+    viewer: &Caller,
+    only: Option<&str>,
+    now: i64,
+) -> Result<Vec<ScopeHealth>, AppError> {
+    let store = parts.health.store()?;
+    let mut out = Vec::new();
+    for scope in list_scopes(parts, viewer).await? {
+        if only.is_some_and(|id| id != scope.scope_id) {
+            continue;
+        }
+        let mut tables = Vec::new();
+        for table in &scope.tables {
+            tables.push(table_row(store, table, now).await?.0);
+        }
+        worst_first(&mut tables);
+        out.push(ScopeHealth { scope, tables });
+    }
+    if let Some(id) = only
+        && out.is_empty()
+    {
+        return Err(AppError::NotFound(format!(
+            "there is no health scope {id} you may see"
+        )));
+    }
+    Ok(out)
+}
+
+/// One table's health, with the points behind it, for a viewer proven to read it.
+pub async fn table_health(
+    parts: &Parts<'_>,
+    viewer: &Caller,
+    table: &TableName,
+    now: i64,
+) -> Result<TableHealthDetail, AppError> {
+    let store = parts.health.store()?;
+    let name = table.to_string().to_lowercase();
+    let readable = parts
+        .readable
+        .readable(parts.workspace, viewer, [name.clone()])
+        .await;
+    if readable.get(&name) != Some(&true) {
+        return Err(AppError::NotFound(format!(
+            "{name} does not exist or you may not read it"
+        )));
+    }
+    let (health, history) = table_row(store, &name, now).await?;
+    let points = history
+        .iter()
+        .map(|o| HealthPoint {
+            observed_at: o.observed_at,
+            row_count: o.row_count,
+            minutes_since_change: o.last_change.map(|c| (o.observed_at - c).max(0) / 60),
+            null_rates: o
+                .stats
+                .iter()
+                .map(|s| (s.name.clone(), s.null_rate))
+                .collect(),
+        })
+        .collect();
+    Ok(TableHealthDetail { health, points })
+}

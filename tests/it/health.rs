@@ -1,0 +1,405 @@
+//! Health without rules (issue 32), locally: alice turns health on for `main.*`; the scheduler's
+//! passes observe each table as her while a private copy of the sample workspace changes daily;
+//! then a load brings half of customers' rows with e-mails mostly NULL, and the next pass shows
+//! volume and column-drift anomalies, worst first. bob sees the scope without main.hr, and is
+//! refused main.hr's health page.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::http::{ALICE, BOB, call};
+use datafusion::arrow::array::{Array, RecordBatch, StringArray};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use dqx_manager::server::workspace::local::sample_data::customers::Customers;
+use dqx_manager::server::workspace::local::sample_data::{write_one_table, write_sample_workspace};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Rewrites customers with `rows` rows, changed at `changed` (seconds since the epoch).
+fn load_customers(path: &Path, rows: u64, changed: i64) {
+    write_one_table(&Customers { rows }, path).unwrap();
+    touch(path, changed);
+}
+
+fn touch(path: &Path, at: i64) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at as u64))
+        .unwrap();
+}
+
+/// Keeps the first `keep` rows of the parquet file and makes `null_share` of their e-mails NULL.
+fn half_load_with_null_emails(path: &Path, keep: usize, null_share: f64, changed: i64) {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+    let schema = batches[0].schema();
+    let all = datafusion::arrow::compute::concat_batches(&schema, &batches).unwrap();
+    let kept = all.slice(0, keep);
+    let email = schema.index_of("email").unwrap();
+    let emails = kept
+        .column(email)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap();
+    let nulled: StringArray = (0..emails.len())
+        .map(|i| {
+            let null = (i as f64) < null_share * emails.len() as f64;
+            (!null && emails.is_valid(i)).then(|| emails.value(i).to_string())
+        })
+        .collect();
+    let mut columns = kept.columns().to_vec();
+    columns[email] = Arc::new(nulled);
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let partial = path.with_extension("parquet.partial");
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&partial).unwrap(), schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    std::fs::rename(&partial, path).unwrap();
+    touch(path, changed);
+}
+
+fn ok(reply: &common::http::Reply) -> &Value {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    &reply.body
+}
+
+fn signal<'a>(table: &'a Value, kind: &str, column: Option<&str>) -> &'a Value {
+    table["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == kind && column.is_none_or(|c| s["column"] == c))
+        .unwrap_or_else(|| panic!("no {kind} signal in {table}"))
+}
+
+#[tokio::test]
+async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
+    let data = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    write_sample_workspace(workspace.path(), Some(1000)).unwrap();
+    let customers = workspace.path().join("main/sales/customers.parquet");
+    let ws = workspace.path().display().to_string();
+    let state = common::local_state_with(data.path(), &[("DQX_WORKSPACE_DIR", ws.as_str())]).await;
+    let app = dqx_manager::server::routes::router(state.clone());
+
+    let set = call(
+        &app,
+        "/api/set_health_scope",
+        &ALICE,
+        json!({"scope": {"pattern": "main.*.*"}, "enabled": true}),
+    )
+    .await;
+    let scope = ok(&set).clone();
+    assert_eq!(scope["owner"], "alice@example.com");
+    assert_eq!(
+        scope["tables"],
+        json!([
+            "main.hr.employees",
+            "main.sales.customers",
+            "main.sales.orders"
+        ])
+    );
+    // The first pass runs at once; wait for it before the simulated days.
+    let mut first = false;
+    for _ in 0..100 {
+        let listed = call(&app, "/api/list_health_scopes", &ALICE, json!({})).await;
+        if ok(&listed)[0]["last_observed_at"].is_string() {
+            first = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(first, "the first pass did not run");
+
+    let ticker = state.health_ticker().unwrap();
+    let start = chrono::Utc::now() + chrono::Duration::days(1);
+    const DAY: i64 = 86_400;
+    for day in 0..8i64 {
+        let now = start + chrono::Duration::days(day);
+        load_customers(&customers, 1000 + (day as u64 % 3), now.timestamp() - 3_600);
+        let passes = ticker.tick(now).await.unwrap();
+        assert_eq!(passes.len(), 1, "day {day}: {passes:?}");
+        assert_eq!(passes[0].1.observed, 3, "{passes:?}");
+    }
+    let before = call(&app, "/api/health_overview", &ALICE, json!({})).await;
+    let row = ok(&before)[0]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "main.sales.customers")
+        .unwrap()
+        .clone();
+    assert_eq!(signal(&row, "volume", None)["state"], "ok", "{row}");
+    assert_eq!(
+        signal(&row, "column", Some("email"))["state"],
+        "ok",
+        "{row}"
+    );
+
+    let now = start + chrono::Duration::days(8);
+    half_load_with_null_emails(&customers, 500, 0.6, now.timestamp() - DAY / 24);
+    ticker.tick(now).await.unwrap();
+    let after = call(&app, "/api/health_overview", &ALICE, json!({})).await;
+    let tables = ok(&after)[0]["tables"].as_array().unwrap().clone();
+    // The grid, as the Health view shows it (run with --nocapture to see it).
+    for t in &tables {
+        let cells: Vec<String> = t["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}{} {}: {}",
+                    s["kind"].as_str().unwrap(),
+                    s["column"]
+                        .as_str()
+                        .map(|c| format!(" {c}"))
+                        .unwrap_or_default(),
+                    s["state"].as_str().unwrap(),
+                    s["reason"].as_str().unwrap()
+                )
+            })
+            .collect();
+        println!(
+            "{} [{}]\n  {}",
+            t["table"].as_str().unwrap(),
+            t["worst"].as_str().unwrap(),
+            cells.join("\n  ")
+        );
+    }
+    assert_eq!(
+        tables[0]["table"], "main.sales.customers",
+        "worst first: {tables:?}"
+    );
+    assert_eq!(tables[0]["worst"], "anomaly");
+    let volume = signal(&tables[0], "volume", None);
+    assert_eq!(volume["state"], "anomaly", "{volume}");
+    assert!(
+        volume["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("500 rows, -"),
+        "{volume}"
+    );
+    let email = signal(&tables[0], "column", Some("email"));
+    assert_eq!(email["state"], "anomaly", "{email}");
+    assert!(
+        email["reason"].as_str().unwrap().starts_with("null rate 6"),
+        "{email}"
+    );
+    assert_eq!(signal(&tables[0], "freshness", None)["state"], "ok");
+    assert_eq!(signal(&tables[0], "schema", None)["state"], "ok");
+
+    let page = call(
+        &app,
+        "/api/table_health",
+        &ALICE,
+        json!({"table": "main.sales.customers"}),
+    )
+    .await;
+    let points = ok(&page)["points"].as_array().unwrap().clone();
+    assert_eq!(
+        points.len(),
+        10,
+        "the first pass, eight days and the half load"
+    );
+    assert_eq!(points.last().unwrap()["row_count"], 500);
+
+    // bob sees the scope without main.hr, and may not open its health.
+    let bobs = call(&app, "/api/list_health_scopes", &BOB, json!({})).await;
+    assert_eq!(
+        ok(&bobs)[0]["tables"],
+        json!(["main.sales.customers", "main.sales.orders"])
+    );
+    assert!(!bobs.text.contains("main.hr"), "{}", bobs.text);
+    let refused = call(
+        &app,
+        "/api/table_health",
+        &BOB,
+        json!({"table": "main.hr.employees"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text);
+    let overview = call(&app, "/api/health_overview", &BOB, json!({})).await;
+    assert!(!overview.text.contains("main.hr"), "{}", overview.text);
+}
+
+#[tokio::test]
+async fn a_scope_is_bounded_and_must_cover_something_readable() {
+    let data = tempfile::tempdir().unwrap();
+    let state = common::local_state_with(data.path(), &[("DQX_MAX_HEALTH_TABLES", "2")]).await;
+    let app = dqx_manager::server::routes::router(state);
+    let wide = call(
+        &app,
+        "/api/set_health_scope",
+        &ALICE,
+        json!({"scope": {"pattern": "main.*.*"}, "enabled": true}),
+    )
+    .await;
+    assert_eq!(wide.status, StatusCode::BAD_REQUEST, "{}", wide.text);
+    assert!(wide.text.contains("DQX_MAX_HEALTH_TABLES"), "{}", wide.text);
+    let none = call(
+        &app,
+        "/api/set_health_scope",
+        &BOB,
+        json!({"scope": {"pattern": "main.hr.*"}, "enabled": true}),
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.text);
+    assert!(none.text.contains("no table you may read"), "{}", none.text);
+}
+
+mod store {
+    //! The health store on both backends: ten processes claiming one scope's pass lease it once
+    //! until it ends; observations come back oldest first, only the metrics asked for.
+    use chrono::{Duration, NaiveDateTime};
+    use dqx_manager::model::health::metrics::{ROW_COUNT, rows};
+    use dqx_manager::model::health::{ColumnStats, Observation};
+    use dqx_manager::server::health::store::{HealthStore, StoredScope};
+    use dqx_manager::server::schedule::store::PgOwnerStore;
+    use dqx_manager::server::store::sqlite::SqliteStore;
+    use std::sync::Arc;
+
+    fn at(text: &str) -> NaiveDateTime {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .naive_utc()
+    }
+
+    async fn leases_once_and_reads_back(stores: Vec<Arc<dyn HealthStore>>) {
+        let now = at("2026-12-07T10:00:00Z");
+        stores[0]
+            .put_scope(&StoredScope {
+                scope_id: "h0123456789ab".into(),
+                scope: r#"{"pattern":"main.sales.*"}"#.into(),
+                owner: "alice@example.com".into(),
+                enabled: true,
+                created_at: now,
+                updated_at: now,
+                last_observed_at: None,
+                running_until: None,
+                claimed_by: None,
+                last_error: None,
+            })
+            .await
+            .unwrap();
+        let claims = futures::future::join_all((0..10).map(|i| {
+            let store = stores[i % stores.len()].clone();
+            async move {
+                store
+                    .claim_pass(
+                        "h0123456789ab",
+                        now,
+                        now + Duration::minutes(30),
+                        &format!("p{i}"),
+                    )
+                    .await
+                    .unwrap()
+            }
+        }))
+        .await;
+        assert_eq!(claims.iter().filter(|c| **c).count(), 1, "{claims:?}");
+        let holder = format!("p{}", claims.iter().position(|c| *c).unwrap());
+        let later = now + Duration::minutes(5);
+        assert!(
+            !stores[1]
+                .claim_pass("h0123456789ab", later, later, "late")
+                .await
+                .unwrap()
+        );
+        stores[0]
+            .end_pass("h0123456789ab", &holder, later, Some("one table failed"))
+            .await
+            .unwrap();
+        let scope = &stores[1].scopes(10).await.unwrap()[0];
+        assert_eq!(scope.last_observed_at, Some(later));
+        assert_eq!(scope.last_error.as_deref(), Some("one table failed"));
+        assert!(
+            stores[1]
+                .claim_pass("h0123456789ab", later, later, "next")
+                .await
+                .unwrap()
+        );
+
+        for (i, count) in [1000u64, 1010, 500].into_iter().enumerate() {
+            let observation = Observation {
+                observed_at: 3_600 * i as i64,
+                last_change: Some(3_600 * i as i64 - 60),
+                changes: Vec::new(),
+                row_count: count,
+                columns: Vec::new(),
+                sampled_rows: count,
+                stats: vec![ColumnStats {
+                    name: "email".into(),
+                    null_rate: 0.1,
+                    distinct_ratio: None,
+                    mean: None,
+                }],
+            };
+            let time = chrono::DateTime::from_timestamp(observation.observed_at, 0).unwrap();
+            let kept = rows(
+                "main.sales.customers",
+                &observation,
+                &format!("run-{i}"),
+                &time.to_rfc3339(),
+            );
+            stores[i % stores.len()].append(&kept).await.unwrap();
+            stores[0].append(&kept).await.unwrap();
+        }
+        let newest_two = stores[1]
+            .observations("main.sales.customers", 2, Some(&[ROW_COUNT]))
+            .await
+            .unwrap();
+        let counts: Vec<&str> = newest_two.iter().map(|r| r.metric_value.as_str()).collect();
+        assert_eq!(
+            counts,
+            ["1010", "500"],
+            "oldest first, the row count only, each run once"
+        );
+        let whole = stores[0]
+            .observations("main.sales.customers", 10, None)
+            .await
+            .unwrap();
+        assert!(
+            whole
+                .iter()
+                .any(|r| r.metric_name == "health.column.email.null_rate")
+        );
+        assert!(
+            stores[0]
+                .observations("main.hr.employees", 10, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.sqlite");
+        let a: Arc<dyn HealthStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
+        let b: Arc<dyn HealthStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
+        leases_once_and_reads_back(vec![a, b]).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(database) = crate::store::fresh_pg_database().await else {
+            return;
+        };
+        let mut stores: Vec<Arc<dyn HealthStore>> = Vec::new();
+        for _ in 0..2 {
+            stores.push(Arc::new(PgOwnerStore::new(
+                crate::store::admin_pool(&database).await,
+            )));
+        }
+        leases_once_and_reads_back(stores).await;
+    }
+}
