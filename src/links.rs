@@ -52,6 +52,23 @@ pub fn monitor_href(table: &str) -> String {
     format!("/monitor?table={}", encode_query_value(table))
 }
 
+/// The Monitor page's health view, or one table's health.
+pub fn health_href(table: Option<&str>) -> String {
+    match table {
+        None => "/monitor?view=health".to_string(),
+        Some(t) => format!("/monitor?view=health&table={}", encode_query_value(t)),
+    }
+}
+
+/// The Generate page with a prompt written for the user ("write a rule for this").
+pub fn generate_prompt_href(table: &str, prompt: &str) -> String {
+    format!(
+        "/generate?table={}&prompt={}",
+        encode_query_value(table),
+        encode_query_value(prompt)
+    )
+}
+
 /// The Validate page on a saved version.
 pub fn validate_href(table: &str, version: i32) -> String {
     format!(

@@ -214,6 +214,7 @@ impl AppState {
             max_tables: self.config.max_health_tables,
             interval: chrono::Duration::minutes(self.config.health_interval_minutes as i64),
             holder: format!("{}:{}", hostname(), std::process::id()),
+            alerts: Some(self.alerts.clone()),
         }))
     }
 }

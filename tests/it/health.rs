@@ -1,8 +1,8 @@
 //! Health without rules (issue 32), locally: alice turns health on for `main.*`; the scheduler's
 //! passes observe each table as her while a private copy of the sample workspace changes daily;
 //! then a load brings half of customers' rows with e-mails mostly NULL, and the next pass shows
-//! volume and column-drift anomalies, worst first. bob sees the scope without main.hr, and is
-//! refused main.hr's health page.
+//! volume and column-drift anomalies, worst first, and fires the health alert once (not the
+//! run-metrics one). bob sees the scope without main.hr, and is refused main.hr's health page.
 
 use crate::common;
 
@@ -85,7 +85,15 @@ async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
     write_sample_workspace(workspace.path(), Some(1000)).unwrap();
     let customers = workspace.path().join("main/sales/customers.parquet");
     let ws = workspace.path().display().to_string();
-    let state = common::local_state_with(data.path(), &[("DQX_WORKSPACE_DIR", ws.as_str())]).await;
+    let state = common::local_state_with(
+        data.path(),
+        &[
+            ("DQX_WORKSPACE_DIR", ws.as_str()),
+            ("DQX_WEBHOOK_ALLOW_LOOPBACK", "true"),
+            ("DQX_WEBHOOK_BACKOFF_MS", "10"),
+        ],
+    )
+    .await;
     let app = dqx_manager::server::routes::router(state.clone());
 
     let set = call(
@@ -142,6 +150,44 @@ async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
         "{row}"
     );
 
+    // An alert on health's variables, and one on run metrics that a health pass never fires.
+    let (receiver, url) = crate::alerts::Receiver::start(0).await;
+    for (name, condition) in [
+        (
+            "customers shrank or drifted",
+            "health_volume_anomaly or health_column_anomaly",
+        ),
+        ("customers has errors", "error_row_count > 0"),
+    ] {
+        let set = call(
+            &app,
+            "/api/set_alert",
+            &ALICE,
+            json!({"table": "main.sales.customers", "name": name, "condition": condition,
+                   "destinations": [{"kind": "webhook", "url": url}]}),
+        )
+        .await;
+        ok(&set);
+    }
+    let mixed = call(
+        &app,
+        "/api/set_alert",
+        &ALICE,
+        json!({"table": "main.sales.customers", "name": "mixed",
+               "condition": "health_anomaly_count > 0 and error_row_count > 0",
+               "destinations": [{"kind": "webhook", "url": url}]}),
+    )
+    .await;
+    assert_eq!(mixed.status, StatusCode::BAD_REQUEST, "{}", mixed.text);
+    assert!(mixed.text.contains("not both"), "{}", mixed.text);
+    let quiet = start + chrono::Duration::days(7) + chrono::Duration::hours(2);
+    ticker.tick(quiet).await.unwrap();
+    assert!(
+        receiver.messages().is_empty(),
+        "nothing is wrong yet: {:?}",
+        receiver.messages()
+    );
+
     let now = start + chrono::Duration::days(8);
     half_load_with_null_emails(&customers, 500, 0.6, now.timestamp() - DAY / 24);
     ticker.tick(now).await.unwrap();
@@ -196,6 +242,20 @@ async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
     assert_eq!(signal(&tables[0], "freshness", None)["state"], "ok");
     assert_eq!(signal(&tables[0], "schema", None)["state"], "ok");
 
+    let messages = receiver.messages();
+    assert_eq!(
+        messages.len(),
+        1,
+        "one health alert, delivered once: {messages:?}"
+    );
+    assert!(
+        messages[0]
+            .to_string()
+            .contains("customers shrank or drifted"),
+        "{}",
+        messages[0]
+    );
+
     let page = call(
         &app,
         "/api/table_health",
@@ -206,8 +266,8 @@ async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
     let points = ok(&page)["points"].as_array().unwrap().clone();
     assert_eq!(
         points.len(),
-        10,
-        "the first pass, eight days and the half load"
+        11,
+        "the first pass, eight days, a quiet pass and the half load"
     );
     assert_eq!(points.last().unwrap()["row_count"], 500);
 

@@ -130,6 +130,10 @@ fn Workflow(table: String) -> impl IntoView {
             }
             validated.set(saved.validated);
         }
+        // A prompt in the link (health's "write a rule for this") is what the user came for.
+        if let Some(p) = params.get("prompt").filter(|p| !p.trim().is_empty()) {
+            prompt.set(p);
+        }
         if let Some(version) = params.get("version").and_then(|v| v.parse::<i32>().ok()) {
             let table = table.clone();
             leptos::task::spawn_local(async move {

@@ -4,5 +4,6 @@
 pub mod api;
 pub mod chart;
 pub mod health_api;
+pub mod health_view;
 pub mod page;
 pub mod settings;

@@ -20,12 +20,18 @@ use leptos_router::hooks::use_query_map;
 pub fn MonitorPage() -> impl IntoView {
     let query = use_query_map();
     let table = Memo::new(move |_| query.with(|q| q.get("table")));
+    let health = Memo::new(move |_| query.with(|q| q.get("view").as_deref() == Some("health")));
     view! {
         <h1>"Monitor"</h1>
-        <p class="lead">"Quality over time: every run of a table, manual or scheduled, as DQX's summary metrics, with schedules and alerts."</p>
-        {move || match table.get() {
-            None => view! { <Overview/> }.into_any(),
-            Some(table) => view! { <TableMonitor table/> }.into_any(),
+        <p class="lead">"Quality over time: every run of a table, manual or scheduled, as DQX's summary metrics, with schedules and alerts; and each table's health without rules."</p>
+        <nav class="tabs" aria-label="Monitor views">
+            <a href="/monitor" aria-current=move || (!health.get()).then_some("page")>"Rule trends"</a>
+            <a href=crate::links::health_href(None) aria-current=move || health.get().then_some("page")>"Health"</a>
+        </nav>
+        {move || match (health.get(), table.get()) {
+            (true, table) => view! { <super::health_view::HealthView table/> }.into_any(),
+            (false, None) => view! { <Overview/> }.into_any(),
+            (false, Some(table)) => view! { <TableMonitor table/> }.into_any(),
         }}
     }
 }

@@ -3,6 +3,7 @@
 //! signals read from a table's observations against its own history (freshness, volume, schema
 //! drift, column drift), each with a state and the reason in words.
 
+pub mod alerting;
 pub mod band;
 pub mod columns;
 pub mod freshness;

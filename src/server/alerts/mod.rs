@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use store::{AlertEvent, AlertStore, DeliveryRow, StoredAlert};
 
+use crate::model::health::alerting::{HEALTH_VARIABLES, is_health_variable};
+
 /// The metrics a condition may read: DQX's summary metric names.
 pub const METRIC_NAMES: [&str; 5] = [
     "input_row_count",
@@ -146,15 +148,23 @@ fn check_spec(spec: &AlertSpec) -> Result<(), AppError> {
         ));
     }
     let condition = Condition::parse(&spec.condition).map_err(AppError::BadRequest)?;
-    if let Some(unknown) = condition
-        .names()
-        .into_iter()
-        .find(|n| !METRIC_NAMES.contains(&n.as_str()) && rule_metrics::parse(n).is_none())
-    {
+    let names = condition.names();
+    let health = names.iter().filter(|n| is_health_variable(n)).count();
+    if let Some(unknown) = names.iter().find(|n| {
+        !METRIC_NAMES.contains(&n.as_str())
+            && rule_metrics::parse(n).is_none()
+            && !is_health_variable(n)
+    }) {
         return bad(format!(
-            "the condition reads '{unknown}', which is neither one of DQX's run metrics ({}) nor a rule's count (<rule>_error_count, <rule>_warning_count, for a rule named with letters, digits and _)",
-            METRIC_NAMES.join(", ")
+            "the condition reads '{unknown}', which is neither one of DQX's run metrics ({}), a rule's count (<rule>_error_count, <rule>_warning_count, for a rule named with letters, digits and _) nor health's ({})",
+            METRIC_NAMES.join(", "),
+            HEALTH_VARIABLES.join(", ")
         ));
+    }
+    if health > 0 && health < names.len() {
+        return bad(
+            "a condition reads either a run's metrics or health's (health_…), not both: health is judged after each health pass, run metrics after each run; make two alerts".into(),
+        );
     }
     if spec.destinations.is_empty() || spec.destinations.len() > MAX_DESTINATIONS {
         return bad(format!(
@@ -431,6 +441,52 @@ fn may_fire(spec: &AlertSpec, state: &store::AlertState, run_time: DateTime<Utc>
     !(spec.notify_on == NotifyOn::StatusChange && state.last_status.as_deref() == Some("unhealthy"))
 }
 
+/// What an evaluation is of: a run, or a health pass, by id and time.
+pub struct Fired<'a> {
+    pub run_id: &'a str,
+    pub run_time: DateTime<Utc>,
+}
+
+/// Whether the alert's condition reads health's variables.
+fn reads_health(spec: &AlertSpec) -> bool {
+    Condition::parse(&spec.condition).is_ok_and(|c| c.names().iter().any(|n| is_health_variable(n)))
+}
+
+/// Evaluates `table`'s health alerts after a health pass observed it (`metrics`: health's
+/// variables), as any alert is: once per pass and alert, DQX's gating, deliveries logged.
+pub async fn after_health(
+    alerts: &Alerts,
+    table: &str,
+    pass: &Fired<'_>,
+    metrics: &BTreeMap<String, Value>,
+    caller: Option<&Caller>,
+) {
+    let Ok(store) = alerts.store(caller) else {
+        return;
+    };
+    let list = match store.alerts(Some(table), MAX_ALERTS_PER_TABLE).await {
+        Ok(list) => list,
+        Err(error) => {
+            tracing::warn!(%table, %error, "the table's alerts could not be read");
+            return;
+        }
+    };
+    let values = condition_values(metrics);
+    for stored in list {
+        let Some(spec) = AlertSpec::from_action_json(table, &stored.action_json) else {
+            continue;
+        };
+        if !reads_health(&spec) {
+            continue;
+        }
+        if let Err(error) =
+            evaluate_one(alerts, store.as_ref(), &spec, pass, metrics, &values).await
+        {
+            tracing::warn!(%table, alert = %spec.name, %error, "a health alert could not be evaluated");
+        }
+    }
+}
+
 /// Evaluates the table's alerts for a finished run and delivers those that fire (once per run
 /// and alert, whoever else evaluates the same run). Failures are logged, never raised: a run's
 /// result stands whatever its alerts do.
@@ -448,6 +504,10 @@ pub async fn after_run(alerts: &Alerts, run: &FinishedRun, caller: Option<&Calle
     };
     let summary = RunMetrics::of(&run.result, &[]);
     let metrics = observed(&summary);
+    let fired_by = Fired {
+        run_id: &run.run_id,
+        run_time: run.run_time,
+    };
     let mut values = condition_values(&metrics);
     values.extend(
         rule_metrics::counts(&summary.check_metrics)
@@ -458,8 +518,12 @@ pub async fn after_run(alerts: &Alerts, run: &FinishedRun, caller: Option<&Calle
         let Some(spec) = AlertSpec::from_action_json(table, &stored.action_json) else {
             continue;
         };
+        // Health's conditions are judged after health passes only.
+        if reads_health(&spec) {
+            continue;
+        }
         if let Err(error) =
-            evaluate_one(alerts, store.as_ref(), &spec, run, &metrics, &values).await
+            evaluate_one(alerts, store.as_ref(), &spec, &fired_by, &metrics, &values).await
         {
             tracing::warn!(%table, alert = %spec.name, %error, "an alert could not be evaluated");
         }
@@ -470,7 +534,7 @@ async fn evaluate_one(
     alerts: &Alerts,
     store: &dyn AlertStore,
     spec: &AlertSpec,
-    run: &FinishedRun,
+    run: &Fired<'_>,
     metrics: &BTreeMap<String, Value>,
     values: &BTreeMap<String, CondValue>,
 ) -> Result<(), AppError> {
@@ -485,7 +549,7 @@ async fn evaluate_one(
         }
     };
     let event = AlertEvent {
-        run_id: run.run_id.clone(),
+        run_id: run.run_id.to_string(),
         table: spec.table.clone(),
         name: spec.name.clone(),
         condition: spec.condition.clone(),
@@ -507,14 +571,14 @@ async fn deliver_all(
     alerts: &Alerts,
     store: &dyn AlertStore,
     spec: &AlertSpec,
-    run: &FinishedRun,
+    run: &Fired<'_>,
     metrics: &BTreeMap<String, Value>,
 ) {
     let message = deliver::Message {
         action_name: spec.name.clone(),
         condition: spec.condition.clone(),
         table: spec.table.clone(),
-        run_id: run.run_id.clone(),
+        run_id: run.run_id.to_string(),
         run_time: run.run_time,
         severity: spec.severity.clone(),
         metrics: metrics.clone(),
@@ -525,7 +589,7 @@ async fn deliver_all(
             .sender
             .deliver(destination.kind, &destination.url, &message, |attempt| {
                 let row = DeliveryRow {
-                    run_id: run.run_id.clone(),
+                    run_id: run.run_id.to_string(),
                     table_name: spec.table.clone(),
                     action_name: spec.name.clone(),
                     destination: shown.clone(),

@@ -200,7 +200,7 @@ pub fn observations_of(rows: Vec<MetricRow>) -> Vec<Observation> {
 pub const MAX_SERIES: usize = 2000;
 
 /// A table's health from its kept observations at `now`, and its recent whole observations.
-async fn table_row(
+pub(crate) async fn table_row(
     store: &dyn HealthStore,
     table: &str,
     now: i64,

@@ -90,6 +90,7 @@ pub async fn observe_scope(
     store: &dyn HealthStore,
     scope: &StoredScope,
     now: DateTime<Utc>,
+    alerts: Option<&crate::server::alerts::Alerts>,
 ) -> Result<PassReport, AppError> {
     let owner = owner_caller(scope, now);
     let definition: Scope = serde_json::from_str(&scope.scope)
@@ -109,9 +110,36 @@ pub async fn observe_scope(
                     crate::model::health::metrics::rows(&table, &observation, &run_id, &run_time);
                 store.append(&rows).await?;
                 report.observed += 1;
+                if let Some(alerts) = alerts {
+                    alert_on(alerts, store, &owner, &table, &observation, (&run_id, now)).await;
+                }
             }
             Err(error) => report.failed.push((table, error.user_message())),
         }
     }
     Ok(report)
+}
+
+/// Evaluates the table's health alerts over what this pass found.
+async fn alert_on(
+    alerts: &crate::server::alerts::Alerts,
+    store: &dyn HealthStore,
+    owner: &Caller,
+    table: &str,
+    observation: &Observation,
+    (run_id, now): (&str, DateTime<Utc>),
+) {
+    let found = match super::table_row(store, table, now.timestamp()).await {
+        Ok((health, _)) => health.signals,
+        Err(error) => {
+            tracing::warn!(%table, %error, "health alerts not evaluated: the observations could not be read");
+            return;
+        }
+    };
+    let variables = crate::model::health::alerting::variables(observation, &found);
+    let pass = crate::server::alerts::Fired {
+        run_id,
+        run_time: now,
+    };
+    crate::server::alerts::after_health(alerts, table, &pass, &variables, Some(owner)).await;
 }

@@ -27,6 +27,8 @@ pub struct HealthTicker {
     pub interval: Duration,
     /// Who leases (this process).
     pub holder: String,
+    /// The tables' alerts, evaluated after each table's observation.
+    pub alerts: Option<Arc<crate::server::alerts::Alerts>>,
 }
 
 impl HealthTicker {
@@ -60,7 +62,15 @@ impl HealthTicker {
             {
                 continue;
             }
-            let report = match observe_scope(&parts, self.store.as_ref(), &scope, now).await {
+            let report = match observe_scope(
+                &parts,
+                self.store.as_ref(),
+                &scope,
+                now,
+                self.alerts.as_deref(),
+            )
+            .await
+            {
                 Ok(report) => report,
                 Err(error) => PassReport {
                     observed: 0,
