@@ -313,6 +313,27 @@ async fn a_scope_is_bounded_and_must_cover_something_readable() {
     .await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.text);
     assert!(none.text.contains("no table you may read"), "{}", none.text);
+
+    // Only the owner changes a scope: bob may neither stop nor take over alice's.
+    let hr = json!({"scope": {"pattern": "main.hr.*"}, "enabled": true});
+    ok(&call(&app, "/api/set_health_scope", &ALICE, hr.clone()).await);
+    let off = json!({"scope": {"pattern": "main.hr.*"}, "enabled": false});
+    let stopped = call(&app, "/api/set_health_scope", &BOB, off.clone()).await;
+    assert_eq!(stopped.status, StatusCode::FORBIDDEN, "{}", stopped.text);
+    assert!(
+        stopped.text.contains("alice@example.com"),
+        "{}",
+        stopped.text
+    );
+    let sales = json!({"scope": {"pattern": "main.sales.*"}, "enabled": true});
+    ok(&call(&app, "/api/set_health_scope", &ALICE, sales.clone()).await);
+    let taken = call(&app, "/api/set_health_scope", &BOB, sales).await;
+    assert_eq!(taken.status, StatusCode::FORBIDDEN, "{}", taken.text);
+    let mine = call(&app, "/api/set_health_scope", &ALICE, off).await;
+    assert_eq!(ok(&mine)["enabled"], false);
+    let never = json!({"scope": {"pattern": "main.sales.orders"}, "enabled": false});
+    let nothing = call(&app, "/api/set_health_scope", &ALICE, never).await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{}", nothing.text);
 }
 
 mod store {

@@ -329,6 +329,7 @@ async fn an_approver_decides_only_bindings_inside_their_groups_and_approval_repu
         !text.contains("registry:") && !text.contains("is_not_null"),
         "orders still loads the retired rule: {text}"
     );
+    assert!(text.contains("no checks (cleared"), "{text}");
     let again = call(
         &app,
         "/api/retire_binding",

@@ -101,12 +101,25 @@ pub async fn set_scope(
         )));
     }
     let id = scope_id(&scope);
-    let existing = store
-        .scopes(MAX_HEALTH_SCOPES)
-        .await?
-        .into_iter()
-        .find(|s| s.scope_id == id);
-    if existing.is_none() && store.scopes(MAX_HEALTH_SCOPES).await?.len() >= MAX_HEALTH_SCOPES {
+    let all = store.scopes(MAX_HEALTH_SCOPES).await?;
+    let existing = all.iter().find(|s| s.scope_id == id).cloned();
+    // Only a scope's owner changes it: observations read as them, so another user could
+    // otherwise narrow or stop what they see.
+    if let Some(other) = existing
+        .as_ref()
+        .filter(|e| !e.owner.eq_ignore_ascii_case(&caller.email))
+    {
+        return Err(AppError::PermissionDenied(format!(
+            "health for this scope is {}'s, observed as them; only they may turn it on or off (ask them, or watch a narrower scope of your own)",
+            other.owner
+        )));
+    }
+    if existing.is_none() && !enabled {
+        return Err(AppError::NotFound(
+            "health is not on for this scope, so there is nothing to turn off".into(),
+        ));
+    }
+    if existing.is_none() && all.len() >= MAX_HEALTH_SCOPES {
         return Err(AppError::BadRequest(format!(
             "health already watches {MAX_HEALTH_SCOPES} scopes; turn one off or widen one"
         )));
@@ -245,7 +258,8 @@ pub async fn overview(
             continue;
         }
         let mut tables = Vec::new();
-        for table in &scope.tables {
+        // A viewer may see more of a tag scope than its owner did: the same bound applies.
+        for table in scope.tables.iter().take(parts.max_tables) {
             tables.push(table_row(store, table, now).await?.0);
         }
         worst_first(&mut tables);

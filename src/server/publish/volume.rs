@@ -54,7 +54,9 @@ impl VolumeFolder {
 pub fn file_text(publication: &Publication) -> Result<String, AppError> {
     let text = rules_to_text(&Value::Array(publication.rules.clone()), RulesFormat::Yaml)
         .map_err(|e| AppError::internal("writing the rules as YAML", e))?;
-    let version = if publication.version == super::INHERITED_ONLY {
+    let version = if publication.clears() {
+        "no checks (cleared: no own version and no registry rule covers it)".to_string()
+    } else if publication.version == super::INHERITED_ONLY {
         "registry rules only".to_string()
     } else {
         format!("version {}", publication.version)
