@@ -22,4 +22,4 @@ cp resources/app/app.yaml resources/app/start.sh "$app/"
 sha256sum "$binary" | cut -d' ' -f1 > "$app/bin/dqx-manager.sha256"
 xz -T0 -9 -c "$binary" | split -b "$part_bytes" -d -a 2 - "$app/bin/dqx-manager.xz.part-"
 echo "bundle ready in $app:"
-find "$app" -type f -printf '%s\t%p\n' | sort -rn | head -5
+find "$app" -type f -printf '%s\t%p\n' | sort -rn | awk 'NR <= 5'

@@ -12,7 +12,7 @@ max_first_wasm_gzip=409600   # 400 KB: what the browser fetches before the first
 
 [ -f "$app/start.sh" ] || { echo "check-bundle: no bundle in $app (run make bundle)" >&2; exit 1; }
 
-largest=$(find "$app" -type f -printf '%s %p\n' | sort -rn | head -1)
+largest=$(find "$app" -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1')
 echo "largest app file: $largest bytes (limit $max_bytes)"
 too_big=$(find "$app" -type f -size +"${max_bytes}"c)
 if [ -n "$too_big" ]; then
