@@ -111,6 +111,18 @@ pub async fn bind(
         }
         None => new_binding_id(),
     };
+    save_version(parts, review, caller, id, &body).await
+}
+
+/// Saves `body` as binding `id`'s next version, submitted for review at once (approved at once
+/// when no approver group exists), with what its scope covers now for the caller.
+async fn save_version(
+    parts: &Parts<'_>,
+    review: &ReviewService,
+    caller: &Caller,
+    id: String,
+    body: &BindingBody,
+) -> Result<BindingSaved, AppError> {
     let covered = coverage(parts, caller, &body.scope).await?;
     let status = if review.policy.approvers.is_empty() {
         VersionStatus::Approved
@@ -120,7 +132,7 @@ pub async fn bind(
     let new = NewEntry {
         kind: EntryKind::Binding,
         name: id.clone(),
-        body: serde_json::to_value(&body)
+        body: serde_json::to_value(body)
             .map_err(|e| AppError::internal("writing the binding", e))?,
         status,
     };
@@ -150,9 +162,7 @@ pub async fn retire(
     if versions.is_empty() {
         return Err(AppError::NotFound(format!("there is no binding {id}")));
     }
-    let in_force = newest_approved(&versions)
-        .and_then(|v| versions.iter().find(|x| x.version == v))
-        .ok_or_else(|| {
+    let in_force = applied_version(Follow::Latest, &versions).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "binding {id} has no approved version, so it applies nowhere: nothing to retire (reject its pending version instead)"
             ))
@@ -166,26 +176,7 @@ pub async fn retire(
         )));
     }
     body.retired = true;
-    let covered = coverage(parts, caller, &body.scope).await?;
-    let status = if review.policy.approvers.is_empty() {
-        VersionStatus::Approved
-    } else {
-        VersionStatus::Pending
-    };
-    let new = NewEntry {
-        kind: EntryKind::Binding,
-        name: id.clone(),
-        body: serde_json::to_value(&body)
-            .map_err(|e| AppError::internal("writing the binding", e))?,
-        status,
-    };
-    let saved = parts.rules.registry_save(caller, &new).await?;
-    Ok(BindingSaved {
-        binding_id: id,
-        version: saved.version,
-        status: saved.status,
-        coverage: covered,
-    })
+    save_version(parts, review, caller, id, &body).await
 }
 
 /// The caller's roles for a binding version: an approver only through groups covering all its
