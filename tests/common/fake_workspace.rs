@@ -879,6 +879,12 @@ async fn submit(
     if sql.contains(EVENTS_TABLE) {
         return events_table(&fake, &id, &token, &sql, &body["parameters"]);
     }
+    if sql.starts_with("DESCRIBE HISTORY") {
+        return history(&id);
+    }
+    if sql.contains("approx_count_distinct(") {
+        return health_sample(&id, &sql);
+    }
     if sql.contains("LIMIT 0") {
         return axum::Json(succeeded(&id, json!([]), json!({}), 0)).into_response();
     }
@@ -984,6 +990,40 @@ async fn submit(
     }
     let columns = json!([{"name": "customer_id", "type_name": "LONG", "position": 0}, {"name": "email", "type_name": "STRING", "position": 1}]);
     axum::Json(succeeded(&id, columns, chunk(&id, 0), ROWS)).into_response()
+}
+
+/// A Delta history: data written hourly until 07:00 on 2026-12-07, then an OPTIMIZE at 09:00.
+fn history(id: &str) -> Response {
+    let mut data: Vec<Vec<Value>> = vec![vec![
+        json!("9"),
+        json!("2026-12-07T09:00:00.000Z"),
+        json!("OPTIMIZE"),
+    ]];
+    for (i, hour) in (0..8).rev().enumerate() {
+        data.push(vec![
+            json!((8 - i).to_string()),
+            json!(format!("2026-12-07T0{hour}:00:00.000Z")),
+            json!(if hour % 2 == 0 { "WRITE" } else { "MERGE" }),
+        ]);
+    }
+    answer(id, &["version", "timestamp", "operation"], data)
+}
+
+/// Health's sampled figures: every sampled column has one NULL in the 12 rows.
+fn health_sample(id: &str, sql: &str) -> Response {
+    let columns = sql.matches(" AS c").count();
+    let mut names = vec!["n".to_string()];
+    let mut row = vec![json!(ROWS.to_string())];
+    for i in 0..columns {
+        names.extend([format!("c{i}"), format!("d{i}"), format!("m{i}")]);
+        row.extend([
+            json!((ROWS - 1).to_string()),
+            json!((ROWS - 1).to_string()),
+            json!("6.5"),
+        ]);
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    answer(id, &names, vec![row])
 }
 
 async fn poll(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {

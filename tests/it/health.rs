@@ -331,7 +331,27 @@ async fn a_scope_is_bounded_and_must_cover_something_readable() {
     assert_eq!(taken.status, StatusCode::FORBIDDEN, "{}", taken.text);
     let mine = call(&app, "/api/set_health_scope", &ALICE, off).await;
     assert_eq!(ok(&mine)["enabled"], false);
-    let never = json!({"scope": {"pattern": "main.sales.orders"}, "enabled": false});
+    // Racing for a new scope, exactly one of them owns it, and the other is told whose it is.
+    let both = json!({"scope": {"pattern": "main.sales.orders"}, "enabled": true});
+    let (a, b) = tokio::join!(
+        call(&app, "/api/set_health_scope", &ALICE, both.clone()),
+        call(&app, "/api/set_health_scope", &BOB, both)
+    );
+    let statuses = [a.status, b.status];
+    assert!(
+        statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::FORBIDDEN),
+        "{statuses:?} {} {}",
+        a.text,
+        b.text
+    );
+    let winner = if a.status == StatusCode::OK { &a } else { &b };
+    let loser = if a.status == StatusCode::OK { &b } else { &a };
+    assert!(
+        loser.text.contains(ok(winner)["owner"].as_str().unwrap()),
+        "{}",
+        loser.text
+    );
+    let never = json!({"scope": {"pattern": "main.sales.payments"}, "enabled": false});
     let nothing = call(&app, "/api/set_health_scope", &ALICE, never).await;
     assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{}", nothing.text);
 }
@@ -461,13 +481,92 @@ mod store {
         );
     }
 
+    fn scope_of(owner: &str, enabled: bool, at: NaiveDateTime) -> StoredScope {
+        StoredScope {
+            scope_id: "hfeedfacecafe".into(),
+            scope: r#"{"pattern":"main.hr.*"}"#.into(),
+            owner: owner.into(),
+            enabled,
+            created_at: at,
+            updated_at: at,
+            last_observed_at: None,
+            running_until: None,
+            claimed_by: None,
+            last_error: None,
+        }
+    }
+
+    async fn racy(store: &Arc<dyn HealthStore>) -> StoredScope {
+        let all = store.scopes(10).await.unwrap();
+        all.into_iter()
+            .find(|s| s.scope_id == "hfeedfacecafe")
+            .unwrap()
+    }
+
+    /// Ownership is decided by the write: a second user's write of a scope (on, or off) changes
+    /// nothing, however late their read was; ten users racing for a new scope leave one owner.
+    async fn only_the_owner_writes(stores: Vec<Arc<dyn HealthStore>>) {
+        let now = at("2026-12-07T10:00:00Z");
+        assert!(
+            !stores[0]
+                .put_scope(&scope_of("alice@example.com", false, now))
+                .await
+                .unwrap(),
+            "turning off a scope that is not there writes nothing"
+        );
+        let racers = futures::future::join_all((0..10).map(|i| {
+            let store = stores[i % stores.len()].clone();
+            async move {
+                let user = format!("user{i}@example.com");
+                (
+                    user.clone(),
+                    store.put_scope(&scope_of(&user, true, now)).await.unwrap(),
+                )
+            }
+        }))
+        .await;
+        let winners: Vec<&String> = racers.iter().filter(|r| r.1).map(|r| &r.0).collect();
+        assert_eq!(winners.len(), 1, "{racers:?}");
+        let owner = winners[0].clone();
+        let loser = racers.iter().find(|r| !r.1).unwrap().0.clone();
+        let later = now + Duration::minutes(1);
+        assert!(
+            !stores[1]
+                .put_scope(&scope_of(&loser, false, later))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !stores[0]
+                .put_scope(&scope_of(&loser, true, later))
+                .await
+                .unwrap()
+        );
+        let kept = racy(&stores[1]).await;
+        assert_eq!((kept.owner.as_str(), kept.enabled), (owner.as_str(), true));
+        assert_eq!(
+            kept.updated_at, now,
+            "the other user's writes changed nothing"
+        );
+        let shouted = owner.to_uppercase();
+        assert!(
+            stores[0]
+                .put_scope(&scope_of(&shouted, false, later))
+                .await
+                .unwrap()
+        );
+        let kept = racy(&stores[0]).await;
+        assert_eq!((kept.owner.as_str(), kept.enabled), (owner.as_str(), false));
+    }
+
     #[tokio::test]
     async fn sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rules.sqlite");
         let a: Arc<dyn HealthStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
         let b: Arc<dyn HealthStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
-        leases_once_and_reads_back(vec![a, b]).await;
+        leases_once_and_reads_back(vec![a.clone(), b.clone()]).await;
+        only_the_owner_writes(vec![a, b]).await;
     }
 
     #[tokio::test]
@@ -481,6 +580,7 @@ mod store {
                 crate::store::admin_pool(&database).await,
             )));
         }
-        leases_once_and_reads_back(stores).await;
+        leases_once_and_reads_back(stores.clone()).await;
+        only_the_owner_writes(stores).await;
     }
 }

@@ -103,22 +103,7 @@ pub async fn set_scope(
     let id = scope_id(&scope);
     let all = store.scopes(MAX_HEALTH_SCOPES).await?;
     let existing = all.iter().find(|s| s.scope_id == id).cloned();
-    // Only a scope's owner changes it: observations read as them, so another user could
-    // otherwise narrow or stop what they see.
-    if let Some(other) = existing
-        .as_ref()
-        .filter(|e| !e.owner.eq_ignore_ascii_case(&caller.email))
-    {
-        return Err(AppError::PermissionDenied(format!(
-            "health for this scope is {}'s, observed as them; only they may turn it on or off (ask them, or watch a narrower scope of your own)",
-            other.owner
-        )));
-    }
-    if existing.is_none() && !enabled {
-        return Err(AppError::NotFound(
-            "health is not on for this scope, so there is nothing to turn off".into(),
-        ));
-    }
+    refuse_unless_owner(existing.as_ref(), caller, enabled)?;
     if existing.is_none() && all.len() >= MAX_HEALTH_SCOPES {
         return Err(AppError::BadRequest(format!(
             "health already watches {MAX_HEALTH_SCOPES} scopes; turn one off or widen one"
@@ -137,8 +122,37 @@ pub async fn set_scope(
         claimed_by: None,
         last_error: None,
     };
-    store.put_scope(&stored).await?;
+    // The write itself decides ownership (another user may have set the scope since the read).
+    if !store.put_scope(&stored).await? {
+        let now_stored = store.scopes(MAX_HEALTH_SCOPES).await?;
+        let current = now_stored.iter().find(|s| s.scope_id == stored.scope_id);
+        refuse_unless_owner(current, caller, enabled)?;
+        return Err(AppError::Conflict(
+            "the health scope changed while it was being saved; try again".into(),
+        ));
+    }
     Ok(view_of(&stored, scope, tables, truncated))
+}
+
+/// Only a scope's owner changes it: observations read as them, so another user could otherwise
+/// narrow or stop what they see. Turning off a scope that is not on is a 404.
+fn refuse_unless_owner(
+    existing: Option<&StoredScope>,
+    caller: &Caller,
+    enabled: bool,
+) -> Result<(), AppError> {
+    match existing {
+        Some(other) if !other.owner.eq_ignore_ascii_case(&caller.email) => {
+            Err(AppError::PermissionDenied(format!(
+                "health for this scope is {}'s, observed as them; only they may turn it on or off (ask them, or watch a narrower scope of your own)",
+                other.owner
+            )))
+        }
+        None if !enabled => Err(AppError::NotFound(
+            "health is not on for this scope, so there is nothing to turn off".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn view_of(

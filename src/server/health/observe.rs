@@ -26,7 +26,7 @@ pub async fn observe_table(
         last_change,
         changes,
     };
-    let profile = workspace.profile(caller, table).await?;
+    let profile = workspace.health_profile(caller, table).await?;
     Ok(match profile {
         Some(mut profile) => {
             if let Some(rows) = description.row_count {

@@ -28,8 +28,10 @@ pub struct StoredScope {
 /// Health scopes and their observations.
 #[async_trait::async_trait]
 pub trait HealthStore: Send + Sync {
-    /// Sets (or replaces) a scope: its definition, owner and whether it is on.
-    async fn put_scope(&self, scope: &StoredScope) -> Result<(), AppError>;
+    /// Turns a scope on (adding it) or off, only where `scope.owner` owns it: decided on the row
+    /// the write finds, so two users racing for a new scope never both own it. False when the
+    /// scope is another user's (or, turning off, when there is none).
+    async fn put_scope(&self, scope: &StoredScope) -> Result<bool, AppError>;
     /// Every scope (at most `limit`), by id.
     async fn scopes(&self, limit: usize) -> Result<Vec<StoredScope>, AppError>;
     /// Leases the scope's next observation pass for `holder` until `until`: true for one caller
@@ -63,9 +65,15 @@ pub trait HealthStore: Send + Sync {
 
 const SCOPE_COLUMNS: &str = "scope_id, scope, owner, enabled, created_at, updated_at, last_observed_at, running_until, claimed_by, last_error";
 
-const PUT: &str = "INSERT INTO dq_health_scopes (scope_id, scope, owner, enabled, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope_id) DO UPDATE SET scope = $2, owner = $3, \
-     enabled = $4, updated_at = $6, last_error = NULL";
+/// Adds a scope, or turns its owner's back on (another owner's row is left as it is).
+const PUT_ON: &str = "INSERT INTO dq_health_scopes (scope_id, scope, owner, enabled, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope_id) DO UPDATE SET scope = $2, \
+     enabled = $4, updated_at = $6, last_error = NULL \
+     WHERE lower(dq_health_scopes.owner) = lower($3)";
+
+/// Turns the owner's scope off.
+const PUT_OFF: &str = "UPDATE dq_health_scopes SET enabled = FALSE, updated_at = $3 \
+     WHERE scope_id = $1 AND lower(owner) = lower($2)";
 
 const CLAIM: &str = "UPDATE dq_health_scopes SET running_until = $3, claimed_by = $4 \
      WHERE scope_id = $1 AND enabled AND (running_until IS NULL OR running_until < $2)";
@@ -137,17 +145,27 @@ macro_rules! health_store {
     ($ty:ty, $lock:expr) => {
         #[async_trait::async_trait]
         impl HealthStore for $ty {
-            async fn put_scope(&self, s: &StoredScope) -> Result<(), AppError> {
-                sqlx::query(PUT)
-                    .bind(&s.scope_id)
-                    .bind(&s.scope)
-                    .bind(&s.owner)
-                    .bind(s.enabled)
-                    .bind(s.created_at)
-                    .bind(s.updated_at)
-                    .execute(self.pool())
-                    .await
-                    .map(|_| ())
+            async fn put_scope(&self, s: &StoredScope) -> Result<bool, AppError> {
+                let written = if s.enabled {
+                    sqlx::query(PUT_ON)
+                        .bind(&s.scope_id)
+                        .bind(&s.scope)
+                        .bind(&s.owner)
+                        .bind(s.enabled)
+                        .bind(s.created_at)
+                        .bind(s.updated_at)
+                        .execute(self.pool())
+                        .await
+                } else {
+                    sqlx::query(PUT_OFF)
+                        .bind(&s.scope_id)
+                        .bind(&s.owner)
+                        .bind(s.updated_at)
+                        .execute(self.pool())
+                        .await
+                };
+                written
+                    .map(|done| done.rows_affected() == 1)
                     .map_err(|e| failed("saving the health scope", e))
             }
 

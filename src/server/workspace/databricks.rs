@@ -3,7 +3,7 @@
 //! the Statement Execution API on `SQL_WAREHOUSE_ID`, and the read probe (`LIMIT 0`) that guards
 //! every job.
 
-use super::{BackendHealth, Workspace};
+use super::{BackendHealth, Workspace, health_sql};
 use crate::model::catalog::{
     CatalogInfo, ColumnInfo, SampleRows, SchemaInfo, TableDescription, TableInfo,
 };
@@ -407,6 +407,46 @@ impl Workspace for DatabricksWorkspace {
         self.run(caller, &super::metrics_table::insert(metrics, rows))
             .await
             .map(|_| ())
+    }
+
+    async fn change_times(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<(Option<i64>, Vec<i64>), AppError> {
+        match self
+            .sql(caller, &health_sql::history_statement(table))
+            .await
+        {
+            Ok(rows) => Ok(health_sql::change_times(&rows)),
+            // Not a Delta table (a view, a foreign table): no history to read, which freshness
+            // shows as not enough history rather than failing the observation.
+            Err(AppError::BadRequest(why)) => {
+                tracing::debug!(%table, %why, "no Delta history for health");
+                Ok((None, Vec::new()))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn health_profile(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
+        let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
+        let columns = uc_columns(&info);
+        let masked: Vec<String> = info
+            .columns
+            .iter()
+            .filter(|c| c.mask.is_some())
+            .filter_map(|c| c.name.clone())
+            .collect();
+        let measured = health_sql::measured(&columns, &masked);
+        let rows = self
+            .sql(caller, &health_sql::sample_statement(table, &measured))
+            .await?;
+        Ok(Some(health_sql::profile_from(&rows, table, &measured, 0)))
     }
 
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {

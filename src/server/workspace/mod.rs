@@ -3,6 +3,7 @@
 
 pub mod controls;
 pub mod databricks;
+pub mod health_sql;
 pub mod local;
 pub mod metrics_table;
 
@@ -86,6 +87,16 @@ pub trait Workspace: Send + Sync {
         _table: &TableName,
     ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
         Ok(None)
+    }
+    /// The column figures health observes (null and distinct counts, numeric means) over a
+    /// bounded sample, read as the caller, masked columns left out: the analysis profile where
+    /// the backend has one, else one sampled statement on the warehouse.
+    async fn health_profile(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+    ) -> Result<Option<crate::model::profile::TableProfile>, AppError> {
+        self.profile(caller, table).await
     }
     /// DQX's metrics table (`metrics`), read as the caller: the summary-metric rows of the
     /// newest `runs_each` runs of each table in `locations` (by `input_location`).
