@@ -38,6 +38,8 @@ pub struct DatabricksConfig {
     pub validation_job_id: Option<i64>,
     /// The bundle's monitoring job (`DQ_MONITOR_JOB_ID`), copied for each table's schedule.
     pub monitor_job_id: Option<i64>,
+    /// The bundle's health job (`DQ_HEALTH_JOB_ID`), copied for each health scope.
+    pub health_job_id: Option<i64>,
     pub model_endpoint: String,
 }
 
@@ -347,6 +349,9 @@ fn databricks_config(
                     .transpose()?,
                 monitor_job_id: get("DQ_MONITOR_JOB_ID")
                     .map(|v| parse_job_id("DQ_MONITOR_JOB_ID", &v))
+                    .transpose()?,
+                health_job_id: get("DQ_HEALTH_JOB_ID")
+                    .map(|v| parse_job_id("DQ_HEALTH_JOB_ID", &v))
                     .transpose()?,
                 model_endpoint: get("MODEL_SERVING_ENDPOINT")
                     .unwrap_or_else(|| DEFAULT_MODEL_ENDPOINT.to_string()),

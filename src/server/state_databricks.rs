@@ -85,6 +85,15 @@ pub async fn build(
         previews: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
+    let health = Arc::new(health(
+        &(
+            dbx.health_job_id,
+            config.metrics_table.clone(),
+            config.health_interval_minutes,
+        ),
+        &client,
+        service_principal.as_ref(),
+    ));
     let schedules = schedules(&config, &dbx, &client, service_principal.as_ref());
     let alerts = Arc::new(crate::server::alerts::Alerts {
         store: alert_tables(&config, &statements),
@@ -104,9 +113,7 @@ pub async fn build(
         databricks: Some(client),
         identities,
         schedules: Arc::new(schedules),
-        health: Arc::new(crate::server::health::Health::Unavailable(
-            "health monitoring runs on the embedded scheduler; in a workspace it is not available yet".into(),
-        )),
+        health,
     })
 }
 
@@ -149,6 +156,51 @@ fn alert_tables(
             }),
         )),
         _ => Err("alerts in a Databricks workspace are kept where DQX keeps actions: set DQX_ACTIONS_TABLE (DQX's actions table) and DQX_ACTION_EVENTS_TABLE (DQX's action-events table), each as catalog.schema.table; users who set alerts need MODIFY on both, and the app creates them when missing".into()),
+    }
+}
+
+/// Health as Databricks jobs, one per scope, made by the service principal from the bundle's
+/// health job; without what they need, unavailable with what to set.
+fn health(
+    (template, metrics_table, interval): &(
+        Option<i64>,
+        Option<crate::model::table_name::TableName>,
+        u64,
+    ),
+    client: &DatabricksClient,
+    service_principal: Option<&Arc<ServicePrincipal>>,
+) -> crate::server::health::Health {
+    use crate::server::health::{Health, jobs::HealthJobs};
+    match (service_principal, template, metrics_table) {
+        (Some(sp), Some(template_job_id), Some(metrics_table)) => {
+            Health::Jobs(Arc::new(HealthJobs {
+                jobs: Jobs {
+                    client: client.clone(),
+                    identity: JobIdentity::ServicePrincipal(sp.clone()),
+                },
+                template_job_id: *template_job_id,
+                metrics_table: metrics_table.clone(),
+                interval_minutes: u32::try_from(*interval).unwrap_or(60),
+            }))
+        }
+        _ => {
+            let mut missing = Vec::new();
+            if service_principal.is_none() {
+                missing.push("the app's service principal (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET), which owns the health jobs");
+            }
+            if template.is_none() {
+                missing.push("DQ_HEALTH_JOB_ID (the bundle's dqx-health job)");
+            }
+            if metrics_table.is_none() {
+                missing.push(
+                    "DQX_METRICS_TABLE (DQX's metrics table, which health observations write)",
+                );
+            }
+            Health::Unavailable(format!(
+                "health in a Databricks workspace runs as Databricks jobs, which need {}",
+                missing.join(", ")
+            ))
+        }
     }
 }
 

@@ -85,6 +85,24 @@ fn monitor_template() -> Value {
     })
 }
 
+pub const HEALTH_JOB: i64 = 44;
+
+fn health_template() -> Value {
+    json!({
+        "name": "[dev] dqx-health",
+        "timeout_seconds": 3600,
+        "max_concurrent_runs": 1,
+        "parameters": [
+            {"name": "tables", "default": "[]"},
+            {"name": "metrics_table", "default": ""},
+            {"name": "run_id", "default": "{{job.run_id}}"}
+        ],
+        "tasks": [{"task_key": "observe", "environment_key": "dqx",
+                   "notebook_task": {"notebook_path": "/Workspace/Users/sp/.bundle/dqx-manager/dev/files/notebooks/observe_health"}}],
+        "environments": [{"environment_key": "dqx", "spec": {"client": "2"}}]
+    })
+}
+
 fn job_reply(id: i64, settings: &Value) -> Value {
     json!({"job_id": id, "creator_user_name": "client-id", "created_time": 1_765_000_000_000_i64, "settings": settings})
 }
@@ -106,7 +124,8 @@ async fn jobs_create(
         );
     }
     let mut defs = fake.job_defs.lock().unwrap();
-    let id = 1000 + defs.len() as i64;
+    // Never an id a deleted job had.
+    let id = defs.keys().copied().max().unwrap_or(0).max(999) + 1;
     defs.insert(id, body);
     axum::Json(json!({"job_id": id})).into_response()
 }
@@ -526,6 +545,9 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
         ))
         .into_response();
     }
+    if sql.contains("run_name = :run_name") {
+        return health_rows(id, &rows, &named);
+    }
     let asked: Vec<&Value> = named
         .iter()
         .filter(|(k, _)| k.starts_with("loc"))
@@ -558,6 +580,37 @@ fn metrics_table(fake: &Fake, id: &str, token: &str, sql: &str, params: &Value) 
         n,
     ))
     .into_response()
+}
+
+/// Health's read of the metrics table: the asked table's rows under health's run name, only the
+/// metrics named (`m<i>`) when some are.
+fn health_rows(id: &str, rows: &[(Value, String)], named: &HashMap<String, Value>) -> Response {
+    let only: Vec<&Value> = named
+        .iter()
+        .filter(|(k, _)| k.starts_with('m'))
+        .map(|(_, v)| v)
+        .collect();
+    let columns = [
+        "run_id",
+        "run_name",
+        "input_location",
+        "metric_name",
+        "metric_value",
+        "run_time",
+    ];
+    let data: Vec<Vec<Value>> = rows
+        .iter()
+        .filter(|(row, _)| {
+            row["input_location"] == named["loc"]
+                && row["run_name"] == named["run_name"]
+                && row["metric_name"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("health."))
+                && (only.is_empty() || only.contains(&&row["metric_name"]))
+        })
+        .map(|(row, _)| columns.iter().map(|c| row[*c].clone()).collect())
+        .collect();
+    answer(id, &columns, data)
 }
 
 /// Unity Catalog's `information_schema.tables`: three tables, `main.hr` hidden from bob,
@@ -1216,6 +1269,10 @@ pub async fn start() -> (String, Shared) {
         .lock()
         .unwrap()
         .insert(MONITOR_JOB, monitor_template());
+    fake.job_defs
+        .lock()
+        .unwrap()
+        .insert(HEALTH_JOB, health_template());
     let app = Router::new()
         .route("/oidc/v1/token", post(token))
         .route("/api/2.1/unity-catalog/catalogs", get(catalogs))

@@ -269,7 +269,25 @@ async fn a_half_load_with_null_emails_is_a_volume_and_column_anomaly() {
         11,
         "the first pass, eight days, a quiet pass and the half load"
     );
-    assert_eq!(points.last().unwrap()["row_count"], 500);
+    let newest = points.last().unwrap();
+    assert_eq!(newest["row_count"], 500);
+    // The lines carry the band each point was judged against: the half load falls below it,
+    // as its null rate of e-mails rises above theirs; the daily loads before sat inside.
+    let rows = &newest["expected_rows"];
+    assert_eq!(rows["state"], "anomaly", "{newest}");
+    assert!(rows["low"].as_f64().unwrap() > 500.0, "{rows}");
+    let nulls = &newest["expected_null_rates"]["email"];
+    assert_eq!(nulls["state"], "anomaly", "{newest}");
+    assert!(nulls["high"].as_f64().unwrap() < 0.6, "{nulls}");
+    let judged_before: Vec<&Value> = points[..points.len() - 1]
+        .iter()
+        .filter_map(|p| p.get("expected_rows"))
+        .collect();
+    assert!(!judged_before.is_empty(), "{points:?}");
+    assert!(
+        judged_before.iter().all(|e| e["state"] == "ok"),
+        "{judged_before:?}"
+    );
 
     // bob sees the scope without main.hr, and may not open its health.
     let bobs = call(&app, "/api/list_health_scopes", &BOB, json!({})).await;

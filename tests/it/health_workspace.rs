@@ -89,3 +89,227 @@ async fn an_observation_reads_as_the_caller_and_skips_masked_columns() {
             .all(|(_, token)| token == "bob-token")
     );
 }
+
+mod jobs {
+    //! Health's scopes in a workspace are Databricks jobs made by the service principal; the
+    //! tables a job observes are those the owner could read, less any with a row filter or mask;
+    //! only the owner changes a scope, also when two users race for it; each viewer reads the
+    //! observations from DQX's metrics table as themselves.
+
+    use crate::common;
+    use axum::http::StatusCode;
+    use common::fake_workspace::{Fake, HEALTH_JOB, state_on_fake};
+    use common::http::call;
+    use serde_json::{Value, json};
+
+    const ALICE: [(&str, &str); 2] = [
+        ("x-forwarded-access-token", "alice-token"),
+        ("x-forwarded-email", "alice@example.com"),
+    ];
+    const BOB: [(&str, &str); 2] = [
+        ("x-forwarded-access-token", "bob-token"),
+        ("x-forwarded-email", "bob@example.com"),
+    ];
+
+    fn health_jobs(fake: &Fake) -> Vec<(i64, Value)> {
+        fake.job_defs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, s)| s["tags"]["dqx-manager"] == "health")
+            .map(|(id, s)| (*id, s.clone()))
+            .collect()
+    }
+
+    fn parameter(settings: &Value, name: &str) -> Value {
+        settings["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["default"].clone())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Observations of customers as the job writes them: `rows` rows each day.
+    fn observed_days(fake: &Fake, counts: &[u64]) {
+        use dqx_manager::model::health::Observation;
+        let start = 1_764_000_000i64;
+        let mut kept = fake.metrics_rows.lock().unwrap();
+        for (i, count) in counts.iter().enumerate() {
+            let at = start + 86_400 * i as i64;
+            let observation = Observation {
+                observed_at: at + 600,
+                last_change: Some(at),
+                changes: Vec::new(),
+                row_count: *count,
+                columns: Vec::new(),
+                sampled_rows: *count,
+                stats: Vec::new(),
+            };
+            let time = chrono::DateTime::from_timestamp(at + 600, 0).unwrap();
+            for row in dqx_manager::model::health::metrics::rows(
+                "main.sales.customers",
+                &observation,
+                &format!("health-run-{i}"),
+                &time.format("%Y-%m-%d %H:%M:%S").to_string(),
+            ) {
+                let value = serde_json::to_value(&row).unwrap();
+                kept.push((value, "sp-token-job".into()));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_scope_is_a_job_of_the_owners_readable_unmasked_tables() {
+        let (state, fake, _dir) = state_on_fake(&[
+            ("DQ_HEALTH_JOB_ID", &HEALTH_JOB.to_string()),
+            ("DQX_METRICS_TABLE", "main.dq.metrics"),
+        ])
+        .await;
+        let app = dqx_manager::server::routes::router(state);
+        let scope = json!({"tables": ["main.sales.customers", "main.sales.masked_customers"]});
+        let on = call(
+            &app,
+            "/api/set_health_scope",
+            &ALICE,
+            json!({"scope": scope, "enabled": true}),
+        )
+        .await;
+        assert_eq!(on.status, StatusCode::OK, "{}", on.text);
+        let view: Value = serde_json::from_str(&on.text).unwrap();
+        assert!(
+            view["not_observed"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("main.sales.masked_customers (masked email"),
+            "{view}"
+        );
+        assert!(
+            view["runs_as"]
+                .as_str()
+                .unwrap()
+                .contains("service principal")
+        );
+
+        let jobs = health_jobs(&fake);
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        let settings = &jobs[0].1;
+        assert_eq!(settings["tags"]["dqx-owner"], "alice@example.com");
+        assert_eq!(
+            parameter(settings, "tables"),
+            json!(r#"["main.sales.customers"]"#)
+        );
+        assert_eq!(
+            parameter(settings, "metrics_table"),
+            json!("main.dq.metrics")
+        );
+        assert_eq!(
+            settings["tasks"][0]["task_key"], "observe",
+            "the bundle's health notebook"
+        );
+        for (what, token) in fake.calls() {
+            if what.contains("/jobs/") {
+                assert!(token.starts_with("sp-token-"), "{what} as {token}");
+            } else {
+                assert!(
+                    token == "alice-token" || what.contains("oidc"),
+                    "{what} as {token}"
+                );
+            }
+        }
+
+        // bob may neither take the scope over nor turn it off.
+        for enabled in [true, false] {
+            let taken = call(
+                &app,
+                "/api/set_health_scope",
+                &BOB,
+                json!({"scope": scope, "enabled": enabled}),
+            )
+            .await;
+            assert_eq!(taken.status, StatusCode::FORBIDDEN, "{}", taken.text);
+            assert!(taken.text.contains("alice@example.com"), "{}", taken.text);
+        }
+        assert_eq!(health_jobs(&fake), jobs, "bob changed nothing");
+
+        // Racing for a new scope: one owns it, the other is refused, and one job remains.
+        let orders = json!({"scope": {"tables": ["main.sales.orders"]}, "enabled": true});
+        let (a, b) = tokio::join!(
+            call(&app, "/api/set_health_scope", &ALICE, orders.clone()),
+            call(&app, "/api/set_health_scope", &BOB, orders)
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::FORBIDDEN],
+            "{} {}",
+            a.text,
+            b.text
+        );
+        let ordered: Vec<(i64, Value)> = health_jobs(&fake)
+            .into_iter()
+            .filter(|(_, s)| parameter(s, "tables") == json!(r#"["main.sales.orders"]"#))
+            .collect();
+        assert_eq!(ordered.len(), 1, "{ordered:?}");
+
+        // Observations are read from DQX's metrics table as each viewer.
+        observed_days(&fake, &[1000, 1010, 1020, 1030, 1040, 1050, 1060, 500]);
+        let page = call(
+            &app,
+            "/api/table_health",
+            &ALICE,
+            json!({"table": "main.sales.customers"}),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let page: Value = serde_json::from_str(&page.text).unwrap();
+        assert_eq!(page["health"]["observations"], 8, "{page}");
+        assert_eq!(page["points"][7]["row_count"], 500);
+        let volume = page["health"]["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "volume")
+            .unwrap()
+            .clone();
+        assert_eq!(volume["state"], "anomaly", "{volume}");
+        let reads: Vec<(String, Value)> = fake
+            .statements
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(sql, _)| sql.contains("run_name = :run_name"))
+            .cloned()
+            .collect();
+        assert_eq!(reads.len(), 2, "the history and the long series");
+        let grid = call(&app, "/api/health_overview", &ALICE, json!({})).await;
+        assert_eq!(grid.status, StatusCode::OK, "{}", grid.text);
+        assert!(grid.text.contains("\"worst\":\"anomaly\""), "{}", grid.text);
+        // bob may not read the metrics table: refused, not read some other way.
+        let refused = call(
+            &app,
+            "/api/table_health",
+            &BOB,
+            json!({"table": "main.sales.customers"}),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+
+        // alice turns hers off: the job is paused, not deleted (its history stays).
+        let off = call(
+            &app,
+            "/api/set_health_scope",
+            &ALICE,
+            json!({"scope": scope, "enabled": false}),
+        )
+        .await;
+        assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+        let paused = health_jobs(&fake)
+            .into_iter()
+            .find(|(id, _)| *id == jobs[0].0)
+            .unwrap();
+        assert_eq!(paused.1["schedule"]["pause_status"], "PAUSED");
+    }
+}

@@ -8,7 +8,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::fake_workspace::{Fake, MONITOR_JOB, state_on_fake_with_sqlite};
+use common::fake_workspace::{Fake, HEALTH_JOB, MONITOR_JOB, state_on_fake_with_sqlite};
 use common::http::call;
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ fn the_job(fake: &Fake) -> (i64, Value) {
     let defs = fake.job_defs.lock().unwrap();
     let mine: Vec<(i64, Value)> = defs
         .iter()
-        .filter(|(id, _)| **id != MONITOR_JOB)
+        .filter(|(id, _)| **id != MONITOR_JOB && **id != HEALTH_JOB)
         .map(|(id, s)| (*id, s.clone()))
         .collect();
     assert_eq!(mine.len(), 1, "{mine:?}");
@@ -225,7 +225,11 @@ async fn a_table_with_a_row_filter_is_not_scheduled_as_a_job() {
     .await;
     assert_eq!(set.status, StatusCode::BAD_REQUEST, "{}", set.text);
     assert!(set.text.contains("row filter"), "{}", set.text);
-    assert_eq!(fake.job_defs.lock().unwrap().len(), 1, "no job was made");
+    assert_eq!(
+        fake.job_defs.lock().unwrap().len(),
+        2,
+        "no job was made beside the bundle's two templates"
+    );
 }
 
 #[tokio::test]

@@ -48,6 +48,29 @@ pub fn signals(history: &[Observation]) -> Vec<Signal> {
         .collect()
 }
 
+/// Where the newest observation's null rate of `column` was expected, and its state, when
+/// there is enough history to say.
+pub fn expected_null_rate(
+    history: &[Observation],
+    column: &str,
+) -> Option<((f64, f64), SignalState)> {
+    let (newest, earlier) = history.split_last()?;
+    let now = newest
+        .stats
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(column))?;
+    let null_rate = &STATISTICS[0];
+    let past: Vec<f64> = earlier
+        .iter()
+        .filter_map(|o| o.stats.iter().find(|s| s.name.eq_ignore_ascii_case(column)))
+        .filter_map(null_rate.read)
+        .collect();
+    let centre = super::band::median(&past)?;
+    let band = Band::of(&past, (null_rate.floor)(centre))?;
+    let (low, high) = band.range();
+    Some(((low.max(0.0), high.min(1.0)), band.judge(now.null_rate)))
+}
+
 fn column_signal(history: &[Observation], now: &ColumnStats) -> Signal {
     let earlier = &history[..history.len().saturating_sub(1)];
     let mut worst = (SignalState::Ok, Vec::new());

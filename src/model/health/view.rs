@@ -43,6 +43,12 @@ pub struct HealthScopeView {
     pub last_observed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// How observations run, where not as the owner on the app's own scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_as: Option<String>,
+    /// Covered tables the viewer may read that observations leave out, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_observed: Vec<String>,
 }
 
 /// One table's row of the grid.
@@ -84,6 +90,57 @@ pub struct HealthPoint {
     /// Null rate by column.
     #[serde(default)]
     pub null_rates: BTreeMap<String, f64>,
+    /// Where the row count was expected, when the table changed and its history says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_rows: Option<Expected>,
+    /// Where each column's null rate was expected, where its history says.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expected_null_rates: BTreeMap<String, Expected>,
+}
+
+/// A point's band (the range judged OK, from the observations before it) and its state.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub low: f64,
+    pub high: f64,
+    pub state: super::SignalState,
+}
+
+impl Expected {
+    /// From a signal's `(range, state)`.
+    pub fn from_range(((low, high), state): ((f64, f64), super::SignalState)) -> Self {
+        Self { low, high, state }
+    }
+}
+
+/// Each observation of `history` (oldest first) as a point of the table's lines, with the band
+/// it was judged against from the observations before it.
+pub fn points(history: &[super::Observation]) -> Vec<HealthPoint> {
+    (0..history.len())
+        .map(|i| {
+            let upto = &history[..=i];
+            let o = &history[i];
+            HealthPoint {
+                observed_at: o.observed_at,
+                row_count: o.row_count,
+                minutes_since_change: o.last_change.map(|c| (o.observed_at - c).max(0) / 60),
+                null_rates: o
+                    .stats
+                    .iter()
+                    .map(|s| (s.name.clone(), s.null_rate))
+                    .collect(),
+                expected_rows: super::volume::expected_rows(upto).map(Expected::from_range),
+                expected_null_rates: o
+                    .stats
+                    .iter()
+                    .filter_map(|s| {
+                        super::columns::expected_null_rate(upto, &s.name)
+                            .map(|e| (s.name.clone(), Expected::from_range(e)))
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// One table's health page.

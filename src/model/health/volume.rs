@@ -32,6 +32,41 @@ fn floor(values: &[f64], usual: f64, rows: f64) -> f64 {
     }
 }
 
+/// The band the newest change is judged against.
+struct Judged {
+    band: Band,
+    by_weekday: bool,
+}
+
+/// The band of the changes before the newest one (`all`, from `changes(history)`): the same
+/// weekday's when there are enough; `None` while there are too few.
+fn judged(history: &[Observation], all: &[(i64, f64)]) -> Option<Judged> {
+    let (&(at, _), earlier) = all.split_last()?;
+    let (values, by_weekday) = seasonal(earlier, at);
+    let usual = median(&values).unwrap_or(0.0);
+    let counts: Vec<f64> = history.iter().map(|o| o.row_count as f64).collect();
+    let typical_rows = median(&counts).unwrap_or(0.0);
+    let band = Band::of(&values, floor(&values, usual, typical_rows))?;
+    Some(Judged { band, by_weekday })
+}
+
+/// Where the newest observation's row count was expected (the count before plus the usual
+/// change), and its state, when it changed and there is enough history to say.
+pub fn expected_rows(history: &[Observation]) -> Option<((f64, f64), SignalState)> {
+    let [.., before, after] = history else {
+        return None;
+    };
+    if after.row_count == before.row_count && after.last_change == before.last_change {
+        return None;
+    }
+    let all = changes(history);
+    let &(_, added) = all.last()?;
+    let Judged { band, .. } = judged(history, &all)?;
+    let (low, high) = band.range();
+    let base = before.row_count as f64;
+    Some(((base + low, base + high), band.judge(added)))
+}
+
 /// The volume signal of the newest observation.
 pub fn signal(history: &[Observation]) -> Signal {
     let verdict = |state, reason| Signal {
@@ -61,21 +96,19 @@ pub fn signal(history: &[Observation]) -> Signal {
             format!("{rows} rows; no change since the observation before"),
         );
     }
-    let Some(&(at, added)) = all.last() else {
+    let Some(&(_, added)) = all.last() else {
         return verdict(SignalState::NotEnoughHistory, format!("{rows} rows"));
     };
-    let earlier = &all[..all.len() - 1];
-    let (values, by_weekday) = seasonal(earlier, at);
-    let usual = median(&values).unwrap_or(0.0);
-    let counts: Vec<f64> = history.iter().map(|o| o.row_count as f64).collect();
-    let typical_rows = median(&counts).unwrap_or(0.0);
-    let Some(band) = Band::of(&values, floor(&values, usual, typical_rows)) else {
+    let Some(Judged {
+        band, by_weekday, ..
+    }) = judged(history, &all)
+    else {
         return verdict(
             SignalState::NotEnoughHistory,
             format!(
                 "{rows} rows, {} by the last change; {} of {MIN_HISTORY} changes seen so far",
                 signed(added),
-                values.len()
+                all.len() - 1
             ),
         );
     };

@@ -5,14 +5,16 @@
 //! table's observations against its own history (`model::health`). Every viewer sees only the
 //! tables they may read.
 
+pub mod job_scopes;
+pub mod jobs;
 pub mod observe;
 pub mod store;
 pub mod ticker;
 
 use crate::model::health::metrics::from_rows;
 use crate::model::health::view::{
-    HealthPoint, HealthScopeView, MAX_HEALTH_SCOPES, MAX_POINTS, ScopeHealth, TableHealth,
-    TableHealthDetail, scope_id, worst_first,
+    HealthScopeView, MAX_HEALTH_SCOPES, MAX_POINTS, ScopeHealth, TableHealth, TableHealthDetail,
+    scope_id, worst_first,
 };
 use crate::model::health::{Observation, signals, worst};
 use crate::model::metrics::MetricRow;
@@ -32,6 +34,9 @@ use store::{HealthStore, StoredScope};
 pub enum Health {
     /// Kept in the store and observed by the embedded scheduler as each scope's owner.
     Embedded(Arc<dyn HealthStore>),
+    /// In a workspace: one Databricks job per scope, writing DQX's metrics table, which each
+    /// viewer reads as themselves.
+    Jobs(Arc<jobs::HealthJobs>),
     /// Not available here, and why.
     Unavailable(String),
 }
@@ -40,7 +45,84 @@ impl Health {
     fn store(&self) -> Result<&dyn HealthStore, AppError> {
         match self {
             Health::Embedded(store) => Ok(store.as_ref()),
+            Health::Jobs(_) => Err(AppError::internal(
+                "reading health",
+                "the embedded store is not used in a workspace",
+            )),
             Health::Unavailable(why) => Err(AppError::Unavailable(why.clone())),
+        }
+    }
+
+    /// Every scope (at most the bound) with, in a workspace, the tables its job observes.
+    async fn scopes(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Vec<(StoredScope, Option<Vec<String>>)>, AppError> {
+        match self {
+            Health::Jobs(jobs) => Ok(jobs
+                .all(now)
+                .await?
+                .into_iter()
+                .take(MAX_HEALTH_SCOPES)
+                .map(|(s, t)| (s, Some(t)))
+                .collect()),
+            _ => Ok(self
+                .store()?
+                .scopes(MAX_HEALTH_SCOPES)
+                .await?
+                .into_iter()
+                .map(|s| (s, None))
+                .collect()),
+        }
+    }
+
+    /// Where `viewer` reads a table's observations.
+    fn observed<'a>(
+        &'a self,
+        workspace: &'a dyn Workspace,
+        viewer: &'a Caller,
+    ) -> Result<Observed<'a>, AppError> {
+        match self {
+            Health::Jobs(jobs) => Ok(Observed::Metrics {
+                workspace,
+                viewer,
+                metrics: &jobs.metrics_table,
+            }),
+            _ => Ok(Observed::Store(self.store()?)),
+        }
+    }
+}
+
+/// Where a table's observations are read: the app's store, or DQX's metrics table as the viewer.
+pub(crate) enum Observed<'a> {
+    Store(&'a dyn HealthStore),
+    Metrics {
+        workspace: &'a dyn Workspace,
+        viewer: &'a Caller,
+        metrics: &'a TableName,
+    },
+}
+
+impl Observed<'_> {
+    /// The rows of the newest `runs` observations of `table`, oldest first (every metric, or
+    /// those in `only`).
+    async fn rows(
+        &self,
+        table: &str,
+        runs: usize,
+        only: Option<&[&str]>,
+    ) -> Result<Vec<MetricRow>, AppError> {
+        match self {
+            Observed::Store(store) => store.observations(table, runs, only).await,
+            Observed::Metrics {
+                workspace,
+                viewer,
+                metrics,
+            } => {
+                workspace
+                    .health_rows(viewer, metrics, table, runs, only)
+                    .await
+            }
         }
     }
 }
@@ -84,7 +166,9 @@ pub async fn set_scope(
     enabled: bool,
     now: chrono::NaiveDateTime,
 ) -> Result<HealthScopeView, AppError> {
-    let store = parts.health.store()?;
+    if let Health::Unavailable(why) = parts.health {
+        return Err(AppError::Unavailable(why.clone()));
+    }
     scope.check().map_err(AppError::BadRequest)?;
     let (tables, truncated) = parts.tables(caller, &scope).await?;
     if enabled && tables.is_empty() {
@@ -100,6 +184,19 @@ pub async fn set_scope(
             parts.max_tables
         )));
     }
+    if let Health::Jobs(jobs) = parts.health {
+        return job_scopes::set_scope(
+            parts.workspace,
+            jobs,
+            caller,
+            scope,
+            enabled,
+            (tables, truncated),
+            now,
+        )
+        .await;
+    }
+    let store = parts.health.store()?;
     let id = scope_id(&scope);
     let all = store.scopes(MAX_HEALTH_SCOPES).await?;
     let existing = all.iter().find(|s| s.scope_id == id).cloned();
@@ -155,7 +252,7 @@ fn refuse_unless_owner(
     }
 }
 
-fn view_of(
+pub(crate) fn view_of(
     stored: &StoredScope,
     scope: Scope,
     tables: Vec<String>,
@@ -173,6 +270,8 @@ fn view_of(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         }),
         last_error: stored.last_error.clone(),
+        runs_as: None,
+        not_observed: Vec::new(),
     }
 }
 
@@ -181,9 +280,9 @@ pub async fn list_scopes(
     parts: &Parts<'_>,
     viewer: &Caller,
 ) -> Result<Vec<HealthScopeView>, AppError> {
-    let store = parts.health.store()?;
     let mut out = Vec::new();
-    for stored in store.scopes(MAX_HEALTH_SCOPES).await? {
+    let now = chrono::Utc::now().naive_utc();
+    for (stored, observed) in parts.health.scopes(now).await? {
         let Ok(scope) = serde_json::from_str::<Scope>(&stored.scope) else {
             continue;
         };
@@ -197,7 +296,20 @@ pub async fn list_scopes(
         if tables.is_empty() && !stored.owner.eq_ignore_ascii_case(&viewer.email) {
             continue;
         }
-        out.push(view_of(&stored, scope, tables, truncated));
+        let mut view = view_of(&stored, scope, tables, truncated);
+        if let Some(observed) = observed {
+            // Only tables this viewer may read are named, observed or not.
+            view.not_observed = view
+                .tables
+                .iter()
+                .filter(|t| !observed.iter().any(|o| o.eq_ignore_ascii_case(t)))
+                .map(|t| format!("{t} (not in the job's tables: a row filter or mask, or added after the owner last turned it on)"))
+                .collect();
+            view.tables
+                .retain(|t| observed.iter().any(|o| o.eq_ignore_ascii_case(t)));
+            view.runs_as = Some(jobs::RUNS_AS_SERVICE_PRINCIPAL.to_string());
+        }
+        out.push(view);
     }
     Ok(out)
 }
@@ -228,15 +340,15 @@ pub const MAX_SERIES: usize = 2000;
 
 /// A table's health from its kept observations at `now`, and its recent whole observations.
 pub(crate) async fn table_row(
-    store: &dyn HealthStore,
+    observed: &Observed<'_>,
     table: &str,
     now: i64,
 ) -> Result<(TableHealth, Vec<Observation>), AppError> {
     use crate::model::health::metrics::{CHANGES, LAST_CHANGE, ROW_COUNT};
-    let history = observations_of(store.observations(table, MAX_POINTS, None).await?);
+    let history = observations_of(observed.rows(table, MAX_POINTS, None).await?);
     let series = observations_of(
-        store
-            .observations(table, MAX_SERIES, Some(&[ROW_COUNT, LAST_CHANGE, CHANGES]))
+        observed
+            .rows(table, MAX_SERIES, Some(&[ROW_COUNT, LAST_CHANGE, CHANGES]))
             .await?,
     );
     let found = signals(&series, &history, now);
@@ -265,7 +377,7 @@ pub async fn overview(
     only: Option<&str>,
     now: i64,
 ) -> Result<Vec<ScopeHealth>, AppError> {
-    let store = parts.health.store()?;
+    let observed = parts.health.observed(parts.workspace, viewer)?;
     let mut out = Vec::new();
     for scope in list_scopes(parts, viewer).await? {
         if only.is_some_and(|id| id != scope.scope_id) {
@@ -274,7 +386,7 @@ pub async fn overview(
         let mut tables = Vec::new();
         // A viewer may see more of a tag scope than its owner did: the same bound applies.
         for table in scope.tables.iter().take(parts.max_tables) {
-            tables.push(table_row(store, table, now).await?.0);
+            tables.push(table_row(&observed, table, now).await?.0);
         }
         worst_first(&mut tables);
         out.push(ScopeHealth { scope, tables });
@@ -296,7 +408,7 @@ pub async fn table_health(
     table: &TableName,
     now: i64,
 ) -> Result<TableHealthDetail, AppError> {
-    let store = parts.health.store()?;
+    let observed = parts.health.observed(parts.workspace, viewer)?;
     let name = table.to_string().to_lowercase();
     let readable = parts
         .readable
@@ -307,19 +419,7 @@ pub async fn table_health(
             "{name} does not exist or you may not read it"
         )));
     }
-    let (health, history) = table_row(store, &name, now).await?;
-    let points = history
-        .iter()
-        .map(|o| HealthPoint {
-            observed_at: o.observed_at,
-            row_count: o.row_count,
-            minutes_since_change: o.last_change.map(|c| (o.observed_at - c).max(0) / 60),
-            null_rates: o
-                .stats
-                .iter()
-                .map(|s| (s.name.clone(), s.null_rate))
-                .collect(),
-        })
-        .collect();
+    let (health, history) = table_row(&observed, &name, now).await?;
+    let points = crate::model::health::view::points(&history);
     Ok(TableHealthDetail { health, points })
 }

@@ -129,7 +129,8 @@ async fn alert_on(
     observation: &Observation,
     (run_id, now): (&str, DateTime<Utc>),
 ) {
-    let found = match super::table_row(store, table, now.timestamp()).await {
+    let found = match super::table_row(&super::Observed::Store(store), table, now.timestamp()).await
+    {
         Ok((health, _)) => health.signals,
         Err(error) => {
             tracing::warn!(%table, %error, "health alerts not evaluated: the observations could not be read");

@@ -379,6 +379,23 @@ impl Workspace for DatabricksWorkspace {
         Ok(decode(&columns, rows.rows))
     }
 
+    async fn health_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        table: &str,
+        runs: usize,
+        only: Option<&[&str]>,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+        use super::metrics_table::{decode, health_runs};
+        let statement = health_runs(metrics, table, runs, only);
+        let rows = self.run(caller, &statement).await?;
+        let columns: Vec<String> = rows.columns.iter().map(|(n, _)| n.clone()).collect();
+        let mut out = decode(&columns, rows.rows);
+        out.sort_by(|a, b| (&a.run_time, &a.run_id).cmp(&(&b.run_time, &b.run_id)));
+        Ok(out)
+    }
+
     async fn metric_locations(
         &self,
         caller: &Caller,

@@ -97,6 +97,52 @@ pub fn recent_runs(
     statement
 }
 
+/// Metrics one health observation writes at most: the table's own six, and three per measured
+/// column.
+const HEALTH_METRICS_PER_RUN: usize = 6 + 3 * crate::server::workspace::health_sql::MAX_COLUMNS;
+
+/// The `health.*` rows of the newest `runs` health observations of `table` (only the metrics in
+/// `only`, when given); every value a parameter.
+pub fn health_runs(
+    table: &TableName,
+    location: &str,
+    runs: usize,
+    only: Option<&[&str]>,
+) -> Statement {
+    use crate::model::health::metrics::HEALTH_RUN_NAME;
+    let mut statement = Statement::default();
+    let how = Values::Named;
+    let loc = statement.value(how, "loc", Some(location));
+    let run_name = statement.value(how, "run_name", Some(HEALTH_RUN_NAME));
+    let names = only.unwrap_or_default();
+    let filter = if names.is_empty() {
+        "m.metric_name LIKE 'health.%'".to_string()
+    } else {
+        let marks: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| statement.value(how, &format!("m{i}"), Some(n)))
+            .collect();
+        format!("m.metric_name IN ({})", marks.join(", "))
+    };
+    let per_run = if names.is_empty() {
+        HEALTH_METRICS_PER_RUN
+    } else {
+        names.len()
+    };
+    let t = table.quoted();
+    statement.sql = format!(
+        "WITH runs AS (SELECT run_id AS rid, max(run_time) AS last_time FROM {t} \
+         WHERE input_location = {loc} AND run_name = {run_name} AND run_id IS NOT NULL \
+         GROUP BY run_id ORDER BY last_time DESC LIMIT {runs}) \
+         SELECT m.run_id, m.run_name, m.input_location, m.metric_name, m.metric_value, m.run_time \
+         FROM {t} m JOIN runs r ON m.run_id = r.rid \
+         WHERE m.input_location = {loc} AND {filter} LIMIT {most}",
+        most = runs * per_run,
+    );
+    statement
+}
+
 /// The tables (`input_location`s) the metrics table has runs of, at most `limit`.
 pub fn locations(table: &TableName, limit: u32) -> Statement {
     Statement {
@@ -226,6 +272,28 @@ mod tests {
 
     fn metrics() -> TableName {
         TableName::parse("main.dq.metrics").unwrap()
+    }
+
+    #[test]
+    fn health_rows_are_read_by_parameters_and_bounded() {
+        let all = health_runs(&metrics(), "x' OR 1=1 --", 60, None);
+        assert!(!all.sql.contains("OR 1=1"), "{}", all.sql);
+        assert!(all.sql.contains("LIKE 'health.%'"), "{}", all.sql);
+        assert!(all.sql.contains("LIMIT 60)"), "{}", all.sql);
+        assert!(
+            all.sql.ends_with(&format!("LIMIT {}", 60 * 606)),
+            "{}",
+            all.sql
+        );
+        assert_eq!(all.params[1].1.as_deref(), Some("dqx-manager-health"));
+        let some = health_runs(
+            &metrics(),
+            "main.sales.orders",
+            2000,
+            Some(&["health.row_count"]),
+        );
+        assert!(some.sql.contains("m.metric_name IN (:m0)"), "{}", some.sql);
+        assert!(some.sql.ends_with("LIMIT 2000"), "{}", some.sql);
     }
 
     #[test]

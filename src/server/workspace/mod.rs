@@ -107,6 +107,21 @@ pub trait Workspace: Send + Sync {
         locations: &[String],
         runs_each: u32,
     ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError>;
+    /// DQX's metrics table (`metrics`), read as the caller: the `health.*` rows of the newest
+    /// `runs` health observations of `table`, oldest first (only the metrics in `only`, when
+    /// given). Only a workspace keeps health there; the embedded one keeps it in its store.
+    async fn health_rows(
+        &self,
+        _caller: &Caller,
+        metrics: &TableName,
+        _table: &str,
+        _runs: usize,
+        _only: Option<&[&str]>,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+        Err(AppError::Unavailable(format!(
+            "the embedded engine keeps health in its rule store, not in {metrics}"
+        )))
+    }
     /// The tables DQX's metrics table has runs of (at most `limit`), read as the caller.
     async fn metric_locations(
         &self,
