@@ -313,3 +313,88 @@ mod jobs {
         assert_eq!(paused.1["schedule"]["pause_status"], "PAUSED");
     }
 }
+
+mod later_tables {
+    //! A table that joins a workspace scope after the owner turned it on joins the job on the
+    //! owner's next look, probed as them; another viewer's look changes nothing.
+
+    use crate::common;
+    use axum::http::StatusCode;
+    use common::fake_workspace::{HEALTH_JOB, state_on_fake};
+    use common::http::call;
+    use serde_json::{Value, json};
+
+    const ALICE: [(&str, &str); 2] = [
+        ("x-forwarded-access-token", "alice-token"),
+        ("x-forwarded-email", "alice@example.com"),
+    ];
+    const BOB: [(&str, &str); 2] = [
+        ("x-forwarded-access-token", "bob-token"),
+        ("x-forwarded-email", "bob@example.com"),
+    ];
+
+    fn tables_of(fake: &common::fake_workspace::Fake) -> Value {
+        let defs = fake.job_defs.lock().unwrap();
+        let (_, settings) = defs
+            .iter()
+            .find(|(_, s)| s["tags"]["dqx-manager"] == "health")
+            .unwrap();
+        let tables = settings["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "tables")
+            .unwrap()["default"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        serde_json::from_str(&tables).unwrap()
+    }
+
+    #[tokio::test]
+    async fn new_tables_join_on_the_owners_next_look() {
+        let (state, fake, _dir) = state_on_fake(&[
+            ("DQ_HEALTH_JOB_ID", &HEALTH_JOB.to_string()),
+            ("DQX_METRICS_TABLE", "main.dq.metrics"),
+        ])
+        .await;
+        let app = dqx_manager::server::routes::router(state);
+        let on = call(
+            &app,
+            "/api/set_health_scope",
+            &ALICE,
+            json!({"scope": {"pattern": "main.sales.*"}, "enabled": true}),
+        )
+        .await;
+        assert_eq!(on.status, StatusCode::OK, "{}", on.text);
+        assert_eq!(
+            tables_of(&fake),
+            json!(["main.sales.customers", "main.sales.orders"])
+        );
+        // As if the job were made before orders existed.
+        for settings in fake.job_defs.lock().unwrap().values_mut() {
+            if settings["tags"]["dqx-manager"] == "health" {
+                for p in settings["parameters"].as_array_mut().unwrap() {
+                    if p["name"] == "tables" {
+                        p["default"] = json!(r#"["main.sales.customers"]"#);
+                    }
+                }
+            }
+        }
+        let bobs = call(&app, "/api/list_health_scopes", &BOB, json!({})).await;
+        assert_eq!(bobs.status, StatusCode::OK, "{}", bobs.text);
+        assert_eq!(
+            tables_of(&fake),
+            json!(["main.sales.customers"]),
+            "bob's look"
+        );
+        assert!(bobs.text.contains("not in the job"), "{}", bobs.text);
+        let alices = call(&app, "/api/list_health_scopes", &ALICE, json!({})).await;
+        assert_eq!(alices.status, StatusCode::OK, "{}", alices.text);
+        assert_eq!(
+            tables_of(&fake),
+            json!(["main.sales.customers", "main.sales.orders"])
+        );
+        assert!(!alices.text.contains("not in the job"), "{}", alices.text);
+    }
+}

@@ -27,6 +27,7 @@ mod engine_checks;
 mod engine_formats;
 mod format_checks;
 mod health;
+mod health_notebook;
 mod health_workspace;
 mod history_api;
 mod http_api;

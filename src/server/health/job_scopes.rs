@@ -94,3 +94,42 @@ pub async fn set_scope(
     view.not_observed = skipped;
     Ok(view)
 }
+
+/// Brings an enabled scope's job up to what its owner may read now, when the owner looks at it:
+/// tables created since (and free of row filters and masks) join, tables no longer covered
+/// leave. Nothing is called when nothing changed.
+pub async fn refresh_for_owner(
+    workspace: &dyn Workspace,
+    jobs: &HealthJobs,
+    owner: &Caller,
+    stored: &super::store::StoredScope,
+    covered: &[String],
+    observed: &[String],
+) -> Result<Option<Vec<String>>, AppError> {
+    let added: Vec<String> = covered
+        .iter()
+        .filter(|t| !observed.iter().any(|o| o.eq_ignore_ascii_case(t)))
+        .cloned()
+        .collect();
+    let kept: Vec<String> = observed
+        .iter()
+        .filter(|o| covered.iter().any(|t| t.eq_ignore_ascii_case(o)))
+        .cloned()
+        .collect();
+    let (joining, _) = observable(workspace, owner, &added).await?;
+    if joining.is_empty() && kept.len() == observed.len() {
+        return Ok(None);
+    }
+    let mut tables = kept;
+    tables.extend(joining);
+    tables.sort();
+    let spec = HealthJobSpec {
+        scope_id: stored.scope_id.clone(),
+        scope: stored.scope.clone(),
+        owner: stored.owner.clone(),
+        enabled: stored.enabled,
+        tables: tables.clone(),
+    };
+    jobs.put(&spec).await?;
+    Ok(Some(tables))
+}

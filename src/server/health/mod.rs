@@ -296,6 +296,30 @@ pub async fn list_scopes(
         if tables.is_empty() && !stored.owner.eq_ignore_ascii_case(&viewer.email) {
             continue;
         }
+        let mut observed = observed;
+        if let (Health::Jobs(jobs), Some(current)) = (parts.health, observed.as_ref())
+            && stored.enabled
+            && !truncated
+            && stored.owner.eq_ignore_ascii_case(&viewer.email)
+        {
+            // The owner's visit is when tables created since can join: probed as them.
+            match job_scopes::refresh_for_owner(
+                parts.workspace,
+                jobs,
+                viewer,
+                &stored,
+                &tables,
+                current,
+            )
+            .await
+            {
+                Ok(Some(now_observed)) => observed = Some(now_observed),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(request_id = %viewer.request_id, %error, scope = %stored.scope_id, "a health scope's job could not take its new tables");
+                }
+            }
+        }
         let mut view = view_of(&stored, scope, tables, truncated);
         if let Some(observed) = observed {
             // Only tables this viewer may read are named, observed or not.
@@ -389,6 +413,16 @@ pub async fn overview(
             tables.push(table_row(&observed, table, now).await?.0);
         }
         worst_first(&mut tables);
+        let mut scope = scope;
+        if scope.last_observed_at.is_none() {
+            // A job's passes are known by the observations they wrote.
+            scope.last_observed_at = tables
+                .iter()
+                .filter_map(|t| t.observed_at)
+                .max()
+                .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
         out.push(ScopeHealth { scope, tables });
     }
     if let Some(id) = only

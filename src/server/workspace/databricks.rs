@@ -387,8 +387,8 @@ impl Workspace for DatabricksWorkspace {
         runs: usize,
         only: Option<&[&str]>,
     ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
-        use super::metrics_table::{decode, health_runs};
-        let statement = health_runs(metrics, table, runs, only);
+        use super::metrics_table::{Values, decode, health_runs};
+        let statement = health_runs(metrics, table, runs, only, Values::Named);
         let rows = self.run(caller, &statement).await?;
         let columns: Vec<String> = rows.columns.iter().map(|(n, _)| n.clone()).collect();
         let mut out = decode(&columns, rows.rows);

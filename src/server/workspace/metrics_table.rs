@@ -108,10 +108,10 @@ pub fn health_runs(
     location: &str,
     runs: usize,
     only: Option<&[&str]>,
+    how: Values,
 ) -> Statement {
     use crate::model::health::metrics::HEALTH_RUN_NAME;
     let mut statement = Statement::default();
-    let how = Values::Named;
     let loc = statement.value(how, "loc", Some(location));
     let run_name = statement.value(how, "run_name", Some(HEALTH_RUN_NAME));
     let names = only.unwrap_or_default();
@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn health_rows_are_read_by_parameters_and_bounded() {
-        let all = health_runs(&metrics(), "x' OR 1=1 --", 60, None);
+        let all = health_runs(&metrics(), "x' OR 1=1 --", 60, None, Values::Named);
         assert!(!all.sql.contains("OR 1=1"), "{}", all.sql);
         assert!(all.sql.contains("LIKE 'health.%'"), "{}", all.sql);
         assert!(all.sql.contains("LIMIT 60)"), "{}", all.sql);
@@ -291,6 +291,7 @@ mod tests {
             "main.sales.orders",
             2000,
             Some(&["health.row_count"]),
+            Values::Named,
         );
         assert!(some.sql.contains("m.metric_name IN (:m0)"), "{}", some.sql);
         assert!(some.sql.ends_with("LIMIT 2000"), "{}", some.sql);

@@ -109,7 +109,8 @@ pub trait Workspace: Send + Sync {
     ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError>;
     /// DQX's metrics table (`metrics`), read as the caller: the `health.*` rows of the newest
     /// `runs` health observations of `table`, oldest first (only the metrics in `only`, when
-    /// given). Only a workspace keeps health there; the embedded one keeps it in its store.
+    /// given): where a workspace's health jobs write them (the embedded scheduler keeps its own
+    /// in the rule store; the local engine reads the same rows from a metrics file).
     async fn health_rows(
         &self,
         _caller: &Caller,

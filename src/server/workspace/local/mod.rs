@@ -525,6 +525,22 @@ impl Workspace for LocalWorkspace {
         Ok(decode(&columns, rows))
     }
 
+    async fn health_rows(
+        &self,
+        caller: &Caller,
+        metrics: &TableName,
+        table: &str,
+        runs: usize,
+        only: Option<&[&str]>,
+    ) -> Result<Vec<crate::model::metrics::MetricRow>, AppError> {
+        use super::metrics_table::{Values, decode, health_runs};
+        let statement = health_runs(metrics, table, runs, only, Values::Literal);
+        let (columns, rows) = self.read_as_text(caller, metrics, &statement.sql).await?;
+        let mut out = decode(&columns, rows);
+        out.sort_by(|a, b| (&a.run_time, &a.run_id).cmp(&(&b.run_time, &b.run_id)));
+        Ok(out)
+    }
+
     async fn metric_locations(
         &self,
         caller: &Caller,
