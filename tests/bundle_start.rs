@@ -73,6 +73,7 @@ async fn the_app_yaml_command_answers_healthz_on_the_platforms_port() {
             (None, Some("generation-job")) => "11".into(),
             (None, Some("validation-job")) => "22".into(),
             (None, Some("monitor-job")) => "33".into(),
+            (None, Some("health-job")) => "44".into(),
             (None, Some("rules-db")) => "127.0.0.1".into(),
             (None, other) => panic!("app.yaml names an unknown resource {other:?}"),
         };

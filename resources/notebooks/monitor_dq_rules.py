@@ -75,10 +75,19 @@ def rule_count_metrics(loaded: list) -> list[str]:
     return list(wanted.values())
 
 
+HEALTH_VARIABLE = re.compile(r"\bhealth_[A-Za-z0-9_]+\b")
+
+
+def reads_health(action) -> bool:
+    """Whether the action's condition reads health's variables."""
+    return bool(HEALTH_VARIABLE.search(getattr(action, "condition", None) or ""))
+
+
 ws = WorkspaceClient()
 table_name = p["table_name"]
 run_config_name = p["run_config_name"] or table_name
-actions = load_actions(p["actions_location"], table_name, ws)
+# Health's alerts (conditions over health_… variables) are the health job's to evaluate.
+actions = [a for a in load_actions(p["actions_location"], table_name, ws) if not reads_health(a)]
 # The job passes its run id ({{job.run_id}}), so the metrics rows name the job run.
 observer = DQMetricsObserver(name=RUN_NAME, custom_metrics=rule_count_metrics(actions) or None)
 metadata = {"dqx_manager.trigger": "schedule"}

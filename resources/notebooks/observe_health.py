@@ -15,7 +15,11 @@ import datetime
 import json
 import re
 
-from databricks.labs.dqx.metrics_observer import OBSERVATION_TABLE_SCHEMA
+from databricks.labs.dqx.actions.manager import DQActionManager
+from databricks.labs.dqx.config import ActionEventsConfig, ExtraParams, TableActionsStorageConfig
+from databricks.labs.dqx.engine import DQEngine
+from databricks.labs.dqx.metrics_observer import OBSERVATION_TABLE_SCHEMA, DQMetricsObserver
+from databricks.sdk import WorkspaceClient
 
 PARAMETERS = [
     ("scope_id", ""),
@@ -26,6 +30,9 @@ PARAMETERS = [
     ("metrics_table", ""),
     # "delta" for a Unity Catalog table; a storage path may be written as parquet (tests).
     ("metrics_format", "delta"),
+    # DQX's actions and action-events tables: the tables' health alerts (empty: none).
+    ("actions_location", ""),
+    ("action_events_location", ""),
     ("run_id", ""),
 ]
 for name, default in PARAMETERS:
@@ -41,6 +48,9 @@ NUMERIC = re.compile(r"^(tinyint|smallint|int|bigint|float|double|decimal)\b")
 NO_DATA_CHANGE = re.compile(
     r"^(OPTIMIZE|VACUUM|REORG|FSCK|UPGRADE|SET |UNSET |ALTER |ANALYZE|COMPUTE STATISTICS)|TBLPROPERTIES|COLUMN|CONSTRAINT|PROTOCOL"
 )
+# What an observation shows by itself, for DQX's actions (src/model/health/alerting.rs).
+JOB_VARIABLES = {"health_row_count", "health_minutes_since_change"}
+HEALTH_VARIABLE = re.compile(r"\bhealth_[A-Za-z0-9_]+\b")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 
 # COMMAND ----------
@@ -111,18 +121,71 @@ def observe(table: str, observed_at: int) -> dict:
     return metrics
 
 
+def health_actions(table: str, ws) -> list:
+    """The table's DQX actions whose conditions read health's variables (only those the job
+    gives; the app refuses the others in a workspace)."""
+    location = p["actions_location"]
+    if not location:
+        return []
+    if location.startswith("/") and not location.startswith("/Volumes/"):
+        loaded = DQActionManager.load_actions_from_local_file(location)
+    else:
+        manager = DQActionManager(ws, spark)  # noqa: F821
+        loaded = manager.load_actions(TableActionsStorageConfig(location=location, run_config_name=table))
+    out = []
+    for action in loaded:
+        names = set(HEALTH_VARIABLE.findall(getattr(action, "condition", None) or ""))
+        if names and names <= JOB_VARIABLES:
+            out.append(action)
+    return out
+
+
+def alert(table: str, observed: dict, ws) -> int:
+    """Evaluates the table's health alerts over this observation with DQX's own actions (their
+    frequency and status-change state kept in DQX's action-events table); how many fired."""
+    variables = {"health_row_count": int(observed["health.row_count"])}
+    if "health.minutes_since_change" in observed:
+        variables["health_minutes_since_change"] = int(observed["health.minutes_since_change"])
+    # An alert on what this observation could not tell (no Delta history: no staleness) waits.
+    actions = [
+        a
+        for a in health_actions(table, ws)
+        if set(HEALTH_VARIABLE.findall(getattr(a, "condition", None) or "")) <= variables.keys()
+    ]
+    if not actions:
+        return 0
+    engine = DQEngine(
+        ws,
+        spark=spark,  # noqa: F821
+        # DQX evaluates actions only with an observer; health's metrics are the ones given below.
+        observer=DQMetricsObserver(name=RUN_NAME),
+        extra_params=ExtraParams(
+            user_metadata={"dqx_manager.trigger": "schedule"}, run_id_overwrite=run_id, run_time_overwrite=now.isoformat()
+        ),
+        actions=actions,
+        action_events_config=(
+            ActionEventsConfig(location=p["action_events_location"], run_config_name=table)
+            if p["action_events_location"]
+            else None
+        ),
+    )
+    return len(engine.evaluate_actions(variables, input_location=table))
+
+
 # COMMAND ----------
 
 tables = [t for t in json.loads(p["tables"] or "[]") if TABLE_NAME.match(t)]
 now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 run_id = f"health-{p['scope_id']}-{p['run_id'] or int(now.timestamp())}"
-rows, failed = [], {}
+ws = WorkspaceClient()
+rows, failed, observations = [], {}, {}
 for table in tables:
     try:
         observed = observe(table, int(now.timestamp()))
     except Exception as error:  # noqa: BLE001 - one table's failure does not stop the others
         failed[table] = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         continue
+    observations[table] = observed
     for metric_name, metric_value in observed.items():
         rows.append(
             (run_id, RUN_NAME, table, None, None, None, None, metric_name, metric_value,
@@ -137,9 +200,17 @@ if rows:
     else:
         frame.write.format("delta").mode("append").saveAsTable(p["metrics_table"])
 
+# Alerts once the observations are kept, so an alert always points at a stored observation.
+fired, alert_errors = 0, {}
+for table, observed in observations.items():
+    try:
+        fired += alert(table, observed, ws)
+    except Exception as error:  # noqa: BLE001 - one table's alerts do not stop the others'
+        alert_errors[table] = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+
 if tables and len(failed) == len(tables):
     raise RuntimeError(f"no table could be observed: {json.dumps(failed)[:1000]}")
 
 dbutils.notebook.exit(  # noqa: F821
-    json.dumps({"run_id": run_id, "observed": len(tables) - len(failed), "failed": failed, "rows": len(rows)})
+    json.dumps({"run_id": run_id, "observed": len(tables) - len(failed), "failed": failed, "rows": len(rows), "fired": fired, "alert_errors": alert_errors})
 )

@@ -159,6 +159,7 @@ impl AppState {
             alerts: Arc::new(crate::server::alerts::Alerts {
                 store: Ok(crate::server::alerts::AlertPlace::Shared(store.clone())),
                 sender: webhooks,
+                health_variables: &crate::model::health::alerting::HEALTH_VARIABLES,
             }),
             store,
             analysis: Arc::new(crate::server::assistant::AnalysisService::new(assistant)),

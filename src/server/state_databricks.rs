@@ -85,19 +85,12 @@ pub async fn build(
         previews: Default::default(),
     };
     let publisher = publisher(&config, &client, dbx.warehouse_id.as_deref())?;
-    let health = Arc::new(health(
-        &(
-            dbx.health_job_id,
-            config.metrics_table.clone(),
-            config.health_interval_minutes,
-        ),
-        &client,
-        service_principal.as_ref(),
-    ));
+    let health = Arc::new(health(&config, &dbx, &client, service_principal.as_ref()));
     let schedules = schedules(&config, &dbx, &client, service_principal.as_ref());
     let alerts = Arc::new(crate::server::alerts::Alerts {
         store: alert_tables(&config, &statements),
         sender: config.webhooks.clone(),
+        health_variables: &crate::model::health::alerting::JOB_VARIABLES,
     });
     Ok(AppState {
         alerts,
@@ -162,15 +155,13 @@ fn alert_tables(
 /// Health as Databricks jobs, one per scope, made by the service principal from the bundle's
 /// health job; without what they need, unavailable with what to set.
 fn health(
-    (template, metrics_table, interval): &(
-        Option<i64>,
-        Option<crate::model::table_name::TableName>,
-        u64,
-    ),
+    config: &Config,
+    dbx: &DatabricksConfig,
     client: &DatabricksClient,
     service_principal: Option<&Arc<ServicePrincipal>>,
 ) -> crate::server::health::Health {
     use crate::server::health::{Health, jobs::HealthJobs};
+    let (template, metrics_table) = (&dbx.health_job_id, &config.metrics_table);
     match (service_principal, template, metrics_table) {
         (Some(sp), Some(template_job_id), Some(metrics_table)) => {
             Health::Jobs(Arc::new(HealthJobs {
@@ -180,7 +171,11 @@ fn health(
                 },
                 template_job_id: *template_job_id,
                 metrics_table: metrics_table.clone(),
-                interval_minutes: u32::try_from(*interval).unwrap_or(60),
+                interval_minutes: u32::try_from(config.health_interval_minutes).unwrap_or(60),
+                alert_tables: config
+                    .actions_table
+                    .clone()
+                    .zip(config.action_events_table.clone()),
             }))
         }
         _ => {

@@ -2,12 +2,15 @@
 //! schema, `dbutils` supplied): it observes the tables the app listed, appends `health.*` rows to
 //! DQX's metrics table, and the app reads them back as the same observation its own engine makes
 //! of the same file (row count, columns, null rates and means); a table that cannot be read is
-//! reported, not fatal.
+//! reported, not fatal. The table's health alert (the app's `action_json` in DQX's actions table)
+//! is evaluated by DQX's own actions over the observation and reaches its webhook; its rule-run
+//! alert and an anomaly alert are left alone.
 //!
 //! Needs a Python with pyspark and databricks-labs-dqx: `DQX_SPARK_PYTHON` (scripts/test.sh).
 
 use crate::common;
 
+use dqx_manager::model::alerts::{AlertSpec, Destination, DestinationKind, Frequency, NotifyOn};
 use dqx_manager::model::health::observe::{Stamps, from_profile};
 use dqx_manager::model::table_name::TableName;
 use dqx_manager::server::health::observations_of;
@@ -32,6 +35,25 @@ async fn the_health_notebook_writes_what_the_app_reads_as_its_own_observation() 
     .unwrap();
     let metrics = workspace.path().join("spark_catalog/dq/metrics.parquet");
     let work = tempfile::tempdir().unwrap();
+    let (url, received) = crate::monitor_notebook::receiver().await;
+    let alert = |name: &str, condition: &str| AlertSpec {
+        table: TABLE.into(),
+        name: name.into(),
+        condition: condition.into(),
+        destinations: vec![Destination {
+            kind: DestinationKind::Webhook,
+            url: url.clone(),
+        }],
+        frequency: Frequency::Always,
+        notify_on: NotifyOn::Each,
+        severity: "error".into(),
+    };
+    let shrank = alert("customers_small", "health_row_count < 5000");
+    let stale = alert("customers_stale", "health_minutes_since_change > 60");
+    let rules = alert("customers_errors", "error_row_count > 0");
+    let anomaly = alert("customers_anomaly", "health_anomaly_count > 0");
+    let statements =
+        crate::monitor_notebook::app_statements(TABLE, &[&shrank, &stale, &rules, &anomaly], None);
     let job = json!({
         "notebook": concat!(env!("CARGO_MANIFEST_DIR"), "/resources/notebooks/observe_health.py"),
         "params": {
@@ -41,9 +63,13 @@ async fn the_health_notebook_writes_what_the_app_reads_as_its_own_observation() 
             "tables": json!([TABLE, "spark_catalog.sales.gone", "x; DROP TABLE y"]).to_string(),
             "metrics_table": metrics.display().to_string(),
             "metrics_format": "parquet",
+            "actions_location": "spark_catalog.dq.actions",
+            "action_events_location": "spark_catalog.dq.action_events",
             "run_id": "42",
         },
         "tables": {"sales.customers": customers.display().to_string()},
+        "statements": statements,
+        "allow_loopback_webhooks": true,
         "warehouse_dir": work.path().join("w").display().to_string(),
         "cwd": work.path().display().to_string(),
     });
@@ -61,6 +87,16 @@ async fn the_health_notebook_writes_what_the_app_reads_as_its_own_observation() 
     assert!(
         document["failed"].get("x; DROP TABLE y").is_none(),
         "a name that is not a table is never read: {answer}"
+    );
+    // A view has no Delta history, so staleness is unknown: only the row-count alert fires.
+    assert_eq!(document["fired"], 1, "{answer}");
+    assert_eq!(document["alert_errors"], json!({}), "{answer}");
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0].to_string();
+    assert!(
+        text.contains("customers_small") && text.contains(TABLE),
+        "{text}"
     );
 
     // The app reads the rows back from DQX's metrics table, as the viewer.

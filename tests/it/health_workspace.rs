@@ -165,6 +165,9 @@ mod jobs {
         let (state, fake, _dir) = state_on_fake(&[
             ("DQ_HEALTH_JOB_ID", &HEALTH_JOB.to_string()),
             ("DQX_METRICS_TABLE", "main.dq.metrics"),
+            ("DQX_ACTIONS_TABLE", "main.dq.actions"),
+            ("DQX_ACTION_EVENTS_TABLE", "main.dq.action_events"),
+            ("DQX_WEBHOOK_ALLOW_LOOPBACK", "true"),
         ])
         .await;
         let app = dqx_manager::server::routes::router(state);
@@ -205,6 +208,14 @@ mod jobs {
             json!("main.dq.metrics")
         );
         assert_eq!(
+            parameter(settings, "actions_location"),
+            json!("main.dq.actions")
+        );
+        assert_eq!(
+            parameter(settings, "action_events_location"),
+            json!("main.dq.action_events")
+        );
+        assert_eq!(
             settings["tasks"][0]["task_key"], "observe",
             "the bundle's health notebook"
         );
@@ -218,6 +229,34 @@ mod jobs {
                 );
             }
         }
+
+        // Health alerts here are the job's, with DQX's actions: thresholds on what one
+        // observation shows; a condition judged against history is refused in words.
+        let alert = |name: &str, condition: &str| {
+            json!({"table": "main.sales.customers", "name": name, "condition": condition,
+                "destinations": [{"kind": "webhook", "url": "http://127.0.0.1:9/hook"}]})
+        };
+        let judged = call(
+            &app,
+            "/api/set_alert",
+            &ALICE,
+            alert("drift", "health_volume_anomaly"),
+        )
+        .await;
+        assert_eq!(judged.status, StatusCode::BAD_REQUEST, "{}", judged.text);
+        assert!(
+            judged.text.contains("health_minutes_since_change > 180"),
+            "{}",
+            judged.text
+        );
+        let stale = call(
+            &app,
+            "/api/set_alert",
+            &ALICE,
+            alert("stale", "health_minutes_since_change > 180"),
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::OK, "{}", stale.text);
 
         // bob may neither take the scope over nor turn it off.
         for enabled in [true, false] {

@@ -20,14 +20,19 @@ use std::sync::{Arc, Mutex};
 const TABLE: &str = "spark_catalog.sales.orders";
 
 /// The app's statements for DQX's tables in Spark's catalog, as `{"sql", "args"}`: the actions
-/// table with both alerts' rows, and the events table with the hourly alert's firing.
-fn app_statements(alerts: &[&AlertSpec], hourly: &AlertSpec) -> Vec<Value> {
+/// table with `table`'s alerts, and the events table with `fired_before`'s firing ten minutes ago
+/// (that alert is among the actions too).
+pub(crate) fn app_statements(
+    table: &str,
+    alerts: &[&AlertSpec],
+    fired_before: Option<&AlertSpec>,
+) -> Vec<Value> {
     use dqx_manager::model::table_name::TableName;
     use dqx_manager::server::alerts::dqx_sql::{self, EventRow};
     let actions = TableName::parse("spark_catalog.dq.actions").unwrap();
     let events = TableName::parse("spark_catalog.dq.action_events").unwrap();
     let ten_minutes_ago = (chrono::Utc::now() - chrono::Duration::minutes(10)).naive_utc();
-    let fired = EventRow {
+    let fired = fired_before.map(|hourly| EventRow {
         action_name: hourly.name.clone(),
         condition: hourly.condition.clone(),
         fired: true,
@@ -35,11 +40,11 @@ fn app_statements(alerts: &[&AlertSpec], hourly: &AlertSpec) -> Vec<Value> {
         observed_metrics: [("error_row_count".to_string(), "3".to_string())].into(),
         run_id: "manual-run-1".into(),
         run_time: ten_minutes_ago,
-        input_location: TABLE.into(),
+        input_location: table.into(),
         destinations: vec![],
         delivery_errors: vec![],
-        run_config_name: TABLE.into(),
-    };
+        run_config_name: table.into(),
+    });
     let mut out = vec![
         dqx_sql::Sql {
             text: "CREATE SCHEMA IF NOT EXISTS spark_catalog.dq".into(),
@@ -47,14 +52,14 @@ fn app_statements(alerts: &[&AlertSpec], hourly: &AlertSpec) -> Vec<Value> {
         },
         dqx_sql::create(&actions, dqx_sql::ACTIONS_SCHEMA),
         dqx_sql::create(&events, dqx_sql::EVENTS_SCHEMA),
-        dqx_sql::append_event(&events, &fired),
     ];
+    out.extend(fired.iter().map(|f| dqx_sql::append_event(&events, f)));
     // A SQL warehouse takes the app's MERGE; Spark's session catalog (no Delta) takes the same
     // row as an INSERT.
-    for spec in alerts.iter().copied().chain([hourly]) {
+    for spec in alerts.iter().copied().chain(fired_before) {
         let merge = dqx_sql::put_action(
             &actions,
-            TABLE,
+            table,
             &spec.name,
             &spec.action_json().to_string(),
             ten_minutes_ago,
@@ -83,7 +88,7 @@ fn app_statements(alerts: &[&AlertSpec], hourly: &AlertSpec) -> Vec<Value> {
         .collect()
 }
 
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let kept = received.clone();
     let app = axum::Router::new().route(
@@ -169,7 +174,13 @@ async fn the_scheduled_notebook_runs_published_rules_into_dqx_metrics_and_alerts
         condition: "amount_positive_error_count > 0".into(),
         ..alert.clone()
     };
-    let statements = app_statements(&[&alert, &by_rule], &hourly);
+    // A health alert is the health job's: this job leaves it out (three actions, not four).
+    let health = AlertSpec {
+        name: "orders_health".into(),
+        condition: "health_row_count > 0".into(),
+        ..alert.clone()
+    };
+    let statements = app_statements(TABLE, &[&alert, &by_rule, &health], Some(&hourly));
     let job = json!({
         "notebook": concat!(env!("CARGO_MANIFEST_DIR"), "/resources/notebooks/monitor_dq_rules.py"),
         "params": {

@@ -19,6 +19,10 @@ pub const HEALTH_VARIABLES: [&str; 8] = [
     "health_column_anomaly",
 ];
 
+/// The variables a workspace's health job hands DQX's actions: what one observation shows by
+/// itself. The others judge an observation against the table's history, which the app does.
+pub const JOB_VARIABLES: [&str; 2] = ["health_row_count", "health_minutes_since_change"];
+
 /// Whether `name` is one of health's variables.
 pub fn is_health_variable(name: &str) -> bool {
     HEALTH_VARIABLES.contains(&name)

@@ -46,6 +46,9 @@ pub struct Alerts {
     /// Where they are kept, or why there is no such place here.
     pub store: Result<AlertPlace, String>,
     pub sender: deliver::Sender,
+    /// The health variables a condition may read here: all of them where the app judges health
+    /// passes itself; in a workspace, what the health job hands DQX's actions.
+    pub health_variables: &'static [&'static str],
 }
 
 /// Where alerts are kept.
@@ -89,6 +92,7 @@ pub async fn set(
 ) -> Result<Alert, AppError> {
     let store = parts.alerts.store(Some(caller))?;
     check_spec(&spec)?;
+    check_health_variables(&spec, parts.alerts.health_variables)?;
     check_rule_names(parts, caller, &spec).await?;
     for destination in &spec.destinations {
         guard::check(
@@ -128,6 +132,24 @@ pub async fn set(
     .await;
     shown(&stored)
         .ok_or_else(|| AppError::internal("showing the alert", "its action_json did not read back"))
+}
+
+/// Refuses a health condition reading a variable this deployment's health does not give.
+fn check_health_variables(spec: &AlertSpec, offered: &[&str]) -> Result<(), AppError> {
+    let Ok(condition) = Condition::parse(&spec.condition) else {
+        return Ok(());
+    };
+    match condition
+        .names()
+        .into_iter()
+        .find(|n| is_health_variable(n) && !offered.contains(&n.as_str()))
+    {
+        Some(name) => Err(AppError::BadRequest(format!(
+            "here health alerts are evaluated by each scope's health job with DQX's actions, which reads {}; '{name}' judges an observation against the table's history, which the job does not do — use a threshold such as health_minutes_since_change > 180 or health_row_count < 1000",
+            offered.join(" and ")
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Refuses an alert DQX would refuse, or one past the app's bounds, in words.

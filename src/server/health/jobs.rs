@@ -33,6 +33,18 @@ pub struct HealthJobs {
     pub metrics_table: TableName,
     /// How often a scope is observed (`DQX_HEALTH_INTERVAL_MINUTES`).
     pub interval_minutes: u32,
+    /// DQX's actions and action-events tables, whose health alerts the job evaluates with DQX's
+    /// actions after each table's observation (none: it evaluates none).
+    pub alert_tables: Option<(TableName, TableName)>,
+}
+
+/// Where a job writes and what it alerts through: DQX's metrics table, and its actions and
+/// action-events tables (empty: no alerts).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobPlaces {
+    pub metrics_table: String,
+    pub actions_location: String,
+    pub action_events_location: String,
 }
 
 /// One scope's job: what it observes, for whom, and whether it runs.
@@ -80,7 +92,7 @@ fn parameter<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
 pub fn job_settings(
     template: &Value,
     spec: &HealthJobSpec,
-    metrics_table: &str,
+    places: &JobPlaces,
     interval_minutes: u32,
 ) -> Value {
     let mut settings: Map<String, Value> = template.as_object().cloned().unwrap_or_default();
@@ -119,8 +131,13 @@ pub fn job_settings(
         ("scope", spec.scope.as_str()),
         ("owner", spec.owner.as_str()),
         ("tables", tables.as_str()),
-        ("metrics_table", metrics_table),
+        ("metrics_table", places.metrics_table.as_str()),
         ("metrics_format", "delta"),
+        ("actions_location", places.actions_location.as_str()),
+        (
+            "action_events_location",
+            places.action_events_location.as_str(),
+        ),
     ];
     let mut parameters: Vec<Value> = settings
         .get("parameters")
@@ -182,6 +199,20 @@ fn not_yours(owner: &str) -> AppError {
 }
 
 impl HealthJobs {
+    /// Where its jobs write and alert through.
+    fn places(&self) -> JobPlaces {
+        let (actions_location, action_events_location) = self
+            .alert_tables
+            .as_ref()
+            .map(|(a, e)| (a.to_string(), e.to_string()))
+            .unwrap_or_default();
+        JobPlaces {
+            metrics_table: self.metrics_table.to_string(),
+            actions_location,
+            action_events_location,
+        }
+    }
+
     /// The scope's jobs, oldest first (one, unless a race left two for a moment).
     async fn of_scope(&self, scope_id: &str) -> Result<Vec<JobDefinition>, AppError> {
         let mut found: Vec<JobDefinition> = self
@@ -225,7 +256,7 @@ impl HealthJobs {
         let settings = job_settings(
             &template.settings,
             spec,
-            &self.metrics_table.to_string(),
+            &self.places(),
             self.interval_minutes,
         );
         if let Some(first) = existing.first() {
@@ -296,7 +327,12 @@ mod tests {
 
     #[test]
     fn a_health_job_is_the_template_with_the_scopes_tables_tags_and_schedule_and_reads_back() {
-        let settings = job_settings(&template(), &spec(), "main.dq.metrics", 60);
+        let places = JobPlaces {
+            metrics_table: "main.dq.metrics".into(),
+            actions_location: "main.dq.actions".into(),
+            action_events_location: "main.dq.action_events".into(),
+        };
+        let settings = job_settings(&template(), &spec(), &places, 60);
         assert_eq!(settings["name"], "dqx-health h0123456789ab");
         assert_eq!(settings["tasks"], template()["tasks"]);
         assert_eq!(settings["tags"]["dqx-manager"], "health");
@@ -322,7 +358,7 @@ mod tests {
         assert_eq!(tables.len(), 2);
         let mut off = spec();
         off.enabled = false;
-        let paused = job_settings(&template(), &off, "main.dq.metrics", 60);
+        let paused = job_settings(&template(), &off, &places, 60);
         assert!(!stored(&paused, now).unwrap().0.enabled);
         assert_eq!(stored(&template(), now), None);
     }
