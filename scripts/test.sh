@@ -13,11 +13,27 @@ mkdir -p target
 tools_log=target/setup-tools.log
 scripts/setup.sh --tools-only >"$tools_log" 2>&1 &
 tools_pid=$!
+# Each step's wall time, printed at the end (also when a step fails), so a slow phase shows.
+started=$SECONDS
+step_started=$SECONDS
+step_name=""
+timings=()
+end_step() {
+  if [ -n "$step_name" ]; then
+    timings+=("$(printf '%5ds  %s' "$((SECONDS - step_started))" "$step_name")")
+  fi
+}
 cleanup() {
   kill "$tools_pid" 2>/dev/null || true
   if [ -n "${pg_dir:-}" ]; then scripts/pg-cluster.sh stop "$pg_dir"; fi
+  end_step
+  if [ "${#timings[@]}" -gt 0 ]; then
+    printf '\nWall time by step (whole run %ds, setup included):\n' "$((SECONDS - started))"
+    printf '%s\n' "${timings[@]}"
+  fi
 }
 trap cleanup EXIT
+step_name="setup: toolchain, Chromium, Postgres, Python venvs"
 scripts/setup.sh --browser --postgres --spark --no-tools
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 # The Spark parity test runs the warehouse's SQL on this venv's pyspark.
@@ -28,7 +44,12 @@ export DQX_SPARK_PYTHON="${DQX_SPARK_VENV:-$HOME/.cache/dqx-manager/spark-venv}/
 # `cargo leptos build` reuses, instead of compiling them again.
 export LEPTOS_OUTPUT_NAME=dqx-manager
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() {
+  end_step
+  step_name="$*"
+  step_started=$SECONDS
+  printf '\n\033[1m==> %s\033[0m\n' "$*"
+}
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
