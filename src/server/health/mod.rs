@@ -358,6 +358,9 @@ pub fn observations_of(rows: Vec<MetricRow>) -> Vec<Observation> {
         .collect()
 }
 
+/// Tables whose observations one overview reads at once.
+const TABLES_AT_ONCE: usize = 4;
+
 /// Observations whose row count and change times freshness and volume read (a long series:
 /// a table observed hourly that changes daily shows a change in one observation of 24).
 pub const MAX_SERIES: usize = 2000;
@@ -407,10 +410,21 @@ pub async fn overview(
         if only.is_some_and(|id| id != scope.scope_id) {
             continue;
         }
-        let mut tables = Vec::new();
-        // A viewer may see more of a tag scope than its owner did: the same bound applies.
-        for table in scope.tables.iter().take(parts.max_tables) {
-            tables.push(table_row(&observed, table, now).await?.0);
+        // A viewer may see more of a tag scope than its owner did: the same bound applies. In a
+        // workspace each table is two statements on the warehouse, so a few run at once.
+        use futures::StreamExt;
+        let read: Vec<Result<(TableHealth, Vec<Observation>), AppError>> =
+            futures::stream::iter(scope.tables.iter().take(parts.max_tables).cloned())
+                .map(|table| {
+                    let observed = &observed;
+                    async move { table_row(observed, &table, now).await }
+                })
+                .buffered(TABLES_AT_ONCE)
+                .collect()
+                .await;
+        let mut tables = Vec::with_capacity(read.len());
+        for row in read {
+            tables.push(row?.0);
         }
         worst_first(&mut tables);
         let mut scope = scope;
