@@ -2,6 +2,7 @@
 //! table in one pass.
 
 pub mod compile;
+pub mod edit;
 pub mod evaluate;
 pub mod files;
 pub mod generate;

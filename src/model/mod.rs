@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod condition;
 pub mod cron;
+pub mod edits;
 pub mod error;
 pub mod health;
 pub mod metrics;

@@ -3,9 +3,9 @@
 //! (`read`), and intents become DQX rules that are added to, or replace, the profile's (`apply`).
 
 mod apply;
-mod clauses;
-mod columns;
-mod read;
+pub(crate) mod clauses;
+pub(crate) mod columns;
+pub(crate) mod read;
 
 #[cfg(test)]
 mod corpus;

@@ -128,7 +128,7 @@ fn has_word(clause_words: &[String], word: &str) -> bool {
 }
 
 /// A number as written (`10,000` → `10000`, `zero` → `0`).
-fn number(word: &str) -> Option<String> {
+pub(crate) fn number(word: &str) -> Option<String> {
     let w = word.trim_matches(|c: char| "(),;:'\"".contains(c));
     match w.to_lowercase().as_str() {
         "zero" => return Some("0".into()),
@@ -142,7 +142,7 @@ fn number(word: &str) -> Option<String> {
 }
 
 /// The number after one of `markers` (`"at most"` → `"10"` in "at most 10 items").
-fn number_after(text: &str, markers: &[&str]) -> Option<String> {
+pub(crate) fn number_after(text: &str, markers: &[&str]) -> Option<String> {
     for m in markers {
         let mut from = 0;
         while let Some(at) = text[from..].find(m) {
@@ -156,7 +156,7 @@ fn number_after(text: &str, markers: &[&str]) -> Option<String> {
     None
 }
 
-const AT_MOST: &[&str] = &[
+pub(crate) const AT_MOST: &[&str] = &[
     "at most ",
     "not exceed ",
     "never exceed ",
@@ -178,7 +178,7 @@ const AT_MOST: &[&str] = &[
     "<= ",
 ];
 
-const AT_LEAST: &[&str] = &[
+pub(crate) const AT_LEAST: &[&str] = &[
     "at least ",
     "minimum of ",
     "minimum ",
@@ -205,7 +205,7 @@ const NEGATIONS: &[&str] = &[
 ];
 
 /// `between A and B` or `from A to B` (numbers), as written.
-fn range(text: &str) -> Option<(String, String)> {
+pub(crate) fn range(text: &str) -> Option<(String, String)> {
     let w: Vec<&str> = text.split_whitespace().collect();
     for i in 0..w.len() {
         let (open, close) = match w[i] {
@@ -370,6 +370,10 @@ fn kinds(text: &str) -> Vec<Kind> {
             text,
             &[
                 "not null",
+                "not be null",
+                "never be null",
+                "cannot be null",
+                "can't be null",
                 "non-null",
                 "no null",
                 "never null",
@@ -825,7 +829,7 @@ fn intent(
 }
 
 /// The values after a list marker: split at commas, "or", "and", `/` and `|`, quotes removed.
-fn list_values(clause: &str) -> Vec<String> {
+pub(crate) fn list_values(clause: &str) -> Vec<String> {
     let lower = clause.to_lowercase();
     let padded = format!(" {lower} ");
     let start = LIST_MARKERS
