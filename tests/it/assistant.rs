@@ -348,3 +348,70 @@ async fn model_generation_failure_runs_the_offline_generator_and_says_so() {
             .any(|r| r["check"]["function"] == "is_unique")
     );
 }
+
+/// Issue 33: the model's edit is checked and shown as hunks; the prompt carries the rules and
+/// the instruction as data; a reply that is not the expected JSON falls back to the offline
+/// reading, saying so.
+#[tokio::test]
+async fn a_model_edit_is_checked_and_an_unusable_one_falls_back_to_the_offline_reading() {
+    let rules = json!([not_null("email"), not_null("customer_id")]);
+    let mut warn = not_null("email");
+    warn["criticality"] = json!("warn");
+    let answer = json!({"changes": [
+        {"kind": "changed", "rule_name": "email_is_null", "after": warn, "clause": "make the email rule a warning"},
+        {"kind": "added", "rule_name": "bad", "after": {"name": "bad", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "no_such_column"}}}, "clause": "and more"},
+    ], "not_understood": []});
+    let (url, seen) = fake_model(format!("```json\n{answer}\n```"), Duration::ZERO).await;
+    let (model_app, _dir) = app(Some(&url)).await;
+    let body = json!({"table": "main.sales.customers", "rules": rules, "instruction": "make the email rule a warning"});
+    let reply = call(&model_app, "/api/propose_edit", &ALICE, body.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(
+        reply.body["reader"]
+            .as_str()
+            .unwrap()
+            .contains("fake-model"),
+        "{}",
+        reply.text
+    );
+    let changes = reply.body["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{}", reply.text);
+    assert_eq!(changes[0]["before"], not_null("email"));
+    assert_eq!(changes[0]["after"]["criticality"], "warn");
+    assert!(
+        reply.body["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("no_such_column"),
+        "{}",
+        reply.text
+    );
+    let prompt = seen.lock().unwrap()[0]["messages"].to_string();
+    assert!(
+        prompt.contains("customer_id_is_null") && prompt.contains("make the email rule a warning"),
+        "{prompt}"
+    );
+
+    let (url, _) = fake_model("Sure! I made it a warning.".into(), Duration::ZERO).await;
+    let (chatty_app, _dir2) = app(Some(&url)).await;
+    let reply = call(&chatty_app, "/api/propose_edit", &ALICE, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(
+        reply.body["reader"].as_str().unwrap().contains("offline"),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.body["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("The model was not used"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        reply.body["changes"][0]["after"]["criticality"], "warn",
+        "{}",
+        reply.text
+    );
+}

@@ -23,6 +23,7 @@ mod dataset_checks;
 mod dqx_accepts;
 mod dqx_catalogue;
 mod dqx_jobs;
+mod edits;
 mod engine_checks;
 mod engine_formats;
 mod format_checks;

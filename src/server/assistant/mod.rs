@@ -5,6 +5,7 @@
 //! rule-set content.
 
 pub mod ai_query;
+pub mod edit;
 pub mod generation;
 pub mod offline;
 pub mod openai;
