@@ -108,3 +108,41 @@ pub fn DiffView(diff: RuleSetDiff) -> impl IntoView {
         </div>
     }
 }
+
+/// One rule's change as a hunk: an added or removed rule in one line, a changed rule as its
+/// changed fields with their values before and after.
+#[component]
+pub fn RuleHunk(before: Option<Value>, after: Option<Value>) -> impl IntoView {
+    match (before, after) {
+        (Some(before), Some(after)) => {
+            let rows = crate::model::rules::diff::field_changes(&before, &after)
+                .into_iter()
+                .map(|f| {
+                    view! {
+                        <tr>
+                            <td class="mono">{f.field.clone()}</td>
+                            <td class="mono diff-before">{field_text(&f.before)}</td>
+                            <td class="mono diff-after">{field_text(&f.after)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <table class="data-grid hunk-fields">
+                    <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+        (None, Some(after)) => {
+            view! { <ul class="diff-added"><li class="mono">{rule_line(&after)}</li></ul> }
+                .into_any()
+        }
+        (Some(before), None) => {
+            view! { <ul class="diff-removed"><li class="mono">{rule_line(&before)}</li></ul> }
+                .into_any()
+        }
+        (None, None) => ().into_any(),
+    }
+}

@@ -4,6 +4,7 @@ pub mod api;
 pub mod draft;
 pub mod fields;
 pub mod form;
+pub mod instruct;
 pub mod instruct_api;
 pub mod state;
 pub mod table;

@@ -271,6 +271,25 @@ impl Editor {
         }
     }
 
+    /// Applies the accepted hunks of a proposed edit, as one undo step; refused (nothing
+    /// changed) when a hunk's rule is no longer as it was proposed against.
+    pub fn apply_edits(&self, accepted: &[crate::model::edits::RuleEdit]) -> Result<(), String> {
+        let current: Vec<Value> = self
+            .entries
+            .with_untracked(|e| e.iter().map(|x| x.rule.clone()).collect());
+        let rules = crate::model::edits::apply_edits(&current, accepted)?;
+        self.change(Origin::Other, |entries| {
+            let mut kept = entries.iter().map(|e| e.id);
+            let mut next = Vec::with_capacity(rules.len());
+            for rule in rules {
+                let id = kept.next().unwrap_or_else(|| self.fresh_id());
+                next.push(Entry { id, rule });
+            }
+            *entries = next;
+        });
+        Ok(())
+    }
+
     /// Switches the raw view between JSON and YAML (from the current rules).
     pub fn set_format(&self, format: RulesFormat) {
         self.format.set(format);

@@ -250,6 +250,7 @@ fn Workflow(table: String) -> impl IntoView {
                             </div>
                         })}
                         <RuleEditor editor table=table_signal/>
+                        <crate::features::editor::instruct::InstructionBox editor table=table_signal hydrated/>
                         // What the prompt reader could not use, under the rules, so the user can rephrase.
                         {move || generation.status.get().and_then(|s| s.generation).filter(|g| !g.prompt_notes.is_empty()).map(|g| view! {
                             <ul class="prompt-notes" aria-label="Prompt notes">{g.prompt_notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>

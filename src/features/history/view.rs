@@ -161,7 +161,8 @@ fn Versions(
                     <td>{restored}</td>
                     <td class="prompt-cell" title=v.ai_overview.clone().unwrap_or_default()>{v.ai_overview.clone().unwrap_or_default()}</td>
                     <td class="actions">
-                        <a href=open>"Open in editor"</a>
+                        <a href=open.clone()>"Open in editor"</a>
+                        " " <a href=format!("{open}#change-in-words")>"Change in words"</a>
                         {(v.status != VersionStatus::Approved).then(|| view! {
                             " " <a href=review_href(&table.get_value(), Some(version))>"Review"</a>
                         })}
