@@ -20,5 +20,6 @@ pub mod spark_impact;
 pub mod spark_plan;
 pub mod sql;
 pub mod text_query;
+pub mod triage;
 pub mod types;
 pub mod udf;

@@ -26,4 +26,5 @@ pub mod schedule;
 pub mod session;
 pub mod table_name;
 pub mod trends;
+pub mod triage;
 pub mod words;

@@ -25,4 +25,5 @@ pub mod state;
 pub mod state_databricks;
 pub mod store;
 pub mod telemetry;
+pub mod triage;
 pub mod workspace;

@@ -49,4 +49,5 @@ mod schedule_jobs;
 mod schedules;
 mod spark_parity;
 mod store;
+mod triage;
 mod workflow_api;

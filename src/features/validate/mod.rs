@@ -4,3 +4,5 @@ pub mod api;
 pub mod page;
 pub mod results;
 pub mod step;
+pub mod triage;
+pub mod triage_api;

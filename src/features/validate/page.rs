@@ -104,6 +104,6 @@ fn SavedValidation(table: String, version: Option<i32>) -> impl IntoView {
             Some(RunState::Canceled) => Some(view! { <p class="notice" role="status">"Validation canceled."</p> }.into_any()),
             _ => None,
         }}
-        {move || watch.status.get().and_then(|s| s.validation).map(|result| view! { <ValidationResults result/> })}
+        {move || watch.status.get().and_then(|s| s.validation.map(|v| (v, s.summary.run_id))).map(|(result, run_id)| view! { <ValidationResults result run_id/> })}
     }
 }

@@ -48,7 +48,12 @@ fn status_rank(status: RuleStatus) -> u8 {
 
 /// The whole result.
 #[component]
-pub fn ValidationResults(result: ValidationResult) -> impl IntoView {
+pub fn ValidationResults(
+    result: ValidationResult,
+    /// The run, when its failures may be triaged.
+    #[prop(optional, into)]
+    run_id: Option<String>,
+) -> impl IntoView {
     let report = serde_json::to_string_pretty(&result).unwrap_or_default();
     let file_name = format!("{}.validation.json", result.table_name.replace('.', "_"));
     let total_rows = result.total_rows;
@@ -85,6 +90,9 @@ pub fn ValidationResults(result: ValidationResult) -> impl IntoView {
             <DownloadLink label="Download report" file_name=file_name mime="application/octet-stream" text=report/>
             <RuleTable rules total_rows/>
             {(!bars.is_empty()).then(|| view! { <BarChart title="Violations per rule" bars/> })}
+            {run_id.filter(|_| result.rule_results.iter().any(|r| r.violation_count > 0)).map(|run_id| view! {
+                <super::triage::TriagePanel run_id/>
+            })}
             {(!failing.is_empty()).then(|| view! {
                 <h4>"Sample violating rows"</h4>
                 {failing.into_iter().map(|r| view! { <Samples rule=r/> }).collect_view()}

@@ -88,7 +88,7 @@ pub fn ValidateStep(
                 _ => None,
             }}
             {move || watch.status.with(|s| s.as_ref().and_then(|s| s.runs_on.clone())).map(|on| view! { <p class="muted">{format!("Ran {on}.")}</p> })}
-            {move || watch.status.get().and_then(|s| s.validation).map(|result| {
+            {move || watch.status.get().and_then(|s| s.validation.map(|v| (v, s.summary.run_id))).map(|(result, run_id)| {
                 // Known rules that differ from those on screen: the results are about other rules.
                 let stale = move || validated.get().is_some_and(|v| v != editor.fingerprint());
                 view! {
@@ -97,7 +97,7 @@ pub fn ValidateStep(
                             on_rerun=Callback::new(move |_| validate())
                             disabled=Signal::derive(move || !hydrated.get() || watch.busy.get() || blocked().is_some())/>
                     </Show>
-                    <div class:stale-results=stale><ValidationResults result/></div>
+                    <div class:stale-results=stale><ValidationResults result run_id/></div>
                 }
             })}
         </section>

@@ -90,6 +90,14 @@ pub trait JobRunner: Send + Sync {
     async fn start(&self, caller: &Caller, request: JobRequest) -> Result<RunSummary, AppError>;
     /// The run's status (and result when completed); another user's run is "not found".
     async fn status(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError>;
+    /// The rules the caller's validation run checked (for its triage); runs whose rules are not
+    /// kept here (the validation job's) say so.
+    async fn validated_rules(&self, caller: &Caller, run_id: &str) -> Result<Vec<Value>, AppError> {
+        self.status(caller, run_id).await?;
+        Err(AppError::BadRequest(format!(
+            "run {run_id} ran as a Databricks job, whose rules this app does not keep; validate on the warehouse (as you) to see why rows fail"
+        )))
+    }
     /// Cancels the caller's run; ended runs are left as they are.
     async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError>;
     /// The caller's recent runs, newest first.

@@ -59,6 +59,14 @@ impl JobRunner for RoutedRunner {
         self.for_run(run_id).cancel(caller, run_id).await
     }
 
+    async fn validated_rules(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+    ) -> Result<Vec<serde_json::Value>, AppError> {
+        self.for_run(run_id).validated_rules(caller, run_id).await
+    }
+
     fn engines(&self) -> Vec<EngineOffer> {
         let mut offers = vec![EngineOffer {
             engine: EngineChoice::Warehouse,

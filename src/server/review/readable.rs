@@ -172,6 +172,14 @@ mod tests {
         ) -> Result<SampleRows, AppError> {
             refused()
         }
+        async fn triage(
+            &self,
+            _: &Caller,
+            _: &TableName,
+            _: &[crate::model::rules::ResolvedRule],
+        ) -> Result<(Vec<crate::model::triage::RuleTriage>, u64), AppError> {
+            refused()
+        }
         async fn metric_rows(
             &self,
             _: &Caller,

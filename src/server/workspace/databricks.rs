@@ -466,9 +466,63 @@ impl Workspace for DatabricksWorkspace {
         Ok(Some(health_sql::profile_from(&rows, table, &measured, 0)))
     }
 
+    async fn triage(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        rules: &[crate::model::rules::ResolvedRule],
+    ) -> Result<(Vec<crate::model::triage::RuleTriage>, u64), AppError> {
+        use crate::engine::triage::{TableShape, TriageInput, triage_with};
+        let info = get_table(&self.client, user_token(caller)?, &table.to_string()).await?;
+        let columns = uc_columns(&info);
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let types: Vec<String> = columns.iter().map(|c| c.data_type.clone()).collect();
+        let nullable = vec![true; names.len()];
+        let quoted = table.quoted();
+        let input = TriageInput {
+            dialect: crate::engine::sql::Dialect::Spark,
+            shape: TableShape {
+                table_sql: &quoted,
+                columns: &names,
+                types: &types,
+                nullable: &nullable,
+            },
+            now: "current_timestamp()".into(),
+            sample_limit: None,
+        };
+        let runner = CallerText {
+            workspace: self,
+            caller,
+        };
+        triage_with(&runner, &input, rules)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("triaging {table} on the warehouse: {e}")))
+    }
+
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
         self.sql(caller, &format!("SELECT * FROM {} LIMIT 0", table.quoted()))
             .await
             .map(|_| ())
+    }
+}
+
+/// Statements as the caller on the warehouse, as text rows (for the engine's triage).
+struct CallerText<'a> {
+    workspace: &'a DatabricksWorkspace,
+    caller: &'a Caller,
+}
+
+#[async_trait::async_trait]
+impl crate::engine::text_query::TextQuery for CallerText<'_> {
+    async fn query(&self, sql: &str) -> Result<crate::engine::text_query::TextRows, String> {
+        let rows = self
+            .workspace
+            .sql(self.caller, sql)
+            .await
+            .map_err(|e| e.user_message())?;
+        Ok(crate::engine::text_query::TextRows {
+            columns: rows.columns.into_iter().map(|(name, _)| name).collect(),
+            rows: rows.rows,
+        })
     }
 }

@@ -65,6 +65,14 @@ pub trait Workspace: Send + Sync {
     ) -> Result<SampleRows, AppError>;
     /// Proves the caller may read the table (a zero-row read as the caller).
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError>;
+    /// Why each rule's rows fail (`engine::triage`), read as the caller: a bounded sample on
+    /// the embedded engine, the table on the warehouse. The triages and the rows looked at.
+    async fn triage(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        rules: &[crate::model::rules::ResolvedRule],
+    ) -> Result<(Vec<crate::model::triage::RuleTriage>, u64), AppError>;
     /// The table's row filter and masked columns, read as the caller (none locally, where
     /// grants are whole tables).
     async fn access_controls(

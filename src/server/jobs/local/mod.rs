@@ -151,6 +151,9 @@ impl JobRunner for InProcessRunner {
             version,
         );
         record.runs_on = self.work.runs_on();
+        if let JobRequest::Validation { rules, .. } = &request {
+            record.rules = rules.clone();
+        }
         let record = Arc::new(record);
         {
             let mut runs = self.runs();
@@ -194,6 +197,14 @@ impl JobRunner for InProcessRunner {
 
     async fn status(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {
         Ok(self.owned(caller, run_id)?.status())
+    }
+
+    async fn validated_rules(
+        &self,
+        caller: &Caller,
+        run_id: &str,
+    ) -> Result<Vec<serde_json::Value>, AppError> {
+        Ok(self.owned(caller, run_id)?.rules.clone())
     }
 
     async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<RunStatus, AppError> {

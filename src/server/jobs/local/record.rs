@@ -41,6 +41,8 @@ pub struct RunRecord {
     pub remote_id: Arc<Mutex<Option<String>>>,
     /// Where the run reads the data, in words, when it is not the embedded engine.
     pub runs_on: Option<String>,
+    /// The rules a validation run checks, kept for its triage.
+    pub rules: Vec<serde_json::Value>,
     inner: Mutex<Inner>,
 }
 
@@ -63,6 +65,7 @@ impl RunRecord {
             rows_done: Arc::new(AtomicU64::new(0)),
             remote_id: Arc::new(Mutex::new(None)),
             runs_on: None,
+            rules: Vec::new(),
             inner: Mutex::new(Inner {
                 state: RunState::Pending,
                 phase: "queued".into(),

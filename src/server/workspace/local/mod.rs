@@ -32,6 +32,9 @@ use std::sync::Arc;
 /// Rows profiled for an analysis.
 pub const ANALYSIS_PROFILE_ROWS: u64 = 100_000;
 
+/// Rows a triage reads at most on the embedded engine.
+pub const TRIAGE_ROWS: u64 = 200_000;
+
 pub struct LocalWorkspace {
     root: PathBuf,
     directory: Arc<LocalDirectory>,
@@ -399,6 +402,26 @@ impl Workspace for LocalWorkspace {
         profiled
             .map(Some)
             .map_err(|e| AppError::internal(format!("profiling {table}"), e))
+    }
+
+    async fn triage(
+        &self,
+        caller: &Caller,
+        table: &TableName,
+        rules: &[crate::model::rules::ResolvedRule],
+    ) -> Result<(Vec<crate::model::triage::RuleTriage>, u64), AppError> {
+        let user = self.user(caller)?;
+        self.check_select(user, table)?;
+        let ctx = self.session_for(user)?;
+        let quoted = table.quoted();
+        let rules = rules.to_vec();
+        // On the query runtime: the grouped statements read the whole sample.
+        let triaged = crate::server::runtime::on_query_runtime(async move {
+            crate::engine::triage::triage_local(&ctx, &quoted, &rules, TRIAGE_ROWS).await
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("triaging {table}"), e))?;
+        triaged.map_err(|e| AppError::internal(format!("triaging {table}"), e))
     }
 
     fn may_read_as(&self, email: &str, table: &TableName) -> Option<bool> {
