@@ -7,6 +7,7 @@ pub mod condition;
 pub mod cron;
 pub mod edits;
 pub mod error;
+pub mod examples;
 pub mod health;
 pub mod metrics;
 pub mod profile;

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod config;
 pub mod databricks;
 pub mod error;
+pub mod examples;
 pub mod health;
 pub mod jobs;
 pub mod limits;

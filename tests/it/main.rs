@@ -26,6 +26,7 @@ mod dqx_jobs;
 mod edits;
 mod engine_checks;
 mod engine_formats;
+mod examples;
 mod format_checks;
 mod health;
 mod health_notebook;

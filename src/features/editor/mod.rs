@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod draft;
+pub mod examples_api;
 pub mod fields;
 pub mod form;
 pub mod instruct;

@@ -17,6 +17,18 @@ use leptos::server_fn::codec::Json;
 pub async fn submit_rule_set(table: String, version: i32) -> Result<RuleSetSummary, ApiError> {
     let (ctx, name) = crate::server::request::RequestContext::for_table(&table).await?;
     let roles = ctx.respond(ctx.state.review.roles(&ctx.caller, Some(&name)).await)?;
+    // A version's rules never change: a rule whose example gives the wrong verdict is refused
+    // here, before the transition.
+    let set = ctx.respond(
+        ctx.state
+            .store
+            .get(&ctx.caller, &name.to_string(), Some(version))
+            .await,
+    )?;
+    let examples = ctx.respond(
+        crate::server::examples::examples_for(&ctx.state, &ctx.caller, &name, &set.rules).await,
+    )?;
+    ctx.respond(crate::server::examples::refuse_wrong(&examples))?;
     let done = crate::server::review::service::submit(
         ctx.state.store.as_ref(),
         &ctx.caller,

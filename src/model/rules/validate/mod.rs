@@ -311,10 +311,24 @@ fn read_text(
 fn read_metadata(rule: &Map<String, Value>, out: &mut Collector<'_>) -> BTreeMap<String, String> {
     match rule.get("user_metadata") {
         None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| (k.clone(), metadata_string(v)))
-            .collect(),
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                // DQX 0.17 puts user_metadata into its results as a map of strings: an object or
+                // a list there stops apply_checks (UNSUPPORTED_FEATURE.LITERAL_TYPE).
+                if v.is_object() || v.is_array() {
+                    out.error(
+                        format!("user_metadata.{k}"),
+                        format!(
+                            "user_metadata.{k} is {}, but DQX writes user_metadata into its results as text and stops on it; write the value as JSON text",
+                            type_name(v)
+                        ),
+                    );
+                }
+            }
+            m.iter()
+                .map(|(k, v)| (k.clone(), metadata_string(v)))
+                .collect()
+        }
         Some(other) => {
             out.error(
                 "user_metadata",

@@ -1,0 +1,169 @@
+//! Rules that prove themselves, on the embedded engine: each rule's examples (JSON text in
+//! `user_metadata.examples`) run through the rule's own SQL over an inline relation; a wrong
+//! example is told from a right one; an object in user_metadata is refused as DQX would fail.
+
+use dqx_manager::engine::examples::{examples_of, run_examples_local};
+use dqx_manager::model::rules::validate::validate_rule_set;
+use serde_json::{Value, json};
+
+fn rule(name: &str, function: &str, arguments: Value, examples: Value) -> Value {
+    json!({"name": name, "criticality": "error", "check": {"function": function, "arguments": arguments},
+        "user_metadata": {"source": "prompt", "examples": examples.to_string()}})
+}
+
+#[tokio::test]
+async fn examples_give_their_verdicts_and_a_wrong_one_is_told_apart() {
+    let columns: Vec<String> = ["order_id", "order_ts", "status", "amount", "currency"]
+        .map(String::from)
+        .to_vec();
+    let types: Vec<String> = ["bigint", "timestamp", "string", "double", "string"]
+        .map(String::from)
+        .to_vec();
+    let rules = json!([
+        rule(
+            "currency_is_null",
+            "is_not_null",
+            json!({"column": "currency"}),
+            json!({"pass": [{"currency": "EUR"}], "fail": [{"currency": null}, {}]})
+        ),
+        rule(
+            "amount_in_range",
+            "is_in_range",
+            json!({"column": "amount", "min_limit": 0, "max_limit": 100}),
+            // The last "pass" example is wrong: -1 is below the range.
+            json!({"pass": [{"amount": 50}, {"amount": -1}], "fail": [{"amount": 150.5}]})
+        ),
+        rule(
+            "status_other_value",
+            "is_in_list",
+            json!({"column": "status", "allowed": ["'new'", "'paid'"]}),
+            json!({"pass": [{"status": "new"}], "fail": [{"status": "bogus"}]})
+        ),
+        rule(
+            "ts_in_future",
+            "is_not_in_future",
+            json!({"column": "order_ts", "offset": 0}),
+            json!({"pass": [{"order_ts": "2024-03-14 10:00:00"}], "fail": [{"order_ts": "2999-01-01 00:00:00"}]})
+        ),
+    ]);
+    let checked = validate_rule_set(&rules, Some(&columns));
+    assert!(checked.is_valid(), "{:?}", checked.problems);
+    let with_examples: Vec<_> = checked
+        .rules
+        .iter()
+        .map(|r| (r.clone(), examples_of(&r.user_metadata).unwrap()))
+        .collect();
+    let verdicts = run_examples_local(&columns, &types, &with_examples).await;
+    let got: Vec<Vec<(bool, Option<bool>)>> = verdicts
+        .into_iter()
+        .map(|v| {
+            v.unwrap()
+                .into_iter()
+                .map(|x| (x.example.must_pass, x.passed))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        got[0],
+        [
+            (true, Some(true)),
+            (false, Some(false)),
+            (false, Some(false))
+        ]
+    );
+    assert_eq!(
+        got[1],
+        [
+            (true, Some(true)),
+            (true, Some(false)),
+            (false, Some(false))
+        ]
+    );
+    assert_eq!(got[2], [(true, Some(true)), (false, Some(false))]);
+    assert_eq!(got[3], [(true, Some(true)), (false, Some(false))]);
+}
+
+#[test]
+fn examples_as_an_object_in_user_metadata_are_refused_as_dqx_would_fail() {
+    let rules = json!([{"criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "c"}},
+        "user_metadata": {"examples": {"pass": [{"c": 1}]}}}]);
+    let checked = validate_rule_set(&rules, None);
+    let problem = checked.errors().next().expect("an error");
+    assert_eq!(problem.field, "user_metadata.examples");
+    assert!(problem.message.contains("JSON text"), "{}", problem.message);
+}
+
+/// Over HTTP: `run_examples` reports each example's verdict; a version whose rule lets through
+/// its own "fail" example cannot be submitted for review, and the refusal names the rule and the
+/// example; once the example is right the version is submitted.
+#[tokio::test]
+async fn a_rule_with_a_wrong_example_blocks_submit() {
+    use crate::common::http::{ALICE, app, call};
+    use axum::http::StatusCode;
+    let (app, _dir) = app().await;
+    let table = "main.sales.orders";
+    // The "fail" example is negative, but the limit is -10: the rule lets it through.
+    let wrong = json!([rule(
+        "amount_not_negative",
+        "is_not_less_than",
+        json!({"column": "amount", "limit": -10}),
+        json!({"pass": [{"amount": 3}], "fail": [{"amount": -5}]})
+    )]);
+    let ran = call(
+        &app,
+        "/api/run_examples",
+        &ALICE,
+        json!({"table": table, "rules": wrong}),
+    )
+    .await;
+    assert_eq!(ran.status, StatusCode::OK, "{}", ran.text);
+    assert_eq!(ran.body["wrong"], 1, "{}", ran.text);
+    assert_eq!(ran.body["rules"][0]["examples"][1]["expected"], "fail");
+    assert_eq!(ran.body["rules"][0]["examples"][1]["got"], "pass");
+
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": wrong}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let version = saved.body["version"].as_i64().unwrap();
+    let refused = call(
+        &app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": table, "version": version}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(
+        refused.text.contains("amount_not_negative") && refused.text.contains("-5"),
+        "{}",
+        refused.text
+    );
+
+    let right = json!([rule(
+        "amount_not_negative",
+        "is_not_less_than",
+        json!({"column": "amount", "limit": 0}),
+        json!({"pass": [{"amount": 3}], "fail": [{"amount": -5}]})
+    )]);
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": right}),
+    )
+    .await;
+    let version = saved.body["version"].as_i64().unwrap();
+    let submitted = call(
+        &app,
+        "/api/submit_rule_set",
+        &ALICE,
+        json!({"table": table, "version": version}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+}
