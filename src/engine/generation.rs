@@ -55,7 +55,8 @@ pub fn generation_result(
     let profile_rules = rules_from_profile(profile, options);
     let column_profiles = profile_rules.iter().filter_map(profile_entry).collect();
     let profile_count = profile_rules.len();
-    let rules = apply_prompt(profile_rules, &reading, &columns);
+    let mut rules = apply_prompt(profile_rules, &reading, &columns);
+    super::example_gen::add_examples(&mut rules, profile);
     let from_prompt = rules.iter().filter(|r| source_of(r) == "prompt").count();
     let from_profile = rules.len() - from_prompt;
     let replaced = profile_count - from_profile;

@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod edit;
 pub mod evaluate;
+pub mod example_gen;
 pub mod examples;
 pub mod files;
 pub mod generate;

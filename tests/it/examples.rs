@@ -167,3 +167,128 @@ async fn a_rule_with_a_wrong_example_blocks_submit() {
     .await;
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
 }
+
+/// Every example generation proposes gives its expected verdict on the embedded engine, on the
+/// four sample tables.
+#[tokio::test]
+async fn every_generated_example_gives_its_expected_verdict() {
+    use dqx_manager::engine::generate::GeneratorOptions;
+    use dqx_manager::engine::generation::generation_result;
+    use dqx_manager::engine::profile::profile_table;
+    let ctx = crate::common::alice_session().await;
+    let mut total = 0;
+    for table in [
+        "main.sales.customers",
+        "main.sales.orders",
+        "main.hr.employees",
+        "finance.ledger.transactions",
+    ] {
+        let profile = profile_table(&ctx, table, table, Some(10_000))
+            .await
+            .unwrap();
+        let generated = generation_result(
+            &profile,
+            "emails must be valid, ids unique",
+            &GeneratorOptions::default(),
+        );
+        let columns: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();
+        let types: Vec<String> = profile
+            .columns
+            .iter()
+            .map(|c| c.data_type.clone())
+            .collect();
+        let checked = validate_rule_set(&Value::Array(generated.rules.clone()), Some(&columns));
+        assert!(checked.is_valid(), "{:?}", checked.problems);
+        let with_examples: Vec<_> = checked
+            .rules
+            .iter()
+            .map(|r| (r.clone(), examples_of(&r.user_metadata).unwrap()))
+            .filter(|(_, e)| !e.is_empty())
+            .collect();
+        assert!(
+            with_examples.len() >= 3,
+            "{table}: {} rules with examples",
+            with_examples.len()
+        );
+        let verdicts = run_examples_local(&columns, &types, &with_examples).await;
+        for ((rule, _), verdict) in with_examples.iter().zip(verdicts) {
+            let verdict = verdict.unwrap_or_else(|e| panic!("{table} {}: {e}", rule.name));
+            for v in verdict {
+                total += 1;
+                assert_eq!(
+                    v.passed,
+                    Some(v.example.must_pass),
+                    "{table} {}: {:?}",
+                    rule.name,
+                    v.example
+                );
+            }
+        }
+    }
+    assert!(total >= 40, "{total} examples");
+}
+
+/// The generated examples of main.sales.orders and main.sales.customers give the same verdicts
+/// on real Spark with DQX 0.17 as expected (and as on the embedded engine).
+#[tokio::test]
+async fn generated_examples_give_their_verdicts_on_spark_too() {
+    use dqx_manager::engine::generate::GeneratorOptions;
+    use dqx_manager::engine::generation::generation_result;
+    use dqx_manager::engine::profile::profile_table;
+    let Some(python) = crate::common::spark::spark_python("the generated examples on Spark") else {
+        return;
+    };
+    let ctx = crate::common::alice_session().await;
+    for table in ["main.sales.orders", "main.sales.customers"] {
+        let profile = profile_table(&ctx, table, table, Some(10_000))
+            .await
+            .unwrap();
+        let generated = generation_result(&profile, "", &GeneratorOptions::default());
+        let columns: Vec<(String, String)> = profile
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect();
+        let mut cases = Vec::new();
+        let mut expected = Vec::new();
+        for rule in &generated.rules {
+            let Some(text) = rule
+                .pointer("/user_metadata/examples")
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let examples: Value = serde_json::from_str(text).unwrap();
+            let pass = examples["pass"].as_array().unwrap();
+            let fail = examples["fail"].as_array().unwrap();
+            let rows: Vec<Value> = pass.iter().chain(fail).cloned().collect();
+            expected.push(
+                std::iter::repeat_n(true, pass.len())
+                    .chain(std::iter::repeat_n(false, fail.len()))
+                    .collect::<Vec<bool>>(),
+            );
+            cases.push(json!({"rule": rule, "rows": rows}));
+        }
+        assert!(
+            cases.len() >= 5,
+            "{table}: {} rules with examples",
+            cases.len()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("examples.json");
+        std::fs::write(
+            &input,
+            json!({"columns": columns, "cases": cases}).to_string(),
+        )
+        .unwrap();
+        let answer = crate::common::spark::run_json(
+            &python,
+            crate::common::spark::script("run_examples.py"),
+            &[input.as_os_str()],
+        );
+        let got: Vec<Vec<bool>> = serde_json::from_value(answer["passed"].clone()).unwrap();
+        for ((case, want), got) in cases.iter().zip(&expected).zip(&got) {
+            assert_eq!(want, got, "{table} {}", case["rule"]["name"]);
+        }
+    }
+}
