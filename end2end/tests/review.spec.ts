@@ -14,6 +14,7 @@ const change = [
   "- name: email_present",
   "  criticality: error",
   "  check: {function: is_not_null, arguments: {column: email}}",
+  `  user_metadata: {examples: '{"pass": [{"email": "a@example.com"}], "fail": [{"email": null}]}'}`,
   "",
 ].join("\n");
 
@@ -55,6 +56,9 @@ test("alice submits, bob cannot approve, carol previews the impact and approves"
   await expect(page.getByText(`Changes against the active version ${v1}`)).toBeVisible();
   await expect(page.getByText(`From version ${v1} to ${v2}: 1 added, 0 removed, 0 changed, 1 unchanged.`)).toBeVisible();
   await expect(page.locator("ul.diff-added")).toContainText("email_present: is_not_null");
+  // The rule's examples and the verdicts it gives them.
+  await expect(page.getByText("Every example gets the verdict its rule promises.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Examples and their verdicts" }).getByRole("row")).toHaveCount(3);
   await page.getByRole("button", { name: "Run impact preview" }).click();
   const impact = page.getByRole("region", { name: "Impact preview" });
   // docs/sample-data.md: 1,000 customers, 20 NULL e-mails.

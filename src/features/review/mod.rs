@@ -2,5 +2,6 @@
 //! thread, decision), and the server functions behind them.
 
 pub mod api;
+pub mod examples_view;
 pub mod impact_view;
 pub mod view;

@@ -165,6 +165,7 @@ fn Detail(detail: VersionReview, refresh: RwSignal<u32>) -> impl IntoView {
             <Submit table=table.get_value() version refresh/>
         })}
         <Changes detail=detail.clone()/>
+        <super::examples_view::VersionExamples table=table.get_value() rules=detail.version.rules.clone()/>
         <Impact table=table.get_value() version stored=detail.preview.clone() hidden=detail.preview_hidden.clone() warnings/>
         <Thread table=table.get_value() version thread=detail.thread.clone() refresh/>
     }
