@@ -5,6 +5,7 @@
 use super::Work;
 use super::intent::{EditIntent, read_clause};
 use super::target::{Named, describe, named, pick};
+use crate::engine::prompt::apply::{list_item, number};
 use crate::engine::prompt::read::{Asked, Intent, PromptReading};
 use crate::engine::prompt::{ColumnFacts, apply_prompt, read_prompt};
 use crate::model::rules::diff::rule_key;
@@ -570,28 +571,6 @@ fn same_value(item: &Value, written: &str) -> bool {
         }
         other => format!("{other}").as_str() == written,
     }
-}
-
-/// A value for a list: a number on a numeric column, else a quoted SQL string literal.
-fn list_item(value: &str, numeric: bool) -> Value {
-    if numeric && let Value::Number(n) = number(value) {
-        return Value::Number(n);
-    }
-    Value::String(crate::engine::sql::portable_literal(value))
-}
-
-/// A limit as written: a JSON number when it is one.
-fn number(text: &str) -> Value {
-    text.parse::<i64>()
-        .map(Value::from)
-        .ok()
-        .or_else(|| {
-            text.parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-        })
-        .unwrap_or_else(|| Value::String(text.to_string()))
 }
 
 /// A clause read as a new rule by the prompt reader, when it reads as one.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 /// A value of the user's list as DQX reads it: numbers as numbers for numeric columns, anything
 /// else as a quoted SQL string literal (a bare string would be read as a column name).
-fn list_item(value: &str, numeric: bool) -> Value {
+pub(crate) fn list_item(value: &str, numeric: bool) -> Value {
     if numeric {
         if let Ok(n) = value.parse::<i64>() {
             return json!(n);
@@ -26,7 +26,7 @@ fn list_item(value: &str, numeric: bool) -> Value {
     Value::String(crate::engine::sql::portable_literal(value))
 }
 
-fn number(text: &str) -> Value {
+pub(crate) fn number(text: &str) -> Value {
     text.parse::<i64>()
         .map(|n| json!(n))
         .ok()

@@ -2,7 +2,7 @@
 //! is one of new, shipped, cancelled", "warn only") become intents about the table's columns
 //! (`read`), and intents become DQX rules that are added to, or replace, the profile's (`apply`).
 
-mod apply;
+pub(crate) mod apply;
 pub(crate) mod clauses;
 pub(crate) mod columns;
 pub(crate) mod read;
