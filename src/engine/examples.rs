@@ -11,55 +11,9 @@ use super::text_query::TextQuery;
 use super::types::{TypeKind, kind_of_uc_type};
 use crate::model::rules::ResolvedRule;
 use crate::model::table_name::quote_identifier;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// Examples one rule may carry at most.
-pub const MAX_EXAMPLES: usize = 20;
-
-/// One example: a row and the verdict it must get.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Example {
-    pub must_pass: bool,
-    pub row: Map<String, Value>,
-}
-
-/// The examples in a rule's `user_metadata.examples` text; `Ok(empty)` when it has none.
-pub fn examples_of(
-    user_metadata: &std::collections::BTreeMap<String, String>,
-) -> Result<Vec<Example>, String> {
-    let Some(text) = user_metadata.get("examples") else {
-        return Ok(Vec::new());
-    };
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("user_metadata.examples is not JSON text: {e}"))?;
-    let mut out = Vec::new();
-    for (key, must_pass) in [("pass", true), ("fail", false)] {
-        let Some(list) = value.get(key) else { continue };
-        let Some(rows) = list.as_array() else {
-            return Err(format!(
-                "user_metadata.examples.{key} must be a list of rows"
-            ));
-        };
-        for (i, row) in rows.iter().enumerate() {
-            let Some(row) = row.as_object() else {
-                return Err(format!(
-                    "user_metadata.examples.{key}[{i}] must be a row: {{\"column\": value, …}}"
-                ));
-            };
-            out.push(Example {
-                must_pass,
-                row: row.clone(),
-            });
-        }
-    }
-    if out.len() > MAX_EXAMPLES {
-        return Err(format!(
-            "{} examples; a rule keeps at most {MAX_EXAMPLES}",
-            out.len()
-        ));
-    }
-    Ok(out)
-}
+pub use crate::model::examples::{Example, MAX_EXAMPLES, examples_of};
 
 /// A value as a SQL literal cast to the column's type (NULL when absent or null).
 fn cell_sql(dialect: Dialect, value: Option<&Value>, data_type: &str) -> String {
@@ -82,6 +36,15 @@ fn cell_sql(dialect: Dialect, value: Option<&Value>, data_type: &str) -> String 
     format!("CAST({literal} AS {target})")
 }
 
+/// The example's value of `column` (its name matched without regard to case, as SQL does).
+fn value_of<'a>(row: &'a serde_json::Map<String, Value>, column: &str) -> Option<&'a Value> {
+    row.get(column).or_else(|| {
+        row.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(column))
+            .map(|(_, v)| v)
+    })
+}
+
 /// The examples as one inline relation with every column of the table, and `__dqx_ex` (the
 /// example's position).
 pub fn examples_relation(
@@ -100,7 +63,7 @@ pub fn examples_relation(
                 .map(|(c, t)| {
                     format!(
                         "{} AS {}",
-                        cell_sql(dialect, ex.row.get(c), t),
+                        cell_sql(dialect, value_of(&ex.row, c), t),
                         quote_identifier(c)
                     )
                 })
@@ -119,7 +82,101 @@ pub struct Verdict {
     pub passed: Option<bool>,
 }
 
-/// Runs each rule's examples; per rule, the verdicts or why they could not run.
+/// The statement that runs one rule's examples: each example's position (`__dqx_ex`) and
+/// whether it fails (`__f` = 1), tagged with the rule's position (`__dqx_r`).
+fn rule_sql(
+    dialect: Dialect,
+    columns: &[String],
+    types: &[String],
+    id: usize,
+    rule: &ResolvedRule,
+    examples: &[Example],
+) -> Result<String, String> {
+    let nullable = vec![true; columns.len()];
+    let references = References::new();
+    let mut with_position = columns.to_vec();
+    with_position.push("__dqx_ex".into());
+    let relation = format!(
+        "{} __dqx_rows",
+        examples_relation(dialect, columns, types, examples)
+    );
+    let cx = CompileContext {
+        dialect,
+        table_sql: &relation,
+        columns,
+        column_types: types,
+        nullable: &nullable,
+        now: match dialect {
+            Dialect::DataFusion => "now()".into(),
+            Dialect::Spark => "current_timestamp()".into(),
+        },
+        id,
+        references: &references,
+    };
+    let compiled = compile(rule, &cx).map_err(|skip| skip.0)?;
+    let layers: Vec<_> = compiled.layers.iter().collect();
+    let base = layered_base(&relation, "", &with_position, &layers);
+    let joins: Vec<_> = compiled.joins.iter().collect();
+    let guarded = match &rule.filter {
+        Some(f) => format!("({f}) AND ({})", compiled.condition),
+        None => format!("({})", compiled.condition),
+    };
+    Ok(format!(
+        "SELECT {id} AS __dqx_r, __dqx_ex, CASE WHEN {guarded} THEN 1 ELSE 0 END AS __f FROM {}",
+        joined_from(&base, &joins)
+    ))
+}
+
+/// An engine's refusal on one line, at most 500 characters.
+fn one_line(error: &str) -> String {
+    error
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(500)
+        .collect()
+}
+
+/// Whether each example of rule `rule` failed, read from a statement's rows (`None`: no row
+/// came back for it). A row may appear more than once (joins): failing anywhere fails.
+fn failed_of(rows: &super::text_query::TextRows, rule: usize, count: usize) -> Vec<Option<bool>> {
+    let at = |n: &str| rows.columns.iter().position(|c| c == n);
+    let mut failed = vec![None; count];
+    let (Some(r), Some(ex), Some(f)) = (at("__dqx_r"), at("__dqx_ex"), at("__f")) else {
+        return failed;
+    };
+    for row in &rows.rows {
+        let int = |k: usize| {
+            row.get(k)
+                .cloned()
+                .flatten()
+                .and_then(|t| t.trim().parse::<usize>().ok())
+        };
+        if let (Some(which), Some(i), Some(v)) = (int(r), int(ex), int(f))
+            && which == rule
+            && i < failed.len()
+        {
+            failed[i] = Some(failed[i].unwrap_or(false) || v == 1);
+        }
+    }
+    failed
+}
+
+fn verdicts(examples: &[Example], failed: Vec<Option<bool>>) -> Vec<Verdict> {
+    examples
+        .iter()
+        .zip(failed)
+        .map(|(e, f)| Verdict {
+            example: e.clone(),
+            passed: f.map(|failed| !failed),
+        })
+        .collect()
+}
+
+/// Runs each rule's examples; per rule, the verdicts or why they could not run. All rules go
+/// in one statement (one round trip to a warehouse); when the engine refuses it, each rule runs
+/// on its own so the refusal names the rule it belongs to.
 pub async fn run_examples(
     runner: &dyn TextQuery,
     dialect: Dialect,
@@ -127,89 +184,35 @@ pub async fn run_examples(
     types: &[String],
     rules: &[(ResolvedRule, Vec<Example>)],
 ) -> Vec<Result<Vec<Verdict>, String>> {
-    let nullable = vec![true; columns.len()];
-    let references = References::new();
-    let mut with_position = columns.to_vec();
-    with_position.push("__dqx_ex".into());
-    let mut out = Vec::with_capacity(rules.len());
-    for (id, (rule, examples)) in rules.iter().enumerate() {
-        if examples.is_empty() {
-            out.push(Ok(Vec::new()));
-            continue;
+    let statements: Vec<Option<Result<String, String>>> = rules
+        .iter()
+        .enumerate()
+        .map(|(id, (rule, examples))| {
+            (!examples.is_empty()).then(|| rule_sql(dialect, columns, types, id, rule, examples))
+        })
+        .collect();
+    let runnable: Vec<&String> = statements.iter().flatten().flatten().collect();
+    let together = match runnable.len() {
+        0 => None,
+        _ => {
+            let sql: Vec<&str> = runnable.iter().map(|s| s.as_str()).collect();
+            runner.query(&sql.join(" UNION ALL ")).await.ok()
         }
-        let relation = format!(
-            "{} __dqx_rows",
-            examples_relation(dialect, columns, types, examples)
-        );
-        let cx = CompileContext {
-            dialect,
-            table_sql: &relation,
-            columns,
-            column_types: types,
-            nullable: &nullable,
-            now: match dialect {
-                Dialect::DataFusion => "now()".into(),
-                Dialect::Spark => "current_timestamp()".into(),
+    };
+    let mut out = Vec::with_capacity(rules.len());
+    for (id, ((_, examples), statement)) in rules.iter().zip(statements).enumerate() {
+        let outcome = match statement {
+            None => Ok(Vec::new()),
+            Some(Err(why)) => Err(why),
+            Some(Ok(sql)) => match &together {
+                Some(rows) => Ok(verdicts(examples, failed_of(rows, id, examples.len()))),
+                None => match runner.query(&sql).await {
+                    Ok(rows) => Ok(verdicts(examples, failed_of(&rows, id, examples.len()))),
+                    Err(e) => Err(one_line(&e)),
+                },
             },
-            id,
-            references: &references,
         };
-        let compiled = match compile(rule, &cx) {
-            Ok(c) => c,
-            Err(skip) => {
-                out.push(Err(skip.0));
-                continue;
-            }
-        };
-        let layers: Vec<_> = compiled.layers.iter().collect();
-        let base = layered_base(&relation, "", &with_position, &layers);
-        let joins: Vec<_> = compiled.joins.iter().collect();
-        let guarded = match &rule.filter {
-            Some(f) => format!("({f}) AND ({})", compiled.condition),
-            None => format!("({})", compiled.condition),
-        };
-        let sql = format!(
-            "SELECT __dqx_ex, CASE WHEN {guarded} THEN 1 ELSE 0 END AS __f FROM {}",
-            joined_from(&base, &joins)
-        );
-        let verdicts = match runner.query(&sql).await {
-            Err(e) => Err(e
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(500)
-                .collect()),
-            Ok(rows) => {
-                let at = |n: &str| rows.columns.iter().position(|c| c == n);
-                let mut failed = vec![None; examples.len()];
-                if let (Some(ex), Some(f)) = (at("__dqx_ex"), at("__f")) {
-                    for r in &rows.rows {
-                        let int = |k: usize| {
-                            r.get(k)
-                                .cloned()
-                                .flatten()
-                                .and_then(|t| t.trim().parse::<usize>().ok())
-                        };
-                        if let (Some(i), Some(v)) = (int(ex), int(f))
-                            && i < failed.len()
-                        {
-                            // A row may appear more than once (joins): failing anywhere fails.
-                            failed[i] = Some(failed[i].unwrap_or(false) || v == 1);
-                        }
-                    }
-                }
-                Ok(examples
-                    .iter()
-                    .zip(failed)
-                    .map(|(e, f)| Verdict {
-                        example: e.clone(),
-                        passed: f.map(|failed| !failed),
-                    })
-                    .collect())
-            }
-        };
-        out.push(verdicts);
+        out.push(outcome);
     }
     out
 }

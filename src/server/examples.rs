@@ -1,6 +1,6 @@
-//! Running the examples kept with rules, for a table the caller may read: its columns and
-//! types read as the caller, the examples run on the embedded engine over inline rows — no
-//! table's data is read.
+//! Running the examples kept with rules, for a table the caller may see: its columns and types
+//! read as the caller, the examples run on the embedded engine over inline rows and, in a
+//! workspace, on the warehouse as the caller too — no table's data is read.
 
 use crate::engine::examples::{examples_of, run_examples_local};
 use crate::model::examples::{ExampleOutcome, ExampleRun, RuleExamples};
@@ -22,13 +22,10 @@ pub async fn examples_for(
     table: &TableName,
     rules: &[Value],
 ) -> Result<ExampleRun, AppError> {
-    let described = state.workspace.describe_table(caller, table).await?;
-    let columns: Vec<String> = described.columns.iter().map(|c| c.name.clone()).collect();
-    let types: Vec<String> = described
-        .columns
-        .iter()
-        .map(|c| c.data_type.clone())
-        .collect();
+    // The columns only (Unity Catalog metadata in a workspace): no row is read.
+    let described = state.workspace.columns(caller, table).await?;
+    let columns: Vec<String> = described.iter().map(|c| c.name.clone()).collect();
+    let types: Vec<String> = described.iter().map(|c| c.data_type.clone()).collect();
     let resolved = validate_rule_set(&Value::Array(rules.to_vec()), Some(&columns)).rules;
     let mut run = ExampleRun {
         ran_on: "the embedded engine".into(),
@@ -49,38 +46,55 @@ pub async fn examples_for(
     if runnable.is_empty() {
         return Ok(run);
     }
-    let verdicts = crate::server::runtime::on_query_runtime({
+    let here = crate::server::runtime::on_query_runtime({
         let runnable = runnable.clone();
+        let (columns, types) = (columns.clone(), types.clone());
         async move { run_examples_local(&columns, &types, &runnable).await }
     })
     .await
     .map_err(|e| AppError::internal("running the rules' examples", e))?;
-    for ((rule, examples), outcome) in runnable.into_iter().zip(verdicts) {
-        let entry = match outcome {
-            Ok(verdicts) => RuleExamples {
-                rule_name: rule.name.clone(),
-                examples: verdicts
-                    .into_iter()
-                    .map(|v| ExampleOutcome {
-                        row: v.example.row,
-                        expected: verdict(v.example.must_pass),
-                        got: v.passed.map(verdict),
-                    })
-                    .collect(),
-                error: None,
-            },
-            Err(e) => RuleExamples {
-                rule_name: rule.name.clone(),
-                examples: examples
-                    .into_iter()
-                    .map(|x| ExampleOutcome {
-                        row: x.row,
-                        expected: verdict(x.must_pass),
-                        got: None,
-                    })
-                    .collect(),
-                error: Some(e),
-            },
+    let there = state
+        .workspace
+        .run_examples(caller, &columns, &types, &runnable)
+        .await?;
+    let mut there_verdicts = Vec::new();
+    if let Some((ran_on, verdicts)) = there {
+        run.ran_on = format!("the embedded engine and {ran_on}");
+        there_verdicts = verdicts;
+    }
+    for (i, ((rule, examples), outcome)) in runnable.into_iter().zip(here).enumerate() {
+        let (on_warehouse, warehouse_error) = match there_verdicts.get(i) {
+            None => (vec![None; examples.len()], None),
+            Some(Ok(verdicts)) => (
+                verdicts.iter().map(|v| v.passed.map(verdict)).collect(),
+                None,
+            ),
+            Some(Err(e)) => (
+                vec![None; examples.len()],
+                Some(format!("on the warehouse: {e}")),
+            ),
+        };
+        let (got, error): (Vec<Option<String>>, Option<String>) = match outcome {
+            Ok(verdicts) => (
+                verdicts.iter().map(|v| v.passed.map(verdict)).collect(),
+                None,
+            ),
+            Err(e) => (vec![None; examples.len()], Some(e)),
+        };
+        let entry = RuleExamples {
+            rule_name: rule.name.clone(),
+            examples: examples
+                .into_iter()
+                .zip(got)
+                .zip(on_warehouse)
+                .map(|((x, got), on_warehouse)| ExampleOutcome {
+                    row: x.row,
+                    expected: verdict(x.must_pass),
+                    got,
+                    on_warehouse,
+                })
+                .collect(),
+            error: error.or(warehouse_error),
         };
         run.wrong += entry.examples.iter().filter(|e| e.is_wrong()).count();
         run.rules.push(entry);
@@ -88,12 +102,13 @@ pub async fn examples_for(
     Ok(run)
 }
 
-/// Refuses when an example gives the wrong verdict, naming the rule and the example.
-pub fn refuse_wrong(run: &ExampleRun) -> Result<(), AppError> {
+/// Refuses `doing` ("submitting for review") when an example gives the wrong verdict, naming
+/// the rule and the example.
+pub fn refuse_wrong(run: &ExampleRun, doing: &str) -> Result<(), AppError> {
     match run.first_wrong() {
         None => Ok(()),
         Some(what) => Err(AppError::BadRequest(format!(
-            "{what}; fix the rule or the example before submitting for review ({} wrong in all)",
+            "{what}; fix the rule or the example before {doing} ({} wrong in all)",
             run.wrong
         ))),
     }

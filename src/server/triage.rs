@@ -34,8 +34,9 @@ pub async fn triage_for(
             "the rules of run {run_id} are no longer kept; validate again to see why rows fail"
         )));
     }
-    let described = state.workspace.describe_table(caller, &table).await?;
-    let names: Vec<String> = described.columns.iter().map(|c| c.name.clone()).collect();
+    // The columns only (Unity Catalog metadata in a workspace): no row is counted for them.
+    let columns = state.workspace.columns(caller, &table).await?;
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let resolved = validate_rule_set(&Value::Array(rules), Some(&names)).rules;
     let mut failing: Vec<(&str, u64)> = validation
         .rule_results
@@ -58,11 +59,18 @@ pub async fn triage_for(
         .filter(|r| failing.iter().any(|(n, _)| *n == r.name))
         .collect();
     let (rules, rows) = state.workspace.triage(caller, &table, &picked).await?;
-    Ok(Triage {
+    let mut triage = Triage {
         run_id: run_id.to_string(),
         table_name: table.to_string(),
         rules,
         rows,
         summary: None,
-    })
+    };
+    triage.summary = crate::server::assistant::triage::summarize(
+        state.analysis.assistant.as_ref(),
+        caller,
+        &triage,
+    )
+    .await;
+    Ok(triage)
 }

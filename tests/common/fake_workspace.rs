@@ -691,6 +691,66 @@ fn named(params: &Value) -> HashMap<String, Value> {
         .collect()
 }
 
+/// The examples statement (each rule's inline rows, tagged `N AS __dqx_r`): this warehouse
+/// passes every example, whatever the rule.
+fn examples_pass(id: &str, sql: &str) -> Response {
+    let parts: Vec<&str> = sql.split(" AS __dqx_r, ").collect();
+    let mut data = Vec::new();
+    for k in 1..parts.len() {
+        let rule: String = parts[k - 1]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        for ex in 0..parts[k].matches(" AS __dqx_ex").count() {
+            data.push(vec![json!(rule), json!(ex.to_string()), json!("0")]);
+        }
+    }
+    answer(id, &["__dqx_r", "__dqx_ex", "__f"], data)
+}
+
+/// The triage's cardinality statement over the 12-row table: every column counted has 12
+/// distinct values (`d0`, `d1`, … as asked).
+fn triage_cardinality(id: &str, sql: &str) -> Response {
+    let names: Vec<String> = sql
+        .match_indices(" AS d")
+        .map(|(at, m)| {
+            let digits: String = sql[at + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            format!("d{digits}")
+        })
+        .collect();
+    let columns: Vec<&str> = names.iter().map(String::as_str).collect();
+    answer(id, &columns, vec![vec![json!("12"); names.len()]])
+}
+
+/// A triage's grouped statement over the 12-row table: row 5 fails, the 11 others pass, and
+/// each candidate column keys every row by its customer id.
+fn triage_groups(id: &str, sql: &str) -> Response {
+    let candidates = sql.matches(" AS __k").count();
+    let mut data = vec![
+        vec![json!("-1"), Value::Null, json!("1"), json!("1")],
+        vec![json!("-1"), Value::Null, json!("0"), json!("11")],
+    ];
+    for set in 0..candidates {
+        for row in 1..=ROWS {
+            let failing = if row == 5 { "1" } else { "0" };
+            data.push(vec![
+                json!(set.to_string()),
+                json!(row.to_string()),
+                json!(failing),
+                json!("1"),
+            ]);
+        }
+    }
+    answer(id, &["__set", "__key", "__f", "__n"], data)
+}
+
 /// A statement's answer of text cells under `columns`.
 fn answer(id: &str, columns: &[&str], data: Vec<Vec<Value>>) -> Response {
     let n = data.len();
@@ -934,6 +994,15 @@ async fn submit(
     }
     if sql.starts_with("DESCRIBE HISTORY") {
         return history(&id);
+    }
+    if sql.contains(" AS __dqx_r, __dqx_ex") {
+        return examples_pass(&id, &sql);
+    }
+    if sql.contains("FROM __dqx_t GROUP BY") {
+        return triage_groups(&id, &sql);
+    }
+    if sql.contains(") __dqx_s") && sql.contains("approx_count_distinct(") {
+        return triage_cardinality(&id, &sql);
     }
     if sql.contains("approx_count_distinct(") {
         return health_sample(&id, &sql);

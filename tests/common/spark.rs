@@ -85,3 +85,76 @@ pub fn run_notebook_job(python: &str, job: &serde_json::Value) -> serde_json::Va
     );
     serde_json::from_slice(&out.stdout).expect("the runner's answer")
 }
+
+/// Runs `statements` (after `setup`) on a local Spark session through `tests/spark/run_sql.py`:
+/// one answer per statement, `{"columns", "rows"}` or `{"error"}`.
+pub fn run_sql(python: &str, setup: &[String], statements: &[String]) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let warehouse = tempfile::tempdir().unwrap();
+    let job = serde_json::json!({
+        "setup": setup,
+        "statements": statements,
+        "warehouse_dir": warehouse.path().join("w").display().to_string(),
+    });
+    let mut child = Command::new(python)
+        .arg(script("run_sql.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the Spark runner");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(job.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the Spark runner failed");
+    serde_json::from_slice(&out.stdout).expect("the Spark runner's answer")
+}
+
+/// Spark as a `TextQuery`: each statement on its own local session (`run_sql`).
+pub struct SparkText(pub String);
+
+#[async_trait::async_trait]
+impl dqx_manager::engine::text_query::TextQuery for SparkText {
+    async fn query(&self, sql: &str) -> Result<dqx_manager::engine::text_query::TextRows, String> {
+        let python = self.0.clone();
+        let statements = vec![sql.to_string()];
+        let answers = tokio::task::spawn_blocking(move || run_sql(&python, &[], &statements))
+            .await
+            .map_err(|e| e.to_string())?;
+        let answer = answers.into_iter().next().ok_or("no answer")?;
+        if let Some(error) = answer.get("error").and_then(|e| e.as_str()) {
+            return Err(error.to_string());
+        }
+        let columns = answer["columns"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rows = answer["rows"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        r.as_array()
+                            .map(|cells| {
+                                cells
+                                    .iter()
+                                    .map(|c| c.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(dqx_manager::engine::text_query::TextRows { columns, rows })
+    }
+}

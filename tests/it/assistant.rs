@@ -415,3 +415,37 @@ async fn a_model_edit_is_checked_and_an_unusable_one_falls_back_to_the_offline_r
         reply.text
     );
 }
+
+/// With a model, a triage carries its short summary, written over the figures only: the
+/// prompt holds the segments and shares and no row of the table.
+#[tokio::test]
+async fn a_triage_summary_is_written_by_the_model_over_the_figures_only() {
+    let said = "The NULL currencies all come from orders placed on 2024-03-14 and 2024-03-15.";
+    let (url, seen) = fake_model(said.into(), Duration::ZERO).await;
+    let (app, _dir) = app(Some(&url)).await;
+    let rules = json!([not_null("currency")]);
+    let started = call(
+        &app,
+        "/api/start_validation",
+        &ALICE,
+        json!({"table": "main.sales.orders", "rules": rules}),
+    )
+    .await;
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        wait_for_run(&app, &ALICE, &run_id).await["state"],
+        "completed"
+    );
+    let asked_before = seen.lock().unwrap().len();
+    let triage = call(&app, "/api/triage_run", &ALICE, json!({"run_id": run_id})).await;
+    assert_eq!(triage.status, StatusCode::OK, "{}", triage.text);
+    assert_eq!(triage.body["summary"], said, "{}", triage.text);
+    let asked = seen.lock().unwrap()[asked_before..].to_vec();
+    assert_eq!(asked.len(), 1, "one request for the summary");
+    let prompt = asked[0]["messages"].to_string();
+    assert!(prompt.contains("order_ts on 2024-03-14"), "{prompt}");
+    assert!(prompt.contains("currency_is_null"), "{prompt}");
+    // Figures only: no row's values (an order id, an amount) reach the model.
+    assert!(!prompt.contains("order_id\\\":"), "{prompt}");
+    assert!(!prompt.contains("amount"), "{prompt}");
+}

@@ -168,6 +168,56 @@ async fn a_rule_with_a_wrong_example_blocks_submit() {
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
 }
 
+/// Where no review applies a save is active at once, so a wrong example refuses the save itself
+/// (naming the rule and the example) and nothing is saved; a right one saves.
+#[tokio::test]
+async fn without_review_a_wrong_example_refuses_the_save() {
+    use crate::common::http::{ALICE, app_without_review, call};
+    use axum::http::StatusCode;
+    let (app, _dir) = app_without_review().await;
+    let table = "main.sales.orders";
+    let with_limit = |limit: i64| {
+        json!([rule(
+            "amount_not_negative",
+            "is_not_less_than",
+            json!({"column": "amount", "limit": limit}),
+            json!({"pass": [{"amount": 3}], "fail": [{"amount": -5}]})
+        )])
+    };
+    let refused = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": with_limit(-10)}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(
+        refused.text.contains("amount_not_negative")
+            && refused.text.contains("-5")
+            && refused.text.contains("active version"),
+        "{}",
+        refused.text
+    );
+    let history = call(&app, "/api/rule_history", &ALICE, json!({"table": table})).await;
+    assert_eq!(
+        history.body,
+        json!([]),
+        "nothing was saved: {}",
+        history.text
+    );
+
+    let saved = call(
+        &app,
+        "/api/save_rule_set",
+        &ALICE,
+        json!({"table": table, "rules": with_limit(0)}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(saved.body["is_active"], true, "{}", saved.text);
+}
+
 /// Every example generation proposes gives its expected verdict on the embedded engine, on the
 /// four sample tables.
 #[tokio::test]
@@ -290,5 +340,102 @@ async fn generated_examples_give_their_verdicts_on_spark_too() {
         for ((case, want), got) in cases.iter().zip(&expected).zip(&got) {
             assert_eq!(want, got, "{table} {}", case["rule"]["name"]);
         }
+
+        // The app's own Spark statement (what a workspace runs on the warehouse as the caller)
+        // gives the same verdicts, all rules in one statement.
+        let resolved = dqx_manager::model::rules::validate::validate_rule_set(
+            &Value::Array(generated.rules.clone()),
+            None,
+        )
+        .rules;
+        let runnable: Vec<_> = resolved
+            .into_iter()
+            .filter_map(|r| {
+                let examples = dqx_manager::engine::examples::examples_of(&r.user_metadata).ok()?;
+                (!examples.is_empty()).then_some((r, examples))
+            })
+            .collect();
+        let (names, types): (Vec<String>, Vec<String>) = columns.iter().cloned().unzip();
+        let on_spark = dqx_manager::engine::examples::run_examples(
+            &crate::common::spark::SparkText(python.clone()),
+            dqx_manager::engine::sql::Dialect::Spark,
+            &names,
+            &types,
+            &runnable,
+        )
+        .await;
+        assert_eq!(on_spark.len(), expected.len());
+        for (((rule, _), want), got) in runnable.iter().zip(&expected).zip(on_spark) {
+            let got: Vec<bool> = got
+                .unwrap_or_else(|e| panic!("{table} {}: {e}", rule.name))
+                .iter()
+                .map(|v| v.passed.unwrap_or_else(|| panic!("{table} {}", rule.name)))
+                .collect();
+            assert_eq!(want, &got, "{table} {} on the app's Spark SQL", rule.name);
+        }
+    }
+}
+
+/// In a workspace the examples also run on the warehouse as the caller, all rules in one
+/// statement with no table read, and the warehouse's verdict counts: this fake warehouse passes
+/// every example, so the "fail" example it lets through is wrong there even though the embedded
+/// engine fails it, and the answer says which engine disagreed.
+#[tokio::test]
+async fn in_a_workspace_the_warehouse_verdicts_count_as_the_callers() {
+    use crate::common::fake_workspace::app_on_fake;
+    use crate::common::http::call;
+    use axum::http::StatusCode;
+    let alice = [
+        ("x-forwarded-access-token", "alice-token"),
+        ("x-forwarded-email", "alice@example.com"),
+    ];
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let rules = json!([
+        rule(
+            "email_is_null",
+            "is_not_null",
+            json!({"column": "email"}),
+            json!({"pass": [{"email": "a@b.c"}], "fail": [{"email": null}]})
+        ),
+        rule(
+            "id_is_null",
+            "is_not_null",
+            json!({"column": "customer_id"}),
+            json!({"pass": [{"customer_id": 7}]})
+        ),
+    ]);
+    let ran = call(
+        &app,
+        "/api/run_examples",
+        &alice,
+        json!({"table": "main.sales.customers", "rules": rules}),
+    )
+    .await;
+    assert_eq!(ran.status, StatusCode::OK, "{}", ran.text);
+    assert_eq!(
+        ran.body["ran_on"],
+        "the embedded engine and SQL warehouse wh-1, as you"
+    );
+    let email = &ran.body["rules"][0]["examples"];
+    assert_eq!(email[0]["got"], "pass");
+    assert_eq!(email[0]["on_warehouse"], "pass");
+    assert_eq!(email[1]["got"], "fail");
+    assert_eq!(email[1]["on_warehouse"], "pass");
+    assert_eq!(ran.body["rules"][1]["examples"][0]["on_warehouse"], "pass");
+    assert_eq!(ran.body["wrong"], 1, "{}", ran.text);
+
+    let statements = fake.statements.lock().unwrap().clone();
+    assert_eq!(
+        statements.len(),
+        1,
+        "one statement for all rules: {statements:?}"
+    );
+    assert!(
+        !statements[0].0.contains("`main`.`sales`.`customers`"),
+        "no table is read: {}",
+        statements[0].0
+    );
+    for (what, token) in fake.calls() {
+        assert_eq!(token, "alice-token", "{what} was not sent as alice");
     }
 }

@@ -15,8 +15,6 @@ use dqx_manager::model::results::ValidationResult;
 use dqx_manager::model::rules::validate::validate_rule_set;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -783,29 +781,7 @@ struct Case {
 }
 
 fn run_spark(python: &str, setup: &[String], statements: &[String]) -> Vec<Value> {
-    let warehouse = tempfile::tempdir().unwrap();
-    let job = json!({
-        "setup": setup,
-        "statements": statements,
-        "warehouse_dir": warehouse.path().join("w").display().to_string(),
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spark/run_sql.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the Spark runner");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "the Spark runner failed");
-    serde_json::from_slice(&out.stdout).expect("the Spark runner's answer")
+    crate::common::spark::run_sql(python, setup, statements)
 }
 
 fn answer_rows(answer: &Value) -> Vec<Vec<Option<String>>> {

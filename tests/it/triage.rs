@@ -104,3 +104,100 @@ async fn a_validation_run_is_triaged_as_its_caller_and_only_by_them() {
         passing.text
     );
 }
+
+/// In a workspace the triage runs on the warehouse as the caller: the cardinality statement and
+/// one grouped statement, then ai_query for the summary over the figures, all with alice's token
+/// and nothing as the service principal; bob cannot triage her run.
+#[tokio::test]
+async fn a_workspace_triage_is_two_statements_and_a_summary_as_the_caller() {
+    use axum::http::StatusCode;
+    use common::fake_workspace::app_on_fake;
+    use common::http::{call, wait_for_run};
+    let alice = [
+        ("x-forwarded-access-token", "alice-token"),
+        ("x-forwarded-email", "alice@example.com"),
+    ];
+    let bob = [
+        ("x-forwarded-access-token", "bob-token"),
+        ("x-forwarded-email", "bob@example.com"),
+    ];
+    let (app, fake, _dir) = app_on_fake(&[]).await;
+    let rules = json!([
+        {"name": "email_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}},
+    ]);
+    let started = call(
+        &app,
+        "/api/start_validation",
+        &alice,
+        json!({"table": "main.sales.customers", "rules": rules}),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        wait_for_run(&app, &alice, &run_id).await["state"],
+        "completed"
+    );
+    let validated = fake.statements.lock().unwrap().len();
+    let calls_before = fake.calls().len();
+
+    let triage = call(&app, "/api/triage_run", &alice, json!({"run_id": run_id})).await;
+    assert_eq!(triage.status, StatusCode::OK, "{}", triage.text);
+    let rule = &triage.body["rules"][0];
+    assert_eq!(rule["rule_name"], "email_is_null", "{}", triage.text);
+    assert_eq!(
+        (rule["failing"].as_u64(), rule["passing"].as_u64()),
+        (Some(1), Some(11))
+    );
+    assert!(
+        rule.get("note").is_none(),
+        "it was triaged: {}",
+        triage.text
+    );
+    assert_eq!(
+        rule["segments"],
+        json!([]),
+        "one failing row is no segment: {}",
+        triage.text
+    );
+
+    let sent = fake.statements.lock().unwrap()[validated..].to_vec();
+    let statements: Vec<String> = sent.iter().map(|(sql, _)| sql.clone()).collect();
+    assert_eq!(statements.len(), 3, "{statements:?}");
+    assert!(
+        statements[0].contains("approx_count_distinct("),
+        "{}",
+        statements[0]
+    );
+    assert!(
+        statements[1].contains("GROUP BY __k0, __f"),
+        "{}",
+        statements[1]
+    );
+    for sql in &statements[..2] {
+        assert!(sql.contains("`main`.`sales`.`customers`"), "{sql}");
+    }
+    // The summary: ai_query as alice, over the figures (no table read, no row in the prompt).
+    assert!(statements[2].contains("ai_query("), "{}", statements[2]);
+    let prompt = sent[2].1.to_string();
+    assert!(
+        prompt.contains("email_is_null") && prompt.contains("failing_rows"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("`main`.`sales`"), "{prompt}");
+    assert!(triage.body["summary"].is_string(), "{}", triage.text);
+    let calls = fake.calls();
+    let since: Vec<_> = calls[calls_before..].iter().collect();
+    assert!(
+        since
+            .iter()
+            .any(|(what, _)| what.contains("/sql/statements")),
+        "{since:?}"
+    );
+    for (what, token) in since {
+        assert_eq!(token, "alice-token", "{what} was not sent as alice");
+    }
+
+    let denied = call(&app, "/api/triage_run", &bob, json!({"run_id": run_id})).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND, "{}", denied.text);
+}

@@ -123,6 +123,10 @@ fn apply_all(
     context: &mut Context,
 ) -> Result<Outcome, String> {
     let warn = intents.contains(&EditIntent::Criticality(Criticality::Warn));
+    let before: Vec<(usize, Option<Value>)> = targets
+        .iter()
+        .map(|&t| (t, work.rule(t).cloned()))
+        .collect();
     let mut changed = false;
     let mut unchanged_why = None;
     // Criticality last, so a rule a limit added in this clause has it already.
@@ -147,7 +151,19 @@ fn apply_all(
             false => unchanged_why = Some(already(intent)),
         }
     }
-    context.targets = targets;
+    // "… and make that rule a warning": the next clause means the rules this one changed (a
+    // rule it added counts), or, where it changed none, the ones it named.
+    let touched: Vec<usize> = targets
+        .iter()
+        .copied()
+        .filter(|t| {
+            before
+                .iter()
+                .find(|(slot, _)| slot == t)
+                .is_none_or(|(_, was)| was.as_ref() != work.rule(*t))
+        })
+        .collect();
+    context.targets = if touched.is_empty() { targets } else { touched };
     context.intents = intents.to_vec();
     Ok(if changed {
         Outcome::Changed

@@ -13,7 +13,7 @@ mod target;
 mod corpus;
 
 use crate::engine::prompt::ColumnFacts;
-use crate::engine::prompt::clauses::{clauses, sentences};
+use crate::engine::prompt::clauses::{LIST_MARKERS, clauses_with, sentences};
 use crate::model::edits::{ChangeKind, ProposedEdit, RuleEdit};
 use crate::model::rules::diff::rule_key;
 use serde_json::Value;
@@ -128,6 +128,14 @@ impl Work {
     }
 }
 
+/// The words that start a list of values in an instruction: the prompt's, and the edit verbs
+/// that add or take values ("accept CHF and JPY" is one clause, not two).
+fn edit_markers() -> Vec<&'static str> {
+    let mut markers = LIST_MARKERS.to_vec();
+    markers.extend(["accept", "allow", "no longer accept", "no longer allow"]);
+    markers
+}
+
 /// Reads `instruction` against `rules` and the table's `columns`.
 pub fn read_edit(instruction: &str, rules: &[Value], columns: &[ColumnFacts]) -> ProposedEdit {
     let mut work = Work::new(rules);
@@ -137,7 +145,7 @@ pub fn read_edit(instruction: &str, rules: &[Value], columns: &[ColumnFacts]) ->
     };
     let mut context = apply::Context::default();
     for sentence in sentences(instruction) {
-        for clause in clauses(&sentence) {
+        for clause in clauses_with(&sentence, &edit_markers()) {
             match apply::clause(&mut work, &clause, columns, &mut context) {
                 Ok(apply::Outcome::Changed) => {}
                 Ok(apply::Outcome::Unchanged(why)) => {

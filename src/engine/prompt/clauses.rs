@@ -116,8 +116,8 @@ fn tokens(sentence: &str) -> Vec<Token<'_>> {
 }
 
 /// Whether the words `from` on start a list of values.
-fn list_starts_at(words: &[String], from: usize) -> Option<usize> {
-    LIST_MARKERS.iter().find_map(|m| {
+fn list_starts_at(markers: &[&str], words: &[String], from: usize) -> Option<usize> {
+    markers.iter().find_map(|m| {
         let marker: Vec<&str> = m.split(' ').collect();
         let fits = marker
             .iter()
@@ -134,6 +134,12 @@ fn asks_something(piece: &[String]) -> bool {
 
 /// Clauses of a sentence, as written.
 pub fn clauses(sentence: &str) -> Vec<String> {
+    clauses_with(sentence, LIST_MARKERS)
+}
+
+/// Clauses of a sentence, as written, where each of `markers` starts a list of values that an
+/// "and" does not cut ("one of EUR and USD"; an edit's "accept CHF and JPY").
+pub fn clauses_with(sentence: &str, markers: &[&str]) -> Vec<String> {
     let toks = tokens(sentence);
     let words: Vec<String> = toks.iter().map(|t| lower_words(t.text).join(" ")).collect();
     let mut out: Vec<String> = Vec::new();
@@ -141,7 +147,7 @@ pub fn clauses(sentence: &str) -> Vec<String> {
     let mut i = 0;
     while i < toks.len() {
         let word = words[i].as_str();
-        if let Some(len) = list_starts_at(&words, i) {
+        if let Some(len) = list_starts_at(markers, &words, i) {
             // The marker, then items up to the first that asks something.
             for t in &toks[i..i + len] {
                 current.push(t.text);

@@ -1,5 +1,6 @@
-//! Argument values ↔ the text in a form field, by the parameter's kind. A field that does not
-//! hold a value of the right kind keeps the text as a string, so the validator can point at it.
+//! Argument values ↔ the text in a form field, by the parameter's kind, and a rule's examples ↔
+//! their two boxes. A field that does not hold a value of the right kind keeps the text as a
+//! string, so the validator can point at it.
 
 use crate::model::rules::functions::ArgKind;
 use serde_json::Value;
@@ -79,10 +80,72 @@ pub fn text_to_arg(kind: ArgKind, text: &str) -> Option<Value> {
     })
 }
 
+/// One example row per line: a JSON object as compact text, or (a line that did not read) the
+/// line itself.
+fn rows_to_lines(rows: Option<&Value>) -> String {
+    rows.and_then(Value::as_array)
+        .map(|rows| rows.iter().map(item_text).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
+}
+
+/// The two boxes a rule's examples (`user_metadata.examples`, JSON text) show: the rows that
+/// must pass and those that must fail, one per line. Text that does not read shows in "pass"
+/// as it is, so nothing typed is lost.
+pub fn examples_to_lines(text: Option<&str>) -> (String, String) {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return (String::new(), String::new());
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => (
+            rows_to_lines(value.get("pass")),
+            rows_to_lines(value.get("fail")),
+        ),
+        Err(_) => (text.to_string(), String::new()),
+    }
+}
+
+/// A box's lines as rows: each non-empty line read as JSON, else kept as text (the validator
+/// then names the row that is not one).
+fn lines_to_rows(lines: &str) -> Vec<Value> {
+    lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| Value::String(l.to_string())))
+        .collect()
+}
+
+/// The `user_metadata.examples` text for the two boxes; `None` when both are empty.
+pub fn lines_to_examples(pass: &str, fail: &str) -> Option<String> {
+    let (pass, fail) = (lines_to_rows(pass), lines_to_rows(fail));
+    if pass.is_empty() && fail.is_empty() {
+        return None;
+    }
+    Some(serde_json::json!({"pass": pass, "fail": fail}).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn examples_round_trip_through_their_boxes() {
+        let text = r#"{"pass":[{"currency":"EUR"},{"amount":5}],"fail":[{"currency":null}]}"#;
+        let (pass, fail) = examples_to_lines(Some(text));
+        assert_eq!(pass, "{\"currency\":\"EUR\"}\n{\"amount\":5}");
+        assert_eq!(fail, "{\"currency\":null}");
+        let back = lines_to_examples(&pass, &fail).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&back).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+        assert_eq!(lines_to_examples("  \n", ""), None);
+        // A line that does not read is kept as typed, for the validator to point at.
+        let kept = lines_to_examples("{\"a\": 1}\n{oops", "").unwrap();
+        assert_eq!(examples_to_lines(Some(&kept)).0, "{\"a\":1}\n{oops");
+        assert_eq!(examples_to_lines(Some("{not json")).0, "{not json");
+    }
 
     #[test]
     fn fields_round_trip_their_values() {

@@ -2,7 +2,7 @@
 //! list), typed fields for that function's arguments (columns offered from the table), and a
 //! filter; every problem the validator finds is shown at its field.
 
-use super::fields::{arg_to_text, text_to_arg};
+use super::fields::{arg_to_text, examples_to_lines, lines_to_examples, text_to_arg};
 use super::state::{Editor, field_within};
 use crate::model::rules::functions::{ArgKind, FUNCTIONS, Param, find};
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ const SHOWN_FIELDS: &[&str] = &[
     "check.arguments",
     "check.for_each_column",
     "filter",
+    "user_metadata.examples",
 ];
 
 fn set_or_remove(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -132,6 +133,63 @@ fn ArgumentField(
             {input}
             <FieldProblems editor index field=format!("check.arguments.{}", param.name)/>
         </div>
+    }
+}
+
+/// The rule's examples: rows that must pass and rows that must fail, one JSON object a line,
+/// kept as `user_metadata.examples` (changed when a box loses focus, so typing is not rewritten).
+#[component]
+fn ExamplesField(editor: Editor, id: u64, index: Memo<Option<usize>>) -> impl IntoView {
+    let lines = move || {
+        let rule = editor.rule(id).unwrap_or(Value::Null);
+        examples_to_lines(
+            rule.pointer("/user_metadata/examples")
+                .and_then(Value::as_str),
+        )
+    };
+    let set = move |pass: Option<String>, fail: Option<String>| {
+        let (old_pass, old_fail) = lines();
+        let text = lines_to_examples(&pass.unwrap_or(old_pass), &fail.unwrap_or(old_fail));
+        editor.update(id, |rule| {
+            let Some(obj) = rule.as_object_mut() else {
+                return;
+            };
+            let meta = obj
+                .entry("user_metadata")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(meta) = meta.as_object_mut() {
+                set_or_remove(meta, "examples", text.clone().map(Value::String));
+            }
+            if obj
+                .get("user_metadata")
+                .and_then(Value::as_object)
+                .is_some_and(Map::is_empty)
+            {
+                obj.remove("user_metadata");
+            }
+        })
+    };
+    let pass_id = format!("rule-{id}-examples-pass");
+    let fail_id = format!("rule-{id}-examples-fail");
+    view! {
+        <fieldset class="field wide examples-field">
+            <legend>"Examples (optional): one row a line, as JSON — columns not named are NULL"</legend>
+            <div class="field">
+                <label for=pass_id.clone()>"Rows that must pass"</label>
+                <textarea id=pass_id.clone() class="mono" rows="2" spellcheck="false"
+                    placeholder="{\"currency\": \"EUR\"}"
+                    prop:value=move || lines().0
+                    on:change=move |ev| set(Some(event_target_value(&ev)), None)></textarea>
+            </div>
+            <div class="field">
+                <label for=fail_id.clone()>"Rows that must fail"</label>
+                <textarea id=fail_id.clone() class="mono" rows="2" spellcheck="false"
+                    placeholder="{\"currency\": null}"
+                    prop:value=move || lines().1
+                    on:change=move |ev| set(None, Some(event_target_value(&ev)))></textarea>
+            </div>
+            <FieldProblems editor index field="user_metadata.examples".to_string()/>
+        </fieldset>
     }
 }
 
@@ -303,6 +361,7 @@ pub fn RuleCard(editor: Editor, id: u64) -> impl IntoView {
                             prop:value=move || text_at("/filter") on:input=move |ev| set_top("filter", event_target_value(&ev))/>
                         <FieldProblems editor index field="filter".to_string()/>
                     </div>
+                    <ExamplesField editor id index/>
                 </div>
             </Show>
         </li>

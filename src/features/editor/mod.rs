@@ -3,6 +3,7 @@
 pub mod api;
 pub mod draft;
 pub mod examples_api;
+pub mod examples_check;
 pub mod fields;
 pub mod form;
 pub mod instruct;

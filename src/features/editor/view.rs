@@ -207,6 +207,7 @@ pub fn RuleEditor(editor: Editor, #[prop(into)] table: Signal<String>) -> impl I
                     }).collect_view())}
                 </ul>
             </div>
+            <super::examples_check::ExamplesCheck editor table/>
         </div>
     }
 }

@@ -57,11 +57,24 @@ pub async fn save_rule_set(
     use crate::server::store::{AuditAction, NewRuleSet, ops};
     let (ctx, table, columns) =
         crate::server::request::RequestContext::for_table_columns(&table).await?;
+    let table_name = table.clone();
     let (table, columns) = (table.to_string(), Some(columns));
     let rules = ctx.rules_in(rules)?;
     ctx.notes_in(user_prompt.as_deref(), &ai_summary, &metadata)?;
     let ai_summary = ai_summary.filter(|a| crate::model::analysis::describes(a, rules.len()));
     let draft = guard::drafts(&ctx, &table);
+    if !draft {
+        // Active at once, with no review: a rule letting through its own "fail" example is
+        // refused here, as submit refuses it where review applies.
+        let examples = ctx.respond(
+            crate::server::examples::examples_for(&ctx.state, &ctx.caller, &table_name, &rules)
+                .await,
+        )?;
+        ctx.respond(crate::server::examples::refuse_wrong(
+            &examples,
+            "saving it as the active version",
+        ))?;
+    }
     let name = table.clone();
     let new = NewRuleSet {
         table_name: table,

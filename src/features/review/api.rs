@@ -28,7 +28,10 @@ pub async fn submit_rule_set(table: String, version: i32) -> Result<RuleSetSumma
     let examples = ctx.respond(
         crate::server::examples::examples_for(&ctx.state, &ctx.caller, &name, &set.rules).await,
     )?;
-    ctx.respond(crate::server::examples::refuse_wrong(&examples))?;
+    ctx.respond(crate::server::examples::refuse_wrong(
+        &examples,
+        "submitting for review",
+    ))?;
     let done = crate::server::review::service::submit(
         ctx.state.store.as_ref(),
         &ctx.caller,

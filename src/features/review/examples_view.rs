@@ -17,7 +17,7 @@ fn lines(run: &ExampleRun) -> Vec<(String, String, String, String, bool)> {
                 rule.rule_name.clone(),
                 Value::Object(e.row.clone()).to_string(),
                 e.expected.clone(),
-                e.got.clone().unwrap_or_else(|| {
+                e.verdicts().unwrap_or_else(|| {
                     rule.error
                         .clone()
                         .map_or("not run".into(), |why| format!("not run: {why}"))
@@ -74,6 +74,7 @@ pub fn VersionExamples(table: String, rules: Vec<Value>) -> impl IntoView {
                             }).collect_view();
                             view! {
                                 <p role="status">{summary}</p>
+                                <p class="muted">{format!("Run on {}, over the examples' own rows: no table's data is read.", run.ran_on)}</p>
                                 <div class="grid-scroll">
                                     <table class="data-grid">
                                         <caption>"Examples and their verdicts"</caption>

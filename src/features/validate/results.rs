@@ -90,8 +90,9 @@ pub fn ValidationResults(
             <DownloadLink label="Download report" file_name=file_name mime="application/octet-stream" text=report/>
             <RuleTable rules total_rows/>
             {(!bars.is_empty()).then(|| view! { <BarChart title="Violations per rule" bars/> })}
-            {run_id.filter(|_| result.rule_results.iter().any(|r| r.violation_count > 0)).map(|run_id| view! {
-                <super::triage::TriagePanel run_id/>
+            {run_id.filter(|_| result.rule_results.iter().any(|r| r.violation_count > 0)).map(|run_id| {
+                let failing_rules: Vec<String> = result.rule_results.iter().filter(|r| r.violation_count > 0).map(|r| r.rule_name.clone()).collect();
+                view! { <super::triage::TriagePanel run_id failing_rules/> }
             })}
             {(!failing.is_empty()).then(|| view! {
                 <h4>"Sample violating rows"</h4>

@@ -42,19 +42,25 @@ fn findings(rule: &RuleTriage) -> Vec<String> {
     out
 }
 
-/// The button and, once asked, the findings.
+/// The button and, once asked, the findings: for every failing rule, or the one picked.
 #[component]
-pub fn TriagePanel(run_id: String) -> impl IntoView {
+pub fn TriagePanel(
+    run_id: String,
+    /// The run's failing rules, most failing first or as listed.
+    failing_rules: Vec<String>,
+) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let triage: RwSignal<Option<Triage>> = RwSignal::new(None);
     let run_id = StoredValue::new(run_id);
+    let picked = RwSignal::new(String::new());
     let ask = move |_| {
         busy.set(true);
         error.set(None);
         let id = run_id.get_value();
+        let rule = Some(picked.get_untracked()).filter(|r| !r.is_empty());
         leptos::task::spawn_local(async move {
-            match triage_run(id, None).await {
+            match triage_run(id, rule).await {
                 Ok(t) => triage.set(Some(t)),
                 Err(e) => error.set(Some(e)),
             }
@@ -64,6 +70,16 @@ pub fn TriagePanel(run_id: String) -> impl IntoView {
     view! {
         <section class="triage" aria-labelledby="triage-heading">
             <h4 id="triage-heading">"Why do rows fail?"</h4>
+            {(failing_rules.len() > 1).then(|| view! {
+                <label class="inline">
+                    "For "
+                    <select prop:value=move || picked.get() on:change=move |ev| picked.set(event_target_value(&ev))>
+                        <option value="">{format!("every failing rule ({})", failing_rules.len())}</option>
+                        {failing_rules.iter().map(|r| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+            })}
+            " "
             <button type="button" class="secondary" on:click=ask disabled=move || busy.get()>
                 {move || if busy.get() { "Looking for patterns…" } else { "Find where failures concentrate" }}
             </button>
@@ -80,7 +96,7 @@ pub fn TriagePanel(run_id: String) -> impl IntoView {
                 }).collect_view();
                 view! {
                     <p class="muted">{format!("Looked at {} rows, as you.", count(t.rows))}</p>
-                    {t.summary.clone().map(|s| view! { <p>{s}</p> })}
+                    {t.summary.clone().map(|s| view! { <p class="triage-summary"><strong>"In short (written by the model from these figures): "</strong>{s}</p> })}
                     {rules}
                 }
             })}

@@ -213,9 +213,9 @@ pub async fn propose_for(
     rules: &[Value],
     instruction: &str,
 ) -> Result<ProposedEdit, crate::server::error::AppError> {
-    let description = state.workspace.describe_table(caller, table).await?;
+    // The columns only (Unity Catalog metadata in a workspace): no row is counted for them.
+    let description = state.workspace.columns(caller, table).await?;
     let columns: Vec<ColumnFacts> = description
-        .columns
         .iter()
         .map(|c| ColumnFacts {
             name: c.name.clone(),

@@ -12,6 +12,7 @@ pub mod openai;
 pub mod prompt;
 pub mod reply;
 pub mod request;
+pub mod triage;
 
 use crate::model::analysis::Analysis;
 use crate::model::profile::TableProfile;

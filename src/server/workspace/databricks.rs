@@ -499,6 +499,35 @@ impl Workspace for DatabricksWorkspace {
             .map_err(|e| AppError::BadRequest(format!("triaging {table} on the warehouse: {e}")))
     }
 
+    async fn run_examples(
+        &self,
+        caller: &Caller,
+        columns: &[String],
+        types: &[String],
+        rules: &[(
+            crate::model::rules::ResolvedRule,
+            Vec<crate::engine::examples::Example>,
+        )],
+    ) -> Result<Option<super::ExamplesRan>, AppError> {
+        user_token(caller)?;
+        let runner = CallerText {
+            workspace: self,
+            caller,
+        };
+        let verdicts = crate::engine::examples::run_examples(
+            &runner,
+            crate::engine::sql::Dialect::Spark,
+            columns,
+            types,
+            rules,
+        )
+        .await;
+        Ok(Some((
+            format!("SQL warehouse {}, as you", self.statements.warehouse),
+            verdicts,
+        )))
+    }
+
     async fn probe_read(&self, caller: &Caller, table: &TableName) -> Result<(), AppError> {
         self.sql(caller, &format!("SELECT * FROM {} LIMIT 0", table.quoted()))
             .await

@@ -21,6 +21,13 @@ pub struct BackendHealth {
     pub detail: String,
 }
 
+/// Examples run on a backend's engine: where, in words, and per rule the verdicts or why they
+/// could not run.
+pub type ExamplesRan = (
+    String,
+    Vec<Result<Vec<crate::engine::examples::Verdict>, String>>,
+);
+
 /// Browse and read tables as the caller. Every method checks the caller's permissions.
 #[async_trait::async_trait]
 pub trait Workspace: Send + Sync {
@@ -73,6 +80,22 @@ pub trait Workspace: Send + Sync {
         table: &TableName,
         rules: &[crate::model::rules::ResolvedRule],
     ) -> Result<(Vec<crate::model::triage::RuleTriage>, u64), AppError>;
+    /// Runs rules' examples on the backend's own engine as the caller, over inline rows (no
+    /// table is read): the warehouse in a workspace, so Spark's verdicts are proven too; `None`
+    /// where the embedded engine is the only one (locally). Where they ran, and per rule the
+    /// verdicts or why they could not run.
+    async fn run_examples(
+        &self,
+        _caller: &Caller,
+        _columns: &[String],
+        _types: &[String],
+        _rules: &[(
+            crate::model::rules::ResolvedRule,
+            Vec<crate::engine::examples::Example>,
+        )],
+    ) -> Result<Option<ExamplesRan>, AppError> {
+        Ok(None)
+    }
     /// The table's row filter and masked columns, read as the caller (none locally, where
     /// grants are whole tables).
     async fn access_controls(

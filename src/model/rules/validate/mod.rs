@@ -213,6 +213,7 @@ fn validate_rule(
         out,
     );
     let metadata = read_metadata(rule, out);
+    check_examples(&metadata, known, out);
     let Some(check) = read_check(rule, out) else {
         return Vec::new();
     };
@@ -303,6 +304,39 @@ fn read_text(
         Some(other) => {
             out.error(field, format!("{must}, got {}", type_name(other)));
             None
+        }
+    }
+}
+
+/// `user_metadata.examples`: rows that must pass or fail, each naming only the table's columns
+/// (when known) — a misspelt column would be NULL in the example and prove nothing.
+fn check_examples(
+    metadata: &BTreeMap<String, String>,
+    known: Option<&HashMap<String, &String>>,
+    out: &mut Collector<'_>,
+) {
+    let field = "user_metadata.examples";
+    match crate::model::examples::examples_of(metadata) {
+        Err(why) => out.error(field, why),
+        Ok(examples) => {
+            let Some(known) = known else { return };
+            let mut unknown: Vec<&String> = examples
+                .iter()
+                .flat_map(|e| e.row.keys())
+                .filter(|c| !known.contains_key(&c.to_lowercase()))
+                .collect();
+            unknown.sort();
+            unknown.dedup();
+            if !unknown.is_empty() {
+                let names: Vec<String> = unknown.iter().map(|c| format!("'{c}'")).collect();
+                out.error(
+                    field,
+                    format!(
+                        "an example names {}, not a column of the table; name the table's columns",
+                        names.join(", ")
+                    ),
+                );
+            }
         }
     }
 }

@@ -256,3 +256,43 @@ fn message_expr_is_kept_on_the_rule_and_must_be_text() {
             .contains("must be a SQL expression as text")
     );
 }
+
+#[test]
+fn examples_must_read_and_name_the_tables_columns() {
+    let rule = |examples: &str| {
+        json!([{"check": {"function": "is_not_null", "arguments": {"column": "a"}},
+            "user_metadata": {"examples": examples}}])
+    };
+    let columns = ["a".to_string(), "B".to_string()];
+    let fine = validate_rule_set(
+        &rule(r#"{"pass": [{"a": 1, "b": 2}], "fail": [{"a": null}]}"#),
+        Some(&columns),
+    );
+    assert!(fine.is_valid(), "{:?}", fine.problems);
+
+    let misspelt = validate_rule_set(
+        &rule(r#"{"pass": [{"a": 1}], "fail": [{"aa": null}, {"zz": 1, "aa": 2}]}"#),
+        Some(&columns),
+    );
+    assert!(!misspelt.is_valid());
+    assert_eq!(misspelt.problems[0].field, "user_metadata.examples");
+    assert!(
+        misspelt.problems[0].message.contains("'aa', 'zz'"),
+        "{:?}",
+        misspelt.problems
+    );
+    // Without the columns, any column name may be right.
+    assert!(validate_rule_set(&rule(r#"{"fail": [{"aa": null}]}"#), None).is_valid());
+
+    let broken = validate_rule_set(&rule(r#"{"pass": [1]}"#), None);
+    assert!(!broken.is_valid());
+    assert!(
+        broken.problems[0]
+            .message
+            .contains("examples.pass[0] must be a row"),
+        "{:?}",
+        broken.problems
+    );
+    let not_json = validate_rule_set(&rule("{pass"), None);
+    assert!(not_json.problems[0].message.contains("not JSON text"));
+}
