@@ -8,10 +8,7 @@ use crate::model::rules::{rule_arguments, rule_function};
 use serde_json::{Value, json};
 
 fn is_numeric(data_type: &str) -> bool {
-    matches!(
-        data_type,
-        "tinyint" | "smallint" | "int" | "bigint" | "float" | "double"
-    ) || data_type.starts_with("decimal")
+    super::types::kind_of_uc_type(data_type) == super::types::TypeKind::Numeric
 }
 
 /// A value of the column as its type wants it in JSON.

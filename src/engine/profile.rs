@@ -148,7 +148,7 @@ fn statistics_select(d: Dialect, fields: &[(String, String)]) -> Vec<String> {
         select.push(format!("count({c}) AS nn_{i}"));
         select.push(format!(
             "{}({}) AS d_{i}",
-            approx_distinct(d),
+            d.approx_distinct(),
             d.as_string(&c)
         ));
         let kind = kind_of_uc_type(data_type);
@@ -292,12 +292,4 @@ async fn add_top_values(
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
     Ok(())
-}
-
-/// The approximate distinct count function of `dialect`.
-fn approx_distinct(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::DataFusion => "approx_distinct",
-        Dialect::Spark => "approx_count_distinct",
-    }
 }

@@ -18,6 +18,14 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The approximate distinct count function.
+    pub fn approx_distinct(self) -> &'static str {
+        match self {
+            Dialect::DataFusion => "approx_distinct",
+            Dialect::Spark => "approx_count_distinct",
+        }
+    }
+
     /// The string type for casts.
     pub fn string_type(self) -> &'static str {
         match self {

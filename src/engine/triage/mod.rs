@@ -47,16 +47,8 @@ pub struct TableShape<'a> {
     pub nullable: &'a [bool],
 }
 
-/// The approximate distinct count function of `dialect`.
-fn approx_distinct(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::DataFusion => "approx_distinct",
-        Dialect::Spark => "approx_count_distinct",
-    }
-}
-
 fn is_temporal(data_type: &str) -> bool {
-    data_type == "date" || data_type.starts_with("timestamp")
+    kind_of_uc_type(data_type) == TypeKind::Temporal
 }
 
 /// Each column's approximate distinct count over `source` (temporal columns are cut by day and
@@ -79,7 +71,7 @@ async fn cardinality(
         .map(|&i| {
             format!(
                 "{}({}) AS d{i}",
-                approx_distinct(dialect),
+                dialect.approx_distinct(),
                 dialect.as_string(&quote_identifier(&shape.columns[i]))
             )
         })

@@ -35,6 +35,15 @@ pub struct Rows {
     pub truncated: bool,
 }
 
+impl From<Rows> for crate::engine::text_query::TextRows {
+    fn from(rows: Rows) -> Self {
+        Self {
+            columns: rows.columns.into_iter().map(|(name, _)| name).collect(),
+            rows: rows.rows,
+        }
+    }
+}
+
 /// Runs statements on one SQL warehouse.
 #[derive(Clone)]
 pub struct Statements {

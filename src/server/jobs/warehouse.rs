@@ -68,11 +68,7 @@ impl AsCaller<'_> {
 #[async_trait::async_trait]
 impl TextQuery for AsCaller<'_> {
     async fn query(&self, sql: &str) -> Result<TextRows, String> {
-        let rows = self.run(sql).await.map_err(|e| e.user_message())?;
-        Ok(TextRows {
-            columns: rows.columns.into_iter().map(|(name, _)| name).collect(),
-            rows: rows.rows,
-        })
+        Ok(self.run(sql).await.map_err(|e| e.user_message())?.into())
     }
 }
 

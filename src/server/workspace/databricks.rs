@@ -544,14 +544,11 @@ struct CallerText<'a> {
 #[async_trait::async_trait]
 impl crate::engine::text_query::TextQuery for CallerText<'_> {
     async fn query(&self, sql: &str) -> Result<crate::engine::text_query::TextRows, String> {
-        let rows = self
+        Ok(self
             .workspace
             .sql(self.caller, sql)
             .await
-            .map_err(|e| e.user_message())?;
-        Ok(crate::engine::text_query::TextRows {
-            columns: rows.columns.into_iter().map(|(name, _)| name).collect(),
-            rows: rows.rows,
-        })
+            .map_err(|e| e.user_message())?
+            .into())
     }
 }
