@@ -15,6 +15,21 @@ fn verdict(passed: bool) -> String {
     if passed { "pass" } else { "fail" }.to_string()
 }
 
+/// One engine's verdicts on a rule's `count` examples in words (`None` where it gave none), or
+/// why it could not run them.
+fn verdict_words(
+    outcome: &Result<Vec<crate::engine::examples::Verdict>, String>,
+    count: usize,
+) -> (Vec<Option<String>>, Option<String>) {
+    match outcome {
+        Ok(verdicts) => (
+            verdicts.iter().map(|v| v.passed.map(verdict)).collect(),
+            None,
+        ),
+        Err(e) => (vec![None; count], Some(e.clone())),
+    }
+}
+
 /// Runs the examples of `rules` (those that carry some) against `table`'s columns.
 pub async fn examples_for(
     state: &AppState,
@@ -65,22 +80,10 @@ pub async fn examples_for(
     for (i, ((rule, examples), outcome)) in runnable.into_iter().zip(here).enumerate() {
         let (on_warehouse, warehouse_error) = match there_verdicts.get(i) {
             None => (vec![None; examples.len()], None),
-            Some(Ok(verdicts)) => (
-                verdicts.iter().map(|v| v.passed.map(verdict)).collect(),
-                None,
-            ),
-            Some(Err(e)) => (
-                vec![None; examples.len()],
-                Some(format!("on the warehouse: {e}")),
-            ),
+            Some(there) => verdict_words(there, examples.len()),
         };
-        let (got, error): (Vec<Option<String>>, Option<String>) = match outcome {
-            Ok(verdicts) => (
-                verdicts.iter().map(|v| v.passed.map(verdict)).collect(),
-                None,
-            ),
-            Err(e) => (vec![None; examples.len()], Some(e)),
-        };
+        let warehouse_error = warehouse_error.map(|e| format!("on the warehouse: {e}"));
+        let (got, error) = verdict_words(&outcome, examples.len());
         let entry = RuleExamples {
             rule_name: rule.name.clone(),
             examples: examples

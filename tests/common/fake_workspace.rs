@@ -16,6 +16,15 @@ use std::sync::{Arc, Mutex};
 
 /// Rows of the fake main.sales.customers, served in chunks of four.
 pub const ROWS: usize = 12;
+/// Alice and bob as a Databricks App forwards them (their tokens are the ones this fake knows).
+pub const WS_ALICE: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "alice-token"),
+    ("x-forwarded-email", "alice@example.com"),
+];
+pub const WS_BOB: [(&str, &str); 2] = [
+    ("x-forwarded-access-token", "bob-token"),
+    ("x-forwarded-email", "bob@example.com"),
+];
 pub const JOB_RUN_BASE: i64 = 1 << 40;
 
 #[derive(Default)]

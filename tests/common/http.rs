@@ -137,18 +137,19 @@ pub async fn validated_by_alice(
     version: i64,
 ) -> String {
     use serde_json::json;
-    let started = call(
+    validated_as(
         app,
-        "/api/start_validation",
         &ALICE,
         json!({"table": table, "rules": rules, "rule_set_version": version}),
     )
-    .await;
+    .await
+}
+
+/// Starts the validation `body` asks for as `who` and waits until it completes; its id.
+pub async fn validated_as(app: &axum::Router, who: &[(&str, &str)], body: Value) -> String {
+    let started = call(app, "/api/start_validation", who, body).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.text);
     let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
+    assert_eq!(wait_for_run(app, who, &run_id).await["state"], "completed");
     run_id
 }

@@ -57,26 +57,41 @@ pub fn script(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// Runs one notebook job on `tests/spark/run_notebook.py` (the job document on its stdin:
-/// notebook, params, tables, ...), asserts it succeeded (showing the end of its log otherwise)
-/// and reads its answer.
-pub fn run_notebook_job(python: &str, job: &serde_json::Value) -> serde_json::Value {
+/// Runs `tests/spark/<name>` with `input` as JSON on its stdin, to its end (its stderr kept
+/// when `keep_stderr`, else dropped).
+fn run_with_input(
+    python: &str,
+    name: &str,
+    input: &serde_json::Value,
+    keep_stderr: bool,
+) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(python)
-        .arg(script("run_notebook.py"))
+        .arg(script(name))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(if keep_stderr {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .spawn()
-        .expect("start the notebook runner");
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(job.to_string().as_bytes())
+        .write_all(input.to_string().as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs one notebook job on `tests/spark/run_notebook.py` (the job document on its stdin:
+/// notebook, params, tables, ...), asserts it succeeded (showing the end of its log otherwise)
+/// and reads its answer.
+pub fn run_notebook_job(python: &str, job: &serde_json::Value) -> serde_json::Value {
+    let out = run_with_input(python, "run_notebook.py", job, true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -89,28 +104,13 @@ pub fn run_notebook_job(python: &str, job: &serde_json::Value) -> serde_json::Va
 /// Runs `statements` (after `setup`) on a local Spark session through `tests/spark/run_sql.py`:
 /// one answer per statement, `{"columns", "rows"}` or `{"error"}`.
 pub fn run_sql(python: &str, setup: &[String], statements: &[String]) -> Vec<serde_json::Value> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let warehouse = tempfile::tempdir().unwrap();
     let job = serde_json::json!({
         "setup": setup,
         "statements": statements,
         "warehouse_dir": warehouse.path().join("w").display().to_string(),
     });
-    let mut child = Command::new(python)
-        .arg(script("run_sql.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the Spark runner");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(python, "run_sql.py", &job, false);
     assert!(out.status.success(), "the Spark runner failed");
     serde_json::from_slice(&out.stdout).expect("the Spark runner's answer")
 }

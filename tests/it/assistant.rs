@@ -76,18 +76,12 @@ async fn offline_analysis_recommends_an_email_format_rule_and_flags_a_rule_faili
     let impossible = json!({"name": "customer_id_in_range", "criticality": "error",
         "check": {"function": "is_in_range", "arguments": {"column": "customer_id", "min_limit": 5000, "max_limit": 6000}}});
     let rules = json!([not_null("customer_id"), impossible]);
-    let started = call(
+    let run_id = common::http::validated_as(
         &app,
-        "/api/start_validation",
         &ALICE,
         json!({"table": "main.sales.customers", "rules": rules}),
     )
     .await;
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
 
     let a = analyze(&app, json!({"table": "main.sales.customers", "rules": rules, "user_prompt": "dates not in the future", "validation_run_id": run_id})).await.body;
     assert_eq!(a["offline"], true);
@@ -424,18 +418,12 @@ async fn a_triage_summary_is_written_by_the_model_over_the_figures_only() {
     let (url, seen) = fake_model(said.into(), Duration::ZERO).await;
     let (app, _dir) = app(Some(&url)).await;
     let rules = json!([not_null("currency")]);
-    let started = call(
+    let run_id = common::http::validated_as(
         &app,
-        "/api/start_validation",
         &ALICE,
         json!({"table": "main.sales.orders", "rules": rules}),
     )
     .await;
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
     let asked_before = seen.lock().unwrap().len();
     let triage = call(&app, "/api/triage_run", &ALICE, json!({"run_id": run_id})).await;
     assert_eq!(triage.status, StatusCode::OK, "{}", triage.text);

@@ -382,13 +382,9 @@ async fn generated_examples_give_their_verdicts_on_spark_too() {
 /// engine fails it, and the answer says which engine disagreed.
 #[tokio::test]
 async fn in_a_workspace_the_warehouse_verdicts_count_as_the_callers() {
-    use crate::common::fake_workspace::app_on_fake;
+    use crate::common::fake_workspace::{WS_ALICE as alice, app_on_fake};
     use crate::common::http::call;
     use axum::http::StatusCode;
-    let alice = [
-        ("x-forwarded-access-token", "alice-token"),
-        ("x-forwarded-email", "alice@example.com"),
-    ];
     let (app, fake, _dir) = app_on_fake(&[]).await;
     let rules = json!([
         rule(

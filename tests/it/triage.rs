@@ -52,24 +52,18 @@ async fn the_null_currencies_cluster_on_two_days_and_random_defects_give_no_segm
 #[tokio::test]
 async fn a_validation_run_is_triaged_as_its_caller_and_only_by_them() {
     use axum::http::StatusCode;
-    use common::http::{ALICE, BOB, app, call, wait_for_run};
+    use common::http::{ALICE, BOB, app, call, validated_as};
     let (app, _dir) = app().await;
     let rules = json!([
         {"name": "currency_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "currency"}}},
         {"name": "order_id_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "order_id"}}},
     ]);
-    let started = call(
+    let run_id = validated_as(
         &app,
-        "/api/start_validation",
         &ALICE,
         json!({"table": "main.sales.orders", "rules": rules}),
     )
     .await;
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &ALICE, &run_id).await["state"],
-        "completed"
-    );
 
     let triage = call(&app, "/api/triage_run", &ALICE, json!({"run_id": run_id})).await;
     assert_eq!(triage.status, StatusCode::OK, "{}", triage.text);
@@ -111,33 +105,18 @@ async fn a_validation_run_is_triaged_as_its_caller_and_only_by_them() {
 #[tokio::test]
 async fn a_workspace_triage_is_two_statements_and_a_summary_as_the_caller() {
     use axum::http::StatusCode;
-    use common::fake_workspace::app_on_fake;
-    use common::http::{call, wait_for_run};
-    let alice = [
-        ("x-forwarded-access-token", "alice-token"),
-        ("x-forwarded-email", "alice@example.com"),
-    ];
-    let bob = [
-        ("x-forwarded-access-token", "bob-token"),
-        ("x-forwarded-email", "bob@example.com"),
-    ];
+    use common::fake_workspace::{WS_ALICE as alice, WS_BOB as bob, app_on_fake};
+    use common::http::{call, validated_as};
     let (app, fake, _dir) = app_on_fake(&[]).await;
     let rules = json!([
         {"name": "email_is_null", "criticality": "error", "check": {"function": "is_not_null", "arguments": {"column": "email"}}},
     ]);
-    let started = call(
+    let run_id = validated_as(
         &app,
-        "/api/start_validation",
         &alice,
         json!({"table": "main.sales.customers", "rules": rules}),
     )
     .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
-    let run_id = started.body["run_id"].as_str().unwrap().to_string();
-    assert_eq!(
-        wait_for_run(&app, &alice, &run_id).await["state"],
-        "completed"
-    );
     let validated = fake.statements.lock().unwrap().len();
     let calls_before = fake.calls().len();
 
